@@ -1,0 +1,24 @@
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+
+namespace Imv.Grains.Interfaces.Plant;
+
+/// <summary>Where a gateway delivers what it hears from the plant. The silo implements it by batching
+/// into the twins; tests implement it to collect what a gateway produced. Implementations may apply
+/// backpressure by completing the returned task later; they never drop silently.</summary>
+public interface IPlantEventSink
+{
+    /// <summary>New readings for one twin (usually from one protocol message).</summary>
+    ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken);
+
+    /// <summary>A device announced itself or its tags changed (birth, discovery).</summary>
+    ValueTask DescribeTwinAsync(TwinDescription description, CancellationToken cancellationToken);
+
+    /// <summary>A device came online or went offline (death, last will, lost connection). Offline turns
+    /// every tag of the twin Bad; reconnecting turns them Uncertain until fresh values arrive.</summary>
+    ValueTask SetTwinConnectivityAsync(string twinId, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken);
+
+    /// <summary>The device confirmed or refused a command after it was delivered (an acknowledgement
+    /// topic, a method result).</summary>
+    ValueTask ReportCommandOutcomeAsync(string twinId, string commandId, CommandDeliveryStatus status, string? reason, CancellationToken cancellationToken);
+}
