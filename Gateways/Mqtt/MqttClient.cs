@@ -200,6 +200,12 @@ public sealed class MqttClient : IAsyncDisposable
         await ShutdownAsync(transport, "The client was aborted before the broker acknowledged the publication.").ConfigureAwait(false);
     }
 
+    /// <summary>QoS 1/2 publications awaiting acknowledgement.</summary>
+    public int InFlightCount => _window.Count;
+
+    /// <summary>Topic aliases defined on the current connection (MQTT 5).</summary>
+    internal int OutgoingAliasCount => Volatile.Read(ref _transport)?.OutgoingAliases.Count ?? 0;
+
     /// <summary>Breaks the current connection as a network failure would; the client reconnects.</summary>
     internal void BreakConnection() => Volatile.Read(ref _transport)?.Close(new IOException("Connection broken on purpose."));
 
