@@ -152,6 +152,10 @@ internal sealed class JsonDeviceMapping : IMqttGatewayMode
         {
             throw new MqttDecodeException($"acknowledgement is not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            throw new MqttDecodeException($"acknowledgement is not valid JSON: {ex.Message}", ex);
+        }
         if (id is null) throw new MqttDecodeException("acknowledgement without a string \"id\"");
         var outcome = status?.ToLowerInvariant() switch
         {

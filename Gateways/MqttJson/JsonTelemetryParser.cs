@@ -30,6 +30,11 @@ internal sealed class JsonTelemetryParser
         {
             throw new MqttDecodeException($"telemetry body is not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Utf8JsonReader reports invalid UTF-8 inside a string this way.
+            throw new MqttDecodeException($"telemetry body is not valid JSON: {ex.Message}", ex);
+        }
     }
 
     private void ReadObject(ref Utf8JsonReader reader, List<(string, TagValue)> values, ref DateTimeOffset? timestamp, bool nested)
