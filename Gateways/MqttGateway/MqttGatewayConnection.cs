@@ -195,13 +195,18 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         var reader = _client.Messages;
         try
         {
+            long windowStart = Environment.TickCount64, windowMessages = 0;
+            var highRate = false;
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                // At high rates, linger briefly so that one wake-up and one sink call per twin carry many
+                // messages; at low rates (a control loop) go at once to keep latency low.
+                if (highRate && _options.BatchLingerMs > 0 && reader.Count < _options.MaxBatchSize)
+                    await Task.Delay(_options.BatchLingerMs, cancellationToken).ConfigureAwait(false);
                 var count = 0;
                 while (count < _options.MaxBatchSize && reader.TryRead(out var message))
                 {
                     count++;
-                    Interlocked.Increment(ref Statistics.messages);
                     try
                     {
                         var handled = _mode.HandleAsync(message, _batch, cancellationToken);
@@ -214,6 +219,15 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
                         if (bad <= 100 || bad % 1000 == 0)
                             _logger.LogWarning("MQTT gateway {Gateway}: bad message on {Topic}: {Reason} ({BadMessages} so far)", Name, message.Topic, ex.Message, bad);
                     }
+                }
+                Interlocked.Add(ref Statistics.messages, count);
+                windowMessages += count;
+                var now = Environment.TickCount64;
+                if (now - windowStart >= 100)
+                {
+                    highRate = windowMessages * 1000 / (now - windowStart) >= _options.BatchLingerAboveMessagesPerSecond;
+                    windowStart = now;
+                    windowMessages = 0;
                 }
                 await _batch.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
