@@ -116,8 +116,20 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        // Sparkplug: the host announces it goes offline; MQTT 5 can ask the broker to publish the will.
-        await _client.DisconnectAsync(publishWill: _options.Mode == MqttGatewayMode.SparkplugB, cancellationToken).ConfigureAwait(false);
+        if (_client.State == MqttConnectionState.Connected)
+        {
+            using var announce = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            announce.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _mode.OnStoppingAsync(_client, announce.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                _logger.LogWarning("MQTT gateway {Gateway}: could not announce the stop: {Reason}", Name, ex.Message);
+            }
+        }
+        await _client.DisconnectAsync(publishWill: false, cancellationToken).ConfigureAwait(false);
         foreach (var task in new[] { _consumer, _sweeper, _starter })
         {
             if (task is null) continue;

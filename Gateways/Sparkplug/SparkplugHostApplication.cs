@@ -72,6 +72,13 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         }
     }
 
+    public async Task OnStoppingAsync(MqttClient client, CancellationToken cancellationToken)
+    {
+        // Sparkplug 3.0: a host that leaves on purpose says so before disconnecting (MQTT 3.1.1 cannot ask the
+        // broker to publish the will on a normal DISCONNECT).
+        await client.PublishAsync(new MqttApplicationMessage(_stateTopic, StatePayload(false), MqttQualityOfService.AtLeastOnce, retain: true), cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask HandleAsync(MqttReceivedMessage message, GatewayBatch batch, CancellationToken cancellationToken)
     {
         if (!_topics.TryGetValue(message.Topic, out var topic))

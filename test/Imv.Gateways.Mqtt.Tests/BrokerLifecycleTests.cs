@@ -57,6 +57,33 @@ public sealed class BrokerLifecycleTests
     }
 
     [Fact]
+    public async Task A_cancelled_publication_that_never_left_is_withdrawn_and_never_sent_later()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var subscriber = new MqttClient(broker.ClientOptions("withdraw-sub"));
+        await subscriber.ConnectAsync(Wait.Token());
+        await subscriber.SubscribeAsync("cmd/#", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        await using var publisher = new MqttClient(broker.ClientOptions("withdraw-pub"));
+        await publisher.ConnectAsync(Wait.Token());
+
+        await broker.StopProcessAsync();
+        await Wait.UntilAsync(() => publisher.State == MqttConnectionState.ConnectionLost, "publisher saw the broker go");
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                publisher.PublishAsync(new MqttApplicationMessage("cmd/late", "too late"u8.ToArray(), MqttQualityOfService.AtLeastOnce), deadline.Token).AsTask());
+        }
+        Assert.Equal(0, publisher.InFlightCount);
+
+        await broker.StartProcessAsync();
+        await Wait.UntilAsync(() => publisher.State == MqttConnectionState.Connected && subscriber.State == MqttConnectionState.Connected, "both reconnected");
+        await publisher.PublishAsync(new MqttApplicationMessage("cmd/marker", "marker"u8.ToArray(), MqttQualityOfService.AtLeastOnce), Wait.Token());
+        var first = await Wait.ReadAsync(subscriber.Messages);
+        Assert.Equal("cmd/marker", first.Topic);
+        Assert.Equal(0, publisher.Statistics.Resent);
+    }
+
+    [Fact]
     public async Task Tls_with_a_certificate_the_fixture_makes()
     {
         await using var broker = await MosquittoBroker.StartAsync(

@@ -83,7 +83,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process = null;
     }
 
-    private async Task StartProcessAsync()
+    public async Task StartProcessAsync()
     {
         var start = new ProcessStartInfo(Executable, $"-c {ConfigPath}")
         {
