@@ -84,6 +84,32 @@ public sealed class BrokerLifecycleTests
     }
 
     [Fact]
+    public async Task Keep_alive_holds_an_idle_connection_and_detects_a_silent_broker()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = broker.ClientOptions("keepalive");
+        options.KeepAlive = TimeSpan.FromSeconds(1);
+        await using var client = new MqttClient(options);
+        await client.ConnectAsync(Wait.Token());
+        // Idle for three keep-alive periods: mosquitto drops a client silent for 1.5 periods, so only our
+        // PINGREQs keep this connection. (Waiting for time to pass is the point here.)
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(MqttConnectionState.Connected, client.State);
+        Assert.Equal(0, client.Statistics.Reconnects);
+
+        broker.Freeze();
+        try
+        {
+            await Wait.UntilAsync(() => client.State == MqttConnectionState.ConnectionLost, "a frozen broker detected by missing PINGRESP", TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            broker.Thaw();
+        }
+        await Wait.UntilAsync(() => client.State == MqttConnectionState.Connected && client.Statistics.Reconnects >= 1, "reconnected after the broker woke up");
+    }
+
+    [Fact]
     public async Task Tls_with_a_certificate_the_fixture_makes()
     {
         await using var broker = await MosquittoBroker.StartAsync(
