@@ -1,7 +1,7 @@
 namespace Imv.Runtime.Messaging;
 
 /// <summary>The envelope of one grain call: target, method, arguments, call chain and deadline. Generated
-/// request types derive from <c>Request<see cref="Request{TResult}"/>lt;TResult<see cref="Request{TResult}"/>gt;</c> and carry the arguments as fields. A request
+/// request types derive from the generic Request class and carry the arguments as fields. A request
 /// also serves as the synchronization context of its own turns, so continuations of the grain code
 /// come back to the activation.</summary>
 public abstract class Message : SynchronizationContext
