@@ -21,14 +21,28 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
         SELECT data IS NULL, etag, typeof(etag), epoch, typeof(epoch) FROM grain_state
         WHERE state_name = $s AND grain_type = $t AND grain_key = $k;
         """;
-    private const string UpsertSql = """
+    // The two write statements check the ETag and the epoch themselves, so a write that passes costs one
+    // statement; one that matches no row goes to CheckSql to find out why (and to report it).
+    /// <summary>Writer believes no record exists: insert, or replace a tombstone.</summary>
+    private const string InsertSql = """
         INSERT INTO grain_state (state_name, grain_type, grain_key, data, etag, epoch, updated_at)
-        VALUES ($s, $t, $k, $d, $e, $p, $u)
+        VALUES ($s, $t, $k, $d, 1, $p, $u)
         ON CONFLICT (state_name, grain_type, grain_key)
-        DO UPDATE SET data = excluded.data, etag = excluded.etag, epoch = excluded.epoch, updated_at = excluded.updated_at;
+        DO UPDATE SET data = excluded.data, etag = grain_state.etag + 1, epoch = excluded.epoch, updated_at = excluded.updated_at
+        WHERE grain_state.data IS NULL AND typeof(grain_state.etag) = 'integer' AND typeof(grain_state.epoch) = 'integer'
+          AND grain_state.epoch <= excluded.epoch
+        RETURNING etag;
+        """;
+    /// <summary>Writer holds an ETag: update the row that still has it.</summary>
+    private const string UpdateSql = """
+        UPDATE grain_state SET data = $d, etag = etag + 1, epoch = $p, updated_at = $u
+        WHERE state_name = $s AND grain_type = $t AND grain_key = $k
+          AND typeof(etag) = 'integer' AND etag = $e AND typeof(epoch) = 'integer' AND epoch <= $p
+        RETURNING etag;
         """;
     private static readonly string[] KeyParameters = ["$s", "$t", "$k"];
-    private static readonly string[] UpsertParameters = ["$s", "$t", "$k", "$d", "$e", "$p", "$u"];
+    private static readonly string[] InsertParameters = ["$s", "$t", "$k", "$d", "$p", "$u"];
+    private static readonly string[] UpdateParameters = ["$s", "$t", "$k", "$d", "$p", "$u", "$e"];
 
     private readonly SqliteDatabase _database;
     private readonly bool _ownsDatabase;
@@ -145,15 +159,17 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
                 var check = _database.WriteCommand(CheckSql, KeyParameters);
-                var upsert = _database.WriteCommand(UpsertSql, UpsertParameters);
+                var insert = _database.WriteCommand(InsertSql, InsertParameters);
+                var update = _database.WriteCommand(UpdateSql, UpdateParameters);
                 check.Transaction = transaction;
-                upsert.Transaction = transaction;
+                insert.Transaction = transaction;
+                update.Transaction = transaction;
                 long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 foreach (var write in batch)
                 {
                     try
                     {
-                        write.NewETag = Apply(write, check, upsert, now);
+                        write.NewETag = Apply(write, check, insert, update, now);
                     }
                     catch (Exception e) when (e is InconsistentStateException or InvalidDataException)
                     {
@@ -178,7 +194,35 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
         }
     }
 
-    private static string Apply(PendingWrite write, SqliteCommand check, SqliteCommand upsert, long now)
+    private static string Apply(PendingWrite write, SqliteCommand check, SqliteCommand insert, SqliteCommand update, long now)
+    {
+        SqliteCommand? command = null;
+        if (write.ExpectedETag is null)
+        {
+            command = insert;
+        }
+        else if (long.TryParse(write.ExpectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out long expected)
+                 && string.Equals(expected.ToString(CultureInfo.InvariantCulture), write.ExpectedETag, StringComparison.Ordinal))
+        {
+            command = update;
+            command.Parameters[6].Value = expected;
+        }
+        if (command is not null)
+        {
+            var p = command.Parameters;
+            p[0].Value = write.StateName;
+            p[1].Value = write.GrainId.Type;
+            p[2].Value = write.GrainId.Key;
+            p[3].Value = write.IsClear ? DBNull.Value : BlobOf(write.Data);
+            p[4].Value = write.Epoch;
+            p[5].Value = now;
+            if (command.ExecuteScalar() is long newVersion) return newVersion.ToString(CultureInfo.InvariantCulture);
+        }
+        throw Refusal(write, check);
+    }
+
+    /// <summary>Finds out why a write matched no row: the exception to fail it with. Changes nothing.</summary>
+    private static Exception Refusal(PendingWrite write, SqliteCommand check)
     {
         SetKey(check, write.StateName, write.GrainId);
         bool exists, tombstone = false;
@@ -193,31 +237,15 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
                 storedEpoch = ReadVersion(reader, 3, 4, "epoch", write.StateName, write.GrainId);
             }
         }
-        string? storedETag = exists ? storedVersion.ToString(CultureInfo.InvariantCulture) : null;
-        bool eTagMatches = !exists
-            ? write.ExpectedETag is null
-            : write.ExpectedETag is null ? tombstone : string.Equals(write.ExpectedETag, storedETag, StringComparison.Ordinal);
+        string? storedETag = exists && !tombstone ? storedVersion.ToString(CultureInfo.InvariantCulture) : null;
         string what = write.IsClear ? "Clear" : "Write";
-        if (!eTagMatches)
-            throw new InconsistentStateException(
-                $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored ETag {Show(tombstone ? null : storedETag)}, writer's ETag {Show(write.ExpectedETag)}.",
-                tombstone ? null : storedETag, write.ExpectedETag);
         if (exists && storedEpoch > write.Epoch)
-            throw new InconsistentStateException(
+            return new InconsistentStateException(
                 $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored epoch {storedEpoch} is newer than the writer's epoch {write.Epoch}.",
-                tombstone ? null : storedETag, write.ExpectedETag);
-
-        long newVersion = storedVersion + 1;
-        var p = upsert.Parameters;
-        p[0].Value = write.StateName;
-        p[1].Value = write.GrainId.Type;
-        p[2].Value = write.GrainId.Key;
-        p[3].Value = write.IsClear ? DBNull.Value : BlobOf(write.Data);
-        p[4].Value = newVersion;
-        p[5].Value = write.Epoch;
-        p[6].Value = now;
-        upsert.ExecuteNonQuery();
-        return newVersion.ToString(CultureInfo.InvariantCulture);
+                storedETag, write.ExpectedETag);
+        return new InconsistentStateException(
+            $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored ETag {Show(storedETag)}, writer's ETag {Show(write.ExpectedETag)}.",
+            storedETag, write.ExpectedETag);
     }
 
     private static byte[] BlobOf(ReadOnlyMemory<byte> data) =>

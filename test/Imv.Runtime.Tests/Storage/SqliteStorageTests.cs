@@ -298,6 +298,25 @@ public sealed class SqliteStorageTests(ITestOutputHelper output) : IDisposable
         Assert.True(perSecond > 500, $"{perSecond:F0} writes/s");
     }
 
+    [Fact]
+    public async Task Storage_throughput_open_loop_20000_queued_writes()
+    {
+        await using var storage = new SqliteGrainStorage(Options());
+        var payload = new byte[400];
+        Random.Shared.NextBytes(payload);
+        for (int round = 0; round < 2; round++) // the first round creates the rows, the second updates them
+        {
+            var stopwatch = Stopwatch.StartNew();
+            long before = storage.CommittedBatches;
+            var tasks = new Task<string>[20_000];
+            for (int i = 0; i < tasks.Length; i++)
+                tasks[i] = storage.WriteAsync("state", new GrainId("machine", "o" + i), payload, round == 0 ? null : "1", 1, None);
+            await Task.WhenAll(tasks);
+            stopwatch.Stop();
+            output.WriteLine($"open loop, {(round == 0 ? "inserts" : "updates")}: {tasks.Length} writes in {stopwatch.Elapsed.TotalSeconds:F2} s = {tasks.Length / stopwatch.Elapsed.TotalSeconds:F0} writes/s in {storage.CommittedBatches - before} transactions");
+        }
+    }
+
     private static byte[] Payload(int writer, int index)
     {
         var bytes = new byte[400];
