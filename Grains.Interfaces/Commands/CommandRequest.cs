@@ -66,13 +66,16 @@ public sealed record CommandTransition(
 /// <param name="Transitions">Every transition, oldest first, starting with Issued (or directly Rejected
 /// when a check refused it).</param>
 /// <param name="Outputs">Output arguments of a method call, once known.</param>
+/// <param name="ReadBackDeadline">For a tag write on a twin that requires read-back: the instant by which the
+/// tag must read back the commanded value; null when no read-back is required.</param>
 [GenerateSerializer]
 public sealed record CommandRecord(
     [property: Id(0)] CommandEnvelope Envelope,
     [property: Id(1)] CommandDeliveryStatus Status,
     [property: Id(2)] string? Reason,
     [property: Id(3)] IReadOnlyList<CommandTransition> Transitions,
-    [property: Id(4)] IReadOnlyList<TagValue>? Outputs = null)
+    [property: Id(4)] IReadOnlyList<TagValue>? Outputs = null,
+    [property: Id(5)] DateTimeOffset? ReadBackDeadline = null)
 {
     /// <summary>True when the command can change no more: Applied, Rejected or Expired.</summary>
     public bool IsTerminal => Status is CommandDeliveryStatus.Applied or CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired;
