@@ -61,7 +61,7 @@ public interface IMachineGrain : IGrainWithStringKey
     /// interlocks, in that order), stored, and sent through the twin's gateway. Returns the command's record as
     /// it stands when the gateway answered (Delivered, Applied or Rejected), or the first submission's record
     /// when the id is known.</summary>
-    Task<CommandRecord> SubmitCommandAsync(CommandRequest request);
+    Task<CommandRecord> SubmitCommandAsync(CommandRequest command);
 
     /// <summary>A command's record; null when unknown (never submitted, or dropped from the bounded history).</summary>
     [ReadOnly]
