@@ -2,6 +2,7 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Runtime;
+using Imv.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -112,7 +113,16 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         _timer?.Dispose();
         _timer = RegisterGrainTimer(async _ =>
         {
-            if (S.Enabled) await IterateAsync();
+            if (!S.Enabled) return;
+            try { await IterateAsync(); }
+            catch (InconsistentStateException ex)
+            {
+                // Another activation wrote the state (this one is stale): stop and let the next call reload it.
+                _log.LogWarning(ex, "Control loop {LoopId} state changed elsewhere; deactivating", LoopId);
+                _timer?.Dispose();
+                _timer = null;
+                DeactivateOnIdle();
+            }
         }, period, period);
     }
 

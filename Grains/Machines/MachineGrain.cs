@@ -4,6 +4,7 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Runtime;
+using Imv.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -50,7 +51,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         S.Tags.SetBands(S.Configuration?.AlarmBands);
-        if (ExpireDue(Now)) await _state.WriteStateAsync(cancellationToken);
+        if (ExpireDue(Now)) await SaveAsync(cancellationToken);
         EnsureExpiryTimer();
     }
 
@@ -62,7 +63,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
         S.Tags.SetBands(configuration.AlarmBands);
         S.Configuration = configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway };
-        await _state.WriteStateAsync();
+        await SaveAsync();
         _log.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
             TwinId, configuration.Kind, configuration.Coupling, S.Configuration.Gateway, configuration.OrganizationId);
     }
@@ -77,7 +78,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentNullException.ThrowIfNull(description);
         S.Configuration = Config with { Gateway = description.Gateway };
         S.Tags.Describe(description.Tags, S.Configuration.AlarmBands);
-        await _state.WriteStateAsync();
+        await SaveAsync();
         _log.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
     }
 
@@ -97,7 +98,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             ConfirmReadBacks(now);
             await ObserveStatusAsync(now);
         }
-        await _state.WriteStateAsync();
+        await SaveAsync();
         return result;
     }
 
@@ -108,7 +109,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         S.Connectivity = connectivity;
         S.Tags.SetConnectivity(connectivity);
         await ObserveStatusAsync(now);
-        await _state.WriteStateAsync();
+        await SaveAsync();
         _log.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
     }
 
@@ -146,7 +147,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentNullException.ThrowIfNull(update);
         long before = S.Shadow.Version;
         bool applied = S.Shadow.Apply(update);
-        if (S.Shadow.Version != before) await _state.WriteStateAsync();
+        if (S.Shadow.Version != before) await SaveAsync();
         return new ShadowUpdateResult(!applied, S.Shadow.Build(S.Tags));
     }
 
@@ -157,7 +158,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task ResetOeeWindowAsync()
     {
         S.Status.ResetWindow(S.Tags, Config.Status, Now);
-        await _state.WriteStateAsync();
+        await SaveAsync();
     }
 
     /// <inheritdoc />
@@ -169,7 +170,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         bool expired = ExpireDue(now);
         if (S.Commands.Find(command.CommandId) is { } known)
         {
-            if (expired) await _state.WriteStateAsync();
+            if (expired) await SaveAsync();
             return known;
         }
 
@@ -201,14 +202,14 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var record = CommandLifecycle.Start(envelope, rejection, readBack);
         S.Commands.Add(record);
         LogTransition(record);
-        await _state.WriteStateAsync();
+        await SaveAsync();
         if (record.IsTerminal) return record;
 
         if (config.Coupling == CouplingMode.NoLinks)
         {
             if (command.Tag is not null) ApplyLocally(command.Tag, envelope.Payload, now);
             record = Move(record, CommandDeliveryStatus.Applied, now, "simulated: the twin has no link to a machine") ?? record;
-            await _state.WriteStateAsync();
+            await SaveAsync();
             return record;
         }
 
@@ -218,7 +219,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             record = Move(record, CommandDeliveryStatus.Rejected, now, config.Gateway is null
                 ? "gateway: the twin has no gateway (not described by any)"
                 : $"gateway: no gateway '{config.Gateway}' on this silo") ?? record;
-            await _state.WriteStateAsync();
+            await SaveAsync();
             return record;
         }
 
@@ -241,7 +242,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             _ => CommandLifecycle.Confirmation(record, delivery.Status, delivery.Reason),
         };
         record = Move(record, status, now, reason, delivery.Outputs) ?? record;
-        await _state.WriteStateAsync();
+        await SaveAsync();
         EnsureExpiryTimer();
         return record;
     }
@@ -249,14 +250,14 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public async Task<CommandRecord?> GetCommandAsync(string commandId)
     {
-        if (ExpireDue(Now)) await _state.WriteStateAsync();
+        if (ExpireDue(Now)) await SaveAsync();
         return S.Commands.Find(commandId);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<CommandRecord>> GetCommandsAsync()
     {
-        if (ExpireDue(Now)) await _state.WriteStateAsync();
+        if (ExpireDue(Now)) await SaveAsync();
         return [.. S.Commands.Records];
     }
 
@@ -276,7 +277,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
                 : CommandLifecycle.Confirmation(record, status, reason);
             changed |= Move(record, next, now, why) is not null;
         }
-        if (changed) await _state.WriteStateAsync();
+        if (changed) await SaveAsync();
     }
 
     /// <inheritdoc />
@@ -293,7 +294,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var result = S.Lease.Acquire(avatarId, duration, now);
         if (result.Granted)
         {
-            await _state.WriteStateAsync();
+            await SaveAsync();
             _log.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
         }
         return result;
@@ -303,7 +304,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task<bool> ReleaseLeaseAsync(string avatarId)
     {
         if (!S.Lease.Release(avatarId, Now)) return false;
-        await _state.WriteStateAsync();
+        await SaveAsync();
         _log.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
         return true;
     }
@@ -389,7 +390,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         _expiryTimer ??= RegisterGrainTimer(async ct =>
         {
-            if (ExpireDue(Now)) await _state.WriteStateAsync(ct);
+            if (ExpireDue(Now)) await SaveAsync(ct);
             if (S.Commands.PendingCount == 0) { _expiryTimer?.Dispose(); _expiryTimer = null; }
         }, ExpiryCheckPeriod, ExpiryCheckPeriod);
     }
@@ -409,6 +410,22 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning : LogLevel.Information;
         _log.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
             e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, e.Method, r.Status, r.Transitions[^1].At, r.Reason);
+    }
+
+    /// <summary>Writes the state; when another activation wrote it meanwhile (a stale ETag or epoch), this
+    /// activation deactivates so the next call reloads the stored state, and the caller sees the failure
+    /// (nothing it asked for is acknowledged).</summary>
+    private async Task SaveAsync(CancellationToken cancellationToken = default)
+    {
+        try { await _state.WriteStateAsync(cancellationToken); }
+        catch (InconsistentStateException ex)
+        {
+            _log.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
+            _expiryTimer?.Dispose();
+            _expiryTimer = null;
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
