@@ -18,6 +18,15 @@ public abstract class Message : SynchronizationContext
     /// <summary>Options of this call.</summary>
     public MessageFlags Flags;
 
+    /// <summary>The activation running this request; told when the grain method finishes. Null outside a turn.</summary>
+    public IInvocationCallback? Callback;
+
+    /// <summary>Where the outcome goes when the caller is in another silo; null for local callers.</summary>
+    public IResponder? Responder;
+
+    /// <summary>Link in an activation's mailbox.</summary>
+    internal Message? Next;
+
     /// <summary>The interface id (generated).</summary>
     public abstract uint InterfaceId { get; }
 
@@ -33,6 +42,9 @@ public abstract class Message : SynchronizationContext
 
     /// <summary>Completes the call with an exception.</summary>
     public abstract void Fail(Exception exception);
+
+    /// <summary>Completes the caller from an encoded response of another silo.</summary>
+    public abstract void CompleteFromResponse(ref Serialization.CodecReader reader);
 
     /// <summary>Encodes the arguments (generated).</summary>
     public abstract void WriteArguments(ref Serialization.CodecWriter writer);
