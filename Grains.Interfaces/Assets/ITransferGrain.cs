@@ -12,7 +12,7 @@ public interface ITransferGrain : IGrainWithStringKey
 {
     /// <summary>Runs the transfer to its end (Completed or Rejected). A repeated call, with the same or any
     /// other request, returns the first outcome and moves nothing.</summary>
-    Task<TransferReceipt> ExecuteAsync(TransferRequest request);
+    Task<TransferReceipt> ExecuteAsync(TransferRequest transfer);
 
     /// <summary>The transfer's receipt so far, or null when it never started.</summary>
     [ReadOnly]

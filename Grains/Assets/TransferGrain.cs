@@ -24,12 +24,12 @@ public sealed class TransferGrain : Grain, ITransferGrain
     }
 
     /// <inheritdoc />
-    public Task<TransferReceipt> ExecuteAsync(TransferRequest request)
+    public Task<TransferReceipt> ExecuteAsync(TransferRequest transfer)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (_state.State.Request is null && request.TransferId != GrainId.Key)
-            throw new ArgumentException($"Transfer '{request.TransferId}' sent to coordinator '{GrainId.Key}'.", nameof(request));
-        return RunAsync(request);
+        ArgumentNullException.ThrowIfNull(transfer);
+        if (_state.State.Request is null && transfer.TransferId != GrainId.Key)
+            throw new ArgumentException($"Transfer '{transfer.TransferId}' sent to coordinator '{GrainId.Key}'.", nameof(transfer));
+        return RunAsync(transfer);
     }
 
     /// <inheritdoc />
