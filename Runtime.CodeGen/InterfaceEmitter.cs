@@ -176,7 +176,7 @@ internal static class InterfaceEmitter
                     _ => "            return request.AsValueTask();",
                 });
             proxy.AppendLine("        }");
-            factoryCases.Append($"{i}u => new {reqName}(), ");
+            factoryCases.Append($"{i}u => new global::Imv.Generated.Proxies.{reqName}(), ");
         }
         if (!ok) return null;
 
