@@ -9,13 +9,21 @@ namespace Imv.Grains.Interfaces.Identity;
 /// <see cref="IdentityRegistry"/> to reach the right shard; the key is <see cref="IdentityRegistry.ShardKey(int)"/>.</summary>
 public interface IIdentityRegistryGrain : IGrainWithStringKey
 {
-    /// <summary>Binds <paramref name="identifier"/> to <paramref name="virtualId"/>, then records the reverse
-    /// entry in the virtual id's shard. Rejected (Duplicate) when the identifier is already bound, even to the
-    /// same virtual id. The identifier must belong to this shard (<see cref="ArgumentException"/> otherwise).</summary>
+    /// <summary>Binds <paramref name="identifier"/> to <paramref name="virtualId"/> (persisted, reverse entry
+    /// pending). Rejected (Duplicate) when the identifier is already bound, even to the same virtual id. The
+    /// identifier must belong to this shard (<see cref="ArgumentException"/> otherwise). Shards never wait on
+    /// each other (two shards registering into each other would deadlock): the caller,
+    /// <see cref="IdentityRegistry.RegisterIdentityAsync"/>, adds the reverse entry and confirms it; a shard
+    /// re-sends unconfirmed reverse entries, without waiting, when it activates.</summary>
     Task<IdentityRegistration> RegisterAsync(PhysicalIdentifier identifier, string virtualId);
 
-    /// <summary>Removes the binding of <paramref name="identifier"/> and its reverse entry; false when it was not bound.</summary>
-    Task<bool> UnregisterAsync(PhysicalIdentifier identifier);
+    /// <summary>Marks the reverse entry of a binding as recorded. Idempotent.</summary>
+    Task ConfirmReverseAsync(PhysicalIdentifier identifier);
+
+    /// <summary>Removes the binding of <paramref name="identifier"/>; returns the virtual id it was bound to, or
+    /// null when it was not bound. The caller (<see cref="IdentityRegistry.UnregisterIdentityAsync"/>) removes the
+    /// reverse entry.</summary>
+    Task<string?> UnregisterAsync(PhysicalIdentifier identifier);
 
     /// <summary>Looks up an identifier of this shard.</summary>
     [ReadOnly]

@@ -36,9 +36,25 @@ public static class IdentityRegistry
         return factory.GetGrain<IIdentityRegistryGrain>(ShardKey(ShardOf(identifier)));
     }
 
-    /// <summary>Binds an identifier to a virtual id (Duplicate when already bound).</summary>
-    public static Task<IdentityRegistration> RegisterIdentityAsync(this IGrainFactory factory, PhysicalIdentifier identifier, string virtualId) =>
-        factory.ShardFor(identifier).RegisterAsync(identifier, virtualId);
+    /// <summary>The registry shard grain that holds the reverse entries of a virtual id.</summary>
+    public static IIdentityRegistryGrain ReverseShardFor(this IGrainFactory factory, string virtualId)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return factory.GetGrain<IIdentityRegistryGrain>(ShardKey(ShardOfVirtualId(virtualId)));
+    }
+
+    /// <summary>Binds an identifier to a virtual id (Duplicate when already bound): the binding in the identifier's
+    /// shard, then the reverse entry in the virtual id's shard, then the confirmation. When this completes, both
+    /// directions resolve.</summary>
+    public static async Task<IdentityRegistration> RegisterIdentityAsync(this IGrainFactory factory, PhysicalIdentifier identifier, string virtualId)
+    {
+        var shard = factory.ShardFor(identifier);
+        var result = await shard.RegisterAsync(identifier, virtualId);
+        if (result.Status != RegistrationStatus.Registered) return result;
+        await factory.ReverseShardFor(virtualId).AddReverseAsync(virtualId, result.Identifier);
+        await shard.ConfirmReverseAsync(result.Identifier);
+        return result;
+    }
 
     /// <summary>Resolves an identifier to its virtual id (NotFound when unbound).</summary>
     public static Task<IdentityResolution> ResolveIdentityAsync(this IGrainFactory factory, PhysicalIdentifier identifier) =>
@@ -48,15 +64,19 @@ public static class IdentityRegistry
     public static Task<IdentityResolution> ResolveIdentityAsync(this IGrainFactory factory, string identifier) =>
         factory.ResolveIdentityAsync(IdentifierParser.Parse(identifier));
 
-    /// <summary>Removes a binding.</summary>
-    public static Task<bool> UnregisterIdentityAsync(this IGrainFactory factory, PhysicalIdentifier identifier) =>
-        factory.ShardFor(identifier).UnregisterAsync(identifier);
+    /// <summary>Removes a binding and its reverse entry; false when it was not bound.</summary>
+    public static async Task<bool> UnregisterIdentityAsync(this IGrainFactory factory, PhysicalIdentifier identifier)
+    {
+        var virtualId = await factory.ShardFor(identifier).UnregisterAsync(identifier);
+        if (virtualId is null) return false;
+        await factory.ReverseShardFor(virtualId).RemoveReverseAsync(virtualId, IdentifierParser.Parse(identifier.Canonical));
+        return true;
+    }
 
     /// <summary>The identifiers bound to a virtual id.</summary>
     public static Task<IReadOnlyList<PhysicalIdentifier>> GetIdentifiersAsync(this IGrainFactory factory, string virtualId)
     {
-        ArgumentNullException.ThrowIfNull(factory);
-        return factory.GetGrain<IIdentityRegistryGrain>(ShardKey(ShardOfVirtualId(virtualId))).GetIdentifiersAsync(virtualId);
+        return factory.ReverseShardFor(virtualId).GetIdentifiersAsync(virtualId);
     }
 
     /// <summary>Resolves many identifiers with one call per shard involved, in parallel; results in input order.</summary>

@@ -3,9 +3,11 @@ using Imv.Runtime;
 
 namespace Imv.Grains.Identity;
 
-/// <summary>One shard of the identity registry. Every change is written before it is acknowledged. A
-/// registration is written with its reverse entry unconfirmed, then the reverse entry is added in the
-/// virtual id's shard (idempotent) and confirmed; unconfirmed reverse entries are retried on activation.</summary>
+/// <summary>One shard of the identity registry. Every change is written before it is acknowledged. Shards
+/// never await each other inside a turn (shard A registering into B while B registers into A would
+/// deadlock); the client-side <see cref="IdentityRegistry"/> sequences the two shards of a registration.
+/// On activation a shard re-sends its unconfirmed reverse entries without waiting, and each confirmation
+/// comes back as an ordinary call.</summary>
 public sealed class IdentityRegistryGrain : Grain, IIdentityRegistryGrain
 {
     private readonly IPersistentState<IdentityShardState> _state;
@@ -20,14 +22,29 @@ public sealed class IdentityRegistryGrain : Grain, IIdentityRegistryGrain
     private string Key => GrainId.Key;
 
     /// <inheritdoc />
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _book = new IdentityShardBook(_state.State);
-        var pending = _book.PendingReverse();
-        if (pending.Count == 0) return;
-        foreach (var b in pending) await AddReverseEverywhereAsync(b.VirtualId, b.Identifier);
-        foreach (var b in pending) _book.ConfirmReverse(b.Identifier);
-        await _state.WriteStateAsync(cancellationToken);
+        var factory = GrainFactory;
+        var self = factory.GetGrain<IIdentityRegistryGrain>(Key);
+        foreach (var b in _book.PendingReverse())
+        {
+            var (virtualId, identifier) = (b.VirtualId, b.Identifier);
+            // Not awaited: the repair runs outside this activation's turn.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await factory.ReverseShardFor(virtualId).AddReverseAsync(virtualId, identifier);
+                    await self.ConfirmReverseAsync(identifier);
+                }
+                catch (Exception)
+                {
+                    // Retried at the next activation.
+                }
+            }, CancellationToken.None);
+        }
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -35,31 +52,30 @@ public sealed class IdentityRegistryGrain : Grain, IIdentityRegistryGrain
     {
         CheckShard(identifier);
         var result = _book.Register(identifier, virtualId, DateTimeOffset.UtcNow);
-        if (result.Status != RegistrationStatus.Registered) return result;
-        await _state.WriteStateAsync();
-        await AddReverseEverywhereAsync(virtualId, result.Identifier);
-        _book.ConfirmReverse(result.Identifier);
-        await _state.WriteStateAsync();
+        if (result.Status == RegistrationStatus.Registered) await _state.WriteStateAsync();
         return result;
     }
 
     /// <inheritdoc />
-    public async Task<bool> UnregisterAsync(PhysicalIdentifier identifier)
+    public async Task ConfirmReverseAsync(PhysicalIdentifier identifier)
+    {
+        CheckShard(identifier);
+        var canonical = IdentifierParser.Parse(identifier.Canonical);
+        if (_book.PendingReverse().Any(b => b.Identifier.Canonical == canonical.Canonical))
+        {
+            _book.ConfirmReverse(canonical);
+            await _state.WriteStateAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> UnregisterAsync(PhysicalIdentifier identifier)
     {
         CheckShard(identifier);
         var removed = _book.Unregister(identifier);
-        if (removed is null) return false;
+        if (removed is null) return null;
         await _state.WriteStateAsync();
-        var reverseKey = IdentityRegistry.ShardKey(IdentityRegistry.ShardOfVirtualId(removed.VirtualId));
-        if (reverseKey == Key)
-        {
-            if (_book.RemoveReverse(removed.VirtualId, removed.Identifier)) await _state.WriteStateAsync();
-        }
-        else
-        {
-            await GrainFactory.GetGrain<IIdentityRegistryGrain>(reverseKey).RemoveReverseAsync(removed.VirtualId, removed.Identifier);
-        }
-        return true;
+        return removed.VirtualId;
     }
 
     /// <inheritdoc />
@@ -88,29 +104,17 @@ public sealed class IdentityRegistryGrain : Grain, IIdentityRegistryGrain
     /// <inheritdoc />
     public async Task AddReverseAsync(string virtualId, PhysicalIdentifier identifier)
     {
-        if (_book.AddReverse(virtualId, identifier)) await _state.WriteStateAsync();
+        if (_book.AddReverse(virtualId, IdentifierParser.Parse(identifier.Canonical))) await _state.WriteStateAsync();
     }
 
     /// <inheritdoc />
     public async Task RemoveReverseAsync(string virtualId, PhysicalIdentifier identifier)
     {
-        if (_book.RemoveReverse(virtualId, identifier)) await _state.WriteStateAsync();
+        if (_book.RemoveReverse(virtualId, IdentifierParser.Parse(identifier.Canonical))) await _state.WriteStateAsync();
     }
 
     /// <inheritdoc />
     public Task<IdentityShardCounts> GetCountsAsync() => Task.FromResult(_book.Counts());
-
-    private async Task AddReverseEverywhereAsync(string virtualId, PhysicalIdentifier identifier)
-    {
-        var reverseKey = IdentityRegistry.ShardKey(IdentityRegistry.ShardOfVirtualId(virtualId));
-        if (reverseKey == Key)
-        {
-            // The same shard: a call to ourselves would wait on our own turn.
-            _book.AddReverse(virtualId, identifier);
-            return;
-        }
-        await GrainFactory.GetGrain<IIdentityRegistryGrain>(reverseKey).AddReverseAsync(virtualId, identifier);
-    }
 
     private void CheckShard(PhysicalIdentifier identifier)
     {
