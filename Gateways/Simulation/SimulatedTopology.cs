@@ -8,6 +8,10 @@ public sealed record SimulatedTopology(IReadOnlyList<SimulatedSite> Sites)
     /// <summary>Every machine twin id, in order.</summary>
     public IEnumerable<string> MachineIds => Sites.SelectMany(s => s.Lines).SelectMany(l => l.Machines);
 
+    /// <summary>The line (organization id) a machine belongs to, or null when it is not simulated here.</summary>
+    public string? LineOf(string machineId) =>
+        Sites.SelectMany(s => s.Lines).FirstOrDefault(l => l.Machines.Contains(machineId, StringComparer.Ordinal))?.Id;
+
     /// <summary>Builds the tree from the options.</summary>
     public static SimulatedTopology From(SimulatorOptions options)
     {
