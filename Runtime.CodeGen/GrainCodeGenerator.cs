@@ -40,6 +40,8 @@ public sealed class GrainCodeGenerator : IIncrementalGenerator
         {
             if (type.TypeKind == TypeKind.Enum) { resolver.Enums[CodecResolver.Mangle(type)] = type; continue; }
             var source = CodecEmitter.EmitObjectCodec(context, type, resolver);
+            if (source is not null && type.DeclaredAccessibility == Accessibility.Public)
+                registrations.AppendLine($"            global::Imv.Runtime.Serialization.CodecRegistry.Register<{CodecResolver.Full(type)}, {CodecResolver.GeneratedCodecName(type)}>();");
             if (source is not null) context.AddSource("Codec_" + CodecResolver.Mangle(type) + ".g.cs", SourceText.From(source, Encoding.UTF8));
         }
         foreach (var grain in grainClasses)

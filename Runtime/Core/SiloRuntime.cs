@@ -126,14 +126,13 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
         _membership.Leave(Name);
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops the silo if it still runs and releases its timers and meters.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_stopped) await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _tracker.Dispose();
         Metrics.Dispose();
-        foreach (var storage in _storage.Values.Distinct())
-            if (storage is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
+        // Storage belongs to whoever created it (the host, the test cluster): silos may share it.
     }
 
     internal IGrainStorage GetStorage(string? name)

@@ -77,6 +77,10 @@ public abstract class Request<TResult> : Message, IValueTaskSource<TResult>, IVa
         var callback = Callback;
         Callback = null;
         callback?.OnInvocationFinished(this);
+        // The caller's continuation may run inline on this thread: it must not see the grain's turn as its own.
+        if (SynchronizationContext.Current is not null) SynchronizationContext.SetSynchronizationContext(null);
+        RuntimeContext.CurrentMessage = null;
+        RuntimeContext.CurrentActivation = null;
         var responder = Responder;
         if (responder is not null)
         {

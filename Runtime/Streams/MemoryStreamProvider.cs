@@ -6,8 +6,9 @@ namespace Imv.Runtime.Streams;
 
 /// <summary>An in-memory stream provider within one silo: explicit subscribers (delegates; those made inside
 /// a grain run as turns of that grain) and implicit subscribers (grain classes marked
-/// <see cref="ImplicitStreamSubscriptionAttribute"/>, addressed by the stream key). Events carry a sequence
-/// number per stream, ready for a persistent provider with replay.</summary>
+/// <see cref="ImplicitStreamSubscriptionAttribute"/>, addressed by the stream key and delivered to whichever
+/// silo owns that grain). Events carry a sequence number per stream, ready for a persistent provider with
+/// replay. Explicit subscriptions live in the silo where they were made.</summary>
 public sealed class MemoryStreamProvider : IStreamProvider
 {
     private readonly SiloRuntime _silo;
@@ -66,10 +67,7 @@ public sealed class MemoryStreamProvider : IStreamProvider
             }
             foreach (var grainClass in provider.ImplicitSubscribers(id.Namespace))
             {
-                var request = new DeliveryRequest<T>(static (grain, streamId, i, t) =>
-                    grain is IStreamEventHandler<T> h ? h.OnStreamEventAsync(streamId, i, t)
-                        : throw new InvalidOperationException($"{grain.GetType().FullName} subscribes implicitly to a stream of {typeof(T).Name} but does not implement IStreamEventHandler<{typeof(T).Name}>."),
-                    id, item, token)
+                var request = new DeliveryRequest<T>(ImplicitDelivery<T>, id, item, token)
                 { TargetId = new GrainId(grainClass.GrainType, id.Key) };
                 request.Deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(provider._silo.Options.DefaultCallTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
                 provider._silo.Route(request);
@@ -105,18 +103,61 @@ public sealed class MemoryStreamProvider : IStreamProvider
         }
     }
 
-    /// <summary>A stream event delivered as a turn of the subscribing grain.</summary>
+    /// <summary>The interface id of stream deliveries on the wire.</summary>
+    internal const uint DeliveryInterfaceId = 1;
+
+    static MemoryStreamProvider() =>
+        GrainTypeRegistry.RegisterInterface(typeof(IStreamEventHandler<>), DeliveryInterfaceId, "Imv.Runtime.Streams.StreamDelivery",
+            static (_, _) => throw new NotSupportedException("Stream deliveries have no proxy."), CodecRegistry.CreateStreamDelivery);
+
+    internal static Message CreateDelivery<T>() => new DeliveryRequest<T>(ImplicitDelivery<T>, default, default!, null);
+
+    private static Task ImplicitDelivery<T>(object grain, StreamId streamId, T item, StreamSequenceToken? token) =>
+        grain is IStreamEventHandler<T> h ? h.OnStreamEventAsync(streamId, item, token)
+            : throw new InvalidOperationException($"{grain.GetType().FullName} subscribes implicitly to a stream of {typeof(T).Name} but does not implement IStreamEventHandler<{typeof(T).Name}>.");
+
+    /// <summary>A stream event delivered as a turn of the subscribing grain; implicit deliveries may cross
+    /// silos (the item is encoded with its registered codec).</summary>
     private sealed class DeliveryRequest<T>(Func<object, StreamId, T, StreamSequenceToken?, Task> deliver, StreamId streamId, T item, StreamSequenceToken? token) : Request<Unit>
     {
-        public override uint InterfaceId => 0;
-        public override uint MethodId => 4;
-        public override string MethodName => "Stream.OnNext " + streamId;
+        private StreamId _streamId = streamId;
+        private T _item = item;
+        private StreamSequenceToken? _token = token;
 
-        protected override ValueTask<Unit> InvokeCore(object grain) => FromTask(deliver(grain, streamId, item, token));
+        public override uint InterfaceId => DeliveryInterfaceId;
+        public override uint MethodId => CodecRegistry.TypeKey(typeof(T));
+        public override string MethodName => "Stream.OnNext " + _streamId;
 
-        public override void WriteArguments(ref CodecWriter writer) =>
-            throw new NotSupportedException("The in-memory stream provider delivers only within one silo.");
-        public override void ReadArguments(ref CodecReader reader) => throw new NotSupportedException();
+        protected override ValueTask<Unit> InvokeCore(object grain) => FromTask(deliver(grain, _streamId, _item, _token));
+
+        public override void WriteArguments(ref CodecWriter writer)
+        {
+            var (write, _) = CodecRegistry.Get<T>();
+            writer.WriteTag(0, WireType.LengthPrefixed); writer.WriteUtf8(_streamId.Namespace);
+            writer.WriteTag(1, WireType.LengthPrefixed); writer.WriteUtf8(_streamId.Key);
+            if (_token is not null) { writer.WriteTag(2, WireType.VarInt); writer.WriteVarInt64(_token.SequenceNumber); }
+            write(ref writer, 3, _item);
+        }
+
+        public override void ReadArguments(ref CodecReader reader)
+        {
+            var (_, read) = CodecRegistry.Get<T>();
+            string ns = "", key = "";
+            while (!reader.End)
+            {
+                var (id, wt) = reader.ReadTag();
+                switch (id)
+                {
+                    case 0: ns = reader.ReadUtf8(); break;
+                    case 1: key = reader.ReadUtf8(); break;
+                    case 2: _token = new StreamSequenceToken(reader.ReadVarInt64()); break;
+                    case 3: _item = read(ref reader, wt); break;
+                    default: reader.SkipField(wt); break;
+                }
+            }
+            _streamId = new StreamId(ns, key);
+        }
+
         public override void WriteResult(ref CodecWriter writer, Unit result) { }
         public override Unit ReadResult(ref CodecReader reader, WireType wireType) => default;
     }

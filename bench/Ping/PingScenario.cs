@@ -79,6 +79,9 @@ public static class PingScenario
         var grain = silo.GetGrain<IPingGrain>(0);
         await grain.PingAsync(0);
         var samples = new List<double>();
+        long items = ThreadPool.CompletedWorkItemCount, bytes = GC.GetTotalAllocatedBytes();
+        for (int i = 0; i < calls; i++) await grain.PingAsync(i);
+        Console.Error.WriteLine($"ping: per call {(ThreadPool.CompletedWorkItemCount - items) / (double)calls:F3} thread-pool items, {(GC.GetTotalAllocatedBytes() - bytes) / (double)calls:F0} bytes allocated");
         for (int round = 0; round < rounds + 1; round++)
         {
             cancellationToken.ThrowIfCancellationRequested();
