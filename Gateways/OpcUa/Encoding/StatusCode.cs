@@ -54,6 +54,16 @@ public readonly record struct StatusCode(uint Code)
     public const uint BadTcpInternalError = 0x80820000;
     /// <summary>The request is too large.</summary>
     public const uint BadRequestTooLarge = 0x80B80000;
+    /// <summary>The certificate is not valid.</summary>
+    public const uint BadCertificateInvalid = 0x80120000;
+    /// <summary>The user may not do this.</summary>
+    public const uint BadUserAccessDenied = 0x801F0000;
+    /// <summary>The identity token is not valid.</summary>
+    public const uint BadIdentityTokenInvalid = 0x80200000;
+    /// <summary>The identity token was rejected.</summary>
+    public const uint BadIdentityTokenRejected = 0x80210000;
+    /// <summary>The nonce is not valid.</summary>
+    public const uint BadNonceInvalid = 0x80240000;
     /// <summary>The value is of the wrong type.</summary>
     public const uint BadTypeMismatch = 0x80740000;
     /// <summary>The request was cancelled.</summary>

@@ -333,7 +333,9 @@ public sealed class UaSecureChannel : IAsyncDisposable
 
         try
         {
-            return await pending.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            var response = await pending.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            _pending.TryRemove(requestId, out _);
+            return response;
         }
         catch (TimeoutException)
         {
@@ -341,6 +343,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
         }
         finally
         {
+            // Gave up (timeout, cancellation): a response that raced in still owns a pooled buffer.
             if (_pending.TryRemove(requestId, out var orphan) && orphan.Task.IsCompletedSuccessfully)
                 orphan.Task.Result.Dispose();
         }
