@@ -68,7 +68,7 @@ public sealed partial class UaClient
         }
     }
 
-    private static BrowseResult[] DecodeBrowse(ReadOnlySpan<byte> body, string service)
+    internal static BrowseResult[] DecodeBrowse(ReadOnlySpan<byte> body, string service)
     {
         var r = new UaBinaryReader(body);
         ReadHeader(ref r, service);
@@ -99,24 +99,24 @@ public sealed partial class UaClient
                     w.WriteQualifiedName(name);
                 });
             }), cancellationToken).ConfigureAwait(false);
-        return Decode(response.Body);
+        return DecodeTranslate(response.Body);
+    }
 
-        static BrowsePathResult[] Decode(ReadOnlySpan<byte> body)
+    internal static BrowsePathResult[] DecodeTranslate(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "TranslateBrowsePathsToNodeIds");
+        return r.ReadArray(static (ref UaBinaryReader b) =>
         {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "TranslateBrowsePathsToNodeIds");
-            return r.ReadArray(static (ref UaBinaryReader b) =>
+            var status = b.ReadUInt32();
+            var targets = b.ReadArray(static (ref UaBinaryReader t) =>
             {
-                var status = b.ReadUInt32();
-                var targets = b.ReadArray(static (ref UaBinaryReader t) =>
-                {
-                    var id = t.ReadExpandedNodeId();
-                    t.ReadUInt32();
-                    return id;
-                });
-                return new BrowsePathResult(status, targets);
+                var id = t.ReadExpandedNodeId();
+                t.ReadUInt32();
+                return id;
             });
-        }
+            return new BrowsePathResult(status, targets);
+        });
     }
 
     /// <summary>Reads attributes (source and server timestamps).</summary>
@@ -135,14 +135,14 @@ public sealed partial class UaClient
                     w.WriteQualifiedName(default);
                 });
             }, cancellationToken).ConfigureAwait(false);
-        return Decode(response.Body);
+        return DecodeRead(response.Body);
+    }
 
-        static DataValue[] Decode(ReadOnlySpan<byte> body)
-        {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "Read");
-            return r.ReadArray(static (ref UaBinaryReader b) => b.ReadDataValue());
-        }
+    internal static DataValue[] DecodeRead(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "Read");
+        return r.ReadArray(static (ref UaBinaryReader b) => b.ReadDataValue());
     }
 
     /// <summary>Reads the Value attribute of one node.</summary>
@@ -186,20 +186,20 @@ public sealed partial class UaClient
                 w.WriteNodeId(c.MethodId);
                 w.WriteArray(c.InputArguments, static (w, v) => w.WriteVariant(v));
             }), cancellationToken).ConfigureAwait(false);
-        return Decode(response.Body);
+        return DecodeCall(response.Body);
+    }
 
-        static CallMethodResult[] Decode(ReadOnlySpan<byte> body)
+    internal static CallMethodResult[] DecodeCall(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "Call");
+        return r.ReadArray(static (ref UaBinaryReader b) =>
         {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "Call");
-            return r.ReadArray(static (ref UaBinaryReader b) =>
-            {
-                var status = b.ReadUInt32();
-                var inputResults = b.ReadUInt32Array();
-                b.SkipDiagnosticInfos();
-                var outputs = b.ReadArray(static (ref UaBinaryReader v) => v.ReadVariant());
-                return new CallMethodResult(status, inputResults, outputs);
-            });
-        }
+            var status = b.ReadUInt32();
+            var inputResults = b.ReadUInt32Array();
+            b.SkipDiagnosticInfos();
+            var outputs = b.ReadArray(static (ref UaBinaryReader v) => v.ReadVariant());
+            return new CallMethodResult(status, inputResults, outputs);
+        });
     }
 }

@@ -104,22 +104,22 @@ public sealed partial class UaClient
                     w.WriteBoolean(true); // discard oldest
                 });
             }, cancellationToken).ConfigureAwait(false);
-        return Decode(response.Body);
+        return DecodeMonitoredItems(response.Body);
+    }
 
-        static MonitoredItemResult[] Decode(ReadOnlySpan<byte> body)
+    internal static MonitoredItemResult[] DecodeMonitoredItems(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "CreateMonitoredItems");
+        return r.ReadArray(static (ref UaBinaryReader b) =>
         {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "CreateMonitoredItems");
-            return r.ReadArray(static (ref UaBinaryReader b) =>
-            {
-                var status = b.ReadUInt32();
-                var id = b.ReadUInt32();
-                var sampling = b.ReadDouble();
-                var queue = b.ReadUInt32();
-                b.ReadExtensionObject();
-                return new MonitoredItemResult(status, id, sampling, queue);
-            });
-        }
+            var status = b.ReadUInt32();
+            var id = b.ReadUInt32();
+            var sampling = b.ReadDouble();
+            var queue = b.ReadUInt32();
+            b.ReadExtensionObject();
+            return new MonitoredItemResult(status, id, sampling, queue);
+        });
     }
 
     /// <summary>Deletes monitored items.</summary>
@@ -144,20 +144,20 @@ public sealed partial class UaClient
                 w.WriteUInt32(a.SubscriptionId);
                 w.WriteUInt32(a.SequenceNumber);
             }), cancellationToken, timeout).ConfigureAwait(false);
-        return Decode(response.Body);
+        return DecodePublish(response.Body);
+    }
 
-        static PublishResult Decode(ReadOnlySpan<byte> body)
-        {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "Publish");
-            var subscriptionId = r.ReadUInt32();
-            var available = r.ReadUInt32Array();
-            var more = r.ReadBoolean();
-            var message = ReadNotificationMessage(ref r);
-            var results = r.ReadUInt32Array();
-            r.SkipDiagnosticInfos();
-            return new PublishResult(subscriptionId, available, more, message, results);
-        }
+    internal static PublishResult DecodePublish(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "Publish");
+        var subscriptionId = r.ReadUInt32();
+        var available = r.ReadUInt32Array();
+        var more = r.ReadBoolean();
+        var message = ReadNotificationMessage(ref r);
+        var results = r.ReadUInt32Array();
+        r.SkipDiagnosticInfos();
+        return new PublishResult(subscriptionId, available, more, message, results);
     }
 
     private static NotificationMessage ReadNotificationMessage(ref UaBinaryReader r)
@@ -191,15 +191,15 @@ public sealed partial class UaClient
                 w.WriteUInt32Array(s.subscriptionIds);
                 w.WriteBoolean(s.sendInitialValues);
             }, cancellationToken).ConfigureAwait(false);
-        return Decode(response.Body);
+        return DecodeTransfer(response.Body);
+    }
 
-        static TransferResult[] Decode(ReadOnlySpan<byte> body)
-        {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "TransferSubscriptions");
-            var results = r.ReadArray(static (ref UaBinaryReader b) => new TransferResult(b.ReadUInt32(), b.ReadUInt32Array()));
-            r.SkipDiagnosticInfos();
-            return results;
-        }
+    internal static TransferResult[] DecodeTransfer(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "TransferSubscriptions");
+        var results = r.ReadArray(static (ref UaBinaryReader b) => new TransferResult(b.ReadUInt32(), b.ReadUInt32Array()));
+        r.SkipDiagnosticInfos();
+        return results;
     }
 }

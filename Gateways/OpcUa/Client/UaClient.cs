@@ -148,13 +148,13 @@ public sealed partial class UaClient : IAsyncDisposable
                 w.WriteInt32(-1); // profile uris
             }, cancellationToken).ConfigureAwait(false);
         return DecodeEndpoints(response.Body);
+    }
 
-        static EndpointDescription[] DecodeEndpoints(ReadOnlySpan<byte> body)
-        {
-            var r = new UaBinaryReader(body);
-            ReadHeader(ref r, "GetEndpoints");
-            return r.ReadArray(ReadEndpoint);
-        }
+    internal static EndpointDescription[] DecodeEndpoints(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "GetEndpoints");
+        return r.ReadArray(ReadEndpoint);
     }
 
     private static EndpointDescription ReadEndpoint(ref UaBinaryReader r)

@@ -49,7 +49,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private Task _renewLoop = Task.CompletedTask;
     private int _closing;
 
-    private UaSecureChannel(Socket socket, string endpointUrl, IUaSecurityPolicy policy, UaTransportLimits local, uint requestedLifetimeMs, ILogger logger)
+    internal UaSecureChannel(Socket socket, string endpointUrl, IUaSecurityPolicy policy, UaTransportLimits local, uint requestedLifetimeMs, ILogger logger)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -447,7 +447,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
         }
     }
 
-    private bool TryTakeChunk(ref ReadOnlySequence<byte> buffer)
+    internal bool TryTakeChunk(ref ReadOnlySequence<byte> buffer)
     {
         if (buffer.Length < MessageHeaderSize) return false;
         Span<byte> header = stackalloc byte[MessageHeaderSize];
@@ -565,6 +565,14 @@ public sealed class UaSecureChannel : IAsyncDisposable
         var single = ArrayPool<byte>.Shared.Rent(Math.Max(body.Length, 1));
         body.CopyTo(single);
         Complete(requestId, single, body.Length);
+    }
+
+    /// <summary>Forgets the receive sequence and partial messages (decoder tests feed unrelated chunks).</summary>
+    internal void ResetReceiveState()
+    {
+        _receivedAny = false;
+        foreach (var assembly in _assemblies.Values) assembly.Dispose();
+        _assemblies.Clear();
     }
 
     private void CheckSequence(uint sequence)
