@@ -1,20 +1,23 @@
 namespace Imv.Runtime;
 
-/// <summary>Key accessors for grains and references, as in Orleans.</summary>
+/// <summary>Key accessors for grains and references, as in Orleans (both are IAddressable).</summary>
 public static class GrainExtensions
 {
-    /// <summary>The grain's string key.</summary>
-    public static string GetPrimaryKeyString(this Grain grain) => grain.GrainId.Key;
+    /// <summary>A reference to this grain, to pass to other grains.</summary>
+    public static TGrainInterface AsReference<TGrainInterface>(this Grain grain) where TGrainInterface : IAddressable
+    {
+        var runtime = grain.GrainContext.GrainFactory as IGrainReferenceRuntime
+            ?? throw new InvalidOperationException("The grain's factory cannot create references.");
+        return (TGrainInterface)(object)GrainTypeRegistry.GetInterface(typeof(TGrainInterface)).ProxyFactory(runtime, grain.GrainId);
+    }
 
-    /// <summary>The grain's Guid key.</summary>
-    public static Guid GetPrimaryKey(this Grain grain) => ParseGuid(grain.GrainId);
-
-    /// <summary>The grain's integer key.</summary>
-    public static long GetPrimaryKeyLong(this Grain grain) => ParseLong(grain.GrainId);
-
-    /// <summary>The referenced grain's id.</summary>
-    public static GrainId GetGrainId(this IAddressable reference) =>
-        reference is GrainReference r ? r.GrainId : throw new ArgumentException($"{reference.GetType().FullName} is not a grain reference.", nameof(reference));
+    /// <summary>The id of a grain reference, or of a grain object itself.</summary>
+    public static GrainId GetGrainId(this IAddressable reference) => reference switch
+    {
+        GrainReference r => r.GrainId,
+        Grain g => g.GrainId,
+        _ => throw new ArgumentException($"{reference.GetType().FullName} is neither a grain reference nor a grain.", nameof(reference)),
+    };
 
     /// <summary>The referenced grain's string key.</summary>
     public static string GetPrimaryKeyString(this IAddressable reference) => reference.GetGrainId().Key;
