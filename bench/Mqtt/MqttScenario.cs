@@ -28,10 +28,10 @@ public static class MqttScenario
         const int warmupLoops = 500;
 
         await using var broker = await BenchBroker.StartAsync(ct);
-        Console.WriteLine($"mqtt: mosquitto on 127.0.0.1:{broker.Port}; {messages:N0} DDATA messages from {publishers} edge nodes x {devicesPerPublisher} devices, QoS 0");
+        Console.Error.WriteLine($"mqtt: mosquitto on 127.0.0.1:{broker.Port}; {messages:N0} DDATA messages from {publishers} edge nodes x {devicesPerPublisher} devices, QoS 0");
 
         var brokerLimit = await MeasureBrokerLimitAsync(broker.Port, messages, publishers, devicesPerPublisher, ct);
-        Console.WriteLine($"mqtt: broker limit (bare counting subscriber): {brokerLimit.Rate:N0} msg/s ({brokerLimit.Received:N0} received)");
+        Console.Error.WriteLine($"mqtt: broker limit (bare counting subscriber): {brokerLimit.Rate:N0} msg/s ({brokerLimit.Received:N0} received)");
 
         var sink = new BenchTwinSink();
         var options = new MqttGatewayOptions
@@ -47,12 +47,12 @@ public static class MqttScenario
         await using var gateway = new MqttGatewayConnection(options, sink);
         await gateway.StartAsync(ct);
         var ingest = await MeasureIngestAsync(broker.Port, gateway, sink, messages, publishers, devicesPerPublisher, ct);
-        Console.WriteLine($"mqtt: ingest into twin state: {ingest.Rate:N0} msg/s ({ingest.Received:N0} applied, {gateway.Client.Statistics.MessagesDropped} dropped, {gateway.Statistics.BadMessages} bad)");
+        Console.Error.WriteLine($"mqtt: ingest into twin state: {ingest.Rate:N0} msg/s ({ingest.Received:N0} applied, {gateway.Client.Statistics.MessagesDropped} dropped, {gateway.Statistics.BadMessages} bad)");
 
         var latencies = await MeasureLoopAsync(broker.Port, gateway, sink, loops, warmupLoops, ct);
         Array.Sort(latencies);
         double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
-        Console.WriteLine($"mqtt: control loop over {latencies.Length:N0} loops: p50 {Percentile(0.5):F3} ms, p99 {Percentile(0.99):F3} ms, max {latencies[^1]:F3} ms");
+        Console.Error.WriteLine($"mqtt: control loop over {latencies.Length:N0} loops: p50 {Percentile(0.5):F3} ms, p99 {Percentile(0.99):F3} ms, max {latencies[^1]:F3} ms");
 
         var result = new Dictionary<string, object>
         {
@@ -161,10 +161,10 @@ public static class MqttScenario
                 if (payload.Metrics.Count == 1 && payload.Metrics[0].Name == "sp" && payload.Metrics[0].DoubleValue == value + 1) break;
             }
             if (i >= 0) latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (i == 0) Console.WriteLine($"mqtt: {warmup} warm-up loops done");
+            if (i == 0) Console.Error.WriteLine($"mqtt: {warmup} warm-up loops done");
         }
         sink.OnTelemetry = null;
-        if (Interlocked.Read(ref failures) > 0) Console.WriteLine($"mqtt: {failures} loop commands failed");
+        if (Interlocked.Read(ref failures) > 0) Console.Error.WriteLine($"mqtt: {failures} loop commands failed");
         await device.DisposeAsync();
         return latencies;
     }
@@ -196,7 +196,7 @@ public static class MqttScenario
             if (now >= target) return lastChange;
             if (Stopwatch.GetElapsedTime(lastChange) > TimeSpan.FromSeconds(3))
             {
-                Console.WriteLine($"mqtt: stalled at {now:N0} of {target:N0}");
+                Console.Error.WriteLine($"mqtt: stalled at {now:N0} of {target:N0}");
                 return lastChange;
             }
             await Task.Delay(1, ct);
