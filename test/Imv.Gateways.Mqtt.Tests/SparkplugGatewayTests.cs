@@ -214,6 +214,24 @@ public sealed class SparkplugGatewayTests(BrokerFixture fixture)
     }
 
     [Fact]
+    public async Task When_the_gateway_loses_its_broker_twins_turn_uncertain_and_nodes_are_asked_to_rebirth()
+    {
+        var group = Group();
+        await using var gateway = await StartGatewayAsync(group);
+        await using var edge = new SparkplugEdgeNodeSimulator(_broker, group, "edge1", ["d1"]);
+        await edge.StartAsync();
+        var twin = $"{group}.edge1.d1";
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "born");
+
+        gateway.Connection.Client.BreakConnection();
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Reconnecting, "twin reconnecting");
+        await Wait.UntilAsync(() => edge.Rebirths >= 1 && gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "rebirth after the host reconnected");
+        await edge.DeviceDataAsync(0, 64);
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "Temperature")?.Value.AsDouble() == 64, "data flows again");
+        Assert.Equal(0, gateway.Connection.Statistics.BadMessages);
+    }
+
+    [Fact]
     public async Task A_thousand_devices_on_one_connection()
     {
         var group = Group();
