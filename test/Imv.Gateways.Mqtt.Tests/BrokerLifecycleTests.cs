@@ -143,6 +143,36 @@ public sealed class BrokerLifecycleTests
             await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync(Wait.Token()));
     }
 
+    [Fact]
+    public async Task Mutual_tls_with_a_client_certificate()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(
+            "cafile {dir}/ca.pem\ncertfile {dir}/server.pem\nkeyfile {dir}/server.key\nrequire_certificate true",
+            prepare: WriteCertificates);
+        var tls = new MqttTlsOptions
+        {
+            Enabled = true,
+            CaCertificatePath = Path.Combine(broker.Directory, "ca.pem"),
+            TargetHost = "localhost",
+            ClientCertificatePath = Path.Combine(broker.Directory, "client.pem"),
+            ClientKeyPath = Path.Combine(broker.Directory, "client.key"),
+        };
+        var options = broker.ClientOptions("mtls-client");
+        options.Tls = tls;
+        await using (var client = new MqttClient(options))
+        {
+            await client.ConnectAsync(Wait.Token());
+            Assert.Equal(MqttConnectionState.Connected, client.State);
+        }
+
+        var without = broker.ClientOptions("mtls-without");
+        without.ConnectTimeout = TimeSpan.FromSeconds(5);
+        without.Tls = new MqttTlsOptions { Enabled = true, CaCertificatePath = tls.CaCertificatePath, TargetHost = "localhost" };
+        await using var refused = new MqttClient(without);
+        await Assert.ThrowsAnyAsync<Exception>(() => refused.ConnectAsync(Wait.Token()));
+        Assert.Equal(MqttConnectionState.Disconnected, refused.State);
+    }
+
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
@@ -197,6 +227,16 @@ public sealed class BrokerLifecycleTests
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         using var server = request.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(12));
+
+        using var clientKey = RSA.Create(2048);
+        var clientRequest = new CertificateRequest("CN=imv-gateway", clientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        clientRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        clientRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        clientRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        using var client = clientRequest.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(12));
+        File.WriteAllText(Path.Combine(directory, "client.pem"), client.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, "client.key"), clientKey.ExportPkcs8PrivateKeyPem());
 
         File.WriteAllText(Path.Combine(directory, "ca.pem"), ca.ExportCertificatePem());
         File.WriteAllText(Path.Combine(directory, "server.pem"), server.ExportCertificatePem());
