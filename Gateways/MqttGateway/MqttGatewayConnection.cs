@@ -75,6 +75,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     /// the connection keeps trying in the background, so a silo starts without its broker.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        MqttGatewayMetrics.Register(this);
         _consumer = Task.Run(() => ConsumeAsync(_stopping.Token), CancellationToken.None);
         _sweeper = Task.Run(() => SweepExpiredCommandsAsync(_stopping.Token), CancellationToken.None);
         try
@@ -115,6 +116,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     /// <summary>Disconnects (the Sparkplug STATE goes offline through the will) and stops consuming.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        MqttGatewayMetrics.Unregister(this);
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_client.State == MqttConnectionState.Connected)
         {
