@@ -43,11 +43,22 @@ for proj in test/*/*.csproj; do
   dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" \
     --blame-hang-timeout 10m >"$logs/$name.log" 2>&1
   rc=$?
+  # The console logger ends with either "Passed!  - Failed: F, Passed: P, Skipped: S, ..." or a block
+  # "Total tests: T / Passed: P / Failed: F / Skipped: S".
   line=$(grep -E "^(Passed|Failed)!? +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$logs/$name.log" | tail -1)
   if [ -n "$line" ]; then
     f=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$line")
     p=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$line")
     s=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$line")
+  elif grep -qE "^Total tests: [0-9]+" "$logs/$name.log"; then
+    block=$(sed -n '/^Total tests: [0-9]*/,$p' "$logs/$name.log")
+    p=$(grep -E "^ +Passed: [0-9]+" <<<"$block" | head -1 | grep -oE "[0-9]+" || echo 0)
+    f=$(grep -E "^ +Failed: [0-9]+" <<<"$block" | head -1 | grep -oE "[0-9]+" || echo 0)
+    s=$(grep -E "^ +Skipped: [0-9]+" <<<"$block" | head -1 | grep -oE "[0-9]+" || echo 0)
+    line="Passed: $p, Failed: $f, Skipped: $s"
+  fi
+  if [ -n "$line" ]; then
+    p=${p:-0}; f=${f:-0}; s=${s:-0}
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     echo "  $line"
   elif grep -q "No test is available" "$logs/$name.log"; then

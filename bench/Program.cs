@@ -1,1 +1,16 @@
-Console.WriteLine("{}");
+using Imv.Bench;
+
+// Each scenario prints progress to stderr and, as its last line on stdout, one JSON object of figures.
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+var scenario = args.Length > 0 ? args[0] : "";
+var rest = args.Skip(1).ToArray();
+switch (scenario)
+{
+    case "ping": return await Imv.Bench.Ping.PingScenario.RunAsync(rest, cts.Token);
+    case "bdn": return BenchmarkSuite.Run(rest);
+    default:
+        Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- <scenario> [--quick]");
+        Console.Error.WriteLine("scenarios: ping (runtime call path), bdn <filter> (BenchmarkDotNet suite)");
+        return 2;
+}

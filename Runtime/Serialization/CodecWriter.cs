@@ -12,8 +12,12 @@ public ref struct CodecWriter
     private byte[] _buffer;
     private int _position;
 
+    /// <summary>Creates a writer with the default initial capacity (256 bytes). Declared explicitly: with only an
+    /// optional-parameter constructor, <c>new CodecWriter()</c> would be <c>default</c> and have no buffer.</summary>
+    public CodecWriter() : this(256) { }
+
     /// <summary>Creates a writer with an initial capacity.</summary>
-    public CodecWriter(int initialCapacity = 256)
+    public CodecWriter(int initialCapacity)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
         _position = 0;
@@ -37,7 +41,7 @@ public ref struct CodecWriter
     {
         var buffer = _buffer;
         _buffer = [];
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer is { Length: > 0 }) ArrayPool<byte>.Shared.Return(buffer);
     }
 
     /// <summary>Writes a field tag.</summary>
@@ -79,7 +83,7 @@ public ref struct CodecWriter
     }
 
     /// <summary>Writes a length prefix and the bytes.</summary>
-    public void WriteLengthPrefixed(ReadOnlySpan<byte> bytes)
+    public void WriteLengthPrefixed(scoped ReadOnlySpan<byte> bytes)
     {
         WriteVarUInt64((ulong)bytes.Length);
         Ensure(bytes.Length);
@@ -107,7 +111,7 @@ public ref struct CodecWriter
     }
 
     /// <summary>Writes raw bytes with no prefix.</summary>
-    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    public void WriteRaw(scoped ReadOnlySpan<byte> bytes)
     {
         Ensure(bytes.Length);
         bytes.CopyTo(_buffer.AsSpan(_position));

@@ -1,0 +1,29 @@
+using Imv.Runtime;
+
+namespace Imv.Grains.Interfaces.ControlLoops;
+
+/// <summary>A closed loop, keyed by loop id: monitors a measured tag, analyses it against a setpoint with
+/// a control law, and adjusts an output tag through the command path under its own identity (issuer kind
+/// ControlLoop, issuer the loop id; the output twin must list the loop id in its configuration).</summary>
+public interface IControlLoopGrain : IGrainWithStringKey
+{
+    /// <summary>Sets up the loop (replacing the configuration; the law's memory restarts). Throws
+    /// <see cref="ArgumentException"/> for an invalid configuration.</summary>
+    Task ConfigureAsync(ControlLoopConfiguration configuration);
+
+    /// <summary>Starts iterating every sample period; stays enabled across restarts.</summary>
+    Task EnableAsync();
+
+    /// <summary>Stops iterating.</summary>
+    Task DisableAsync();
+
+    /// <summary>Changes the setpoint.</summary>
+    Task SetSetpointAsync(double setpoint);
+
+    /// <summary>Runs one iteration now (whether enabled or not) and returns it.</summary>
+    Task<LoopIteration> RunOnceAsync();
+
+    /// <summary>The loop's configuration, state and recent iterations.</summary>
+    [ReadOnly]
+    Task<ControlLoopStatus> GetStatusAsync();
+}

@@ -1,0 +1,86 @@
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Runtime;
+
+namespace Imv.Grains.Interfaces.Twins;
+
+/// <summary>The twin of one industrial virtual entity (equipment, material or product), keyed by twin id.
+/// Holds the tags the plant reports, the shadow (reported, desired, delta), alarms, the operator lease and
+/// the commands sent to the machine. Everything acknowledged (an ingest result, a command record, a lease)
+/// is stored before the call returns.</summary>
+public interface IMachineGrain : IGrainWithStringKey
+{
+    /// <summary>Sets up the twin (replacing the previous configuration; learned tags stay).</summary>
+    Task ConfigureAsync(TwinConfiguration configuration);
+
+    /// <summary>The configuration in force, including tags learned since; null when never configured nor described.</summary>
+    [ReadOnly]
+    Task<TwinConfiguration?> GetConfigurationAsync();
+
+    /// <summary>A gateway described the device (birth, browse): records the gateway name and merges the tags' metadata.</summary>
+    Task DescribeAsync(TwinDescription description);
+
+    /// <summary>Applies a batch of readings: the newest reading per tag wins; older ones and duplicates are
+    /// counted and ignored. Alarms are evaluated; pending commands awaiting read-back are confirmed.</summary>
+    ValueTask<IngestResult> IngestAsync(TagBatch batch);
+
+    /// <summary>The device came online or went offline. Offline turns every tag Bad; Reconnecting turns Good tags Uncertain.</summary>
+    Task SetConnectivityAsync(TwinConnectivity connectivity, string reason);
+
+    /// <summary>Every tag, quality and counter as of now.</summary>
+    [ReadOnly]
+    Task<TwinSnapshot> GetSnapshotAsync();
+
+    /// <summary>One tag as of now; null when the twin has no such tag.</summary>
+    [ReadOnly]
+    Task<TagSnapshot?> GetTagAsync(string tag);
+
+    /// <summary>The alarms active now.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<ActiveAlarm>> GetActiveAlarmsAsync();
+
+    /// <summary>The latest alarm events (raised and cleared), oldest first; bounded.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<AlarmEvent>> GetAlarmHistoryAsync();
+
+    /// <summary>The shadow: reported, desired, delta and version.</summary>
+    [ReadOnly]
+    Task<ShadowDocument> GetShadowAsync();
+
+    /// <summary>Changes the desired side of the shadow.</summary>
+    Task<ShadowUpdateResult> SetDesiredAsync(DesiredUpdate update);
+
+    /// <summary>The machine summary organizations aggregate.</summary>
+    [ReadOnly]
+    Task<MachineStatus> GetStatusAsync();
+
+    /// <summary>Starts a new OEE window: planned time, run time and counts restart from zero.</summary>
+    Task ResetOeeWindowAsync();
+
+    /// <summary>Submits a command. It is checked (issuer authorization, operator lease, coupling mode,
+    /// interlocks, in that order), stored, and sent through the twin's gateway. Returns the command's record as
+    /// it stands when the gateway answered (Delivered, Applied or Rejected), or the first submission's record
+    /// when the id is known.</summary>
+    Task<CommandRecord> SubmitCommandAsync(CommandRequest command);
+
+    /// <summary>A command's record; null when unknown (never submitted, or dropped from the bounded history).</summary>
+    [ReadOnly]
+    Task<CommandRecord?> GetCommandAsync(string commandId);
+
+    /// <summary>The latest commands, oldest first; bounded.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<CommandRecord>> GetCommandsAsync();
+
+    /// <summary>The device confirmed (Acked, Applied) or refused (Rejected) a command after delivery.</summary>
+    Task ReportCommandOutcomeAsync(string commandId, CommandDeliveryStatus status, string? reason);
+
+    /// <summary>Asks for (or renews) write control of the twin for an avatar.</summary>
+    Task<LeaseResult> AcquireLeaseAsync(string avatarId, TimeSpan duration);
+
+    /// <summary>Gives write control back; false when the avatar did not hold it.</summary>
+    Task<bool> ReleaseLeaseAsync(string avatarId);
+
+    /// <summary>The lease in force; null when none.</summary>
+    [ReadOnly]
+    Task<OperatorLease?> GetLeaseAsync();
+}

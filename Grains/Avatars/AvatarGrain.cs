@@ -1,0 +1,160 @@
+using Imv.Grains.Interfaces.Avatars;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Grains.Avatars;
+
+/// <summary>An avatar: registration, sessions on interactive devices, supervision edges, and commands to
+/// twins under its own identity.</summary>
+public sealed class AvatarGrain : Grain, IAvatarGrain
+{
+    private readonly IPersistentState<AvatarState> _state;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+
+    /// <summary>Creates the grain (the runtime does).</summary>
+    public AvatarGrain([PersistentState("avatar")] IPersistentState<AvatarState> state, TimeProvider? time, ILogger<AvatarGrain>? logger)
+    {
+        _state = state;
+        _time = time ?? TimeProvider.System;
+        _log = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    private AvatarState S => _state.State;
+    private string AvatarId => GrainId.Key;
+
+    /// <inheritdoc />
+    public async Task<AvatarProfile> RegisterAsync(AvatarRegistration registration)
+    {
+        AvatarState.Validate(registration);
+        bool first = S.Registration is null;
+        S.Registration = registration;
+        if (first) { S.Active = true; S.SiteMode = registration.SiteMode; }
+        await _state.WriteStateAsync();
+        _log.LogInformation("Avatar {AvatarId} registered: {Kind} {Role} {Driver}", AvatarId, registration.Kind, registration.Role, registration.Driver);
+        return S.Profile(AvatarId)!;
+    }
+
+    /// <inheritdoc />
+    public Task<AvatarProfile?> GetProfileAsync() => Task.FromResult(S.Profile(AvatarId));
+
+    /// <inheritdoc />
+    public async Task SetSiteModeAsync(SiteMode mode)
+    {
+        RequireRegistered();
+        S.SiteMode = mode;
+        await _state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task SetActiveAsync(bool active)
+    {
+        RequireRegistered();
+        S.Active = active;
+        if (!active) S.Sessions.Clear();
+        await _state.WriteStateAsync();
+        _log.LogInformation("Avatar {AvatarId} active: {Active}", AvatarId, active);
+    }
+
+    /// <inheritdoc />
+    public async Task<DeviceSession> OpenSessionAsync(InteractiveDevice device, string deviceId)
+    {
+        int before = S.Sessions.Count;
+        var session = S.OpenSession(device, deviceId, _time.GetUtcNow());
+        if (S.Sessions.Count != before)
+        {
+            await _state.WriteStateAsync();
+            _log.LogInformation("Avatar {AvatarId} opened session {SessionId} on {Device} {DeviceId}", AvatarId, session.SessionId, device, deviceId);
+        }
+        return session;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CloseSessionAsync(string sessionId)
+    {
+        if (!S.CloseSession(sessionId)) return false;
+        await _state.WriteStateAsync();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DeviceSession>> GetSessionsAsync() => Task.FromResult<IReadOnlyList<DeviceSession>>([.. S.Sessions]);
+
+    /// <inheritdoc />
+    public async Task SuperviseAsync(string avatarId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(avatarId);
+        var me = RequireRegistered();
+        if (avatarId == AvatarId) throw new InvalidOperationException("An avatar does not supervise itself.");
+        var other = GrainFactory.GetGrain<IAvatarGrain>(avatarId);
+        var profile = await other.GetProfileAsync() ?? throw new InvalidOperationException($"Avatar '{avatarId}' is not registered.");
+        if (!AvatarState.CanSupervise(me.Role, profile.Role))
+            throw new InvalidOperationException($"A {me.Role} may not supervise a {profile.Role}.");
+        if (!S.Supervised.Contains(avatarId))
+        {
+            S.Supervised.Add(avatarId);
+            await _state.WriteStateAsync();
+        }
+        await other.SetSupervisorAsync(AvatarId, true);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> StopSupervisingAsync(string avatarId)
+    {
+        if (!S.Supervised.Remove(avatarId)) return false;
+        await _state.WriteStateAsync();
+        await GrainFactory.GetGrain<IAvatarGrain>(avatarId).SetSupervisorAsync(AvatarId, false);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AvatarView>> GetSupervisedAsync()
+    {
+        var views = new List<AvatarView>(S.Supervised.Count);
+        foreach (var id in S.Supervised)
+        {
+            var other = GrainFactory.GetGrain<IAvatarGrain>(id);
+            if (await other.GetProfileAsync() is not { } profile) continue;
+            views.Add(new AvatarView(profile, await other.GetSessionsAsync()));
+        }
+        return views;
+    }
+
+    /// <inheritdoc />
+    public async Task SetSupervisorAsync(string supervisorId, bool supervises)
+    {
+        bool changed = supervises
+            ? !S.Supervisors.Contains(supervisorId) && Add(S.Supervisors, supervisorId)
+            : S.Supervisors.Remove(supervisorId);
+        if (changed) await _state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<CommandRecord> IssueCommandAsync(string twinId, string commandId, string? tag, string? method, TagValue value, TimeSpan? lifetime)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(twinId);
+        // The twin checks that this avatar exists, is active and may command it: the avatar does not vouch for itself.
+        return GrainFactory.GetGrain<IMachineGrain>(twinId)
+            .SubmitCommandAsync(new CommandRequest(commandId, IssuerKind.Avatar, AvatarId, tag, method, value, null, lifetime));
+    }
+
+    /// <inheritdoc />
+    public Task<LeaseResult> AcquireLeaseAsync(string twinId, TimeSpan duration) =>
+        GrainFactory.GetGrain<IMachineGrain>(twinId).AcquireLeaseAsync(AvatarId, duration);
+
+    /// <inheritdoc />
+    public Task<bool> ReleaseLeaseAsync(string twinId) =>
+        GrainFactory.GetGrain<IMachineGrain>(twinId).ReleaseLeaseAsync(AvatarId);
+
+    private AvatarRegistration RequireRegistered() =>
+        S.Registration ?? throw new InvalidOperationException($"Avatar '{AvatarId}' is not registered.");
+
+    private static bool Add(List<string> list, string item)
+    {
+        list.Add(item);
+        return true;
+    }
+}

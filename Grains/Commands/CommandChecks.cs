@@ -1,0 +1,109 @@
+using Imv.Grains.Interfaces.Avatars;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+
+namespace Imv.Grains.Commands;
+
+/// <summary>The checks a command passes before it may leave a twin, in this order: the issuer exists and may
+/// command the twin; the operator lease; the coupling mode; the interlocks (the tag is writable, the value
+/// has its data type and lies within its limits). Each returns null when passed, or the rejection reason
+/// (prefixed with the check's name: "issuer:", "lease:", "coupling:", "interlock:").</summary>
+public static class CommandChecks
+{
+    /// <summary>Runs every check in order; the first failure's reason, or null.</summary>
+    /// <param name="request">The command.</param>
+    /// <param name="twinId">The twin.</param>
+    /// <param name="configuration">The twin's configuration.</param>
+    /// <param name="avatar">The issuing avatar's profile when the issuer is an avatar (null when it does not exist).</param>
+    /// <param name="lease">The twin's lease.</param>
+    /// <param name="metadata">The metadata of the tag written; null when the twin has no such tag.</param>
+    /// <param name="now">The twin's clock.</param>
+    public static string? Evaluate(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile? avatar,
+        OperatorLeaseBook lease, TagMetadata? metadata, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return Issuer(request, twinId, configuration, avatar)
+            ?? lease.Blocks(request.IssuerKind, request.Issuer, now)
+            ?? Coupling(configuration)
+            ?? Interlocks(request, configuration, metadata);
+    }
+
+    /// <summary>Whether the issuer exists and may command the twin. A control loop must be listed in the twin's
+    /// <see cref="TwinConfiguration.ControlLoops"/>; an avatar must be registered and active, and be listed in
+    /// <see cref="TwinConfiguration.AuthorizedIssuers"/> or have the twin or its organization in its scopes.</summary>
+    public static string? Issuer(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile? avatar)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (string.IsNullOrEmpty(request.Issuer)) return "issuer: missing";
+        if (request.IssuerKind == IssuerKind.ControlLoop)
+            return Contains(configuration.ControlLoops, request.Issuer) ? null : $"issuer: control loop '{request.Issuer}' may not command this twin";
+        if (request.IssuerKind != IssuerKind.Avatar) return $"issuer: unknown issuer kind {request.IssuerKind}";
+        if (avatar is null) return $"issuer: avatar '{request.Issuer}' does not exist";
+        if (!avatar.Active) return $"issuer: avatar '{request.Issuer}' is inactive";
+        if (Contains(configuration.AuthorizedIssuers, request.Issuer)
+            || Contains(avatar.Scopes, twinId)
+            || (configuration.OrganizationId is { } org && Contains(avatar.Scopes, org)))
+            return null;
+        return $"issuer: avatar '{request.Issuer}' may not command this twin";
+    }
+
+    /// <summary>Whether the coupling mode lets commands out.</summary>
+    public static string? Coupling(TwinConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.Coupling == CouplingMode.OneWayInfluence ? "coupling: the twin is coupled one way (telemetry in, no commands out)" : null;
+    }
+
+    /// <summary>Whether the command is well formed and within the tag's data type and limits, or calls an allowed method.</summary>
+    public static string? Interlocks(CommandRequest request, TwinConfiguration configuration, TagMetadata? metadata)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if ((request.Tag is null) == (request.Method is null)) return "interlock: a command either writes a tag or calls a method";
+        if (request.Method is { } method)
+            return Contains(configuration.Methods, method) ? null : $"interlock: method '{method}' is not allowed on this twin";
+        if (metadata is null) return $"interlock: unknown tag '{request.Tag}'";
+        if (!metadata.Writable) return $"interlock: tag '{request.Tag}' is not writable";
+        var value = request.Value;
+        if (value.IsNone) return "interlock: no value to write";
+        bool typeOk = value.DataType == metadata.DataType
+            || (metadata.DataType == TagDataType.Double && value.DataType == TagDataType.Integer);
+        if (!typeOk) return $"interlock: value is {value.DataType}, tag '{request.Tag}' is {metadata.DataType}";
+        foreach (double number in Numbers(value))
+        {
+            if (double.IsNaN(number) || double.IsInfinity(number)) return "interlock: value is not a finite number";
+            if (metadata.Minimum is { } min && number < min) return $"interlock: value {number} is below the minimum {min} of tag '{request.Tag}'";
+            if (metadata.Maximum is { } max && number > max) return $"interlock: value {number} is above the maximum {max} of tag '{request.Tag}'";
+        }
+        return null;
+    }
+
+    /// <summary>The value in the tag's own data type (an integer written to a double tag becomes a double).</summary>
+    public static TagValue Normalize(TagValue value, TagMetadata? metadata) =>
+        metadata?.DataType == TagDataType.Double && value.DataType == TagDataType.Integer ? TagValue.FromDouble(value.AsInteger()) : value;
+
+    private static IEnumerable<double> Numbers(TagValue value)
+    {
+        switch (value.DataType)
+        {
+            case TagDataType.Integer or TagDataType.Double:
+                value.TryGetNumber(out double n);
+                yield return n;
+                break;
+            case TagDataType.IntegerArray:
+                foreach (long l in (long[])value.AsArray()) yield return l;
+                break;
+            case TagDataType.DoubleArray:
+                foreach (double d in (double[])value.AsArray()) yield return d;
+                break;
+        }
+    }
+
+    private static bool Contains(IReadOnlyList<string>? list, string item)
+    {
+        if (list is null) return false;
+        for (int i = 0; i < list.Count; i++) if (string.Equals(list[i], item, StringComparison.Ordinal)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,433 @@
+using Imv.Grains.Commands;
+using Imv.Grains.Interfaces.Avatars;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+using Imv.Runtime.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Grains.Machines;
+
+/// <summary>The equipment twin: a thin grain over <see cref="TagTable"/>, <see cref="ShadowState"/>,
+/// <see cref="StatusTracker"/> and the command path (<see cref="CommandChecks"/>, <see cref="CommandLifecycle"/>,
+/// <see cref="OperatorLeaseBook"/>). Every call that changes something writes the state before it returns.</summary>
+public sealed class MachineGrain : Grain, IMachineGrain
+{
+    private static readonly TimeSpan DefaultLifetime = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DefaultReadBackTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan StatusPushInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ExpiryCheckPeriod = TimeSpan.FromSeconds(1);
+
+    private readonly IPersistentState<MachineState> _state;
+    private readonly IPlantGatewayRegistry? _gateways;
+    private readonly IMachineStatusPublisher? _publisher;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private IGrainTimer? _expiryTimer;
+
+    /// <summary>Creates the grain (the runtime does).</summary>
+    public MachineGrain(
+        [PersistentState("machine")] IPersistentState<MachineState> state,
+        IPlantGatewayRegistry? gateways,
+        IMachineStatusPublisher? publisher,
+        TimeProvider? time,
+        ILogger<MachineGrain>? logger)
+    {
+        _state = state;
+        _gateways = gateways;
+        _publisher = publisher;
+        _time = time ?? TimeProvider.System;
+        _log = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    private MachineState S => _state.State;
+    private string TwinId => GrainId.Key; // this.GetPrimaryKeyString() is ambiguous (Grain and IAddressable overloads)
+    private TwinConfiguration Config => S.Configuration ?? new TwinConfiguration();
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        S.Tags.SetBands(S.Configuration?.AlarmBands);
+        if (ExpireDue(Now)) await SaveAsync(cancellationToken);
+        EnsureExpiryTimer();
+    }
+
+    /// <inheritdoc />
+    public async Task ConfigureAsync(TwinConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.AlarmBands is not null) foreach (var b in configuration.AlarmBands) AlarmEvaluator.Validate(b);
+        S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
+        S.Tags.SetBands(configuration.AlarmBands);
+        S.Configuration = configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway };
+        await SaveAsync();
+        _log.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
+            TwinId, configuration.Kind, configuration.Coupling, S.Configuration.Gateway, configuration.OrganizationId);
+    }
+
+    /// <inheritdoc />
+    public Task<TwinConfiguration?> GetConfigurationAsync() =>
+        Task.FromResult(S.Configuration is null && S.Tags.Count == 0 ? null : Config with { Tags = [.. S.Tags.Schema.Metadata] });
+
+    /// <inheritdoc />
+    public async Task DescribeAsync(TwinDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        S.Configuration = Config with { Gateway = description.Gateway };
+        S.Tags.Describe(description.Tags, S.Configuration.AlarmBands);
+        await SaveAsync();
+        _log.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IngestResult> IngestAsync(TagBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Updates is null || batch.Updates.Length == 0) return default;
+        var now = Now;
+        List<AlarmEvent>? events = null;
+        var result = S.Tags.Ingest(batch.Updates, now, TwinId, ref events);
+        if (result.Applied > 0)
+        {
+            S.Shadow.Version++;
+            if (S.Connectivity != TwinConnectivity.Online) S.Connectivity = TwinConnectivity.Online;
+            if (events is not null) RecordAlarms(events);
+            ConfirmReadBacks(now);
+            await ObserveStatusAsync(now);
+        }
+        await SaveAsync();
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task SetConnectivityAsync(TwinConnectivity connectivity, string reason)
+    {
+        var now = Now;
+        S.Connectivity = connectivity;
+        S.Tags.SetConnectivity(connectivity);
+        await ObserveStatusAsync(now);
+        await SaveAsync();
+        _log.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
+    }
+
+    /// <inheritdoc />
+    public Task<TwinSnapshot> GetSnapshotAsync()
+    {
+        var now = Now;
+        var t = S.Tags;
+        var tags = new TagSnapshot[t.Count];
+        for (int i = 0; i < tags.Length; i++) tags[i] = t.Snapshot(i, now);
+        DateTimeOffset? last = t.LastReceivedTicks == 0 ? null : new DateTimeOffset(t.LastReceivedTicks, TimeSpan.Zero);
+        return Task.FromResult(new TwinSnapshot(TwinId, Config.Kind, Config.Coupling, S.Connectivity, tags, last,
+            last is { } l ? now - l : null, t.AppliedCount, t.StaleCount, t.DuplicateCount, t.RejectedCount, BuildStatus(now)));
+    }
+
+    /// <inheritdoc />
+    public Task<TagSnapshot?> GetTagAsync(string tag)
+    {
+        int i = S.Tags.IndexOf(tag);
+        return Task.FromResult(i < 0 ? null : S.Tags.Snapshot(i, Now));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ActiveAlarm>> GetActiveAlarmsAsync() => Task.FromResult<IReadOnlyList<ActiveAlarm>>(S.Tags.ActiveAlarms());
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AlarmEvent>> GetAlarmHistoryAsync() => Task.FromResult<IReadOnlyList<AlarmEvent>>([.. S.AlarmHistory]);
+
+    /// <inheritdoc />
+    public Task<ShadowDocument> GetShadowAsync() => Task.FromResult(S.Shadow.Build(S.Tags));
+
+    /// <inheritdoc />
+    public async Task<ShadowUpdateResult> SetDesiredAsync(DesiredUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        long before = S.Shadow.Version;
+        bool applied = S.Shadow.Apply(update);
+        if (S.Shadow.Version != before) await SaveAsync();
+        return new ShadowUpdateResult(!applied, S.Shadow.Build(S.Tags));
+    }
+
+    /// <inheritdoc />
+    public Task<MachineStatus> GetStatusAsync() => Task.FromResult(BuildStatus(Now));
+
+    /// <inheritdoc />
+    public async Task ResetOeeWindowAsync()
+    {
+        S.Status.ResetWindow(S.Tags, Config.Status, Now);
+        await SaveAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task<CommandRecord> SubmitCommandAsync(CommandRequest command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentException.ThrowIfNullOrEmpty(command.CommandId);
+        var now = Now;
+        bool expired = ExpireDue(now);
+        if (S.Commands.Find(command.CommandId) is { } known)
+        {
+            if (expired) await SaveAsync();
+            return known;
+        }
+
+        var config = Config;
+        AvatarProfile? avatar = null;
+        string? issuerFailure = null;
+        if (command.IssuerKind == IssuerKind.Avatar && !string.IsNullOrEmpty(command.Issuer))
+        {
+            try { avatar = await GrainFactory.GetGrain<IAvatarGrain>(command.Issuer).GetProfileAsync(); }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                issuerFailure = $"issuer: avatar '{command.Issuer}' could not be verified ({ex.GetType().Name})";
+            }
+            now = Now;
+            if (S.Commands.Find(command.CommandId) is { } raced) return raced;
+        }
+
+        int tagIndex = command.Tag is null ? -1 : S.Tags.IndexOf(command.Tag);
+        var metadata = tagIndex < 0 ? null : S.Tags.Schema.Metadata[tagIndex];
+        var lifetime = command.Lifetime ?? config.DefaultCommandLifetime ?? DefaultLifetime;
+        var envelope = new CommandEnvelope(command.CommandId, command.IssuerKind, command.Issuer ?? "", TwinId, command.Tag, command.Method,
+            CommandChecks.Normalize(command.Value, metadata), command.Arguments ?? [], now, now + (lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero));
+        string? rejection = issuerFailure
+            ?? (lifetime <= TimeSpan.Zero ? "interlock: the lifetime must be positive" : null)
+            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, S.Lease, metadata, now);
+        DateTimeOffset? readBack = config.RequireReadBack && command.Tag is not null && config.Coupling != CouplingMode.NoLinks
+            ? Min(now + (config.ReadBackTimeout ?? DefaultReadBackTimeout), envelope.ExpiresAt)
+            : null;
+        var record = CommandLifecycle.Start(envelope, rejection, readBack);
+        S.Commands.Add(record);
+        LogTransition(record);
+        await SaveAsync();
+        if (record.IsTerminal) return record;
+
+        if (config.Coupling == CouplingMode.NoLinks)
+        {
+            if (command.Tag is not null) ApplyLocally(command.Tag, envelope.Payload, now);
+            record = Move(record, CommandDeliveryStatus.Applied, now, "simulated: the twin has no link to a machine") ?? record;
+            await SaveAsync();
+            return record;
+        }
+
+        var gateway = config.Gateway is { } name ? _gateways?.Find(name) : null;
+        if (gateway is null)
+        {
+            record = Move(record, CommandDeliveryStatus.Rejected, now, config.Gateway is null
+                ? "gateway: the twin has no gateway (not described by any)"
+                : $"gateway: no gateway '{config.Gateway}' on this silo") ?? record;
+            await SaveAsync();
+            return record;
+        }
+
+        var device = new DeviceCommand(envelope.CommandId, TwinId, envelope.Tag, envelope.Method, envelope.Payload, envelope.Arguments, envelope.ExpiresAt);
+        CommandDelivery delivery;
+        using (var cts = new CancellationTokenSource(Max(envelope.ExpiresAt - now, TimeSpan.FromMilliseconds(1)), _time))
+        {
+            try { delivery = await gateway.SendAsync(device, cts.Token); }
+            catch (OperationCanceledException) { delivery = new CommandDelivery(CommandDeliveryStatus.Expired, "the gateway did not answer before expiry"); }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                delivery = CommandDelivery.Rejected($"gateway: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+        now = Now;
+        record = S.Commands.Find(envelope.CommandId) ?? record;
+        var (status, reason) = delivery.Status switch
+        {
+            CommandDeliveryStatus.Rejected => (CommandDeliveryStatus.Rejected, "plant: " + (delivery.Reason ?? "refused")),
+            _ => CommandLifecycle.Confirmation(record, delivery.Status, delivery.Reason),
+        };
+        record = Move(record, status, now, reason, delivery.Outputs) ?? record;
+        await SaveAsync();
+        EnsureExpiryTimer();
+        return record;
+    }
+
+    /// <inheritdoc />
+    public async Task<CommandRecord?> GetCommandAsync(string commandId)
+    {
+        if (ExpireDue(Now)) await SaveAsync();
+        return S.Commands.Find(commandId);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CommandRecord>> GetCommandsAsync()
+    {
+        if (ExpireDue(Now)) await SaveAsync();
+        return [.. S.Commands.Records];
+    }
+
+    /// <inheritdoc />
+    public async Task ReportCommandOutcomeAsync(string commandId, CommandDeliveryStatus status, string? reason)
+    {
+        var now = Now;
+        bool changed = ExpireDue(now);
+        if (S.Commands.Find(commandId) is not { } record)
+        {
+            _log.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
+        }
+        else
+        {
+            var (next, why) = status == CommandDeliveryStatus.Rejected
+                ? (CommandDeliveryStatus.Rejected, "plant: " + (reason ?? "refused"))
+                : CommandLifecycle.Confirmation(record, status, reason);
+            changed |= Move(record, next, now, why) is not null;
+        }
+        if (changed) await SaveAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task<LeaseResult> AcquireLeaseAsync(string avatarId, TimeSpan duration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(avatarId);
+        AvatarProfile? avatar;
+        try { avatar = await GrainFactory.GetGrain<IAvatarGrain>(avatarId).GetProfileAsync(); }
+        catch (Exception ex) when (ex is not OutOfMemoryException) { avatar = null; }
+        var now = Now;
+        var probe = new CommandRequest("lease", IssuerKind.Avatar, avatarId, null, null, default);
+        if (CommandChecks.Issuer(probe, TwinId, Config, avatar) is { } refused)
+            return new LeaseResult(false, S.Lease.Current(now), refused.Replace("issuer:", "lease:", StringComparison.Ordinal));
+        var result = S.Lease.Acquire(avatarId, duration, now);
+        if (result.Granted)
+        {
+            await SaveAsync();
+            _log.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ReleaseLeaseAsync(string avatarId)
+    {
+        if (!S.Lease.Release(avatarId, Now)) return false;
+        await SaveAsync();
+        _log.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task<OperatorLease?> GetLeaseAsync() => Task.FromResult(S.Lease.Current(Now));
+
+    private MachineStatus BuildStatus(DateTimeOffset now) => S.Status.Build(TwinId, S.Tags, Config.Status, S.Connectivity, now);
+
+    private async Task ObserveStatusAsync(DateTimeOffset now)
+    {
+        var config = Config;
+        S.Status.Observe(S.Tags, config.Status, S.Connectivity, now);
+        if (config.OrganizationId is not { } org || _publisher is null) return;
+        var status = BuildStatus(now);
+        if (!S.Status.ShouldPush(status, now, StatusPushInterval)) return;
+        try
+        {
+            await _publisher.PublishAsync(GrainFactory, org, status);
+            S.Status.MarkPushed(status, now);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _log.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
+        }
+    }
+
+    private void RecordAlarms(List<AlarmEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e.Raised)
+                _log.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+            else
+                _log.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+        }
+        var history = S.AlarmHistory;
+        history.AddRange(events);
+        if (history.Count > MachineState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineState.AlarmHistoryLength);
+    }
+
+    private void ConfirmReadBacks(DateTimeOffset now)
+    {
+        var records = S.Commands.Records;
+        for (int i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            if (r.IsTerminal || r.ReadBackDeadline is null || r.Status < CommandDeliveryStatus.Delivered || r.Envelope.Tag is not { } tag) continue;
+            if (S.Tags.TryGetValue(tag, out var value, out long received) && received >= r.Envelope.IssuedAt.UtcTicks
+                && ShadowState.ValuesMatch(value, r.Envelope.Payload))
+                Move(r, CommandDeliveryStatus.Applied, now, "read back");
+        }
+    }
+
+    private void ApplyLocally(string tag, TagValue value, DateTimeOffset now)
+    {
+        int i = S.Tags.IndexOf(tag);
+        long seq = i >= 0 ? S.Tags.Sequences[i] + 1 : 1;
+        var ts = i >= 0 && S.Tags.SourceTicks[i] > now.UtcTicks ? new DateTimeOffset(S.Tags.SourceTicks[i], TimeSpan.Zero) : now;
+        List<AlarmEvent>? events = null;
+        S.Tags.Ingest([new TagUpdate(tag, value, TagQuality.Good, ts, seq)], now, TwinId, ref events);
+        S.Shadow.Version++;
+        if (events is not null) RecordAlarms(events);
+    }
+
+    private bool ExpireDue(DateTimeOffset now)
+    {
+        bool changed = false;
+        var records = S.Commands.Records;
+        for (int i = 0; i < records.Count; i++)
+            if (CommandLifecycle.DueExpiry(records[i], now) is { } why)
+                changed |= Move(records[i], CommandDeliveryStatus.Expired, now, why) is not null;
+        return changed;
+    }
+
+    private void EnsureExpiryTimer()
+    {
+        if (S.Commands.PendingCount == 0)
+        {
+            _expiryTimer?.Dispose();
+            _expiryTimer = null;
+            return;
+        }
+        _expiryTimer ??= RegisterGrainTimer(async ct =>
+        {
+            if (ExpireDue(Now)) await SaveAsync(ct);
+            if (S.Commands.PendingCount == 0) { _expiryTimer?.Dispose(); _expiryTimer = null; }
+        }, ExpiryCheckPeriod, ExpiryCheckPeriod);
+    }
+
+    private CommandRecord? Move(CommandRecord record, CommandDeliveryStatus to, DateTimeOffset at, string? reason, IReadOnlyList<TagValue>? outputs = null)
+    {
+        var moved = CommandLifecycle.Move(record, to, at, reason, outputs);
+        if (moved is null) return null;
+        S.Commands.Replace(moved);
+        LogTransition(moved);
+        return moved;
+    }
+
+    private void LogTransition(CommandRecord r)
+    {
+        var e = r.Envelope;
+        var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning : LogLevel.Information;
+        _log.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
+            e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, e.Method, r.Status, r.Transitions[^1].At, r.Reason);
+    }
+
+    /// <summary>Writes the state; when another activation wrote it meanwhile (a stale ETag or epoch), this
+    /// activation deactivates so the next call reloads the stored state, and the caller sees the failure
+    /// (nothing it asked for is acknowledged).</summary>
+    private async Task SaveAsync(CancellationToken cancellationToken = default)
+    {
+        try { await _state.WriteStateAsync(cancellationToken); }
+        catch (InconsistentStateException ex)
+        {
+            _log.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
+            _expiryTimer?.Dispose();
+            _expiryTimer = null;
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

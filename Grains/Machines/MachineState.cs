@@ -1,0 +1,46 @@
+using Imv.Grains.Commands;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+
+namespace Imv.Grains.Machines;
+
+/// <summary>The persisted state of a machine twin.</summary>
+[GenerateSerializer]
+public sealed class MachineState
+{
+    /// <summary>How many alarm events are kept.</summary>
+    public const int AlarmHistoryLength = 100;
+
+    /// <summary>The configuration (its Tags list is kept empty here: the tag table holds the metadata).</summary>
+    [Id(0)] public TwinConfiguration? Configuration { get; set; }
+
+    /// <summary>The tags.</summary>
+    [Id(1)] public TagTable Tags { get; set; } = new();
+
+    /// <summary>The desired side of the shadow.</summary>
+    [Id(2)] public ShadowState Shadow { get; set; } = new();
+
+    /// <summary>Run state and OEE accumulators.</summary>
+    [Id(3)] public StatusTracker Status { get; set; } = new();
+
+    /// <summary>Pending and recent commands.</summary>
+    [Id(4)] public CommandBook Commands { get; set; } = new();
+
+    /// <summary>The operator lease.</summary>
+    [Id(5)] public OperatorLeaseBook Lease { get; set; } = new();
+
+    /// <summary>Whether the device can be reached.</summary>
+    [Id(6)] public TwinConnectivity Connectivity { get; set; }
+
+    /// <summary>The latest alarm events, oldest first.</summary>
+    [Id(7)] public List<AlarmEvent> AlarmHistory { get; set; } = [];
+}
+
+/// <summary>Pushes a twin's <see cref="MachineStatus"/> to its parent organization. The silo registers the
+/// implementation that calls <c>IVirtualOrganizationGrain.ReportChildStatusAsync</c>; without one, nothing is pushed.</summary>
+public interface IMachineStatusPublisher
+{
+    /// <summary>Reports a child twin's status to an organization.</summary>
+    Task PublishAsync(IGrainFactory grainFactory, string organizationId, MachineStatus status);
+}

@@ -1,0 +1,260 @@
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+
+namespace Imv.Grains.Machines;
+
+/// <summary>The tags of one twin, stored column-wise: one array per field, indexed by the tag's position in
+/// the shared <see cref="TagSchema"/>. Scalars live inline in the arrays (no object per tag), so an idle twin
+/// with 20 tags costs about 1.3 KiB here. The arrays are the persisted form too: this class is serialized as is.</summary>
+[GenerateSerializer]
+public sealed class TagTable
+{
+    /// <summary>The most tags a twin accepts; readings of further unknown tags are rejected.</summary>
+    public const int MaxTags = 4096;
+
+    private TagSchema _schema = TagSchema.Empty;
+
+    /// <summary>The schema (names, metadata, alarm bands), shared between twins.</summary>
+    public TagSchema Schema => _schema;
+
+    /// <summary>Tag metadata by index (persisted; setting it interns the schema).</summary>
+    [Id(0)]
+    public TagMetadata[] Metadata
+    {
+        get => _schema.Metadata;
+        set => _schema = TagSchema.Intern(value ?? [], new AlarmBand?[value?.Length ?? 0]);
+    }
+
+    /// <summary>Latest value by index.</summary>
+    [Id(1)] public TagValue[] Values { get; set; } = [];
+
+    /// <summary>Source timestamp (UTC ticks) by index.</summary>
+    [Id(2)] public long[] SourceTicks { get; set; } = [];
+
+    /// <summary>Received timestamp (UTC ticks) by index; 0 when never read.</summary>
+    [Id(3)] public long[] ReceivedTicks { get; set; } = [];
+
+    /// <summary>Source sequence by index.</summary>
+    [Id(4)] public long[] Sequences { get; set; } = [];
+
+    /// <summary>Stored quality by index (before ageing).</summary>
+    [Id(5)] public TagQuality[] Qualities { get; set; } = [];
+
+    /// <summary>Active alarm level by index.</summary>
+    [Id(6)] public AlarmLevel[] Alarms { get; set; } = [];
+
+    /// <summary>When the active alarm was raised (UTC ticks) by index.</summary>
+    [Id(7)] public long[] AlarmSinceTicks { get; set; } = [];
+
+    /// <summary>Readings applied.</summary>
+    [Id(8)] public long AppliedCount { get; set; }
+
+    /// <summary>Readings ignored as older than the stored value.</summary>
+    [Id(9)] public long StaleCount { get; set; }
+
+    /// <summary>Readings ignored as duplicates.</summary>
+    [Id(10)] public long DuplicateCount { get; set; }
+
+    /// <summary>Readings refused.</summary>
+    [Id(11)] public long RejectedCount { get; set; }
+
+    /// <summary>When any tag was last received (UTC ticks); 0 when never.</summary>
+    [Id(12)] public long LastReceivedTicks { get; set; }
+
+    /// <summary>How many tags.</summary>
+    public int Count => _schema.Count;
+
+    /// <summary>The index of a tag; -1 when unknown.</summary>
+    public int IndexOf(string tag) => _schema.IndexOf(tag);
+
+    /// <summary>Replaces the alarm bands (tags without a band lose their active alarm silently).</summary>
+    public void SetBands(IReadOnlyList<AlarmBand>? bands)
+    {
+        if (bands is not null) foreach (var b in bands) AlarmEvaluator.Validate(b);
+        _schema = _schema.WithBands(bands);
+        EnsureCapacity(Count);
+        for (int i = 0; i < Count; i++)
+            if (_schema.Bands[i] is null) { Alarms[i] = AlarmLevel.None; AlarmSinceTicks[i] = 0; }
+    }
+
+    /// <summary>Adds tags or replaces their metadata; the values stay. Returns true when anything changed.</summary>
+    public bool Describe(IEnumerable<TagMetadata>? tags, IReadOnlyList<AlarmBand>? bands)
+    {
+        if (tags is null) return false;
+        var before = _schema;
+        var metadata = new List<TagMetadata>(_schema.Metadata);
+        foreach (var tag in tags)
+        {
+            ArgumentNullException.ThrowIfNull(tag);
+            if (string.IsNullOrEmpty(tag.Name)) throw new ArgumentException("A tag needs a name.", nameof(tags));
+            if (tag.Minimum is { } min && tag.Maximum is { } max && min > max)
+                throw new ArgumentException($"Tag '{tag.Name}': Minimum is above Maximum.", nameof(tags));
+            int i = metadata.FindIndex(m => string.Equals(m.Name, tag.Name, StringComparison.Ordinal));
+            if (i >= 0) metadata[i] = tag;
+            else
+            {
+                if (metadata.Count >= MaxTags) throw new ArgumentException($"A twin holds at most {MaxTags} tags.", nameof(tags));
+                metadata.Add(tag);
+            }
+        }
+        if (metadata.Count == _schema.Count && metadata.SequenceEqual(_schema.Metadata)) return false;
+        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(bands);
+        EnsureCapacity(Count);
+        return !ReferenceEquals(before, _schema);
+    }
+
+    /// <summary>Applies readings; the newest per tag (by source timestamp, then sequence) wins. Unknown tags
+    /// are learned as read-only tags of the reading's data type. Alarm transitions are appended to
+    /// <paramref name="events"/> (created on the first one).</summary>
+    public IngestResult Ingest(ReadOnlySpan<TagUpdate> updates, DateTimeOffset now, string twinId, ref List<AlarmEvent>? events)
+    {
+        long nowTicks = now.UtcTicks;
+        int applied = 0, stale = 0, duplicate = 0, rejected = 0;
+        foreach (ref readonly var u in updates)
+        {
+            if (u.Tag is null) { rejected++; continue; }
+            int i = _schema.IndexOf(u.Tag);
+            if (i < 0)
+            {
+                if (Count >= MaxTags || u.Value.IsNone) { rejected++; continue; }
+                _schema = _schema.WithTag(new TagMetadata(u.Tag, u.Value.DataType));
+                EnsureCapacity(Count);
+                i = Count - 1;
+            }
+            var value = u.Value;
+            var declared = _schema.Metadata[i].DataType;
+            if (value.DataType != declared && !value.IsNone && declared != TagDataType.None)
+            {
+                if (declared == TagDataType.Double && value.DataType == TagDataType.Integer) value = TagValue.FromDouble(value.AsInteger());
+                else { rejected++; continue; }
+            }
+            long ts = u.SourceTimestamp.UtcTicks;
+            if (ReceivedTicks[i] != 0)
+            {
+                int cmp = ts != SourceTicks[i] ? ts.CompareTo(SourceTicks[i]) : u.Sequence.CompareTo(Sequences[i]);
+                if (cmp < 0) { stale++; continue; }
+                if (cmp == 0) { duplicate++; continue; }
+            }
+            Values[i] = value;
+            SourceTicks[i] = ts;
+            ReceivedTicks[i] = nowTicks;
+            Sequences[i] = u.Sequence;
+            Qualities[i] = u.Quality;
+            applied++;
+            if (_schema.Bands[i] is { } band && u.Quality != TagQuality.Bad && value.TryGetNumber(out double number))
+            {
+                var previous = Alarms[i];
+                var next = AlarmEvaluator.Evaluate(number, previous, band);
+                if (next != previous)
+                {
+                    events ??= [];
+                    if (previous != AlarmLevel.None) events.Add(new AlarmEvent(twinId, u.Tag, previous, false, number, u.SourceTimestamp));
+                    if (next != AlarmLevel.None) events.Add(new AlarmEvent(twinId, u.Tag, next, true, number, u.SourceTimestamp));
+                    Alarms[i] = next;
+                    AlarmSinceTicks[i] = next == AlarmLevel.None ? 0 : ts;
+                }
+            }
+        }
+        if (applied > 0) LastReceivedTicks = nowTicks;
+        AppliedCount += applied;
+        StaleCount += stale;
+        DuplicateCount += duplicate;
+        RejectedCount += rejected;
+        return new IngestResult(applied, stale, duplicate, rejected);
+    }
+
+    /// <summary>Offline turns every tag Bad; Reconnecting turns Good tags Uncertain; Online changes nothing
+    /// (fresh readings bring Good back).</summary>
+    public void SetConnectivity(TwinConnectivity connectivity)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (connectivity == TwinConnectivity.Offline) Qualities[i] = TagQuality.Bad;
+            else if (connectivity == TwinConnectivity.Reconnecting && Qualities[i] == TagQuality.Good) Qualities[i] = TagQuality.Uncertain;
+        }
+    }
+
+    /// <summary>A tag's quality now: the stored one, turned Uncertain when Good but older (by receipt) than the
+    /// tag's expected period.</summary>
+    public TagQuality EffectiveQuality(int index, DateTimeOffset now)
+    {
+        if (ReceivedTicks[index] == 0) return TagQuality.Bad;
+        var q = Qualities[index];
+        if (q == TagQuality.Good && _schema.Metadata[index].ExpectedPeriod is { } period && now.UtcTicks - ReceivedTicks[index] > period.Ticks)
+            return TagQuality.Uncertain;
+        return q;
+    }
+
+    /// <summary>One tag as of now.</summary>
+    public TagSnapshot Snapshot(int index, DateTimeOffset now)
+    {
+        long received = ReceivedTicks[index];
+        return new TagSnapshot(
+            _schema.Metadata[index].Name,
+            Values[index],
+            EffectiveQuality(index, now),
+            new DateTimeOffset(SourceTicks[index], TimeSpan.Zero),
+            new DateTimeOffset(received, TimeSpan.Zero),
+            Sequences[index],
+            received == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - received)),
+            Alarms[index]);
+    }
+
+    /// <summary>The alarms active now.</summary>
+    public List<ActiveAlarm> ActiveAlarms()
+    {
+        var list = new List<ActiveAlarm>();
+        for (int i = 0; i < Count; i++)
+        {
+            if (Alarms[i] == AlarmLevel.None) continue;
+            Values[i].TryGetNumber(out double v);
+            list.Add(new ActiveAlarm(_schema.Metadata[i].Name, Alarms[i], new DateTimeOffset(AlarmSinceTicks[i], TimeSpan.Zero), v));
+        }
+        return list;
+    }
+
+    /// <summary>How many alarms are active, and whether one of them is critical.</summary>
+    public (int Active, bool Critical) AlarmSummary()
+    {
+        int active = 0;
+        bool critical = false;
+        for (int i = 0; i < Count; i++)
+        {
+            if (Alarms[i] == AlarmLevel.None) continue;
+            active++;
+            critical |= AlarmEvaluator.IsCritical(Alarms[i]);
+        }
+        return (active, critical);
+    }
+
+    /// <summary>A tag's value when it has one.</summary>
+    public bool TryGetValue(string tag, out TagValue value, out long receivedTicks)
+    {
+        int i = IndexOf(tag);
+        if (i < 0 || ReceivedTicks[i] == 0) { value = default; receivedTicks = 0; return false; }
+        value = Values[i];
+        receivedTicks = ReceivedTicks[i];
+        return true;
+    }
+
+    private void EnsureCapacity(int count)
+    {
+        if (Values.Length >= count) return;
+        int capacity = count;
+        Values = Grow(Values, capacity);
+        SourceTicks = Grow(SourceTicks, capacity);
+        ReceivedTicks = Grow(ReceivedTicks, capacity);
+        Sequences = Grow(Sequences, capacity);
+        Qualities = Grow(Qualities, capacity);
+        Alarms = Grow(Alarms, capacity);
+        AlarmSinceTicks = Grow(AlarmSinceTicks, capacity);
+    }
+
+    private static T[] Grow<T>(T[] array, int capacity)
+    {
+        var grown = new T[capacity];
+        array.AsSpan().CopyTo(grown);
+        return grown;
+    }
+}

@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Imv.Runtime.Storage.Sqlite;
+
+/// <summary>Grain state in SQLite (table <c>grain_state</c>) with group commit: concurrent writes and clears are
+/// queued to one writer task that applies up to <see cref="SqliteStorageOptions.MaxBatchSize"/> of them in one
+/// transaction, then completes each caller. A write whose ETag or epoch check fails is faulted alone with
+/// <see cref="InconsistentStateException"/>; the rest of its batch commits. A call is acknowledged only after
+/// its transaction committed. ETags are per-record version numbers; a clear keeps a tombstone row (data NULL,
+/// next version, the clearing epoch) so a stale silo cannot recreate the record and versions are never reused.
+/// Reads go to separate connections and see committed data.</summary>
+public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDisposable
+{
+    private const string SelectSql = """
+        SELECT data, typeof(data), etag, typeof(etag), epoch, typeof(epoch) FROM grain_state
+        WHERE state_name = $s AND grain_type = $t AND grain_key = $k;
+        """;
+    private const string CheckSql = """
+        SELECT data IS NULL, etag, typeof(etag), epoch, typeof(epoch) FROM grain_state
+        WHERE state_name = $s AND grain_type = $t AND grain_key = $k;
+        """;
+    // The two write statements check the ETag and the epoch themselves, so a write that passes costs one
+    // statement; one that matches no row goes to CheckSql to find out why (and to report it).
+    /// <summary>Writer believes no record exists: insert, or replace a tombstone.</summary>
+    private const string InsertSql = """
+        INSERT INTO grain_state (state_name, grain_type, grain_key, data, etag, epoch, updated_at)
+        VALUES ($s, $t, $k, $d, 1, $p, $u)
+        ON CONFLICT (state_name, grain_type, grain_key)
+        DO UPDATE SET data = excluded.data, etag = grain_state.etag + 1, epoch = excluded.epoch, updated_at = excluded.updated_at
+        WHERE grain_state.data IS NULL AND typeof(grain_state.etag) = 'integer' AND typeof(grain_state.epoch) = 'integer'
+          AND grain_state.epoch <= excluded.epoch
+        RETURNING etag;
+        """;
+    /// <summary>Writer holds an ETag: update the row that still has it.</summary>
+    private const string UpdateSql = """
+        UPDATE grain_state SET data = $d, etag = etag + 1, epoch = $p, updated_at = $u
+        WHERE state_name = $s AND grain_type = $t AND grain_key = $k
+          AND typeof(etag) = 'integer' AND etag = $e AND typeof(epoch) = 'integer' AND epoch <= $p
+        RETURNING etag;
+        """;
+    private static readonly string[] KeyParameters = ["$s", "$t", "$k"];
+    private static readonly string[] InsertParameters = ["$s", "$t", "$k", "$d", "$p", "$u"];
+    private static readonly string[] UpdateParameters = ["$s", "$t", "$k", "$d", "$p", "$u", "$e"];
+
+    private readonly SqliteDatabase _database;
+    private readonly bool _ownsDatabase;
+    private readonly Channel<PendingWrite> _queue;
+    private readonly Task _writerLoop;
+    private readonly int _maxBatchSize;
+    private readonly TimeSpan _window;
+    private int _disposed;
+
+    /// <summary>Opens its own database from <paramref name="options"/> (disposed with the storage).</summary>
+    public SqliteGrainStorage(SqliteStorageOptions options) : this(new SqliteDatabase(options), ownsDatabase: true) { }
+
+    /// <summary>Uses a shared database; it is disposed with the storage only when <paramref name="ownsDatabase"/>.</summary>
+    public SqliteGrainStorage(SqliteDatabase database, bool ownsDatabase = false)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+        _maxBatchSize = database.Options.MaxBatchSize;
+        _window = database.Options.GroupCommitWindow;
+        _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        _writerLoop = Task.Run(WriterLoopAsync);
+    }
+
+    /// <summary>Transactions committed so far (for tests and metrics).</summary>
+    public long CommittedBatches => Interlocked.Read(ref _committedBatches);
+
+    private long _committedBatches;
+
+    /// <inheritdoc />
+    public Task<GrainStateRecord?> ReadAsync(string stateName, GrainId grainId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var record = _database.Read(connection =>
+        {
+            var command = connection.Command(SelectSql, KeyParameters);
+            SetKey(command, stateName, grainId);
+            using var reader = command.ExecuteReader();
+            if (!reader.Read()) return null;
+            string dataType = reader.GetString(1);
+            long etag = ReadVersion(reader, 2, 3, "etag", stateName, grainId);
+            long epoch = ReadVersion(reader, 4, 5, "epoch", stateName, grainId);
+            if (dataType == "null") return null; // a tombstone left by ClearAsync
+            if (dataType != "blob") throw Corrupt(stateName, grainId, $"data is of type {dataType}, not a blob");
+            return new GrainStateRecord(reader.GetFieldValue<byte[]>(0), etag.ToString(CultureInfo.InvariantCulture), epoch);
+        });
+        return Task.FromResult(record);
+    }
+
+    /// <inheritdoc />
+    public Task<string> WriteAsync(string stateName, GrainId grainId, ReadOnlyMemory<byte> data, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        return Enqueue(new PendingWrite(stateName, grainId, data, isClear: false, expectedETag, fencingEpoch), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ClearAsync(string stateName, GrainId grainId, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stateName);
+        return Enqueue(new PendingWrite(stateName, grainId, default, isClear: true, expectedETag, fencingEpoch), cancellationToken);
+    }
+
+    /// <summary>Flushes the queued writes, stops the writer, and closes the database if this storage owns it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _queue.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        if (_ownsDatabase) _database.Dispose();
+    }
+
+    /// <summary>Same as <see cref="DisposeAsync"/>, blocking.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private Task<string> Enqueue(PendingWrite write, CancellationToken cancellationToken)
+    {
+        // The token is honoured only until the write is queued: once queued it may commit at any moment.
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<string>(cancellationToken);
+        if (Volatile.Read(ref _disposed) != 0 || !_queue.Writer.TryWrite(write))
+            return Task.FromException<string>(new ObjectDisposedException(nameof(SqliteGrainStorage)));
+        return write.Task;
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<PendingWrite>(Math.Min(_maxBatchSize, 1024));
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            Drain(reader, batch);
+            if (batch.Count < _maxBatchSize && _window > TimeSpan.Zero)
+            {
+                await Task.Delay(_window).ConfigureAwait(false);
+                Drain(reader, batch);
+            }
+            CommitBatch(batch);
+            batch.Clear();
+        }
+    }
+
+    private void Drain(ChannelReader<PendingWrite> reader, List<PendingWrite> batch)
+    {
+        while (batch.Count < _maxBatchSize && reader.TryRead(out var write)) batch.Add(write);
+    }
+
+    private void CommitBatch(List<PendingWrite> batch)
+    {
+        try
+        {
+            _database.ExecuteWrite(connection =>
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var check = _database.WriteCommand(CheckSql, KeyParameters);
+                var insert = _database.WriteCommand(InsertSql, InsertParameters);
+                var update = _database.WriteCommand(UpdateSql, UpdateParameters);
+                check.Transaction = transaction;
+                insert.Transaction = transaction;
+                update.Transaction = transaction;
+                long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                foreach (var write in batch)
+                {
+                    try
+                    {
+                        write.NewETag = Apply(write, check, insert, update, now);
+                    }
+                    catch (Exception e) when (e is InconsistentStateException or InvalidDataException)
+                    {
+                        write.Failure = e; // this write alone fails; it changed nothing
+                    }
+                }
+                transaction.Commit();
+                return 0;
+            });
+            Interlocked.Increment(ref _committedBatches);
+        }
+        catch (Exception e)
+        {
+            // The transaction failed as a whole (I/O error, disk full, database closed): nothing of it is stored.
+            foreach (var write in batch) write.Fail(e);
+            return;
+        }
+        foreach (var write in batch)
+        {
+            if (write.Failure is { } failure) write.Fail(failure);
+            else write.Complete();
+        }
+    }
+
+    private static string Apply(PendingWrite write, SqliteCommand check, SqliteCommand insert, SqliteCommand update, long now)
+    {
+        SqliteCommand? command = null;
+        if (write.ExpectedETag is null)
+        {
+            command = insert;
+        }
+        else if (long.TryParse(write.ExpectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out long expected)
+                 && string.Equals(expected.ToString(CultureInfo.InvariantCulture), write.ExpectedETag, StringComparison.Ordinal))
+        {
+            command = update;
+            command.Parameters[6].Value = expected;
+        }
+        if (command is not null)
+        {
+            var p = command.Parameters;
+            p[0].Value = write.StateName;
+            p[1].Value = write.GrainId.Type;
+            p[2].Value = write.GrainId.Key;
+            p[3].Value = write.IsClear ? DBNull.Value : BlobOf(write.Data);
+            p[4].Value = write.Epoch;
+            p[5].Value = now;
+            if (command.ExecuteScalar() is long newVersion) return newVersion.ToString(CultureInfo.InvariantCulture);
+        }
+        throw Refusal(write, check);
+    }
+
+    /// <summary>Finds out why a write matched no row: the exception to fail it with. Changes nothing.</summary>
+    private static Exception Refusal(PendingWrite write, SqliteCommand check)
+    {
+        SetKey(check, write.StateName, write.GrainId);
+        bool exists, tombstone = false;
+        long storedVersion = 0, storedEpoch = 0;
+        using (var reader = check.ExecuteReader())
+        {
+            exists = reader.Read();
+            if (exists)
+            {
+                tombstone = reader.GetInt64(0) != 0;
+                storedVersion = ReadVersion(reader, 1, 2, "etag", write.StateName, write.GrainId);
+                storedEpoch = ReadVersion(reader, 3, 4, "epoch", write.StateName, write.GrainId);
+            }
+        }
+        string? storedETag = exists && !tombstone ? storedVersion.ToString(CultureInfo.InvariantCulture) : null;
+        string what = write.IsClear ? "Clear" : "Write";
+        if (exists && storedEpoch > write.Epoch)
+            return new InconsistentStateException(
+                $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored epoch {storedEpoch} is newer than the writer's epoch {write.Epoch}.",
+                storedETag, write.ExpectedETag);
+        return new InconsistentStateException(
+            $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored ETag {Show(storedETag)}, writer's ETag {Show(write.ExpectedETag)}.",
+            storedETag, write.ExpectedETag);
+    }
+
+    private static byte[] BlobOf(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : data.ToArray();
+
+    private static string Show(string? eTag) => eTag is null ? "(none)" : "'" + eTag + "'";
+
+    private static void SetKey(SqliteCommand command, string stateName, GrainId grainId)
+    {
+        var p = command.Parameters;
+        p[0].Value = stateName;
+        p[1].Value = grainId.Type;
+        p[2].Value = grainId.Key;
+    }
+
+    private static long ReadVersion(SqliteDataReader reader, int valueColumn, int typeColumn, string column, string stateName, GrainId grainId)
+    {
+        string type = reader.GetString(typeColumn);
+        if (type != "integer") throw Corrupt(stateName, grainId, $"{column} is {(type == "null" ? "NULL" : "of type " + type)}");
+        return reader.GetInt64(valueColumn);
+    }
+
+    private static InvalidDataException Corrupt(string stateName, GrainId grainId, string problem) =>
+        new($"Stored state '{stateName}' of grain {grainId} is invalid: {problem}. The row is left as it is.");
+
+    private sealed class PendingWrite(string stateName, GrainId grainId, ReadOnlyMemory<byte> data, bool isClear, string? expectedETag, long epoch)
+        : TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public string StateName { get; } = stateName;
+        public GrainId GrainId { get; } = grainId;
+        public ReadOnlyMemory<byte> Data { get; } = data;
+        public bool IsClear { get; } = isClear;
+        public string? ExpectedETag { get; } = expectedETag;
+        public long Epoch { get; } = epoch;
+        public string? NewETag { get; set; }
+        public Exception? Failure { get; set; }
+
+        public void Complete() => TrySetResult(NewETag!);
+
+        public void Fail(Exception e) => TrySetException(e);
+    }
+}

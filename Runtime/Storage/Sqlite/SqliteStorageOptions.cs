@@ -1,0 +1,49 @@
+namespace Imv.Runtime.Storage.Sqlite;
+
+/// <summary>How hard SQLite pushes a commit to disk (the <c>synchronous</c> pragma, in WAL mode).</summary>
+public enum SqliteSynchronousMode
+{
+    /// <summary>The default. A commit survives a crash of the process; after a power loss or an OS crash the
+    /// last transactions before it may be rolled back (the database itself stays consistent). The WAL is
+    /// synced at checkpoints only, so commits are cheap.</summary>
+    Normal,
+
+    /// <summary>Each commit syncs the WAL before it is acknowledged: it survives a power loss too. Costs one
+    /// fsync per transaction; group commit shares it among the writes of a batch.</summary>
+    Full,
+}
+
+/// <summary>Settings of the embedded SQLite storage (grain state and reminders in one file).</summary>
+public sealed class SqliteStorageOptions
+{
+    /// <summary>The database file (created when missing).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Durability of a commit; see <see cref="SqliteSynchronousMode"/>. Default <see cref="SqliteSynchronousMode.Normal"/>.</summary>
+    public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Normal;
+
+    /// <summary>How long the group-commit writer waits for more writes after the first one of a batch, when
+    /// fewer than <see cref="MaxBatchSize"/> are queued. Zero commits whatever is queued at once. Default 2 ms.</summary>
+    public TimeSpan GroupCommitWindow { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The most writes applied in one transaction. Default 4096.</summary>
+    public int MaxBatchSize { get; set; } = 4096;
+
+    /// <summary>How long a statement waits for a lock held by another connection or process. Default 5 s.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting and its value.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path))
+            throw new ArgumentException($"SqliteStorageOptions.Path must name a database file (was '{Path}').", nameof(Path));
+        if (!Enum.IsDefined(Synchronous))
+            throw new ArgumentException($"SqliteStorageOptions.Synchronous must be Normal or Full (was {(int)Synchronous}).", nameof(Synchronous));
+        if (GroupCommitWindow < TimeSpan.Zero || GroupCommitWindow > TimeSpan.FromSeconds(1))
+            throw new ArgumentException($"SqliteStorageOptions.GroupCommitWindow must be between 0 and 1 s (was {GroupCommitWindow}).", nameof(GroupCommitWindow));
+        if (MaxBatchSize < 1 || MaxBatchSize > 100_000)
+            throw new ArgumentException($"SqliteStorageOptions.MaxBatchSize must be between 1 and 100000 (was {MaxBatchSize}).", nameof(MaxBatchSize));
+        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromMinutes(10))
+            throw new ArgumentException($"SqliteStorageOptions.BusyTimeout must be between 0 and 10 min (was {BusyTimeout}).", nameof(BusyTimeout));
+    }
+}

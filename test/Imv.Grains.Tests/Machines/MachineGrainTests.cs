@@ -1,0 +1,115 @@
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Grains.Tests.Support;
+using Xunit;
+
+namespace Imv.Grains.Tests.Machines;
+
+public class MachineGrainTests
+{
+    private static TagUpdate U(Grid g, string tag, double v, long seq, double secondsAgo = 0, TagQuality q = TagQuality.Good) =>
+        new(tag, TagValue.FromDouble(v), q, g.Clock.Now.AddSeconds(-secondsAgo), seq);
+
+    private static TwinConfiguration Config() => new(
+        Kind: TwinKind.Equipment,
+        OrganizationId: "line-1",
+        Tags: [new TagMetadata("temp", TagDataType.Double, "degC", ExpectedPeriod: TimeSpan.FromSeconds(5)),
+               new TagMetadata("sp", TagDataType.Double, "degC", Writable: true, Minimum: 0, Maximum: 100)],
+        AlarmBands: [new AlarmBand("temp", Low: 10, High: 80, HighHigh: 95, Deadband: 2)],
+        Status: new StatusMapping(RunningTag: "running"));
+
+    [Fact]
+    public async Task Ingest_keeps_the_newest_counts_the_rest_and_reports_staleness_and_quality()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = g.Factory.GetGrain<IMachineGrain>("press-1");
+        await twin.ConfigureAsync(Config());
+        var r = await twin.IngestAsync(new TagBatch([U(g, "temp", 20, 2), U(g, "temp", 19, 1, secondsAgo: 1), U(g, "temp", 20, 2), U(g, "rpm", 1500, 1)]));
+        Assert.Equal(new IngestResult(2, 1, 1, 0), r);
+        Assert.Equal(new IngestResult(0, 0, 1, 0), await twin.IngestAsync(new TagBatch([U(g, "temp", 20, 2)])));
+        g.Clock.Advance(TimeSpan.FromSeconds(3));
+        var snap = await twin.GetSnapshotAsync();
+        Assert.Equal(TimeSpan.FromSeconds(3), snap.Staleness);
+        Assert.Equal(2, snap.AppliedCount);
+        Assert.Equal(2, snap.DuplicateCount);
+        Assert.Equal(1, snap.StaleCount);
+        var temp = snap.Tags.Single(t => t.Name == "temp");
+        Assert.Equal(20.0, temp.Value.AsDouble());
+        Assert.Equal(TagQuality.Good, temp.Quality);
+        Assert.Equal(TimeSpan.FromSeconds(3), temp.Staleness);
+        Assert.Equal(TagDataType.Double, snap.Tags.Single(t => t.Name == "rpm").Value.DataType);
+        g.Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(TagQuality.Uncertain, (await twin.GetTagAsync("temp"))!.Quality);
+        Assert.Null(await twin.GetTagAsync("nope"));
+        await twin.SetConnectivityAsync(TwinConnectivity.Offline, "death certificate");
+        snap = await twin.GetSnapshotAsync();
+        Assert.All(snap.Tags, t => Assert.Equal(TagQuality.Bad, t.Quality));
+        Assert.Equal(MachineRunState.Offline, snap.Status.State);
+    }
+
+    [Fact]
+    public async Task Alarms_are_events_and_an_active_list_and_reach_the_organization()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = g.Factory.GetGrain<IMachineGrain>("oven-1");
+        await twin.ConfigureAsync(Config());
+        await twin.IngestAsync(new TagBatch([U(g, "temp", 50, 1), new TagUpdate("running", TagValue.FromBoolean(true), TagQuality.Good, g.Clock.Now, 1)]));
+        await twin.IngestAsync(new TagBatch([U(g, "temp", 96, 2)]));
+        var active = Assert.Single(await twin.GetActiveAlarmsAsync());
+        Assert.Equal(AlarmLevel.HighHigh, active.Level);
+        Assert.Equal(MachineRunState.Faulted, (await twin.GetStatusAsync()).State);
+        await twin.IngestAsync(new TagBatch([U(g, "temp", 79, 3)]));   // below HH - db, above H - db: High
+        await twin.IngestAsync(new TagBatch([U(g, "temp", 50, 4)]));
+        Assert.Empty(await twin.GetActiveAlarmsAsync());
+        var history = await twin.GetAlarmHistoryAsync();
+        Assert.Equal([(AlarmLevel.HighHigh, true), (AlarmLevel.HighHigh, false), (AlarmLevel.High, true), (AlarmLevel.High, false)],
+            history.Select(e => (e.Level, e.Raised)));
+        Assert.All(history, e => Assert.Equal("oven-1", e.TwinId));
+        var pushed = g.Publisher.Pushed.ToArray();
+        Assert.Contains(pushed, p => p.Org == "line-1" && p.Status.State == MachineRunState.Faulted && p.Status.ActiveAlarms == 1);
+        Assert.Equal(MachineRunState.Running, pushed[^1].Status.State);
+    }
+
+    [Fact]
+    public async Task Shadow_reports_desired_and_delta_with_a_version()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = g.Factory.GetGrain<IMachineGrain>("mixer-1");
+        await twin.ConfigureAsync(Config());
+        await twin.IngestAsync(new TagBatch([U(g, "sp", 40, 1)]));
+        var v0 = (await twin.GetShadowAsync()).Version;
+        var r = await twin.SetDesiredAsync(new DesiredUpdate(new Dictionary<string, TagValue> { ["sp"] = TagValue.FromDouble(45) }, v0));
+        Assert.False(r.Conflict);
+        Assert.Equal(v0 + 1, r.Shadow.Version);
+        Assert.Equal(TagValue.FromDouble(45), r.Shadow.Delta["sp"]);
+        Assert.True((await twin.SetDesiredAsync(new DesiredUpdate(new Dictionary<string, TagValue> { ["sp"] = TagValue.FromDouble(46) }, v0))).Conflict);
+        await twin.IngestAsync(new TagBatch([U(g, "sp", 45, 2)]));
+        var shadow = await twin.GetShadowAsync();
+        Assert.Empty(shadow.Delta);
+        Assert.Equal(TagValue.FromDouble(45), shadow.Reported["sp"]);
+        Assert.True(shadow.Version > v0 + 1);
+    }
+
+    [Fact]
+    public async Task A_crash_loses_no_acknowledged_update()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = g.Factory.GetGrain<IMachineGrain>("crash-1");
+        await twin.ConfigureAsync(Config());
+        await twin.DescribeAsync(new TwinDescription("crash-1", "gw1", [new TagMetadata("mode", TagDataType.String, Writable: true)]));
+        for (int i = 1; i <= 20; i++) await twin.IngestAsync(new TagBatch([U(g, "temp", 60 + i, i)]));
+        await twin.SetDesiredAsync(new DesiredUpdate(new Dictionary<string, TagValue> { ["mode"] = TagValue.FromString("auto") }));
+        var before = await twin.GetSnapshotAsync();
+        g.KillOwnerOf(twin);
+        var after = await twin.GetSnapshotAsync();
+        Assert.Equal(before.AppliedCount, after.AppliedCount);
+        Assert.Equal(before.Tags.Select(t => (t.Name, t.Value, t.Sequence)), after.Tags.Select(t => (t.Name, t.Value, t.Sequence)));
+        Assert.Equal(AlarmLevel.High, Assert.Single(await twin.GetActiveAlarmsAsync()).Level);
+        Assert.Equal(TagValue.FromString("auto"), (await twin.GetShadowAsync()).Desired["mode"]);
+        var config = await twin.GetConfigurationAsync();
+        Assert.Equal("gw1", config!.Gateway);
+        Assert.Contains(config.Tags!, t => t.Name == "mode" && t.Writable);
+        // After the restart, an older reading still does not overwrite.
+        Assert.Equal(1, (await twin.IngestAsync(new TagBatch([U(g, "temp", 1, 5)]))).Stale);
+    }
+}
