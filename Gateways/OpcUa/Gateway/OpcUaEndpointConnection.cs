@@ -73,6 +73,10 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     /// <summary>The current subscription id (0 without one).</summary>
     public uint SubscriptionId => _subscriptionId;
 
+    /// <summary>The fastest sampling interval the server granted to a monitored item, in ms: with the
+    /// item count it bounds how many notifications the server can send.</summary>
+    public double RevisedSamplingIntervalMs { get; private set; }
+
     /// <summary>The client (for diagnostics and tests).</summary>
     public UaClient Client => _client;
 
@@ -203,6 +207,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         }
         var tags = _mapping!.Tags;
         var failed = 0;
+        var fastest = double.MaxValue;
         for (var start = 0; start < tags.Count; start += MonitoredItemBatch)
         {
             var count = Math.Min(MonitoredItemBatch, tags.Count - start);
@@ -223,10 +228,12 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                     _logger.LogWarning("Monitoring {NodeId} for {TwinId}.{Tag} failed: {Status}", tag.NodeId, tag.TwinId, tag.Tag, StatusCode.NameOf(results[i].StatusCode));
                 }
                 tag.MonitoredItemId = results[i].MonitoredItemId;
+                if (new StatusCode(results[i].StatusCode).IsGood) fastest = Math.Min(fastest, results[i].RevisedSamplingInterval);
             }
         }
-        _logger.LogInformation("Subscription {SubscriptionId} on {Endpoint}: {Items} monitored items ({Failed} failed), publishing every {Interval} ms",
-            _subscriptionId, Name, tags.Count - failed, failed, revision.PublishingInterval);
+        RevisedSamplingIntervalMs = fastest == double.MaxValue ? 0 : fastest;
+        _logger.LogInformation("Subscription {SubscriptionId} on {Endpoint}: {Items} monitored items ({Failed} failed), publishing every {Interval} ms, sampling from {Sampling} ms",
+            _subscriptionId, Name, tags.Count - failed, failed, revision.PublishingInterval, RevisedSamplingIntervalMs);
     }
 
     private async Task PublishLoopAsync(CancellationToken cancellationToken)
