@@ -382,6 +382,3 @@ internal ref struct UaBinaryReader
         for (var i = 0; i < length; i++) ReadDiagnosticInfo();
     }
 }
-
-/// <summary>Reads one element of a structure array.</summary>
-internal delegate T ElementReader<T>(ref UaBinaryReader reader);

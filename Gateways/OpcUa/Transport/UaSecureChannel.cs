@@ -22,7 +22,8 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private const uint OpenSecureChannelResponseId = 449;
     private const uint CloseSecureChannelRequestId = 452;
     private const uint ServiceFaultId = 397;
-    private const int MaxPartialMessages = 64;
+    // Responses being assembled at once; with the message size limit this bounds the receive memory.
+    private const int MaxPartialMessages = 8;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
