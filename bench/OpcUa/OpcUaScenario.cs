@@ -52,6 +52,7 @@ public static class OpcUaScenario
         double serverRate;
         double sampling;
         double ceiling;
+        double ourCpuUs;
         await using (connection.ConfigureAwait(false))
         {
             await connection.StartAsync(ct).ConfigureAwait(false);
@@ -59,10 +60,14 @@ public static class OpcUaScenario
             await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false); // warm-up: initial values, JIT
             var tick0 = await ReadTickAsync(connection.Client, ct).ConfigureAwait(false);
             var start = sink.Updates;
+            using var self = Process.GetCurrentProcess();
+            var cpu0 = self.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
             var received = sink.Updates - start;
             var elapsed = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            ourCpuUs = (self.TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / Math.Max(1, received);
             var tick1 = await ReadTickAsync(connection.Client, ct).ConfigureAwait(false);
             ours = received / elapsed;
             serverRate = (tick1 - tick0) * (double)count / elapsed;
@@ -91,6 +96,8 @@ public static class OpcUaScenario
             using var peerJson = JsonDocument.Parse(peerLine);
             var peerRate = peerJson.RootElement.GetProperty("notifications_per_s").GetDouble();
             var peerSeconds = peerJson.RootElement.GetProperty("seconds").GetDouble();
+            var peerCpuUs = peerJson.RootElement.GetProperty("cpu_us_per_notification") is { ValueKind: JsonValueKind.Number } u ? u.GetDouble() : double.NaN;
+            Console.Error.WriteLine($"opcua: CPU per notification: gateway {ourCpuUs:F2} us, peer {peerCpuUs:F2} us");
             Console.Error.WriteLine($"opcua: peer {peerRate:F0} notifications/s (PLC ticks during the peer run: {tickPeer1 - tickPeer0}, peer window {peerSeconds:F1} s)");
 
             var result = new Dictionary<string, object>
@@ -107,6 +114,8 @@ public static class OpcUaScenario
                 ["server_sampling_interval_ms"] = sampling,
                 ["server_ceiling_notifications_per_s"] = Math.Round(ceiling),
                 ["ratio_to_ceiling"] = Math.Round(ours / Math.Max(1, ceiling), 2),
+                ["cpu_us_per_notification"] = Math.Round(ourCpuUs, 2),
+                ["peer_cpu_us_per_notification"] = Math.Round(peerCpuUs, 2),
                 ["write_rtt_loaded_p99_ms"] = Math.Round(Percentile(loaded, 0.99), 3),
                 ["write_rtt_p50_ms"] = Math.Round(Percentile(rtt, 0.50), 3),
                 ["write_rtt_p99_ms"] = Math.Round(Percentile(rtt, 0.99), 3),
