@@ -305,10 +305,14 @@ public sealed class UaSecureChannel : IAsyncDisposable
         Action<UaBinaryWriter, TState> encode,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        bool isOpen = false)
+        bool isOpen = false,
+        bool completeInline = false)
     {
         ThrowIfClosed();
-        var pending = new TaskCompletionSource<UaResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Inline completion saves a thread pool hop (it matters for the tail of short round trips on a
+        // busy machine) but runs the caller's continuation on the receive loop: only for callers whose
+        // continuation is short, never for Publish, whose processing would hold up every other response.
+        var pending = new TaskCompletionSource<UaResponse>(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         uint requestId;
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
