@@ -36,7 +36,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private string[] _twinIds = [];
     private Task _run = Task.CompletedTask;
     private uint _subscriptionId;
-    private bool _subscriptionLost = true;
+    private volatile bool _subscriptionLost = true;
     private TimeSpan _publishTimeout = TimeSpan.FromSeconds(30);
     private long _sequence;
     private long _notifications;
@@ -186,6 +186,19 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             catch (UaServiceException ex) when (ex.Status != StatusCode.BadSecureChannelClosed && ex.Status != StatusCode.BadTimeout)
             {
                 _logger.LogInformation("TransferSubscriptions failed on {Endpoint} ({Status}); recreating the subscription", Name, ex.StatusName);
+            }
+        }
+        if (_subscriptionId != 0 && !newSession)
+        {
+            // The session survived but the subscription is suspect: delete it so the server does not
+            // keep feeding an orphan until its lifetime runs out.
+            try
+            {
+                await _client.DeleteSubscriptionsAsync([_subscriptionId], cancellationToken).ConfigureAwait(false);
+            }
+            catch (UaServiceException ex)
+            {
+                _logger.LogDebug("Deleting subscription {SubscriptionId} on {Endpoint} failed: {Status}", _subscriptionId, Name, ex.StatusName);
             }
         }
         await CreateSubscriptionAsync(cancellationToken).ConfigureAwait(false);
