@@ -86,6 +86,7 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
     /// <summary>Joins the cluster and starts reminders and collection.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        GrainTypeRegistry.RegisterApplicationAssemblies();
         _membership.TableChanged += OnTableChanged;
         _transport.Register(Name, OnTransportMessage);
         _membership.Join(Name);
@@ -219,6 +220,11 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
     private void Route(Message message, GrainReference? reference)
     {
         var target = message.TargetId;
+        if (target.Type is null || target.Key is null)
+        {
+            message.Fail(new InvalidOperationException($"Call {message.MethodName} has no target grain id."));
+            return;
+        }
         if (ReferenceEquals(target.Type, ObserverType) || target.Type == ObserverType)
         {
             RouteToObserver(message);
