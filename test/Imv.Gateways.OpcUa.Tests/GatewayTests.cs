@@ -48,6 +48,8 @@ public sealed class GatewayTests(PlcFixture plc)
         Assert.Equal("plc", machine.Gateway);
         var tags = machine.Tags.ToDictionary(t => t.Name);
         Assert.Equal(TagDataType.Double, tags["Temperature"].DataType);
+        Assert.Equal("°C", tags["Temperature"].Unit);
+        Assert.Null(tags["Speed"].Unit);
         Assert.Equal(TagDataType.Integer, tags["Speed"].DataType);
         Assert.Equal(TagDataType.Boolean, tags["Running"].DataType);
         Assert.Equal(TagDataType.String, tags["Status"].DataType);
