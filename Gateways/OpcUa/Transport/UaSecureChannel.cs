@@ -368,7 +368,8 @@ public sealed class UaSecureChannel : IAsyncDisposable
         if (RemoteLimits.MaxMessageSize != 0 && body.Length > RemoteLimits.MaxMessageSize)
             throw new UaServiceException(StatusCode.BadRequestTooLarge, $"Request of {body.Length} bytes exceeds the server's message limit of {RemoteLimits.MaxMessageSize}");
         var headerSize = isOpen ? AsymmetricHeaderSize() : SymmetricHeaderSize;
-        var maxBody = (int)LocalLimits.SendBufferSize - headerSize - SequenceHeaderSize - _policy.SymmetricOverhead((int)LocalLimits.SendBufferSize);
+        var overhead = isOpen ? _policy.AsymmetricOverhead((int)LocalLimits.SendBufferSize) : _policy.SymmetricOverhead((int)LocalLimits.SendBufferSize);
+        var maxBody = (int)LocalLimits.SendBufferSize - headerSize - SequenceHeaderSize - overhead;
         var chunks = Math.Max(1, (body.Length + maxBody - 1) / maxBody);
         if (isOpen && chunks > 1)
             throw new UaServiceException(StatusCode.BadRequestTooLarge, "OpenSecureChannel request does not fit one chunk");
@@ -394,7 +395,11 @@ public sealed class UaSecureChannel : IAsyncDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[(at + 4)..], requestId);
             at += SequenceHeaderSize;
             body.Span.Slice(offset, part).CopyTo(chunk[at..]);
-            var length = _policy.SecureSymmetricChunk(chunk, at + part, headerSize);
+            // The size field is written first: signatures cover the whole header.
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)(at + part + overhead));
+            var length = isOpen
+                ? _policy.SecureAsymmetricChunk(chunk, at + part, headerSize)
+                : _policy.SecureSymmetricChunk(chunk, at + part, headerSize);
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)length);
             await _stream.WriteAsync(_chunk.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             offset += part;
