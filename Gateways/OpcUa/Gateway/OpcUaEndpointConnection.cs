@@ -221,6 +221,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         var tags = _mapping!.Tags;
         var failed = 0;
         var fastest = double.MaxValue;
+        List<(TagBinding Tag, uint Status)>? rejected = null;
         for (var start = 0; start < tags.Count; start += MonitoredItemBatch)
         {
             var count = Math.Min(MonitoredItemBatch, tags.Count - start);
@@ -238,6 +239,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 if (new StatusCode(results[i].StatusCode).IsBad)
                 {
                     failed++;
+                    (rejected ??= []).Add((tag, results[i].StatusCode));
                     _logger.LogWarning("Monitoring {NodeId} for {TwinId}.{Tag} failed: {Status}", tag.NodeId, tag.TwinId, tag.Tag, StatusCode.NameOf(results[i].StatusCode));
                 }
                 tag.MonitoredItemId = results[i].MonitoredItemId;
@@ -245,6 +247,16 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             }
         }
         RevisedSamplingIntervalMs = fastest == double.MaxValue ? 0 : fastest;
+        if (rejected is not null)
+        {
+            // A tag the server will never report is Bad, not silently missing.
+            var now = DateTimeOffset.UtcNow;
+            foreach (var twin in rejected.GroupBy(r => r.Tag.TwinId, StringComparer.Ordinal))
+            {
+                var updates = twin.Select(r => new TagUpdate(r.Tag.Tag, TagValue.None, TagQuality.Bad, now, Interlocked.Increment(ref _sequence))).ToArray();
+                await _sink.WriteTelemetryAsync(twin.Key, updates, cancellationToken).ConfigureAwait(false);
+            }
+        }
         _logger.LogInformation("Subscription {SubscriptionId} on {Endpoint}: {Items} monitored items ({Failed} failed), publishing every {Interval} ms, sampling from {Sampling} ms",
             _subscriptionId, Name, tags.Count - failed, failed, revision.PublishingInterval, RevisedSamplingIntervalMs);
     }
