@@ -3,13 +3,16 @@ using Imv.Runtime.Messaging;
 
 namespace Imv.Runtime;
 
-/// <summary>Times out calls whose deadline passed. Callers add their request to one of a few striped lists;
-/// a sweep a few times a second fails the overdue ones and drops the completed ones, so the call path pays
-/// one uncontended lock and no per-call timer.</summary>
+/// <summary>Times out calls whose deadline passed. A waiting call holds a slot in one of a few striped
+/// tables from send until its caller is completed, and gives it back then; a sweep a few times a second
+/// fails the overdue ones. Completed calls are never kept (a tracker that held every request until a
+/// sweep would promote them all out of the youngest GC generation), and the call path pays two
+/// uncontended locks and no timer.</summary>
 internal sealed class PendingCallTracker : IDisposable
 {
     private readonly Stripe[] _stripes;
     private readonly Timer _timer;
+    private int _sweeping;
 
     public PendingCallTracker(TimeSpan sweepInterval)
     {
@@ -18,48 +21,58 @@ internal sealed class PendingCallTracker : IDisposable
         _timer = new Timer(static s => ((PendingCallTracker)s!).Sweep(), this, sweepInterval, sweepInterval);
     }
 
+    /// <summary>Watches <paramref name="call"/> until <see cref="Remove"/>.</summary>
     public void Add(ITrackedCall call)
     {
-        var stripe = _stripes[(uint)Environment.CurrentManagedThreadId % (uint)_stripes.Length];
-        lock (stripe) stripe.Calls.Add(call);
+        int s = (int)((uint)Environment.CurrentManagedThreadId % (uint)_stripes.Length);
+        var stripe = _stripes[s];
+        lock (stripe)
+        {
+            int slot = stripe.FreeCount > 0 ? stripe.Free[--stripe.FreeCount] : stripe.Grow();
+            stripe.Slots[slot] = call;
+            call.TrackerSlot = (s << 24) | slot;
+        }
     }
 
-    private int _sweeping;
+    /// <summary>Stops watching a call whose caller was completed.</summary>
+    public void Remove(ITrackedCall call)
+    {
+        int handle = call.TrackerSlot;
+        if (handle < 0) return;
+        call.TrackerSlot = -1;
+        var stripe = _stripes[handle >> 24];
+        int slot = handle & 0xFFFFFF;
+        lock (stripe)
+        {
+            if (!ReferenceEquals(stripe.Slots[slot], call)) return;
+            stripe.Slots[slot] = null;
+            stripe.Free[stripe.FreeCount++] = slot;
+        }
+    }
 
     private void Sweep()
     {
         // Timer callbacks may overlap when a sweep is slow; one at a time.
         if (Interlocked.Exchange(ref _sweeping, 1) != 0) return;
-        try { SweepCore(); }
-        finally { Volatile.Write(ref _sweeping, 0); }
-    }
-
-    private void SweepCore()
-    {
-        long now = Stopwatch.GetTimestamp();
-        foreach (var stripe in _stripes)
+        try
         {
-            List<ITrackedCall> calls;
-            lock (stripe)
+            long now = Stopwatch.GetTimestamp();
+            List<ITrackedCall>? overdue = null;
+            foreach (var stripe in _stripes)
             {
-                if (stripe.Calls.Count == 0) continue;
-                calls = stripe.Calls;
-                stripe.Calls = stripe.Spare ?? [];
-                stripe.Spare = null;
+                lock (stripe)
+                {
+                    var slots = stripe.Slots;
+                    for (int i = 0; i < stripe.Used; i++)
+                        if (slots[i] is { } call && call.Deadline != 0 && now > call.Deadline) (overdue ??= []).Add(call);
+                }
             }
-            List<ITrackedCall>? keep = null;
-            foreach (var call in calls)
-            {
-                if (call.IsCallerCompleted) continue;
-                if (call.Deadline != 0 && now > call.Deadline) call.TimeOut();
-                else (keep ??= []).Add(call);
-            }
-            calls.Clear();
-            lock (stripe)
-            {
-                if (keep is not null) stripe.Calls.AddRange(keep);
-                stripe.Spare ??= calls;
-            }
+            if (overdue is null) return;
+            foreach (var call in overdue) call.TimeOut(); // completes the caller, which removes the slot
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
         }
     }
 
@@ -67,8 +80,20 @@ internal sealed class PendingCallTracker : IDisposable
 
     private sealed class Stripe
     {
-        public List<ITrackedCall> Calls = [];
-        public List<ITrackedCall>? Spare = [];
+        public ITrackedCall?[] Slots = new ITrackedCall?[64];
+        public int[] Free = new int[64];
+        public int FreeCount;
+        public int Used;
+
+        public int Grow()
+        {
+            if (Used == Slots.Length)
+            {
+                Array.Resize(ref Slots, Slots.Length * 2);
+                Array.Resize(ref Free, Free.Length * 2);
+            }
+            return Used++;
+        }
     }
 }
 
@@ -77,13 +102,8 @@ internal interface ITrackedCall
 {
     long Deadline { get; }
 
-    bool IsCallerCompleted { get; }
+    /// <summary>The tracker's handle of the call's slot; -1 when not tracked.</summary>
+    int TrackerSlot { get; set; }
 
     void TimeOut();
-}
-
-/// <summary>Adapts a request to the tracker without allocating.</summary>
-internal static class TrackedCall
-{
-    public static ITrackedCall For(Message message) => (ITrackedCall)message;
 }

@@ -205,7 +205,7 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
         if (Metrics.CallDurationEnabled) request.SentAt = now;
         if (Activity.Current is { } caller) request.TraceParent = caller.Context;
         Metrics.CallQueued();
-        if ((request.Flags & MessageFlags.OneWay) == 0) _tracker.Add((ITrackedCall)request);
+        if ((request.Flags & MessageFlags.OneWay) == 0) request.Track(_tracker);
         if (target.CachedActivation is { } cached && cached.IsValidHere(this))
         {
             cached.Enqueue(request);

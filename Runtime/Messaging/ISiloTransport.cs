@@ -13,23 +13,51 @@ public interface ISiloTransport
     bool Send(string silo, ReadOnlyMemory<byte> message);
 }
 
-/// <summary>An in-process transport: each message is handed to the target silo's handler on the thread pool,
-/// as bytes, so the encode/decode path is the one a network transport uses.</summary>
+/// <summary>An in-process transport: messages are handed to the target silo's handler as bytes, so the
+/// encode/decode path is the one a network transport uses, and in order per target silo (as a TCP
+/// connection would deliver them): one reader per target drains its queue.</summary>
 public sealed class InMemorySiloTransport : ISiloTransport
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action<ReadOnlyMemory<byte>>> _handlers = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Inbox> _inboxes = new();
 
     /// <inheritdoc />
-    public void Register(string silo, Action<ReadOnlyMemory<byte>> handler) => _handlers[silo] = handler;
-
-    /// <inheritdoc />
-    public void Unregister(string silo) => _handlers.TryRemove(silo, out _);
-
-    /// <inheritdoc />
-    public bool Send(string silo, ReadOnlyMemory<byte> message)
+    public void Register(string silo, Action<ReadOnlyMemory<byte>> handler)
     {
-        if (!_handlers.TryGetValue(silo, out var handler)) return false;
-        ThreadPool.UnsafeQueueUserWorkItem(static s => s.handler(s.message), (handler, message), preferLocal: false);
-        return true;
+        var inbox = new Inbox(handler);
+        if (_inboxes.TryGetValue(silo, out var old)) old.Close();
+        _inboxes[silo] = inbox;
+    }
+
+    /// <inheritdoc />
+    public void Unregister(string silo)
+    {
+        if (_inboxes.TryRemove(silo, out var inbox)) inbox.Close();
+    }
+
+    /// <inheritdoc />
+    public bool Send(string silo, ReadOnlyMemory<byte> message) =>
+        _inboxes.TryGetValue(silo, out var inbox) && inbox.Post(message);
+
+    private sealed class Inbox
+    {
+        private readonly System.Threading.Channels.Channel<ReadOnlyMemory<byte>> _queue =
+            System.Threading.Channels.Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new() { SingleReader = true });
+        private readonly Action<ReadOnlyMemory<byte>> _handler;
+
+        public Inbox(Action<ReadOnlyMemory<byte>> handler)
+        {
+            _handler = handler;
+            _ = Task.Run(DrainAsync);
+        }
+
+        public bool Post(ReadOnlyMemory<byte> message) => _queue.Writer.TryWrite(message);
+
+        public void Close() => _queue.Writer.TryComplete();
+
+        private async Task DrainAsync()
+        {
+            // The handler decodes and queues into activations; it never waits, and catches its own errors.
+            await foreach (var message in _queue.Reader.ReadAllAsync().ConfigureAwait(false)) _handler(message);
+        }
     }
 }

@@ -33,6 +33,9 @@ public abstract class Message : SynchronizationContext
     /// <summary>The callee's span while the call runs, when tracing is on.</summary>
     internal System.Diagnostics.Activity? Span;
 
+    /// <summary>Registers the call's deadline with the silo's tracker.</summary>
+    internal abstract void Track(PendingCallTracker tracker);
+
     /// <summary>Link in an activation's mailbox.</summary>
     internal Message? Next;
 

@@ -95,13 +95,17 @@ public abstract class Request<TResult> : Message, IValueTaskSource<TResult>, IVa
     /// <summary>Completes the caller with a result (ignored when the call already timed out).</summary>
     public void SetResult(TResult result)
     {
-        if (Interlocked.Exchange(ref _callerCompleted, 1) == 0) _core.SetResult(result);
+        if (Interlocked.Exchange(ref _callerCompleted, 1) != 0) return;
+        Tracker?.Remove(this);
+        _core.SetResult(result);
     }
 
     /// <inheritdoc />
     public sealed override void Fail(Exception exception)
     {
-        if (Interlocked.Exchange(ref _callerCompleted, 1) == 0) _core.SetException(exception);
+        if (Interlocked.Exchange(ref _callerCompleted, 1) != 0) return;
+        Tracker?.Remove(this);
+        _core.SetException(exception);
     }
 
     /// <summary>True once the caller has been given a result, an exception or a timeout.</summary>
@@ -176,6 +180,19 @@ public abstract class Request<TResult> : Message, IValueTaskSource<TResult>, IVa
         _core.OnCompleted(continuation, state, token, flags);
 
     long ITrackedCall.Deadline => Deadline;
+
+    int ITrackedCall.TrackerSlot { get; set; } = -1;
+
+    /// <summary>The tracker watching this call's deadline, if any.</summary>
+    internal PendingCallTracker? Tracker;
+
+    internal override void Track(PendingCallTracker tracker)
+    {
+        Tracker = tracker;
+        tracker.Add(this);
+        // A caller completed before the slot was taken (an answer faster than this thread) leaves no slot behind.
+        if (IsCallerCompleted) tracker.Remove(this);
+    }
 
     void ITrackedCall.TimeOut() =>
         Fail(new TimeoutException($"Call {MethodName} to {TargetId} did not complete before its deadline."));
