@@ -21,28 +21,33 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private static readonly TimeSpan ExpiryCheckPeriod = TimeSpan.FromSeconds(1);
 
     private readonly IPersistentState<MachineState> _state;
+    private readonly IPersistentState<MachineLogState> _logState;
     private readonly IPlantGatewayRegistry? _gateways;
     private readonly IMachineStatusPublisher? _publisher;
     private readonly TimeProvider _time;
-    private readonly ILogger _log;
+    private readonly ILogger _logger;
     private IGrainTimer? _expiryTimer;
 
     /// <summary>Creates the grain (the runtime does).</summary>
     public MachineGrain(
         [PersistentState("machine")] IPersistentState<MachineState> state,
+        [PersistentState("machine-log")] IPersistentState<MachineLogState> logState,
         IPlantGatewayRegistry? gateways,
         IMachineStatusPublisher? publisher,
         TimeProvider? time,
         ILogger<MachineGrain>? logger)
     {
         _state = state;
+        _logState = logState;
         _gateways = gateways;
         _publisher = publisher;
         _time = time ?? TimeProvider.System;
-        _log = (ILogger?)logger ?? NullLogger.Instance;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     private MachineState S => _state.State;
+    private MachineLogState L => _logState.State;
+    private bool _logDirty;
     private string TwinId => GrainId.Key; // this.GetPrimaryKeyString() is ambiguous (Grain and IAddressable overloads)
     private TwinConfiguration Config => S.Configuration ?? new TwinConfiguration();
     private DateTimeOffset Now => _time.GetUtcNow();
@@ -51,7 +56,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         S.Tags.SetBands(S.Configuration?.AlarmBands);
-        if (ExpireDue(Now)) await SaveAsync(cancellationToken);
+        if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
     }
 
@@ -63,8 +68,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
         S.Tags.SetBands(configuration.AlarmBands);
         S.Configuration = configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway };
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
+        await SaveAsync(true);
+        _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
             TwinId, configuration.Kind, configuration.Coupling, S.Configuration.Gateway, configuration.OrganizationId);
     }
 
@@ -78,8 +83,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentNullException.ThrowIfNull(description);
         S.Configuration = Config with { Gateway = description.Gateway };
         S.Tags.Describe(description.Tags, S.Configuration.AlarmBands);
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
+        await SaveAsync(true);
+        _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
     }
 
     /// <inheritdoc />
@@ -98,7 +103,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             ConfirmReadBacks(now);
             await ObserveStatusAsync(now);
         }
-        await SaveAsync();
+        await SaveAsync(true);
         return result;
     }
 
@@ -109,8 +114,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         S.Connectivity = connectivity;
         S.Tags.SetConnectivity(connectivity);
         await ObserveStatusAsync(now);
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
+        await SaveAsync(true);
+        _logger.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
     }
 
     /// <inheritdoc />
@@ -136,7 +141,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public Task<IReadOnlyList<ActiveAlarm>> GetActiveAlarmsAsync() => Task.FromResult<IReadOnlyList<ActiveAlarm>>(S.Tags.ActiveAlarms());
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<AlarmEvent>> GetAlarmHistoryAsync() => Task.FromResult<IReadOnlyList<AlarmEvent>>([.. S.AlarmHistory]);
+    public Task<IReadOnlyList<AlarmEvent>> GetAlarmHistoryAsync() => Task.FromResult<IReadOnlyList<AlarmEvent>>([.. L.AlarmHistory]);
 
     /// <inheritdoc />
     public Task<ShadowDocument> GetShadowAsync() => Task.FromResult(S.Shadow.Build(S.Tags));
@@ -147,7 +152,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentNullException.ThrowIfNull(update);
         long before = S.Shadow.Version;
         bool applied = S.Shadow.Apply(update);
-        if (S.Shadow.Version != before) await SaveAsync();
+        if (S.Shadow.Version != before) await SaveAsync(true);
         return new ShadowUpdateResult(!applied, S.Shadow.Build(S.Tags));
     }
 
@@ -158,7 +163,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task ResetOeeWindowAsync()
     {
         S.Status.ResetWindow(S.Tags, Config.Status, Now);
-        await SaveAsync();
+        await SaveAsync(true);
     }
 
     /// <inheritdoc />
@@ -168,9 +173,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentException.ThrowIfNullOrEmpty(command.CommandId);
         var now = Now;
         bool expired = ExpireDue(now);
-        if (S.Commands.Find(command.CommandId) is { } known)
+        if (L.Commands.Find(command.CommandId) is { } known)
         {
-            if (expired) await SaveAsync();
+            if (expired) await SaveAsync(false);
             return known;
         }
 
@@ -185,7 +190,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
                 issuerFailure = $"issuer: avatar '{command.Issuer}' could not be verified ({ex.GetType().Name})";
             }
             now = Now;
-            if (S.Commands.Find(command.CommandId) is { } raced) return raced;
+            if (L.Commands.Find(command.CommandId) is { } raced) return raced;
         }
 
         int tagIndex = command.Tag is null ? -1 : S.Tags.IndexOf(command.Tag);
@@ -195,21 +200,22 @@ public sealed class MachineGrain : Grain, IMachineGrain
             CommandChecks.Normalize(command.Value, metadata), command.Arguments ?? [], now, now + (lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero));
         string? rejection = issuerFailure
             ?? (lifetime <= TimeSpan.Zero ? "interlock: the lifetime must be positive" : null)
-            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, S.Lease, metadata, now);
+            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, L.Lease, metadata, now);
         DateTimeOffset? readBack = config.RequireReadBack && command.Tag is not null && config.Coupling != CouplingMode.NoLinks
             ? Min(now + (config.ReadBackTimeout ?? DefaultReadBackTimeout), envelope.ExpiresAt)
             : null;
         var record = CommandLifecycle.Start(envelope, rejection, readBack);
-        S.Commands.Add(record);
+        L.Commands.Add(record);
+        _logDirty = true;
         LogTransition(record);
-        await SaveAsync();
+        await SaveAsync(false);
         if (record.IsTerminal) return record;
 
         if (config.Coupling == CouplingMode.NoLinks)
         {
             if (command.Tag is not null) ApplyLocally(command.Tag, envelope.Payload, now);
             record = Move(record, CommandDeliveryStatus.Applied, now, "simulated: the twin has no link to a machine") ?? record;
-            await SaveAsync();
+            await SaveAsync(command.Tag is not null);
             return record;
         }
 
@@ -219,7 +225,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             record = Move(record, CommandDeliveryStatus.Rejected, now, config.Gateway is null
                 ? "gateway: the twin has no gateway (not described by any)"
                 : $"gateway: no gateway '{config.Gateway}' on this silo") ?? record;
-            await SaveAsync();
+            await SaveAsync(false);
             return record;
         }
 
@@ -235,14 +241,14 @@ public sealed class MachineGrain : Grain, IMachineGrain
             }
         }
         now = Now;
-        record = S.Commands.Find(envelope.CommandId) ?? record;
+        record = L.Commands.Find(envelope.CommandId) ?? record;
         var (status, reason) = delivery.Status switch
         {
             CommandDeliveryStatus.Rejected => (CommandDeliveryStatus.Rejected, "plant: " + (delivery.Reason ?? "refused")),
             _ => CommandLifecycle.Confirmation(record, delivery.Status, delivery.Reason),
         };
         record = Move(record, status, now, reason, delivery.Outputs) ?? record;
-        await SaveAsync();
+        await SaveAsync(false);
         EnsureExpiryTimer();
         return record;
     }
@@ -250,15 +256,15 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public async Task<CommandRecord?> GetCommandAsync(string commandId)
     {
-        if (ExpireDue(Now)) await SaveAsync();
-        return S.Commands.Find(commandId);
+        if (ExpireDue(Now)) await SaveAsync(false);
+        return L.Commands.Find(commandId);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<CommandRecord>> GetCommandsAsync()
     {
-        if (ExpireDue(Now)) await SaveAsync();
-        return [.. S.Commands.Records];
+        if (ExpireDue(Now)) await SaveAsync(false);
+        return [.. L.Commands.Records];
     }
 
     /// <inheritdoc />
@@ -266,9 +272,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var now = Now;
         bool changed = ExpireDue(now);
-        if (S.Commands.Find(commandId) is not { } record)
+        if (L.Commands.Find(commandId) is not { } record)
         {
-            _log.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
+            _logger.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
         }
         else
         {
@@ -277,7 +283,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
                 : CommandLifecycle.Confirmation(record, status, reason);
             changed |= Move(record, next, now, why) is not null;
         }
-        if (changed) await SaveAsync();
+        if (changed) await SaveAsync(false);
     }
 
     /// <inheritdoc />
@@ -290,12 +296,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var now = Now;
         var probe = new CommandRequest("lease", IssuerKind.Avatar, avatarId, null, null, default);
         if (CommandChecks.Issuer(probe, TwinId, Config, avatar) is { } refused)
-            return new LeaseResult(false, S.Lease.Current(now), refused.Replace("issuer:", "lease:", StringComparison.Ordinal));
-        var result = S.Lease.Acquire(avatarId, duration, now);
+            return new LeaseResult(false, L.Lease.Current(now), refused.Replace("issuer:", "lease:", StringComparison.Ordinal));
+        var result = L.Lease.Acquire(avatarId, duration, now);
         if (result.Granted)
         {
-            await SaveAsync();
-            _log.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
+            _logDirty = true;
+            await SaveAsync(false);
+            _logger.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
         }
         return result;
     }
@@ -303,14 +310,15 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public async Task<bool> ReleaseLeaseAsync(string avatarId)
     {
-        if (!S.Lease.Release(avatarId, Now)) return false;
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
+        if (!L.Lease.Release(avatarId, Now)) return false;
+        _logDirty = true;
+        await SaveAsync(false);
+        _logger.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
         return true;
     }
 
     /// <inheritdoc />
-    public Task<OperatorLease?> GetLeaseAsync() => Task.FromResult(S.Lease.Current(Now));
+    public Task<OperatorLease?> GetLeaseAsync() => Task.FromResult(L.Lease.Current(Now));
 
     private MachineStatus BuildStatus(DateTimeOffset now) => S.Status.Build(TwinId, S.Tags, Config.Status, S.Connectivity, now);
 
@@ -328,7 +336,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _log.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
+            _logger.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
         }
     }
 
@@ -337,18 +345,20 @@ public sealed class MachineGrain : Grain, IMachineGrain
         foreach (var e in events)
         {
             if (e.Raised)
-                _log.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+                _logger.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
             else
-                _log.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+                _logger.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
         }
-        var history = S.AlarmHistory;
+        _logDirty = true;
+        var history = L.AlarmHistory;
         history.AddRange(events);
-        if (history.Count > MachineState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineState.AlarmHistoryLength);
+        if (history.Count > MachineLogState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineLogState.AlarmHistoryLength);
     }
 
     private void ConfirmReadBacks(DateTimeOffset now)
     {
-        var records = S.Commands.Records;
+        if (L.Commands.PendingCount == 0) return;
+        var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
         {
             var r = records[i];
@@ -373,7 +383,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private bool ExpireDue(DateTimeOffset now)
     {
         bool changed = false;
-        var records = S.Commands.Records;
+        var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
             if (CommandLifecycle.DueExpiry(records[i], now) is { } why)
                 changed |= Move(records[i], CommandDeliveryStatus.Expired, now, why) is not null;
@@ -382,7 +392,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private void EnsureExpiryTimer()
     {
-        if (S.Commands.PendingCount == 0)
+        if (L.Commands.PendingCount == 0)
         {
             _expiryTimer?.Dispose();
             _expiryTimer = null;
@@ -390,8 +400,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         _expiryTimer ??= RegisterGrainTimer(async ct =>
         {
-            if (ExpireDue(Now)) await SaveAsync(ct);
-            if (S.Commands.PendingCount == 0) { _expiryTimer?.Dispose(); _expiryTimer = null; }
+            if (ExpireDue(Now)) await SaveAsync(false, ct);
+            if (L.Commands.PendingCount == 0) { _expiryTimer?.Dispose(); _expiryTimer = null; }
         }, ExpiryCheckPeriod, ExpiryCheckPeriod);
     }
 
@@ -399,7 +409,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var moved = CommandLifecycle.Move(record, to, at, reason, outputs);
         if (moved is null) return null;
-        S.Commands.Replace(moved);
+        L.Commands.Replace(moved);
+        _logDirty = true;
         LogTransition(moved);
         return moved;
     }
@@ -408,19 +419,27 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var e = r.Envelope;
         var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning : LogLevel.Information;
-        _log.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
+        _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
             e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, e.Method, r.Status, r.Transitions[^1].At, r.Reason);
     }
 
     /// <summary>Writes the state; when another activation wrote it meanwhile (a stale ETag or epoch), this
     /// activation deactivates so the next call reloads the stored state, and the caller sees the failure
     /// (nothing it asked for is acknowledged).</summary>
-    private async Task SaveAsync(CancellationToken cancellationToken = default)
+    private async Task SaveAsync(bool machine, CancellationToken cancellationToken = default)
     {
-        try { await _state.WriteStateAsync(cancellationToken); }
+        try
+        {
+            if (machine) await _state.WriteStateAsync(cancellationToken);
+            if (_logDirty)
+            {
+                await _logState.WriteStateAsync(cancellationToken);
+                _logDirty = false;
+            }
+        }
         catch (InconsistentStateException ex)
         {
-            _log.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
+            _logger.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
             _expiryTimer?.Dispose();
             _expiryTimer = null;
             DeactivateOnIdle();

@@ -9,9 +9,6 @@ namespace Imv.Grains.Machines;
 [GenerateSerializer]
 public sealed class MachineState
 {
-    /// <summary>How many alarm events are kept.</summary>
-    public const int AlarmHistoryLength = 100;
-
     /// <summary>The configuration (its Tags list is kept empty here: the tag table holds the metadata).</summary>
     [Id(0)] public TwinConfiguration? Configuration { get; set; }
 
@@ -24,17 +21,26 @@ public sealed class MachineState
     /// <summary>Run state and OEE accumulators.</summary>
     [Id(3)] public StatusTracker Status { get; set; } = new();
 
-    /// <summary>Pending and recent commands.</summary>
-    [Id(4)] public CommandBook Commands { get; set; } = new();
-
-    /// <summary>The operator lease.</summary>
-    [Id(5)] public OperatorLeaseBook Lease { get; set; } = new();
-
     /// <summary>Whether the device can be reached.</summary>
     [Id(6)] public TwinConnectivity Connectivity { get; set; }
+}
+
+/// <summary>The persisted commands, lease and alarm events of a machine twin: kept apart from
+/// <see cref="MachineState"/> so that an ingest batch writes only the tags, not hundreds of command records.</summary>
+[GenerateSerializer]
+public sealed class MachineLogState
+{
+    /// <summary>How many alarm events are kept.</summary>
+    public const int AlarmHistoryLength = 100;
+
+    /// <summary>Pending and recent commands.</summary>
+    [Id(0)] public CommandBook Commands { get; set; } = new();
+
+    /// <summary>The operator lease.</summary>
+    [Id(1)] public OperatorLeaseBook Lease { get; set; } = new();
 
     /// <summary>The latest alarm events, oldest first.</summary>
-    [Id(7)] public List<AlarmEvent> AlarmHistory { get; set; } = [];
+    [Id(2)] public List<AlarmEvent> AlarmHistory { get; set; } = [];
 }
 
 /// <summary>Pushes a twin's <see cref="MachineStatus"/> to its parent organization. The silo registers the
