@@ -24,7 +24,7 @@ public sealed class AvatarGrain : Grain, IAvatarGrain
     }
 
     private AvatarState S => _state.State;
-    private string AvatarId => GrainId.Key;
+    private string AvatarId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public async Task<AvatarProfile> RegisterAsync(AvatarRegistration registration)

@@ -48,7 +48,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private MachineState S => _state.State;
     private MachineLogState L => _logState.State;
     private bool _logDirty;
-    private string TwinId => GrainId.Key; // this.GetPrimaryKeyString() is ambiguous (Grain and IAddressable overloads)
+    private string TwinId => this.GetPrimaryKeyString();
     private TwinConfiguration Config => S.Configuration ?? new TwinConfiguration();
     private DateTimeOffset Now => _time.GetUtcNow();
 
