@@ -14,6 +14,7 @@ public sealed class TagTable
     public const int MaxTags = 4096;
 
     private TagSchema _schema = TagSchema.Empty;
+    private IReadOnlyList<AlarmBand>? _bands;
 
     /// <summary>The schema (names, metadata, alarm bands), shared between twins.</summary>
     public TagSchema Schema => _schema;
@@ -68,10 +69,12 @@ public sealed class TagTable
     /// <summary>The index of a tag; -1 when unknown.</summary>
     public int IndexOf(string tag) => _schema.IndexOf(tag);
 
-    /// <summary>Replaces the alarm bands (tags without a band lose their active alarm silently).</summary>
+    /// <summary>Replaces the alarm bands (tags without a band lose their active alarm silently). Bands of tags
+    /// not known yet apply once the tag is learned.</summary>
     public void SetBands(IReadOnlyList<AlarmBand>? bands)
     {
         if (bands is not null) foreach (var b in bands) AlarmEvaluator.Validate(b);
+        _bands = bands;
         _schema = _schema.WithBands(bands);
         EnsureCapacity(Count);
         for (int i = 0; i < Count; i++)
@@ -99,7 +102,8 @@ public sealed class TagTable
             }
         }
         if (metadata.Count == _schema.Count && metadata.SequenceEqual(_schema.Metadata)) return false;
-        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(bands);
+        if (bands is not null) _bands = bands;
+        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(_bands);
         EnsureCapacity(Count);
         return !ReferenceEquals(before, _schema);
     }
@@ -119,6 +123,7 @@ public sealed class TagTable
             {
                 if (Count >= MaxTags || u.Value.IsNone) { rejected++; continue; }
                 _schema = _schema.WithTag(new TagMetadata(u.Tag, u.Value.DataType));
+                if (_bands is not null) _schema = _schema.WithBands(_bands);
                 EnsureCapacity(Count);
                 i = Count - 1;
             }

@@ -114,6 +114,18 @@ public class TagTableTests
     }
 
     [Fact]
+    public void A_band_configured_before_its_tag_is_learned_applies_once_it_is()
+    {
+        var t = new TagTable();
+        t.SetBands([new AlarmBand("late", High: 5)]);
+        List<AlarmEvent>? ev = null;
+        t.Ingest([U("late", 6, 1)], T0, "m1", ref ev);
+        Assert.Equal(AlarmLevel.High, Assert.Single(ev!).Level);
+        t.Describe([new TagMetadata("later", TagDataType.Double)], null);
+        Assert.NotNull(t.Schema.Bands[t.IndexOf("late")]);
+    }
+
+    [Fact]
     public void Alarm_band_evaluation_edges()
     {
         var band = new AlarmBand("x", Low: 10, High: 20, Deadband: 1);

@@ -59,7 +59,7 @@ public sealed class Grid : IAsyncDisposable
     public RecordingPublisher Publisher { get; } = new();
     public IGrainFactory Factory => Cluster.GrainFactory;
 
-    public static async Task<Grid> StartAsync(int silos = 2)
+    public static async Task<Grid> StartAsync(int silos = 2, Imv.Runtime.Storage.IGrainStorage? storage = null)
     {
         GrainTypeRegistry.EnsureRegistered(typeof(MachineGrain).Assembly);
         Grid? grid = null;
@@ -67,6 +67,7 @@ public sealed class Grid : IAsyncDisposable
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = silos,
+            Storage = storage,
             ConfigureServices = s =>
             {
                 s.AddSingleton<TimeProvider>(_ => holder[0].Clock);
