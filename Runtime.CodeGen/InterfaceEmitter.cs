@@ -162,18 +162,18 @@ internal static class InterfaceEmitter
             var init = string.Join(", ", method.Parameters.Select((p, a) => $"Arg{a} = {Escape(p.Name)}"));
             proxy.AppendLine($"        {CodecResolver.Full(method.ReturnType)} {CodecResolver.Full(method.ContainingType)}.{method.Name}({parameters})");
             proxy.AppendLine("        {");
-            proxy.AppendLine($"            var request = new {reqName} {{ {init} }};");
-            if (flags.Count > 0) proxy.AppendLine($"            request.Flags = {string.Join(" | ", flags)};");
-            proxy.AppendLine("            Runtime.SendRequest(this, request);");
+            proxy.AppendLine($"            var __request = new {reqName} {{ {init} }};");
+            if (flags.Count > 0) proxy.AppendLine($"            __request.Flags = {string.Join(" | ", flags)};");
+            proxy.AppendLine("            this.Runtime.SendRequest(this, __request);");
             if (oneWay)
                 proxy.AppendLine(kind == "Task" ? "            return global::System.Threading.Tasks.Task.CompletedTask;" : "            return default;");
             else
                 proxy.AppendLine(kind switch
                 {
-                    "Task" => "            return request.AsUntypedTask();",
-                    "ValueTask" => "            return request.AsUntypedValueTask();",
-                    "TaskT" => "            return request.AsTask();",
-                    _ => "            return request.AsValueTask();",
+                    "Task" => "            return __request.AsUntypedTask();",
+                    "ValueTask" => "            return __request.AsUntypedValueTask();",
+                    "TaskT" => "            return __request.AsTask();",
+                    _ => "            return __request.AsValueTask();",
                 });
             proxy.AppendLine("        }");
             factoryCases.Append($"{i}u => new global::Imv.Generated.Proxies.{reqName}(), ");

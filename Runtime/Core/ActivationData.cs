@@ -32,6 +32,7 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         ClassInfo = classInfo;
         Epoch = epoch;
         LastActivity = Environment.TickCount64;
+        if (epoch > 0 && !classInfo.IsStatelessWorker) _partition = silo.Table.PartitionOf(grainId);
     }
 
     public GrainId GrainId { get; }
@@ -50,6 +51,17 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
     public IServiceProvider ServiceProvider => _silo.Services;
 
     public object? GrainInstance => _grain;
+
+    /// <summary>True while calls may go straight to this activation: it lives in <paramref name="silo"/>, and
+    /// neither deactivation nor a partition move has begun.</summary>
+    public bool IsValidHere(SiloRuntime silo)
+    {
+        if (State > ActivationState.Valid || !ReferenceEquals(_silo, silo) || _partition < 0) return false;
+        var table = silo.Table;
+        return table.Epochs[_partition] == Epoch && table.Owners[_partition] == silo.Name;
+    }
+
+    private readonly int _partition = -1;
 
     /// <summary>True when nothing is queued or running (collectable).</summary>
     public bool IsIdle
@@ -167,6 +179,10 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
             return;
         }
         LastActivity = Environment.TickCount64;
+        // A span left current by the previous turn on this thread must not become this call's parent.
+        if (Activity.Current is not null) Activity.Current = null;
+        if (message.TraceParent != default || Diagnostics.RuntimeMetrics.ActivitySource.HasListeners())
+            message.Span = Diagnostics.RuntimeMetrics.ActivitySource.StartActivity(message.MethodName, ActivityKind.Server, message.TraceParent)?.SetTag("imv.grain", GrainId.ToString());
         message.Callback = this;
         RuntimeContext.CurrentMessage = message;
         RuntimeContext.CurrentActivation = this;
@@ -185,6 +201,8 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
 
     public void OnInvocationFinished(Message message)
     {
+        if (message.Span is { } span) { span.Dispose(); message.Span = null; }
+        if (message.SentAt != 0) _silo.Metrics.CallDuration(message.SentAt);
         bool schedule = false;
         bool deactivate = false;
         lock (this)

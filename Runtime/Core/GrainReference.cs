@@ -17,6 +17,12 @@ public abstract class GrainReference : IAddressable, IEquatable<GrainReference>
     /// <summary>The runtime that routes calls made through this reference.</summary>
     public IGrainReferenceRuntime Runtime { get; }
 
+    /// <summary>The grain class behind this reference, once routed (saves a registry look-up per call).</summary>
+    internal GrainClassInfo? CachedClass;
+
+    /// <summary>The local activation last used, while it stays valid (saves a catalog look-up per call).</summary>
+    internal ActivationData? CachedActivation;
+
     /// <summary>The id of the grain interface this proxy implements.</summary>
     public abstract uint InterfaceId { get; }
 

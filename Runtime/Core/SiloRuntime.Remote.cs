@@ -64,6 +64,11 @@ public sealed partial class SiloRuntime
                 header.WriteTag(10, WireType.LengthPrefixed); header.WriteUtf8(c.GrainId.Type);
                 header.WriteTag(11, WireType.LengthPrefixed); header.WriteUtf8(c.GrainId.Key);
             }
+            if (message.TraceParent != default)
+            {
+                header.WriteTag(14, WireType.LengthPrefixed); header.WriteUtf8(message.TraceParent.TraceId.ToHexString());
+                header.WriteTag(15, WireType.LengthPrefixed); header.WriteUtf8(message.TraceParent.SpanId.ToHexString());
+            }
             message.WriteArguments(ref body);
             return Frame(header.WrittenSpan, body.WrittenSpan);
         }
@@ -99,7 +104,7 @@ public sealed partial class SiloRuntime
             var header = new CodecReader(headerBytes);
             FrameKind kind = FrameKind.Request;
             long correlation = 0, remainingMs = 0;
-            string? source = null, type = null, key = null, message = null, exceptionType = null, chainType = null;
+            string? source = null, type = null, key = null, message = null, exceptionType = null, chainType = null, traceId = null, spanId = null;
             uint interfaceId = 0, methodId = 0;
             byte flags = 0;
             var chain = new List<GrainId>();
@@ -121,6 +126,8 @@ public sealed partial class SiloRuntime
                     case 11: chain.Add(new GrainId(chainType ?? "", header.ReadUtf8())); break;
                     case 12: exceptionType = header.ReadUtf8(); break;
                     case 13: message = header.ReadUtf8(); break;
+                    case 14: traceId = header.ReadUtf8(); break;
+                    case 15: spanId = header.ReadUtf8(); break;
                     default: header.SkipField(wt); break;
                 }
             }
@@ -139,6 +146,8 @@ public sealed partial class SiloRuntime
                 CallChain? callChain = null;
                 for (int i = chain.Count - 1; i >= 0; i--) callChain = new CallChain(chain[i], callChain);
                 request.CallChain = callChain;
+                if (traceId is { Length: 32 } && spanId is { Length: 16 })
+                    request.TraceParent = new ActivityContext(ActivityTraceId.CreateFromString(traceId), ActivitySpanId.CreateFromString(spanId), ActivityTraceFlags.Recorded, isRemote: true);
                 if (correlation != 0 && source is not null) request.Responder = new RemoteResponder(this, source, correlation);
                 Route(request);
                 return;

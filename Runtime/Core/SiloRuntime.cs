@@ -199,14 +199,24 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
         var current = RuntimeContext.CurrentActivation;
         if (current is not null) request.CallChain = new CallChain(current.GrainId, RuntimeContext.CurrentMessage?.CallChain);
         long timeout = CallTimeout.Current is { } overridden ? (long)(overridden.TotalSeconds * Stopwatch.Frequency) : _defaultTimeoutTicks;
-        request.Deadline = Stopwatch.GetTimestamp() + timeout;
+        long now = Stopwatch.GetTimestamp();
+        request.Deadline = now + timeout;
+        if (Metrics.CallDurationEnabled) request.SentAt = now;
+        if (Activity.Current is { } caller) request.TraceParent = caller.Context;
         Metrics.CallQueued();
         if ((request.Flags & MessageFlags.OneWay) == 0) _tracker.Add((ITrackedCall)request);
-        Route(request);
+        if (target.CachedActivation is { } cached && cached.IsValidHere(this))
+        {
+            cached.Enqueue(request);
+            return;
+        }
+        Route(request, target);
     }
 
     /// <summary>Delivers a message to the activation that owns its target, here or in another silo.</summary>
-    internal void Route(Message message)
+    internal void Route(Message message) => Route(message, null);
+
+    private void Route(Message message, GrainReference? reference)
     {
         var target = message.TargetId;
         if (ReferenceEquals(target.Type, ObserverType) || target.Type == ObserverType)
@@ -214,7 +224,7 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
             RouteToObserver(message);
             return;
         }
-        var classInfo = GrainTypeRegistry.FindClass(target.Type);
+        var classInfo = reference?.CachedClass ?? GrainTypeRegistry.FindClass(target.Type);
         if (classInfo is null)
         {
             message.Fail(new InvalidOperationException($"No grain class with grain type '{target.Type}' is registered (call {message.MethodName} to {target})."));
@@ -228,9 +238,12 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
         var table = Volatile.Read(ref _table);
         int partition = table.PartitionOf(target);
         var owner = table.Owners[partition];
+        if (reference is not null) reference.CachedClass = classInfo;
         if (owner == Name)
         {
-            Catalog.GetOrCreate(target, classInfo, table.Epochs[partition]).Enqueue(message);
+            var activation = Catalog.GetOrCreate(target, classInfo, table.Epochs[partition]);
+            if (reference is not null) reference.CachedActivation = activation;
+            activation.Enqueue(message);
             return;
         }
         if (_stopped)
@@ -265,6 +278,9 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
         FailRemoteCallbacks(table);
         Reminders.OnTableChanged(table);
     }
+
+    /// <summary>The partition table this silo routes by.</summary>
+    internal PartitionTable Table => Volatile.Read(ref _table);
 
     internal bool OwnsPartitionOf(GrainId id)
     {

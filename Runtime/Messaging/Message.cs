@@ -18,11 +18,20 @@ public abstract class Message : SynchronizationContext
     /// <summary>Options of this call.</summary>
     public MessageFlags Flags;
 
+    /// <summary>The caller's span, when tracing is on: the callee's span links to it, also across silos.</summary>
+    public System.Diagnostics.ActivityContext TraceParent;
+
+    /// <summary>When the call was sent (<see cref="System.Diagnostics.Stopwatch"/> timestamp), when latency is recorded; else 0.</summary>
+    public long SentAt;
+
     /// <summary>The activation running this request; told when the grain method finishes. Null outside a turn.</summary>
     public IInvocationCallback? Callback;
 
     /// <summary>Where the outcome goes when the caller is in another silo; null for local callers.</summary>
     public IResponder? Responder;
+
+    /// <summary>The callee's span while the call runs, when tracing is on.</summary>
+    internal System.Diagnostics.Activity? Span;
 
     /// <summary>Link in an activation's mailbox.</summary>
     internal Message? Next;

@@ -1,0 +1,58 @@
+using Imv.Gateways.Mqtt;
+
+namespace Imv.Gateways.MqttGateway;
+
+/// <summary>One MQTT gateway connection, bound from <c>Gateways:Mqtt:N</c>.</summary>
+public sealed class MqttGatewayOptions
+{
+    /// <summary>The configuration section holding the list of connections.</summary>
+    public const string SectionName = "Gateways:Mqtt";
+
+    /// <summary>Unique name of the connection; twins know their gateway by it.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Broker host.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+    /// <summary>Broker port (1883 plain, 8883 TLS by convention).</summary>
+    public int Port { get; set; } = 1883;
+    /// <summary>"5.0" or "3.1.1".</summary>
+    public string ProtocolVersion { get; set; } = "5.0";
+    /// <summary>Client id; default imv-{Name}.</summary>
+    public string? ClientId { get; set; }
+    /// <summary>User name, or null.</summary>
+    public string? Username { get; set; }
+    /// <summary>Password, or null.</summary>
+    public string? Password { get; set; }
+    /// <summary>TLS settings.</summary>
+    public MqttTlsOptions Tls { get; set; } = new();
+    /// <summary>Keep-alive in seconds.</summary>
+    public int KeepAliveSeconds { get; set; } = 30;
+    /// <summary>Start a new session on every connect.</summary>
+    public bool CleanStart { get; set; } = true;
+    /// <summary>MQTT 5 session expiry in seconds (with CleanStart=false, keeps QoS 1 messages while the gateway is down).</summary>
+    public uint SessionExpirySeconds { get; set; }
+    /// <summary>SparkplugB or Json.</summary>
+    public MqttGatewayMode Mode { get; set; } = MqttGatewayMode.SparkplugB;
+    /// <summary>Sparkplug B settings (Mode = SparkplugB).</summary>
+    public SparkplugGatewayOptions Sparkplug { get; set; } = new();
+    /// <summary>JSON settings (Mode = Json).</summary>
+    public JsonGatewayOptions Json { get; set; } = new();
+    /// <summary>Messages buffered between the socket and the twins.</summary>
+    public int ReceiveBufferCapacity { get; set; } = 20_000;
+    /// <summary>Unacknowledged QoS 1/2 publications (commands) at a time.</summary>
+    public int MaxInFlight { get; set; } = 256;
+    /// <summary>Most messages folded into one batch of twin updates.</summary>
+    public int MaxBatchSize { get; set; } = 5_000;
+    /// <summary>Largest packet accepted from the broker (bytes).</summary>
+    public int MaximumPacketSize { get; set; } = 1024 * 1024;
+    /// <summary>First reconnect delay (milliseconds); doubles up to ReconnectMaxDelayMs, with jitter.</summary>
+    public int ReconnectMinDelayMs { get; set; } = 100;
+    /// <summary>Largest reconnect delay (milliseconds).</summary>
+    public int ReconnectMaxDelayMs { get; set; } = 10_000;
+
+    /// <summary>The parsed protocol version; call after validation.</summary>
+    public MqttProtocolVersion ParsedProtocolVersion => ProtocolVersion.Trim() switch
+    {
+        "3.1.1" or "311" or "4" => MqttProtocolVersion.V311,
+        _ => MqttProtocolVersion.V500,
+    };
+}

@@ -1,0 +1,368 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Imv.Gateways.OpcUa.Encoding;
+using Imv.Gateways.OpcUa.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Gateways.OpcUa.Client;
+
+/// <summary>An OPC UA client session over one secure channel: GetEndpoints, CreateSession,
+/// ActivateSession (anonymous or user name), CloseSession, and the attribute, view, method and
+/// subscription services (in the other parts of this class). Reconnecting reactivates the same session
+/// on a new channel and falls back to a new session when the server lost it.</summary>
+public sealed partial class UaClient : IAsyncDisposable
+{
+    private const uint GetEndpointsRequestId = 428;
+    private const uint GetEndpointsResponseId = 431;
+    private const uint CreateSessionRequestId = 461;
+    private const uint CreateSessionResponseId = 464;
+    private const uint ActivateSessionRequestId = 467;
+    private const uint ActivateSessionResponseId = 470;
+    private const uint CloseSessionRequestId = 473;
+    private const uint CloseSessionResponseId = 476;
+    private const string RsaOaepUri = "http://www.w3.org/2001/04/xmlenc#rsa-oaep";
+
+    private readonly ILogger _logger;
+    private UaSecureChannel? _channel;
+    private NodeId _authenticationToken;
+    private byte[] _serverNonce = [];
+    private byte[] _serverCertificate = [];
+    private EndpointDescription[] _serverEndpoints = [];
+    private int _requestHandle;
+
+    /// <summary>Creates a client; nothing is connected until <see cref="ConnectAsync"/>.</summary>
+    public UaClient(UaClientOptions options, ILogger? logger = null)
+    {
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The options.</summary>
+    public UaClientOptions Options { get; }
+
+    /// <summary>The current channel (null before connecting).</summary>
+    public UaSecureChannel? Channel => _channel;
+
+    /// <summary>The session id (null node id without a session).</summary>
+    public NodeId SessionId { get; private set; }
+
+    /// <summary>True while a channel is open and a session is active.</summary>
+    public bool IsConnected => _channel is { IsOpen: true } && !_authenticationToken.IsNull;
+
+    /// <summary>Opens a channel, creates and activates a session.</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
+        await CreateAndActivateSessionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a new channel after the old one was lost, then reactivates the existing session on
+    /// it; when the server no longer knows the session, creates a new one. Returns true when the
+    /// session is new (subscriptions must then be transferred or recreated).</summary>
+    public async Task<bool> ReconnectAsync(CancellationToken cancellationToken)
+    {
+        await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
+        if (!_authenticationToken.IsNull)
+        {
+            try
+            {
+                await ActivateSessionAsync(cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Session {SessionId} reactivated on channel {ChannelId} to {Endpoint}",
+                    SessionId, _channel!.ChannelId, Options.EndpointUrl);
+                return false;
+            }
+            catch (UaServiceException ex) when (ex.Status is StatusCode.BadSessionIdInvalid or StatusCode.BadSessionClosed
+                                                    or StatusCode.BadSessionNotActivated or StatusCode.BadIdentityTokenInvalid
+                                                    or StatusCode.BadSecureChannelIdInvalid or StatusCode.BadNonceInvalid)
+            {
+                _logger.LogInformation("Session {SessionId} could not be reactivated ({Status}); creating a new one", SessionId, ex.StatusName);
+            }
+        }
+        await CreateAndActivateSessionAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task OpenChannelAsync(CancellationToken cancellationToken)
+    {
+        var old = Interlocked.Exchange(ref _channel, null);
+        if (old is not null) await old.DisposeAsync().ConfigureAwait(false);
+        _channel = await UaSecureChannel.OpenAsync(Options.EndpointUrl, Options.SecurityPolicy, Options.TransportLimits,
+            Options.ChannelLifetime, Options.ConnectTimeout, _logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CreateAndActivateSessionAsync(CancellationToken cancellationToken)
+    {
+        _authenticationToken = NodeId.Null;
+        SessionId = NodeId.Null;
+        await CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+        await ActivateSessionAsync(cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Session {SessionId} active on {Endpoint} ({Identity})",
+            SessionId, Options.EndpointUrl, Options.UserName is null ? "anonymous" : "user " + Options.UserName);
+    }
+
+    /// <summary>Sends a request of the session and returns the response after checking its type.</summary>
+    internal async Task<UaResponse> InvokeAsync<TState>(uint requestTypeId, uint responseTypeId, TState state,
+        Action<UaBinaryWriter, TState> encode, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var channel = _channel;
+        if (channel is null || !channel.IsOpen)
+            throw new UaServiceException(StatusCode.BadNotConnected, $"Not connected to {Options.EndpointUrl}");
+        var wait = timeout ?? Options.RequestTimeout;
+        var handle = (uint)Interlocked.Increment(ref _requestHandle);
+        var response = await channel.SendAsync(
+            requestTypeId,
+            (Token: _authenticationToken, Handle: handle, Hint: (uint)wait.TotalMilliseconds, State: state, Encode: encode),
+            static (w, s) =>
+            {
+                ResponseHeader.WriteRequestHeader(w, s.Token, s.Handle, s.Hint);
+                s.Encode(w, s.State);
+            },
+            wait + TimeSpan.FromSeconds(1),
+            cancellationToken).ConfigureAwait(false);
+        if (response.TypeId != responseTypeId)
+        {
+            response.Dispose();
+            throw new UaServiceException(StatusCode.BadUnknownResponse, $"Request type {requestTypeId} was answered with type {response.TypeId}");
+        }
+        return response;
+    }
+
+    /// <summary>Reads the response header and throws when the service failed as a whole.</summary>
+    internal static ResponseHeader ReadHeader(ref UaBinaryReader reader, string service)
+    {
+        var header = ResponseHeader.Read(ref reader);
+        if (new StatusCode(header.ServiceResult).IsBad)
+            throw new UaServiceException(header.ServiceResult, service + " failed");
+        return header;
+    }
+
+    /// <summary>Asks the server for its endpoints (works without a session).</summary>
+    public async Task<EndpointDescription[]> GetEndpointsAsync(CancellationToken cancellationToken)
+    {
+        using var response = await InvokeAsync(GetEndpointsRequestId, GetEndpointsResponseId, Options.EndpointUrl,
+            static (w, url) =>
+            {
+                w.WriteString(url);
+                w.WriteInt32(-1); // locale ids
+                w.WriteInt32(-1); // profile uris
+            }, cancellationToken).ConfigureAwait(false);
+        return DecodeEndpoints(response.Body);
+    }
+
+    internal static EndpointDescription[] DecodeEndpoints(ReadOnlySpan<byte> body)
+    {
+        var r = new UaBinaryReader(body);
+        ReadHeader(ref r, "GetEndpoints");
+        return r.ReadArray(ReadEndpoint);
+    }
+
+    private static EndpointDescription ReadEndpoint(ref UaBinaryReader r)
+    {
+        var url = r.ReadString();
+        // ApplicationDescription of the server.
+        r.ReadString();
+        r.ReadString();
+        r.ReadLocalizedText();
+        r.ReadInt32();
+        r.ReadString();
+        r.ReadString();
+        r.ReadStringArray();
+        var certificate = r.ReadByteString() ?? [];
+        var mode = r.ReadInt32();
+        var policy = r.ReadString();
+        var tokens = r.ReadArray(static (ref UaBinaryReader t) =>
+        {
+            var id = t.ReadString();
+            var type = t.ReadInt32();
+            t.ReadString();
+            t.ReadString();
+            return new UserTokenPolicy(id, type, t.ReadString());
+        });
+        r.ReadString(); // transport profile
+        var level = r.ReadByte();
+        return new EndpointDescription(url, certificate, mode, policy, tokens, level);
+    }
+
+    private async Task CreateSessionAsync(CancellationToken cancellationToken)
+    {
+        var clientNonce = RandomNumberGenerator.GetBytes(32);
+        using var response = await InvokeAsync(CreateSessionRequestId, CreateSessionResponseId, (Options, clientNonce),
+            static (w, s) =>
+            {
+                // ApplicationDescription of the client.
+                w.WriteString(s.Options.ApplicationUri);
+                w.WriteString("urn:imv");
+                w.WriteLocalizedText(new LocalizedText(null, "Imv OPC UA gateway"));
+                w.WriteInt32(1); // Client
+                w.WriteString(null);
+                w.WriteString(null);
+                w.WriteInt32(-1);
+                w.WriteString(null); // server uri
+                w.WriteString(s.Options.EndpointUrl);
+                w.WriteString(s.Options.SessionName);
+                w.WriteByteString(s.clientNonce);
+                w.WriteByteString(null); // client certificate (None)
+                w.WriteDouble(s.Options.SessionTimeout.TotalMilliseconds);
+                w.WriteUInt32(s.Options.TransportLimits.MaxMessageSize);
+            }, cancellationToken).ConfigureAwait(false);
+        Decode(response.Body);
+
+        void Decode(ReadOnlySpan<byte> body)
+        {
+            var r = new UaBinaryReader(body);
+            ReadHeader(ref r, "CreateSession");
+            SessionId = r.ReadNodeId();
+            _authenticationToken = r.ReadNodeId();
+            r.ReadDouble(); // revised timeout
+            _serverNonce = r.ReadByteString() ?? [];
+            _serverCertificate = r.ReadByteString() ?? [];
+            _serverEndpoints = r.ReadArray(ReadEndpoint);
+            // Software certificates, signature and max request size follow; nothing to check with None.
+        }
+    }
+
+    private async Task ActivateSessionAsync(CancellationToken cancellationToken)
+    {
+        var token = BuildIdentityToken();
+        using var response = await InvokeAsync(ActivateSessionRequestId, ActivateSessionResponseId, token,
+            static (w, t) =>
+            {
+                w.WriteString(null); // client signature: algorithm
+                w.WriteByteString(null); // and signature (None)
+                w.WriteInt32(-1); // software certificates
+                w.WriteStringArray(["en"]);
+                w.WriteExtensionObject(t);
+                w.WriteString(null); // user token signature
+                w.WriteByteString(null);
+            }, cancellationToken).ConfigureAwait(false);
+        var r = new UaBinaryReader(response.Body);
+        ReadHeader(ref r, "ActivateSession");
+        _serverNonce = r.ReadByteString() ?? _serverNonce;
+    }
+
+    private ExtensionObject BuildIdentityToken()
+    {
+        var endpoint = _serverEndpoints.FirstOrDefault(e => e.SecurityPolicyUri == Options.SecurityPolicy.Uri && e.SecurityMode == (int)Options.SecurityPolicy.Mode)
+                       ?? _serverEndpoints.FirstOrDefault();
+        var policies = endpoint?.UserIdentityTokens ?? [];
+        using var w = new UaBinaryWriter(512);
+        if (Options.UserName is null)
+        {
+            var anonymous = policies.FirstOrDefault(p => p.TokenType == 0)
+                            ?? throw new UaServiceException(StatusCode.BadIdentityTokenRejected, $"{Options.EndpointUrl} does not accept anonymous users");
+            w.WriteString(anonymous.PolicyId);
+            return new ExtensionObject(new NodeId(KnownStructures.AnonymousIdentityTokenEncoding), 1, w.WrittenSpan.ToArray());
+        }
+        var userPolicies = policies.Where(p => p.TokenType == 1).ToArray();
+        if (userPolicies.Length == 0)
+            throw new UaServiceException(StatusCode.BadIdentityTokenRejected, $"{Options.EndpointUrl} does not accept user names");
+        // A policy without its own security policy (or None) takes the password as it is: the server
+        // accepts it in clear. Otherwise the password is encrypted with the server's certificate.
+        var plain = userPolicies.FirstOrDefault(p => string.IsNullOrEmpty(p.SecurityPolicyUri) || p.SecurityPolicyUri == SecurityPolicyNone.PolicyUri);
+        var password = System.Text.Encoding.UTF8.GetBytes(Options.Password ?? "");
+        if (plain is not null)
+        {
+            WriteUserToken(w, plain.PolicyId, password, null);
+        }
+        else
+        {
+            var encrypted = userPolicies.FirstOrDefault(p => p.SecurityPolicyUri?.EndsWith("#Basic256Sha256", StringComparison.Ordinal) == true)
+                            ?? userPolicies.FirstOrDefault(p => p.SecurityPolicyUri?.EndsWith("#Aes128_Sha256_RsaOaep", StringComparison.Ordinal) == true)
+                            ?? userPolicies.FirstOrDefault(p => p.SecurityPolicyUri?.EndsWith("#Basic256", StringComparison.Ordinal) == true)
+                            ?? userPolicies[0];
+            WriteUserToken(w, encrypted.PolicyId, EncryptPassword(password, endpoint?.ServerCertificate), RsaOaepUri);
+        }
+        return new ExtensionObject(new NodeId(KnownStructures.UserNameIdentityTokenEncoding), 1, w.WrittenSpan.ToArray());
+
+        void WriteUserToken(UaBinaryWriter writer, string? policyId, byte[] secret, string? algorithm)
+        {
+            writer.WriteString(policyId);
+            writer.WriteString(Options.UserName);
+            writer.WriteByteString(secret);
+            writer.WriteString(algorithm);
+        }
+    }
+
+    /// <summary>Encrypts a password for a UserNameIdentityToken: length-prefixed password followed by
+    /// the server nonce, RSA-OAEP (SHA-1) with the server certificate's key (OPC 10000-4 §7.36.2.2).</summary>
+    private byte[] EncryptPassword(byte[] password, byte[]? endpointCertificate)
+    {
+        var der = _serverCertificate.Length > 0 ? _serverCertificate : endpointCertificate ?? [];
+        if (der.Length == 0)
+            throw new UaServiceException(StatusCode.BadCertificateInvalid, $"{Options.EndpointUrl} sent no certificate to encrypt the password with");
+        using var certificate = X509CertificateLoader.LoadCertificate(FirstCertificate(der));
+        using var rsa = certificate.GetRSAPublicKey()
+                        ?? throw new UaServiceException(StatusCode.BadCertificateInvalid, "The server certificate has no RSA key");
+        var plain = new byte[4 + password.Length + _serverNonce.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(plain, password.Length + _serverNonce.Length);
+        password.CopyTo(plain, 4);
+        _serverNonce.CopyTo(plain, 4 + password.Length);
+        var block = rsa.KeySize / 8 - 42; // OAEP SHA-1 overhead
+        using var output = new MemoryStream();
+        for (var offset = 0; offset < plain.Length; offset += block)
+        {
+            var part = plain.AsSpan(offset, Math.Min(block, plain.Length - offset)).ToArray();
+            output.Write(rsa.Encrypt(part, RSAEncryptionPadding.OaepSHA1));
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>The first DER certificate of a chain (servers may send their chain concatenated).</summary>
+    private static byte[] FirstCertificate(byte[] der)
+    {
+        if (der.Length < 4 || der[0] != 0x30) return der;
+        int length;
+        int header;
+        if (der[1] < 0x80)
+        {
+            length = der[1];
+            header = 2;
+        }
+        else
+        {
+            var count = der[1] & 0x7F;
+            if (count is < 1 or > 4 || der.Length < 2 + count) return der;
+            length = 0;
+            for (var i = 0; i < count; i++) length = (length << 8) | der[2 + i];
+            header = 2 + count;
+        }
+        var total = header + length;
+        return total > 0 && total < der.Length ? der[..total] : der;
+    }
+
+    /// <summary>Closes the session (deleting its subscriptions) and the channel.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        if (IsConnected)
+        {
+            try
+            {
+                using var response = await InvokeAsync(CloseSessionRequestId, CloseSessionResponseId, true,
+                    static (w, delete) => w.WriteBoolean(delete), cancellationToken, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (UaServiceException ex)
+            {
+                _logger.LogDebug(ex, "CloseSession on {Endpoint} failed", Options.EndpointUrl);
+            }
+        }
+        _authenticationToken = NodeId.Null;
+        SessionId = NodeId.Null;
+        var channel = Interlocked.Exchange(ref _channel, null);
+        if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the channel without closing the session (the session may be reactivated later).</summary>
+    public async Task DropChannelAsync()
+    {
+        var channel = Interlocked.Exchange(ref _channel, null);
+        if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await CloseAsync(timeout.Token).ConfigureAwait(false);
+    }
+}

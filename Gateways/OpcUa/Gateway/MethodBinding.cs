@@ -1,0 +1,10 @@
+using Imv.Gateways.OpcUa.Encoding;
+
+namespace Imv.Gateways.OpcUa.Gateway;
+
+/// <summary>A twin's method and the OPC UA method node that carries it out.</summary>
+/// <param name="TwinId">The twin.</param>
+/// <param name="Method">The method's name in the twin.</param>
+/// <param name="ObjectId">The object that owns the method.</param>
+/// <param name="MethodId">The method node.</param>
+internal sealed record MethodBinding(string TwinId, string Method, NodeId ObjectId, NodeId MethodId);

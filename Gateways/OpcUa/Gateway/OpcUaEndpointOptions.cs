@@ -1,0 +1,68 @@
+namespace Imv.Gateways.OpcUa.Gateway;
+
+/// <summary>One OPC UA server the gateway connects to, bound from <c>Gateways:OpcUa:{index}</c>.
+/// See docs/opcua.md for every key with an example.</summary>
+public sealed class OpcUaEndpointOptions
+{
+    /// <summary>The connection's name; twins know their gateway by it, and it is the
+    /// <c>{endpoint}</c> of twin id templates.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The opc.tcp:// URL of the server endpoint.</summary>
+    public string EndpointUrl { get; set; } = "";
+
+    /// <summary>None (default), Sign or SignAndEncrypt. Only None is implemented so far.</summary>
+    public string SecurityMode { get; set; } = "None";
+
+    /// <summary>None (default) or Basic256Sha256 (with Sign or SignAndEncrypt, later).</summary>
+    public string SecurityPolicy { get; set; } = "None";
+
+    /// <summary>User name; empty for an anonymous session.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>Password of <see cref="UserName"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>How often the server samples each monitored node, in ms (default 250).</summary>
+    public double SamplingIntervalMs { get; set; } = 250;
+
+    /// <summary>How often the server sends notifications, in ms (default 250).</summary>
+    public double PublishingIntervalMs { get; set; } = 250;
+
+    /// <summary>Values the server queues per monitored item between publishes (default 10).</summary>
+    public uint QueueSize { get; set; } = 10;
+
+    /// <summary>Publishing intervals without data after which the server sends a keep-alive (default 10).</summary>
+    public uint KeepAliveCount { get; set; } = 10;
+
+    /// <summary>Publish requests kept outstanding so notifications flow without a round trip gap (default 3).</summary>
+    public int PublishRequests { get; set; } = 3;
+
+    /// <summary>Default absolute deadband for numeric tags; null for none.</summary>
+    public double? DeadbandAbsolute { get; set; }
+
+    /// <summary>Default percent deadband (of the EURange) for analog tags; null for none.</summary>
+    public double? DeadbandPercent { get; set; }
+
+    /// <summary>How long one request may take, in ms (default 10000).</summary>
+    public int RequestTimeoutMs { get; set; } = 10000;
+
+    /// <summary>First reconnect delay, in ms; it doubles up to <see cref="ReconnectMaxDelayMs"/> (default 500).</summary>
+    public int ReconnectMinDelayMs { get; set; } = 500;
+
+    /// <summary>Longest reconnect delay, in ms (default 30000).</summary>
+    public int ReconnectMaxDelayMs { get; set; } = 30000;
+
+    /// <summary>After this long without a connection, twins turn Offline (Bad) instead of Reconnecting
+    /// (Uncertain), in ms (default 30000).</summary>
+    public int OfflineAfterMs { get; set; } = 30000;
+
+    /// <summary>The namespace index of browse path elements written without one (default 1).</summary>
+    public ushort BrowseNamespaceIndex { get; set; } = 1;
+
+    /// <summary>Explicit mappings: one node (by node id or browse path) to one twin tag or method.</summary>
+    public List<OpcUaNodeMapping> Nodes { get; set; } = [];
+
+    /// <summary>Discovery: browse subtrees, each object a twin and its variables its tags.</summary>
+    public List<OpcUaDiscoveryOptions> Discovery { get; set; } = [];
+}

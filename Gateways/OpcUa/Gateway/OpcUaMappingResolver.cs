@@ -1,0 +1,182 @@
+using Imv.Gateways.OpcUa.Client;
+using Imv.Gateways.OpcUa.Encoding;
+using Imv.Gateways.OpcUa.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace Imv.Gateways.OpcUa.Gateway;
+
+/// <summary>Turns an endpoint's configuration into tag and method bindings: translates browse paths,
+/// browses discovery subtrees, and reads each variable's data type, rank and access level.</summary>
+internal static class OpcUaMappingResolver
+{
+    private const int ReadBatch = 500;
+
+    public static async Task<OpcUaMapping> ResolveAsync(UaClient client, OpcUaEndpointOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var tags = new List<TagBinding>();
+        var methods = new List<MethodBinding>();
+        await ResolveExplicitAsync(client, options, tags, methods, logger, cancellationToken).ConfigureAwait(false);
+        foreach (var discovery in options.Discovery)
+            await DiscoverAsync(client, options, discovery, tags, methods, cancellationToken).ConfigureAwait(false);
+
+        // Duplicate (twin, tag) pairs would make commands ambiguous: the first wins.
+        var unique = new List<TagBinding>(tags.Count);
+        var seen = new HashSet<(string, string)>();
+        foreach (var tag in tags)
+        {
+            if (seen.Add((tag.TwinId, tag.Tag))) unique.Add(tag);
+            else logger.LogWarning("Endpoint {Endpoint}: tag {Tag} of twin {TwinId} is mapped twice; {NodeId} ignored", options.Name, tag.Tag, tag.TwinId, tag.NodeId);
+        }
+        await ReadAttributesAsync(client, unique, cancellationToken).ConfigureAwait(false);
+        if (options.DeadbandPercent is not null || unique.Exists(t => t.Filter?.DeadbandType == 2))
+            await FindRangesAsync(client, unique, cancellationToken).ConfigureAwait(false);
+        return new OpcUaMapping(unique, methods);
+    }
+
+    private static async Task ResolveExplicitAsync(UaClient client, OpcUaEndpointOptions options, List<TagBinding> tags, List<MethodBinding> methods,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        if (options.Nodes.Count == 0) return;
+        // Translate every browse path (and the parent of each method path) in one request.
+        var paths = new List<(NodeId, QualifiedName[])>();
+        foreach (var node in options.Nodes)
+        {
+            if (node.BrowsePath is null) continue;
+            var path = BrowsePathParser.Parse(node.BrowsePath, options.BrowseNamespaceIndex);
+            paths.Add((WellKnownNodes.ObjectsFolder, path));
+            if (node.Method is not null) paths.Add((WellKnownNodes.ObjectsFolder, path[..^1]));
+        }
+        var translated = paths.Count == 0 ? [] : await client.TranslateBrowsePathsAsync(paths, cancellationToken).ConfigureAwait(false);
+        var next = 0;
+        foreach (var node in options.Nodes)
+        {
+            NodeId nodeId;
+            NodeId objectId = default;
+            if (node.BrowsePath is not null)
+            {
+                nodeId = Target(translated[next++], node.BrowsePath);
+                if (node.Method is not null) objectId = Target(translated[next++], node.BrowsePath + "/..");
+            }
+            else
+            {
+                nodeId = NodeId.Parse(node.NodeId!);
+                if (node.Method is not null) objectId = NodeId.Parse(node.ObjectNodeId!);
+            }
+            if (node.Method is not null)
+            {
+                methods.Add(new MethodBinding(node.TwinId, node.Method, objectId, nodeId));
+                continue;
+            }
+            var binding = new TagBinding(node.TwinId, node.Tag!, nodeId) { SamplingIntervalMs = node.SamplingIntervalMs };
+            binding.Filter = Filter(node.DeadbandAbsolute ?? options.DeadbandAbsolute, node.DeadbandPercent ?? options.DeadbandPercent);
+            tags.Add(binding);
+        }
+        logger.LogDebug("Endpoint {Endpoint}: {Count} explicit nodes resolved", options.Name, options.Nodes.Count);
+
+        static NodeId Target(BrowsePathResult result, string path)
+        {
+            if (new StatusCode(result.StatusCode).IsBad || result.Targets.Length == 0)
+                throw new UaServiceException(result.StatusCode == 0 ? StatusCode.BadNodeIdUnknown : result.StatusCode, $"Browse path '{path}' does not resolve");
+            return result.Targets[0].NodeId;
+        }
+    }
+
+    internal static DataChangeFilter? Filter(double? absolute, double? percent) =>
+        absolute is { } a ? new DataChangeFilter(1, 1, a) : percent is { } p ? new DataChangeFilter(1, 2, p) : null;
+
+    private static async Task DiscoverAsync(UaClient client, OpcUaEndpointOptions options, OpcUaDiscoveryOptions discovery,
+        List<TagBinding> tags, List<MethodBinding> methods, CancellationToken cancellationToken)
+    {
+        NodeId root;
+        string[] rootPath;
+        if (NodeId.TryParse(discovery.Root, out var parsed) && discovery.Root.Contains('=', StringComparison.Ordinal))
+        {
+            root = parsed;
+            var name = await client.ReadAsync([new ReadValueId(root, Attributes.BrowseName)], cancellationToken).ConfigureAwait(false);
+            rootPath = [name[0].Value.Value is QualifiedName q ? q.Name ?? "" : discovery.Root];
+        }
+        else
+        {
+            var path = BrowsePathParser.Parse(discovery.Root, options.BrowseNamespaceIndex);
+            var result = (await client.TranslateBrowsePathsAsync([(WellKnownNodes.ObjectsFolder, path)], cancellationToken).ConfigureAwait(false))[0];
+            if (new StatusCode(result.StatusCode).IsBad || result.Targets.Length == 0)
+                throw new UaServiceException(result.StatusCode, $"Discovery root '{discovery.Root}' does not resolve");
+            root = result.Targets[0].NodeId;
+            rootPath = path.Select(p => p.Name ?? "").ToArray();
+        }
+
+        var pending = new Queue<(NodeId Node, string[] Path, int Depth)>();
+        pending.Enqueue((root, rootPath, 0));
+        var visited = new HashSet<NodeId> { root };
+        var filter = Filter(options.DeadbandAbsolute, options.DeadbandPercent);
+        while (pending.Count > 0)
+        {
+            var (node, path, depth) = pending.Dequeue();
+            var children = await client.BrowseAllAsync(
+                new BrowseDescription(node, WellKnownNodes.HierarchicalReferences, NodeClass.Object | NodeClass.Variable | NodeClass.Method),
+                cancellationToken).ConfigureAwait(false);
+            var twinId = discovery.TwinIdTemplate
+                .Replace("{endpoint}", options.Name, StringComparison.Ordinal)
+                .Replace("{path}", string.Join('.', path), StringComparison.Ordinal)
+                .Replace("{name}", path[^1], StringComparison.Ordinal);
+            foreach (var child in children)
+            {
+                if (!child.NodeId.IsLocal) continue;
+                var name = child.BrowseName.Name ?? child.NodeId.ToString();
+                switch (child.NodeClass)
+                {
+                    case NodeClass.Variable:
+                        tags.Add(new TagBinding(twinId, name, child.NodeId.NodeId) { Filter = filter });
+                        break;
+                    case NodeClass.Method:
+                        methods.Add(new MethodBinding(twinId, name, node, child.NodeId.NodeId));
+                        break;
+                    case NodeClass.Object when depth < discovery.MaxDepth && visited.Add(child.NodeId.NodeId):
+                        pending.Enqueue((child.NodeId.NodeId, [.. path, name], depth + 1));
+                        break;
+                }
+            }
+        }
+    }
+
+    private static async Task ReadAttributesAsync(UaClient client, List<TagBinding> tags, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < tags.Count; start += ReadBatch)
+        {
+            var batch = tags.GetRange(start, Math.Min(ReadBatch, tags.Count - start));
+            var reads = new List<ReadValueId>(batch.Count * 3);
+            foreach (var tag in batch)
+            {
+                reads.Add(new ReadValueId(tag.NodeId, Attributes.DataType));
+                reads.Add(new ReadValueId(tag.NodeId, Attributes.ValueRank));
+                reads.Add(new ReadValueId(tag.NodeId, Attributes.UserAccessLevel));
+            }
+            var values = await client.ReadAsync(reads, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var tag = batch[i];
+                if (values[3 * i].Value.Value is NodeId dataType) tag.DataType = TagValueConversion.FromDataTypeId(dataType);
+                if (values[3 * i + 1].Value.TryGetDouble(out var rank)) tag.IsArray = rank >= 0; // -1 scalar, -2 any, -3 scalar or array: treated as scalar
+                if (values[3 * i + 2].Value.TryGetDouble(out var access)) tag.Writable = ((int)access & 0x02) != 0;
+            }
+        }
+    }
+
+    /// <summary>Finds which numeric tags have an EURange: only those accept a percent deadband.</summary>
+    private static async Task FindRangesAsync(UaClient client, List<TagBinding> tags, CancellationToken cancellationToken)
+    {
+        var numeric = tags.Where(t => t.DataType is >= BuiltInType.SByte and <= BuiltInType.Double && !t.IsArray).ToList();
+        for (var start = 0; start < numeric.Count; start += ReadBatch)
+        {
+            var batch = numeric.GetRange(start, Math.Min(ReadBatch, numeric.Count - start));
+            var results = await client.TranslateBrowsePathsAsync(
+                batch.Select(t => (t.NodeId, new[] { new QualifiedName(0, "EURange") })).ToList(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++) batch[i].HasRange = results[i].StatusCode == StatusCode.Good && results[i].Targets.Length > 0;
+        }
+        foreach (var tag in tags)
+        {
+            // A percent deadband needs a range; without one fall back to no filter rather than fail the item.
+            if (tag.Filter is { DeadbandType: 2 } && !tag.HasRange) tag.Filter = null;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using Imv.Gateways.OpcUa.Encoding;
+
+namespace Imv.Gateways.OpcUa.Gateway;
+
+/// <summary>Checks the endpoint list at start; every error names the configuration key and its value.</summary>
+public static class OpcUaOptionsValidator
+{
+    /// <summary>The configuration section of the endpoint list.</summary>
+    public const string Section = "Gateways:OpcUa";
+
+    /// <summary>Returns every problem found (empty when the configuration is valid).</summary>
+    public static IReadOnlyList<string> Validate(IReadOnlyList<OpcUaEndpointOptions> endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var errors = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            var e = endpoints[i];
+            var key = $"{Section}:{i}";
+            if (string.IsNullOrWhiteSpace(e.Name)) errors.Add($"{key}:Name is empty; every endpoint needs a unique name.");
+            else if (!names.Add(e.Name)) errors.Add($"{key}:Name = '{e.Name}' is used by another endpoint.");
+            if (!Uri.TryCreate(e.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp")
+                errors.Add($"{key}:EndpointUrl = '{e.EndpointUrl}' is not an opc.tcp:// URL.");
+            if (!string.Equals(e.SecurityMode, "None", StringComparison.OrdinalIgnoreCase))
+                errors.Add($"{key}:SecurityMode = '{e.SecurityMode}' is not supported yet; use None (Sign and SignAndEncrypt come with Basic256Sha256).");
+            if (!string.Equals(e.SecurityPolicy, "None", StringComparison.OrdinalIgnoreCase))
+                errors.Add($"{key}:SecurityPolicy = '{e.SecurityPolicy}' is not supported yet; use None.");
+            if (string.IsNullOrEmpty(e.UserName) != string.IsNullOrEmpty(e.Password) && !string.IsNullOrEmpty(e.UserName) && e.Password is null)
+                errors.Add($"{key}:Password is missing for UserName = '{e.UserName}'.");
+            Positive(errors, $"{key}:SamplingIntervalMs", e.SamplingIntervalMs, allowZero: true);
+            Positive(errors, $"{key}:PublishingIntervalMs", e.PublishingIntervalMs, allowZero: false);
+            if (e.KeepAliveCount == 0) errors.Add($"{key}:KeepAliveCount = 0 must be at least 1.");
+            if (e.PublishRequests is < 1 or > 20) errors.Add($"{key}:PublishRequests = {e.PublishRequests} must be between 1 and 20.");
+            if (e.RequestTimeoutMs < 100) errors.Add($"{key}:RequestTimeoutMs = {e.RequestTimeoutMs} must be at least 100.");
+            if (e.ReconnectMinDelayMs < 10 || e.ReconnectMaxDelayMs < e.ReconnectMinDelayMs)
+                errors.Add($"{key}:ReconnectMinDelayMs = {e.ReconnectMinDelayMs} / ReconnectMaxDelayMs = {e.ReconnectMaxDelayMs}: need 10 <= min <= max.");
+            Deadbands(errors, key, e.DeadbandAbsolute, e.DeadbandPercent);
+            if (e.Nodes.Count == 0 && e.Discovery.Count == 0)
+                errors.Add($"{key}: maps no nodes; add {key}:Nodes or {key}:Discovery.");
+            for (var j = 0; j < e.Nodes.Count; j++) ValidateNode(errors, $"{key}:Nodes:{j}", e.Nodes[j]);
+            for (var j = 0; j < e.Discovery.Count; j++)
+            {
+                var d = e.Discovery[j];
+                var dkey = $"{key}:Discovery:{j}";
+                if (string.IsNullOrWhiteSpace(d.Root)) errors.Add($"{dkey}:Root is empty; give a browse path (Plant) or a node id (ns=1;s=Plant).");
+                if (string.IsNullOrWhiteSpace(d.TwinIdTemplate)) errors.Add($"{dkey}:TwinIdTemplate is empty.");
+                if (d.MaxDepth is < 0 or > 32) errors.Add($"{dkey}:MaxDepth = {d.MaxDepth} must be between 0 and 32.");
+            }
+        }
+        return errors;
+    }
+
+    private static void ValidateNode(List<string> errors, string key, OpcUaNodeMapping n)
+    {
+        if (n.NodeId is null == (n.BrowsePath is null))
+            errors.Add($"{key}: give exactly one of NodeId and BrowsePath (NodeId = '{n.NodeId}', BrowsePath = '{n.BrowsePath}').");
+        if (n.NodeId is not null && !NodeId.TryParse(n.NodeId, out _))
+            errors.Add($"{key}:NodeId = '{n.NodeId}' is not a node id; expected e.g. ns=1;s=Machine1.Speed or i=2258.");
+        if (string.IsNullOrWhiteSpace(n.TwinId)) errors.Add($"{key}:TwinId is empty.");
+        if (n.Tag is null == (n.Method is null))
+            errors.Add($"{key}: give exactly one of Tag and Method (Tag = '{n.Tag}', Method = '{n.Method}').");
+        if (n.Method is not null && n.NodeId is not null && !NodeId.TryParse(n.ObjectNodeId, out _))
+            errors.Add($"{key}:ObjectNodeId = '{n.ObjectNodeId}' must name the object that owns method node {n.NodeId}.");
+        if (n.SamplingIntervalMs is { } s) Positive(errors, key + ":SamplingIntervalMs", s, allowZero: true);
+        Deadbands(errors, key, n.DeadbandAbsolute, n.DeadbandPercent);
+    }
+
+    private static void Deadbands(List<string> errors, string key, double? absolute, double? percent)
+    {
+        if (absolute is < 0) errors.Add($"{key}:DeadbandAbsolute = {absolute.Value.ToString(CultureInfo.InvariantCulture)} must not be negative.");
+        if (percent is < 0 or > 100) errors.Add($"{key}:DeadbandPercent = {percent.Value.ToString(CultureInfo.InvariantCulture)} must be between 0 and 100.");
+        if (absolute is not null && percent is not null) errors.Add($"{key}: DeadbandAbsolute and DeadbandPercent are exclusive.");
+    }
+
+    private static void Positive(List<string> errors, string key, double value, bool allowZero)
+    {
+        if (double.IsNaN(value) || value < 0 || !allowZero && value == 0)
+            errors.Add($"{key} = {value.ToString(CultureInfo.InvariantCulture)} must be {(allowZero ? "zero or positive" : "positive")}.");
+    }
+}

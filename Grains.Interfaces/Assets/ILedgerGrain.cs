@@ -1,0 +1,35 @@
+using Imv.Runtime;
+
+namespace Imv.Grains.Interfaces.Assets;
+
+/// <summary>The tamper-evident, append-only ledger of asset registrations, mints and transfers. Key: the
+/// ledger's name (<see cref="LedgerNames.Main"/> by default). An append is persisted before it is acknowledged.</summary>
+public interface ILedgerGrain : IGrainWithStringKey
+{
+    /// <summary>Appends a record, or returns the existing entry when its id was appended before.</summary>
+    Task<LedgerEntry> AppendAsync(LedgerRecord record);
+
+    /// <summary>Up to <paramref name="maxCount"/> entries from <paramref name="fromIndex"/>.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<LedgerEntry>> GetEntriesAsync(long fromIndex, int maxCount);
+
+    /// <summary>The entry with this id, or null.</summary>
+    [ReadOnly]
+    Task<LedgerEntry?> FindAsync(string entryId);
+
+    /// <summary>The head (count and last hash).</summary>
+    [ReadOnly]
+    Task<LedgerHead> GetHeadAsync();
+
+    /// <summary>Recomputes the chain from the stored entries and compares it with the separately stored
+    /// head; names the first edited, removed or reordered entry.</summary>
+    [ReadOnly]
+    Task<LedgerVerification> VerifyAsync();
+}
+
+/// <summary>Well-known ledger keys.</summary>
+public static class LedgerNames
+{
+    /// <summary>The ledger the asset, wallet and transfer grains append to.</summary>
+    public const string Main = "main";
+}

@@ -1,0 +1,66 @@
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+
+namespace Imv.Grains.Interfaces.Organizations;
+
+/// <summary>An industrial virtual organization (enterprise, park, factory, workshop, line, equipment): a
+/// node of the containment tree with members and live aggregates over the machines below it. Aggregates
+/// are kept incrementally: machines push their <see cref="MachineStatus"/>, child organizations push
+/// their aggregate, and each node applies only the difference from the child's last contribution, then
+/// pushes its own new aggregate to its parent. Nothing polls the tree. Key: the organization id.</summary>
+public interface IVirtualOrganizationGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the organization's level and name. Idempotent with the same values; changing the
+    /// level of an organization that has a parent or children is refused (<see cref="InvalidOperationException"/>).</summary>
+    Task InitializeAsync(OrganizationKind kind, string name);
+
+    /// <summary>The organization's place in the tree.</summary>
+    [ReadOnly]
+    Task<OrganizationInfo> GetInfoAsync();
+
+    /// <summary>Adds a child organization. The child must be initialized, at a deeper level, and without
+    /// another parent; otherwise <see cref="InvalidOperationException"/>. Idempotent.</summary>
+    Task AddChildOrganizationAsync(string childId);
+
+    /// <summary>Removes a child organization and its contribution to the aggregates. Idempotent.</summary>
+    Task RemoveChildOrganizationAsync(string childId);
+
+    /// <summary>Attaches a machine twin; it counts as <see cref="MachineRunState.Unknown"/> until it reports.
+    /// Idempotent.</summary>
+    Task AttachMachineAsync(string machineId);
+
+    /// <summary>Detaches a machine twin and removes its contribution. Idempotent.</summary>
+    Task DetachMachineAsync(string machineId);
+
+    /// <summary>A machine twin reports its new status (attaching it if needed). A status older than the
+    /// last one applied for the same machine (by <see cref="MachineStatus.ReportedAt"/>) is ignored.</summary>
+    Task ReportChildStatusAsync(string childId, MachineStatus status);
+
+    /// <summary>A child organization reports its new aggregate. <paramref name="version"/> grows with every
+    /// report from that child; an older or equal version than the last one applied is ignored, so reports
+    /// that arrive out of order cannot roll the aggregate back. Reports from an organization that is not a
+    /// child are ignored.</summary>
+    Task ReportChildAggregateAsync(string childId, OrganizationAggregate aggregate, long version);
+
+    /// <summary>Called by a new parent when it adopts this organization: records the parent and returns
+    /// this organization's kind, current aggregate and version for the parent to apply. Refused
+    /// (<see cref="InvalidOperationException"/>) when another parent holds it or it is not initialized.</summary>
+    Task<OrganizationAdoption> AttachToParentAsync(string parentId);
+
+    /// <summary>Called by the parent when it lets this organization go.</summary>
+    Task DetachFromParentAsync(string parentId);
+
+    /// <summary>The live aggregate over every machine below the organization.</summary>
+    [ReadOnly]
+    Task<OrganizationAggregate> GetAggregateAsync();
+
+    /// <summary>Adds a member or changes the member's role.</summary>
+    Task SetMemberAsync(string memberId, OrganizationRole role);
+
+    /// <summary>Removes a member; false when it was not a member.</summary>
+    Task<bool> RemoveMemberAsync(string memberId);
+
+    /// <summary>The members, ordered by id.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<OrganizationMember>> GetMembersAsync();
+}

@@ -1,0 +1,222 @@
+using Imv.Grains.Interfaces.Organizations;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+
+namespace Imv.Grains.Organizations;
+
+/// <summary>A node of the organization tree. Structure and members are written at once; contributions
+/// (which change with every machine report) are written behind, every <see cref="FlushPeriod"/> and on
+/// deactivation. After a crash a contribution may be stale until that child reports again; the
+/// aggregate is derived data, the machines hold the truth.</summary>
+public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
+{
+    /// <summary>How often dirty contributions are written.</summary>
+    public static readonly TimeSpan FlushPeriod = TimeSpan.FromSeconds(5);
+
+    private readonly IPersistentState<OrganizationState> _state;
+    private AggregateBook _book = null!;
+    private bool _dirty;
+
+    /// <summary>Created by the runtime.</summary>
+    public VirtualOrganizationGrain([PersistentState("organization")] IPersistentState<OrganizationState> state)
+    {
+        _state = state;
+    }
+
+    // GrainId.Key, not this.GetPrimaryKeyString(): that call is ambiguous on a grain class (Grain and IAddressable overloads).
+    private string Id => GrainId.Key;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _book = new AggregateBook(_state.State);
+        RegisterGrainTimer(FlushAsync, FlushPeriod, FlushPeriod);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => FlushAsync(cancellationToken);
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        await _state.WriteStateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task InitializeAsync(OrganizationKind kind, string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!Enum.IsDefined(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown organization kind.");
+        var s = _state.State;
+        if (s.Initialized && s.Kind != kind && (s.ParentId is not null || s.Children.Count > 0))
+            throw new InvalidOperationException($"Organization '{Id}' is a {s.Kind} in a tree; its kind cannot change to {kind}.");
+        if (s.Initialized && s.Kind == kind && s.Name == name) return;
+        s.Initialized = true;
+        s.Kind = kind;
+        s.Name = name;
+        await _state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<OrganizationInfo> GetInfoAsync()
+    {
+        var s = _state.State;
+        return Task.FromResult(new OrganizationInfo(
+            Id, s.Kind, s.Name, s.ParentId,
+            s.Children.Keys.Order(StringComparer.Ordinal).ToList(),
+            s.Machines.Keys.Order(StringComparer.Ordinal).ToList(),
+            s.Initialized));
+    }
+
+    /// <inheritdoc />
+    public async Task AddChildOrganizationAsync(string childId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(childId);
+        var s = _state.State;
+        if (!s.Initialized) throw new InvalidOperationException($"Organization '{Id}' is not initialized.");
+        if (s.Children.ContainsKey(childId)) return;
+        if (childId == Id) throw new InvalidOperationException("An organization cannot contain itself.");
+        var child = GrainFactory.GetGrain<IVirtualOrganizationGrain>(childId);
+        var info = await child.GetInfoAsync();
+        if (!info.Initialized) throw new InvalidOperationException($"Organization '{childId}' is not initialized.");
+        if (info.Kind <= s.Kind)
+            throw new InvalidOperationException($"A {s.Kind} cannot contain a {info.Kind} ('{childId}'); children must be at a deeper level.");
+        var adoption = await child.AttachToParentAsync(Id);
+        if (_book.AddChild(childId, adoption.Aggregate, adoption.Version))
+        {
+            await _state.WriteStateAsync();
+            _dirty = false;
+            await PushToParentAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveChildOrganizationAsync(string childId)
+    {
+        if (!_book.RemoveChild(childId)) return;
+        await _state.WriteStateAsync();
+        _dirty = false;
+        await GrainFactory.GetGrain<IVirtualOrganizationGrain>(childId).DetachFromParentAsync(Id);
+        await PushToParentAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task AttachMachineAsync(string machineId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(machineId);
+        if (!_book.AttachMachine(machineId)) return;
+        await _state.WriteStateAsync();
+        _dirty = false;
+        await PushToParentAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task DetachMachineAsync(string machineId)
+    {
+        if (!_book.DetachMachine(machineId)) return;
+        await _state.WriteStateAsync();
+        _dirty = false;
+        await PushToParentAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task ReportChildStatusAsync(string childId, MachineStatus status)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(childId);
+        ArgumentNullException.ThrowIfNull(status);
+        var attached = _state.State.Machines.ContainsKey(childId);
+        if (!_book.ApplyMachine(childId, status)) return;
+        if (!attached)
+        {
+            await _state.WriteStateAsync();
+            _dirty = false;
+        }
+        else
+        {
+            _dirty = true;
+        }
+        await PushToParentAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task ReportChildAggregateAsync(string childId, OrganizationAggregate aggregate, long version)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        if (!_book.ApplyChild(childId, aggregate, version)) return;
+        _dirty = true;
+        await PushToParentAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task<OrganizationAdoption> AttachToParentAsync(string parentId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(parentId);
+        var s = _state.State;
+        if (!s.Initialized) throw new InvalidOperationException($"Organization '{Id}' is not initialized.");
+        if (s.ParentId is not null && s.ParentId != parentId)
+            throw new InvalidOperationException($"Organization '{Id}' already belongs to '{s.ParentId}'.");
+        if (s.ParentId is null)
+        {
+            s.ParentId = parentId;
+            await _state.WriteStateAsync();
+            _dirty = false;
+        }
+        s.Version = NextVersion(s.Version);
+        _dirty = true;
+        return new OrganizationAdoption(s.Kind, s.Total, s.Version);
+    }
+
+    /// <inheritdoc />
+    public async Task DetachFromParentAsync(string parentId)
+    {
+        var s = _state.State;
+        if (s.ParentId != parentId) return;
+        s.ParentId = null;
+        await _state.WriteStateAsync();
+        _dirty = false;
+    }
+
+    /// <inheritdoc />
+    public Task<OrganizationAggregate> GetAggregateAsync() => Task.FromResult(_book.Total);
+
+    /// <inheritdoc />
+    public async Task SetMemberAsync(string memberId, OrganizationRole role)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(memberId);
+        if (!Enum.IsDefined(role)) throw new ArgumentOutOfRangeException(nameof(role), role, "Unknown role.");
+        var members = _state.State.Members;
+        if (members.TryGetValue(memberId, out var existing) && existing.Role == role) return;
+        members[memberId] = new OrganizationMember(memberId, role, DateTimeOffset.UtcNow);
+        await _state.WriteStateAsync();
+        _dirty = false;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> RemoveMemberAsync(string memberId)
+    {
+        if (!_state.State.Members.Remove(memberId)) return false;
+        await _state.WriteStateAsync();
+        _dirty = false;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OrganizationMember>> GetMembersAsync() =>
+        Task.FromResult<IReadOnlyList<OrganizationMember>>(
+            _state.State.Members.Values.OrderBy(m => m.MemberId, StringComparer.Ordinal).ToList());
+
+    private async Task PushToParentAsync()
+    {
+        var s = _state.State;
+        if (s.ParentId is null) return;
+        s.Version = NextVersion(s.Version);
+        _dirty = true;
+        await GrainFactory.GetGrain<IVirtualOrganizationGrain>(s.ParentId).ReportChildAggregateAsync(Id, s.Total, s.Version);
+    }
+
+    /// <summary>Versions grow by at least one per report and never fall behind the clock, so a version lost in
+    /// a crash (write-behind) is still overtaken by the next report after reactivation.</summary>
+    internal static long NextVersion(long last) => Math.Max(last + 1, DateTime.UtcNow.Ticks);
+}

@@ -1,0 +1,151 @@
+using System.Text;
+using System.Text.Json;
+using Imv.Gateways.MqttGateway;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Microsoft.Extensions.Logging;
+
+namespace Imv.Gateways.Mqtt.Tests;
+
+[Collection("broker")]
+public sealed class JsonGatewayTests(BrokerFixture fixture)
+{
+    private readonly MosquittoBroker _broker = fixture.Broker;
+
+    private static string Site() => "s" + Guid.NewGuid().ToString("N")[..6];
+
+    private Task<GatewayHarness> StartAsync(string site, bool ack = true, bool status = true) => GatewayHarness.StartAsync(_broker, o =>
+    {
+        o.Mode = MqttGatewayMode.Json;
+        o.Json.TelemetryTopic = $"plant/{site}/{{line}}/{{machine}}/telemetry";
+        o.Json.TwinIdTemplate = site + ".{line}.{machine}";
+        o.Json.CommandTopic = $"plant/{site}/{{line}}/{{machine}}/cmd";
+        o.Json.AckTopic = ack ? $"plant/{site}/{{line}}/{{machine}}/ack" : null;
+        o.Json.StatusTopic = status ? $"plant/{site}/{{line}}/{{machine}}/status" : null;
+    });
+
+    private async Task<MqttClient> DeviceAsync(string site, string machine, bool will = false)
+    {
+        var options = _broker.ClientOptions($"json-{site}-{machine}");
+        if (will) options.Will = new MqttApplicationMessage($"plant/{site}/l1/{machine}/status", "offline"u8.ToArray(), MqttQualityOfService.AtLeastOnce, retain: true);
+        var client = new MqttClient(options);
+        await client.ConnectAsync(Wait.Token());
+        return client;
+    }
+
+    private static Task PublishAsync(MqttClient client, string topic, string json) =>
+        client.PublishAsync(new MqttApplicationMessage(topic, Encoding.UTF8.GetBytes(json), MqttQualityOfService.AtLeastOnce), Wait.Token()).AsTask();
+
+    [Fact]
+    public async Task Telemetry_in_both_body_shapes_reaches_the_twin_named_by_the_template()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        await using var device = await DeviceAsync(site, "m1");
+        var topic = $"plant/{site}/l1/m1/telemetry";
+        await PublishAsync(device, topic, """{"temp": 21.5, "count": 7, "on": true, "mode": "auto", "vec": [1, 2.5], "ids": [1, 2]}""");
+        var twin = $"{site}.l1.m1";
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "ids") is not null, "flat body applied");
+        Assert.Equal(21.5, gateway.Sink.Tag(twin, "temp")!.Value.Value.AsDouble());
+        Assert.Equal(7, gateway.Sink.Tag(twin, "count")!.Value.Value.AsInteger());
+        Assert.True(gateway.Sink.Tag(twin, "on")!.Value.Value.AsBoolean());
+        Assert.Equal("auto", gateway.Sink.Tag(twin, "mode")!.Value.Value.AsString());
+        Assert.Equal([1.0, 2.5], (double[])gateway.Sink.Tag(twin, "vec")!.Value.Value.AsArray());
+        Assert.Equal([1L, 2L], (long[])gateway.Sink.Tag(twin, "ids")!.Value.Value.AsArray());
+        Assert.Equal(TwinConnectivity.Online, gateway.Sink.Connectivity(twin));
+        Assert.Contains(gateway.Sink.Twins[twin].Description!.Tags, t => t.Name == "temp" && t.DataType == TagDataType.Double);
+
+        await PublishAsync(device, topic, """{"ts": 1767323045000, "values": {"temp": 22.0}}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "temp")?.Value.AsDouble() == 22.0, "ms timestamp body");
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1767323045000), gateway.Sink.Tag(twin, "temp")!.Value.SourceTimestamp);
+        await PublishAsync(device, topic, """{"ts": "2026-03-04T05:06:07.5+01:00", "values": {"temp": 23.0}}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "temp")?.Value.AsDouble() == 23.0, "ISO timestamp body");
+        Assert.Equal(DateTimeOffset.Parse("2026-03-04T04:06:07.5Z", System.Globalization.CultureInfo.InvariantCulture), gateway.Sink.Tag(twin, "temp")!.Value.SourceTimestamp);
+    }
+
+    [Fact]
+    public async Task Commands_are_published_on_the_command_topic_and_confirmed_by_the_ack_topic()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        await using var device = await DeviceAsync(site, "m2");
+        await device.SubscribeAsync($"plant/{site}/l1/m2/cmd", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        await PublishAsync(device, $"plant/{site}/l1/m2/telemetry", """{"speed": 10}""");
+        var twin = $"{site}.l1.m2";
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "speed") is not null, "device seen");
+
+        var delivery = await gateway.Connection.SendAsync(new DeviceCommand("c-1", twin, "speed", null, TagValue.FromInteger(20), [], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
+        Assert.Equal(CommandDeliveryStatus.Delivered, delivery.Status);
+        var command = await Wait.ReadAsync(device.Messages);
+        using (var body = JsonDocument.Parse(command.Payload))
+        {
+            Assert.Equal("c-1", body.RootElement.GetProperty("id").GetString());
+            Assert.Equal("speed", body.RootElement.GetProperty("tag").GetString());
+            Assert.Equal(20, body.RootElement.GetProperty("value").GetInt64());
+        }
+        await PublishAsync(device, $"plant/{site}/l1/m2/ack", """{"id": "c-1", "status": "applied"}""");
+        await Wait.UntilAsync(() => gateway.Sink.Outcomes.Any(o => o.CommandId == "c-1" && o.Status == CommandDeliveryStatus.Applied && o.TwinId == twin), "applied");
+
+        await gateway.Connection.SendAsync(new DeviceCommand("c-2", twin, null, "reset", default, [TagValue.FromString("hard")], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
+        var method = await Wait.ReadAsync(device.Messages);
+        Assert.Contains("\"method\":\"reset\"", Encoding.UTF8.GetString(method.Payload), StringComparison.Ordinal);
+        await PublishAsync(device, $"plant/{site}/l1/m2/ack", """{"id": "c-2", "status": "rejected", "reason": "interlock"}""");
+        await Wait.UntilAsync(() => gateway.Sink.Outcomes.Any(o => o.CommandId == "c-2" && o.Status == CommandDeliveryStatus.Rejected && o.Reason == "interlock"), "rejected");
+
+        // A command nobody confirms expires.
+        await gateway.Connection.SendAsync(new DeviceCommand("c-3", twin, "speed", null, TagValue.FromInteger(5), [], DateTimeOffset.UtcNow.AddMilliseconds(700)), Wait.Token());
+        await Wait.UntilAsync(() => gateway.Sink.Outcomes.Any(o => o.CommandId == "c-3" && o.Status == CommandDeliveryStatus.Expired), "expired");
+    }
+
+    [Fact]
+    public async Task Without_an_ack_topic_a_command_is_applied_when_the_tag_reports_the_value()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site, ack: false);
+        await using var device = await DeviceAsync(site, "m3");
+        await PublishAsync(device, $"plant/{site}/l1/m3/telemetry", """{"valve": false}""");
+        var twin = $"{site}.l1.m3";
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "valve") is not null, "device seen");
+        await gateway.Connection.SendAsync(new DeviceCommand("v-1", twin, "valve", null, TagValue.FromBoolean(true), [], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
+        await PublishAsync(device, $"plant/{site}/l1/m3/telemetry", """{"valve": false}""");
+        await PublishAsync(device, $"plant/{site}/l1/m3/telemetry", """{"valve": true}""");
+        await Wait.UntilAsync(() => gateway.Sink.Outcomes.Any(o => o.CommandId == "v-1" && o.Status == CommandDeliveryStatus.Applied), "applied by readback");
+        Assert.Single(gateway.Sink.Outcomes);
+    }
+
+    [Fact]
+    public async Task A_device_whose_last_will_says_offline_has_bad_tags()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        var device = await DeviceAsync(site, "m4", will: true);
+        await PublishAsync(device, $"plant/{site}/l1/m4/telemetry", """{"temp": 1.5}""");
+        var twin = $"{site}.l1.m4";
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "online");
+        await device.AbortAsync();
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Offline, "offline by last will");
+        Assert.True(gateway.Sink.AllTagsHaveQuality(twin, TagQuality.Bad));
+    }
+
+    [Fact]
+    public async Task Wrong_json_is_counted_logged_with_its_topic_and_the_gateway_goes_on()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        await using var device = await DeviceAsync(site, "m5");
+        var topic = $"plant/{site}/l1/m5/telemetry";
+        await PublishAsync(device, topic, "{\"temp\": ");
+        await PublishAsync(device, topic, "[1,2]");
+        await PublishAsync(device, topic, """{"nested": {"a": 1}}""");
+        await PublishAsync(device, topic, """{"ts": "yesterday", "values": {"a": 1}}""");
+        await device.PublishAsync(new MqttApplicationMessage(topic, new byte[] { 0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D }, MqttQualityOfService.AtLeastOnce), Wait.Token());
+        await PublishAsync(device, $"plant/{site}/l1/m5/ack", "not json");
+        await PublishAsync(device, topic, """{"temp": 5}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag($"{site}.l1.m5", "temp") is not null, "good message after bad ones");
+        Assert.Equal(6, gateway.Connection.Statistics.BadMessages);
+        Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "not valid JSON"));
+        Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "not a JSON object"));
+        Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "'yesterday'"));
+    }
+}

@@ -1,0 +1,66 @@
+using Imv.Gateways.OpcUa.Gateway;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace Imv.Gateways.OpcUa.Tests;
+
+/// <summary>The PLC restarted mid-run: the gateway reconnects by itself, the subscription comes back,
+/// and no tag shows a stale Good quality while the PLC is down.</summary>
+public sealed class ReconnectTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task The_gateway_survives_a_PLC_restart_without_stale_good_values()
+    {
+        await using var plc = new PlcProcess("--bulk", "0");
+        await plc.StartAsync();
+        var sink = new CollectingSink();
+        var options = new OpcUaEndpointOptions
+        {
+            Name = "plc",
+            EndpointUrl = plc.EndpointUrl,
+            SamplingIntervalMs = 50,
+            PublishingIntervalMs = 50,
+            KeepAliveCount = 5,
+            ReconnectMinDelayMs = 100,
+            ReconnectMaxDelayMs = 1000,
+        };
+        options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Plant" });
+        await using var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
+        await connection.StartAsync(CancellationToken.None);
+        await connection.WaitUntilOnlineAsync(CancellationToken.None).WaitAsync(Timeout);
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.Count == 14, Timeout, "14 tags of both machines reported");
+        var firstSubscription = connection.SubscriptionId;
+
+        await plc.StopAsync();
+        var stoppedAt = DateTimeOffset.UtcNow;
+        await CollectingSink.WaitUntilAsync(
+            () => sink.StateOf("plc.Plant.Machine1") is TwinConnectivity.Reconnecting or TwinConnectivity.Offline
+                  && sink.StateOf("plc.Plant.Machine2") is TwinConnectivity.Reconnecting or TwinConnectivity.Offline,
+            Timeout, "twins reconnecting after the PLC stopped");
+        Assert.All(sink.Tags, t => Assert.NotEqual(TagQuality.Good, t.Value.Quality));
+
+        // Down for a while: the gateway retries with backoff, and nothing Good arrives.
+        await CollectingSink.WaitUntilAsync(() => DateTimeOffset.UtcNow - stoppedAt > TimeSpan.FromSeconds(2), Timeout, "PLC down for 2 s");
+        Assert.All(sink.Tags, t => Assert.NotEqual(TagQuality.Good, t.Value.Quality));
+        Assert.Equal(0, sink.GoodWhileDisconnected);
+
+        await plc.StartAsync();
+        var restartedAt = DateTimeOffset.UtcNow;
+        await CollectingSink.WaitUntilAsync(() => sink.StateOf("plc.Plant.Machine1") == TwinConnectivity.Online, Timeout, "twins online again");
+        await CollectingSink.WaitUntilAsync(
+            () => sink.Tags.All(t => t.Value.Quality == TagQuality.Good && t.Value.At > restartedAt),
+            Timeout, "every tag fresh and Good after the restart");
+        Assert.True(connection.ReconnectCount >= 1);
+        Assert.NotEqual(0u, connection.SubscriptionId);
+        Assert.Equal(0, sink.GoodWhileDisconnected);
+        _ = firstSubscription;
+
+        // Values keep flowing on the new subscription.
+        var count = connection.NotificationCount;
+        await CollectingSink.WaitUntilAsync(() => connection.NotificationCount > count + 20, Timeout, "notifications after the restart");
+    }
+}
