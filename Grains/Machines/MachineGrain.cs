@@ -1,6 +1,7 @@
 using Imv.Grains.Commands;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Runtime;
@@ -326,12 +327,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var config = Config;
         S.Status.Observe(S.Tags, config.Status, S.Connectivity, now);
-        if (config.OrganizationId is not { } org || _publisher is null) return;
+        if (config.OrganizationId is not { } org) return;
         var status = BuildStatus(now);
         if (!S.Status.ShouldPush(status, now, StatusPushInterval)) return;
         try
         {
-            await _publisher.PublishAsync(GrainFactory, org, status);
+            if (_publisher is not null) await _publisher.PublishAsync(GrainFactory, org, status);
+            else await GrainFactory.GetGrain<IVirtualOrganizationGrain>(org).ReportChildStatusAsync(TwinId, status);
             S.Status.MarkPushed(status, now);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -43,8 +43,9 @@ public sealed class MachineLogState
     [Id(2)] public List<AlarmEvent> AlarmHistory { get; set; } = [];
 }
 
-/// <summary>Pushes a twin's <see cref="MachineStatus"/> to its parent organization. The silo registers the
-/// implementation that calls <c>IVirtualOrganizationGrain.ReportChildStatusAsync</c>; without one, nothing is pushed.</summary>
+/// <summary>Replaces how a twin pushes its <see cref="MachineStatus"/> to its parent organization. Without a
+/// registered implementation the twin calls <c>IVirtualOrganizationGrain.ReportChildStatusAsync</c> itself;
+/// tests and special deployments (e.g. batching status reports) register one.</summary>
 public interface IMachineStatusPublisher
 {
     /// <summary>Reports a child twin's status to an organization.</summary>

@@ -71,6 +71,23 @@ public class MachineGrainTests
     }
 
     [Fact]
+    public async Task The_twin_reports_its_status_to_its_organization()
+    {
+        await using var g = await Grid.StartAsync(recordStatus: false);
+        var line = g.Factory.GetGrain<Imv.Grains.Interfaces.Organizations.IVirtualOrganizationGrain>("line-1");
+        await line.InitializeAsync(Imv.Grains.Interfaces.Organizations.OrganizationKind.Line, "Line 1");
+        var twin = g.Factory.GetGrain<IMachineGrain>("cnc-1");
+        await twin.ConfigureAsync(Config());
+        await twin.IngestAsync(new TagBatch([new TagUpdate("running", TagValue.FromBoolean(true), TagQuality.Good, g.Clock.Now, 1), U(g, "temp", 50, 1)]));
+        var aggregate = await line.GetAggregateAsync();
+        Assert.Equal((1L, 1L, 0L), (aggregate.MachineCount, aggregate.Running, aggregate.ActiveAlarms));
+        g.Clock.Advance(TimeSpan.FromSeconds(1));
+        await twin.IngestAsync(new TagBatch([U(g, "temp", 99, 2)]));
+        aggregate = await line.GetAggregateAsync();
+        Assert.Equal((1L, 0L, 1L, 1L), (aggregate.MachineCount, aggregate.Running, aggregate.Faulted, aggregate.ActiveAlarms));
+    }
+
+    [Fact]
     public async Task Shadow_reports_desired_and_delta_with_a_version()
     {
         await using var g = await Grid.StartAsync();

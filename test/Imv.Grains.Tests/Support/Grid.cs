@@ -59,7 +59,7 @@ public sealed class Grid : IAsyncDisposable
     public RecordingPublisher Publisher { get; } = new();
     public IGrainFactory Factory => Cluster.GrainFactory;
 
-    public static async Task<Grid> StartAsync(int silos = 2, Imv.Runtime.Storage.IGrainStorage? storage = null)
+    public static async Task<Grid> StartAsync(int silos = 2, Imv.Runtime.Storage.IGrainStorage? storage = null, bool recordStatus = true)
     {
         GrainTypeRegistry.EnsureRegistered(typeof(MachineGrain).Assembly);
         Grid? grid = null;
@@ -72,7 +72,7 @@ public sealed class Grid : IAsyncDisposable
             {
                 s.AddSingleton<TimeProvider>(_ => holder[0].Clock);
                 s.AddSingleton<IPlantGatewayRegistry>(_ => new FakeRegistry(holder[0].Gateway));
-                s.AddSingleton<IMachineStatusPublisher>(_ => holder[0].Publisher);
+                if (recordStatus) s.AddSingleton<IMachineStatusPublisher>(_ => holder[0].Publisher);
             },
         });
         grid = new Grid(cluster);
