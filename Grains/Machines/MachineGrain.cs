@@ -20,6 +20,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private static readonly TimeSpan DefaultReadBackTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StatusPushInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ExpiryCheckPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(2);
 
     private readonly IPersistentState<MachineState> _state;
     private readonly IPersistentState<MachineLogState> _logState;
@@ -231,28 +232,57 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
 
         var device = new DeviceCommand(envelope.CommandId, TwinId, envelope.Tag, envelope.Method, envelope.Payload, envelope.Arguments, envelope.ExpiresAt);
-        CommandDelivery delivery;
-        using (var cts = new CancellationTokenSource(Max(envelope.ExpiresAt - now, TimeSpan.FromMilliseconds(1)), _time))
+        var send = SendAsync(gateway, device, envelope.ExpiresAt - now);
+        if (!send.IsCompleted)
         {
-            try { delivery = await gateway.SendAsync(device, cts.Token); }
-            catch (OperationCanceledException) { delivery = new CommandDelivery(CommandDeliveryStatus.Expired, "the gateway did not answer before expiry"); }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            using var waitCancel = new CancellationTokenSource();
+            var wait = Task.Delay(DeliveryWait, _time, waitCancel.Token);
+            if (await Task.WhenAny(send, wait) != send)
             {
-                delivery = CommandDelivery.Rejected($"gateway: {ex.GetType().Name}: {ex.Message}");
+                // A slow gateway must not hold the twin (telemetry waits behind this turn): the answer
+                // arrives later as a call of its own, and the caller sees the command Issued.
+                var self = this.AsReference<IMachineGrain>();
+                string commandId = envelope.CommandId;
+                _ = send.ContinueWith(async t =>
+                {
+                    try { await self.ReportCommandOutcomeAsync(commandId, t.Result.Status, t.Result.Reason); }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        _logger.LogWarning(ex, "Twin {TwinId} lost the late gateway answer for command {CommandId}; it will expire", envelope.Target, commandId);
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                EnsureExpiryTimer();
+                return record;
             }
+            await waitCancel.CancelAsync();
         }
+        var delivery = await send;
         now = Now;
         record = L.Commands.Find(envelope.CommandId) ?? record;
-        var (status, reason) = delivery.Status switch
-        {
-            CommandDeliveryStatus.Rejected => (CommandDeliveryStatus.Rejected, "plant: " + (delivery.Reason ?? "refused")),
-            _ => CommandLifecycle.Confirmation(record, delivery.Status, delivery.Reason),
-        };
+        var (status, reason) = Outcome(record, delivery.Status, delivery.Reason);
         record = Move(record, status, now, reason, delivery.Outputs) ?? record;
         await SaveAsync(false);
         EnsureExpiryTimer();
         return record;
     }
+
+    private async Task<CommandDelivery> SendAsync(IPlantGateway gateway, DeviceCommand device, TimeSpan lifetime)
+    {
+        using var cts = new CancellationTokenSource(Max(lifetime, TimeSpan.FromMilliseconds(1)), _time);
+        try { return await gateway.SendAsync(device, cts.Token); }
+        catch (OperationCanceledException) { return new CommandDelivery(CommandDeliveryStatus.Expired, "the gateway did not answer before expiry"); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return CommandDelivery.Rejected($"gateway: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Where an answer of the gateway or the device takes a record: refusals carry "plant:" (or the
+    /// gateway's own "gateway:" failure); confirmations of Applied wait for a required read-back.</summary>
+    private static (CommandDeliveryStatus Status, string? Reason) Outcome(CommandRecord record, CommandDeliveryStatus status, string? reason) =>
+        status == CommandDeliveryStatus.Rejected
+            ? (CommandDeliveryStatus.Rejected, reason is not null && reason.StartsWith("gateway:", StringComparison.Ordinal) ? reason : "plant: " + (reason ?? "refused"))
+            : CommandLifecycle.Confirmation(record, status, reason);
 
     /// <inheritdoc />
     public async Task<CommandRecord?> GetCommandAsync(string commandId)
@@ -279,9 +309,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         else
         {
-            var (next, why) = status == CommandDeliveryStatus.Rejected
-                ? (CommandDeliveryStatus.Rejected, "plant: " + (reason ?? "refused"))
-                : CommandLifecycle.Confirmation(record, status, reason);
+            var (next, why) = Outcome(record, status, reason);
             changed |= Move(record, next, now, why) is not null;
         }
         if (changed) await SaveAsync(false);

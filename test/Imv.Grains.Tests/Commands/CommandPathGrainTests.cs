@@ -146,6 +146,27 @@ public class CommandPathGrainTests
     }
 
     [Fact]
+    public async Task A_slow_gateway_does_not_hold_the_twin_and_its_late_answer_still_counts()
+    {
+        await using var g = await Grid.StartAsync();
+        var release = new TaskCompletionSource();
+        g.Gateway.Hold = release.Task;
+        g.Gateway.Answer = _ => CommandDelivery.Delivered;
+        var twin = await TwinAsync(g, "m8", Config());
+        var alice = await AvatarAsync(g, "alice", "m8");
+        var issued = await alice.IssueCommandAsync("m8", "slow", "sp", null, TagValue.FromDouble(3), TimeSpan.FromMinutes(1));
+        Assert.Equal(CommandDeliveryStatus.Issued, issued.Status);
+        Assert.Equal(1, (await twin.IngestAsync(new TagBatch([new TagUpdate("temp", TagValue.FromDouble(1), TagQuality.Good, g.Clock.Now, 1)]))).Applied);
+        release.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await twin.GetCommandAsync("slow"))!.Status != CommandDeliveryStatus.Delivered)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the late answer never arrived");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task A_crash_loses_no_command_state_or_lease()
     {
         await using var g = await Grid.StartAsync();

@@ -25,10 +25,14 @@ public sealed class FakeGateway(string name) : IPlantGateway
     public ConcurrentQueue<DeviceCommand> Sent { get; } = new();
     public Func<DeviceCommand, CommandDelivery> Answer { get; set; } = _ => CommandDelivery.Applied;
 
-    public ValueTask<CommandDelivery> SendAsync(DeviceCommand command, CancellationToken cancellationToken)
+    /// <summary>When set, the gateway answers only once this completes.</summary>
+    public Task? Hold { get; set; }
+
+    public async ValueTask<CommandDelivery> SendAsync(DeviceCommand command, CancellationToken cancellationToken)
     {
         Sent.Enqueue(command);
-        return ValueTask.FromResult(Answer(command));
+        if (Hold is { } hold) await hold.WaitAsync(cancellationToken);
+        return Answer(command);
     }
 }
 
