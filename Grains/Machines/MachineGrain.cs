@@ -356,8 +356,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var config = Config;
         S.Status.Observe(S.Tags, config.Status, S.Connectivity, now);
         if (config.OrganizationId is not { } org) return;
+        var (state, alarms) = StatusTracker.Summary(S.Tags, config.Status, S.Connectivity);
+        if (!S.Status.ShouldPush(state, alarms, now, StatusPushInterval)) return;
         var status = BuildStatus(now);
-        if (!S.Status.ShouldPush(status, now, StatusPushInterval)) return;
         try
         {
             if (_publisher is not null) await _publisher.PublishAsync(GrainFactory, org, status);
