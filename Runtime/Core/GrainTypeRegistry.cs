@@ -38,6 +38,62 @@ public static class GrainTypeRegistry
         }
     }
 
+    /// <summary>Runs the generated registrations of the entry assembly and of every assembly it references,
+    /// directly or not, that builds on Imv.Runtime: the grain classes of an application are found without
+    /// listing them. Reflection here runs once, at silo start, never on the call path.</summary>
+    public static void RegisterApplicationAssemblies()
+    {
+        var runtimeName = typeof(GrainTypeRegistry).Assembly.GetName().Name;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<Assembly>();
+        foreach (var a in AppDomain.CurrentDomain.GetAssemblies()) pending.Push(a);
+        if (Assembly.GetEntryAssembly() is { } entry) pending.Push(entry);
+        // The compiler drops references to assemblies no code names (a host that only holds grain classes),
+        // so the application folder is read too: its assemblies that reference Imv.Runtime are loaded.
+        foreach (var path in Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll"))
+        {
+            var file = Path.GetFileName(path);
+            if (file.StartsWith("System.", StringComparison.Ordinal) || file.StartsWith("Microsoft.", StringComparison.Ordinal)) continue;
+            if (ReferencesRuntime(path, runtimeName!))
+            {
+                try { pending.Push(Assembly.LoadFrom(path)); }
+                catch (BadImageFormatException) { }
+            }
+        }
+        while (pending.Count > 0)
+        {
+            var assembly = pending.Pop();
+            if (assembly.IsDynamic || !seen.Add(assembly.FullName ?? "")) continue;
+            var references = assembly.GetReferencedAssemblies();
+            if (!references.Any(r => r.Name == runtimeName) && assembly.GetName().Name != runtimeName) continue;
+            EnsureRegistered(assembly);
+            foreach (var reference in references)
+            {
+                if (seen.Contains(reference.FullName)) continue;
+                try { pending.Push(Assembly.Load(reference)); }
+                catch (FileNotFoundException) { }
+            }
+        }
+    }
+
+    private static bool ReferencesRuntime(string path, string runtimeName)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            if (!pe.HasMetadata) return false;
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            foreach (var handle in metadata.AssemblyReferences)
+                if (metadata.GetString(metadata.GetAssemblyReference(handle).Name) == runtimeName) return true;
+            return false;
+        }
+        catch (BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Makes sure the generated registrations of <paramref name="assembly"/> ran.</summary>
     public static void EnsureRegistered(Assembly assembly) => RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
 

@@ -86,6 +86,7 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
     /// <summary>Joins the cluster and starts reminders and collection.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        GrainTypeRegistry.RegisterApplicationAssemblies();
         _membership.TableChanged += OnTableChanged;
         _transport.Register(Name, OnTransportMessage);
         _membership.Join(Name);

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Imv.Gateways.Twins;
+
+/// <summary>The silo's <see cref="IPlantEventSink"/>: gathers what the gateways hear into the machine twins.
+/// Telemetry is coalesced per twin with at most one ingest call in flight per twin: readings that arrive
+/// while a call runs ride in the next one, so batches grow with load and a busy twin costs one grain
+/// call per round trip, never one per message. Memory is bounded: when more than
+/// <see cref="TwinTelemetryRouterOptions.MaxPendingUpdates"/> readings wait, writers wait (backpressure).</summary>
+public sealed partial class TwinTelemetryRouter : IPlantEventSink
+{
+    private readonly IGrainFactory _grains;
+    private readonly ILogger _logger;
+    private readonly TwinTelemetryRouterOptions _options;
+    private readonly ConcurrentDictionary<string, PendingTwin> _twins = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _capacity;
+    private long _applied, _stale, _duplicate, _rejected, _calls, _failedCalls;
+
+    /// <summary>Creates the router.</summary>
+    public TwinTelemetryRouter(IGrainFactory grains, ILogger<TwinTelemetryRouter> logger, TwinTelemetryRouterOptions? options = null)
+    {
+        _grains = grains;
+        _logger = logger;
+        _options = options ?? new TwinTelemetryRouterOptions();
+        _options.Validate();
+        _capacity = new SemaphoreSlim(_options.MaxPendingUpdates, _options.MaxPendingUpdates);
+    }
+
+    /// <summary>Counters since start: readings applied, stale, duplicate, rejected; ingest calls made and failed.</summary>
+    public TelemetryRouterStatistics Statistics => new(
+        Interlocked.Read(ref _applied), Interlocked.Read(ref _stale), Interlocked.Read(ref _duplicate),
+        Interlocked.Read(ref _rejected), Interlocked.Read(ref _calls), Interlocked.Read(ref _failedCalls),
+        _options.MaxPendingUpdates - _capacity.CurrentCount);
+
+    /// <inheritdoc />
+    public async ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(twinId);
+        if (updates.IsEmpty) return;
+        int count = Math.Min(updates.Length, _options.MaxPendingUpdates);
+        for (int i = 0; i < count; i++)
+            if (!_capacity.Wait(0)) await _capacity.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var twin = _twins.GetOrAdd(twinId, static id => new PendingTwin(id));
+        bool start;
+        lock (twin)
+        {
+            twin.Buffer.AddRange(updates.Span);
+            twin.Reserved += count;
+            start = !twin.InFlight;
+            if (start) twin.InFlight = true;
+        }
+        if (start) _ = PumpAsync(twin);
+    }
+
+    private async Task PumpAsync(PendingTwin twin)
+    {
+        var grain = _grains.GetGrain<IMachineGrain>(twin.TwinId);
+        while (true)
+        {
+            TagUpdate[] batch;
+            int reserved;
+            lock (twin)
+            {
+                if (twin.Buffer.Count == 0)
+                {
+                    twin.InFlight = false;
+                    return;
+                }
+                batch = twin.Buffer.ToArray();
+                twin.Buffer.Clear();
+                reserved = twin.Reserved;
+                twin.Reserved = 0;
+            }
+            try
+            {
+                Interlocked.Increment(ref _calls);
+                var result = await grain.IngestAsync(new TagBatch(batch)).ConfigureAwait(false);
+                Interlocked.Add(ref _applied, result.Applied);
+                Interlocked.Add(ref _stale, result.Stale);
+                Interlocked.Add(ref _duplicate, result.Duplicate);
+                Interlocked.Add(ref _rejected, result.Rejected);
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _failedCalls);
+                LogIngestFailed(_logger, e, twin.TwinId, batch.Length);
+            }
+            finally
+            {
+                if (reserved > 0) _capacity.Release(reserved);
+            }
+        }
+    }
+
+    /// <summary>Waits until every reading handed in so far has been ingested (or failed).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        while (_twins.Values.Any(t => { lock (t) return t.InFlight; }))
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DescribeTwinAsync(TwinDescription description, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        await _grains.GetGrain<IMachineGrain>(description.TwinId).DescribeAsync(description).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SetTwinConnectivityAsync(string twinId, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken)
+    {
+        LogConnectivity(_logger, twinId, connectivity, reason);
+        await _grains.GetGrain<IMachineGrain>(twinId).SetConnectivityAsync(connectivity, reason).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReportCommandOutcomeAsync(string twinId, string commandId, CommandDeliveryStatus status, string? reason, CancellationToken cancellationToken)
+    {
+        LogOutcome(_logger, twinId, commandId, status, reason);
+        await _grains.GetGrain<IMachineGrain>(twinId).ReportCommandOutcomeAsync(commandId, status, reason).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class PendingTwin(string twinId)
+    {
+        public readonly string TwinId = twinId;
+        public readonly List<TagUpdate> Buffer = [];
+        public int Reserved;
+        public bool InFlight;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of {Count} readings into twin {TwinId} failed")]
+    private static partial void LogIngestFailed(ILogger logger, Exception exception, string twinId, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Twin {TwinId} is {Connectivity}: {Reason}")]
+    private static partial void LogConnectivity(ILogger logger, string twinId, TwinConnectivity connectivity, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Command {CommandId} of twin {TwinId}: device reported {Status} ({Reason})")]
+    private static partial void LogOutcome(ILogger logger, string twinId, string commandId, CommandDeliveryStatus status, string? reason);
+}
+
+/// <summary>Settings of the <see cref="TwinTelemetryRouter"/>, section "Telemetry".</summary>
+public sealed class TwinTelemetryRouterOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Telemetry";
+
+    /// <summary>Most readings waiting for their twins before gateways are made to wait. Default 1,000,000.</summary>
+    public int MaxPendingUpdates { get; set; } = 1_000_000;
+
+    /// <summary>Checks the values; throws naming a bad one.</summary>
+    public void Validate()
+    {
+        if (MaxPendingUpdates < 1)
+            throw new ArgumentException($"Invalid option {SectionName}:{nameof(MaxPendingUpdates)} = '{MaxPendingUpdates}': must be positive.");
+    }
+}
+
+/// <summary>Counters of the telemetry router.</summary>
+/// <param name="Applied">Readings that changed a twin.</param>
+/// <param name="Stale">Readings older than the stored ones.</param>
+/// <param name="Duplicate">Readings already stored.</param>
+/// <param name="Rejected">Readings the twin refused.</param>
+/// <param name="Calls">Ingest calls made.</param>
+/// <param name="FailedCalls">Ingest calls that failed (logged with the twin id).</param>
+/// <param name="Pending">Readings waiting now.</param>
+public readonly record struct TelemetryRouterStatistics(long Applied, long Stale, long Duplicate, long Rejected, long Calls, long FailedCalls, long Pending);
