@@ -21,6 +21,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private static readonly TimeSpan StatusPushInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ExpiryCheckPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(2);
+    private const int MaxSharedConfigurations = 10_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TwinConfiguration, TwinConfiguration> SharedConfigurations = new();
 
     private readonly IPersistentState<MachineState> _state;
     private readonly IPersistentState<MachineLogState> _logState;
@@ -57,6 +59,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (S.Configuration is { } stored) S.Configuration = Share(stored);
         S.Tags.SetBands(S.Configuration?.AlarmBands);
         if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
@@ -69,7 +72,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (configuration.AlarmBands is not null) foreach (var b in configuration.AlarmBands) AlarmEvaluator.Validate(b);
         S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
         S.Tags.SetBands(configuration.AlarmBands);
-        S.Configuration = configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway };
+        S.Configuration = Share(configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway });
         await SaveAsync(true);
         _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
             TwinId, configuration.Kind, configuration.Coupling, S.Configuration.Gateway, configuration.OrganizationId);
@@ -83,7 +86,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task DescribeAsync(TwinDescription description)
     {
         ArgumentNullException.ThrowIfNull(description);
-        S.Configuration = Config with { Gateway = description.Gateway };
+        S.Configuration = Share(Config with { Gateway = description.Gateway });
         S.Tags.Describe(description.Tags, S.Configuration.AlarmBands);
         await SaveAsync(true);
         _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
@@ -388,7 +391,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private void ConfirmReadBacks(DateTimeOffset now)
     {
-        if (L.Commands.PendingCount == 0) return;
+        if (!L.HasPendingCommands) return;
         var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
         {
@@ -413,6 +416,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private bool ExpireDue(DateTimeOffset now)
     {
+        if (!L.HasPendingCommands) return false;
         bool changed = false;
         var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
@@ -423,7 +427,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private void EnsureExpiryTimer()
     {
-        if (L.Commands.PendingCount == 0)
+        if (!L.HasPendingCommands)
         {
             _expiryTimer?.Dispose();
             _expiryTimer = null;
@@ -432,7 +436,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         _expiryTimer ??= RegisterGrainTimer(async ct =>
         {
             if (ExpireDue(Now)) await SaveAsync(false, ct);
-            if (L.Commands.PendingCount == 0) { _expiryTimer?.Dispose(); _expiryTimer = null; }
+            if (!L.HasPendingCommands) { _expiryTimer?.Dispose(); _expiryTimer = null; }
         }, ExpiryCheckPeriod, ExpiryCheckPeriod);
     }
 
@@ -476,6 +480,14 @@ public sealed class MachineGrain : Grain, IMachineGrain
             DeactivateOnIdle();
             throw;
         }
+    }
+
+    /// <summary>One instance per distinct configuration (records compare by value; lists by reference), so
+    /// that thousands of twins described alike hold one configuration object.</summary>
+    private static TwinConfiguration Share(TwinConfiguration configuration)
+    {
+        if (SharedConfigurations.TryGetValue(configuration, out var shared)) return shared;
+        return SharedConfigurations.Count < MaxSharedConfigurations ? SharedConfigurations.GetOrAdd(configuration, configuration) : configuration;
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

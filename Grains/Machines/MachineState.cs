@@ -33,14 +33,21 @@ public sealed class MachineLogState
     /// <summary>How many alarm events are kept.</summary>
     public const int AlarmHistoryLength = 100;
 
-    /// <summary>Pending and recent commands.</summary>
-    [Id(0)] public CommandBook Commands { get; set; } = new();
+    private CommandBook? _commands;
+    private OperatorLeaseBook? _lease;
+    private List<AlarmEvent>? _alarmHistory;
 
-    /// <summary>The operator lease.</summary>
-    [Id(1)] public OperatorLeaseBook Lease { get; set; } = new();
+    /// <summary>Pending and recent commands (created on first use: most twins are never commanded).</summary>
+    [Id(0)] public CommandBook Commands { get => _commands ??= new(); set => _commands = value; }
 
-    /// <summary>The latest alarm events, oldest first.</summary>
-    [Id(2)] public List<AlarmEvent> AlarmHistory { get; set; } = [];
+    /// <summary>The operator lease (created on first use).</summary>
+    [Id(1)] public OperatorLeaseBook Lease { get => _lease ??= new(); set => _lease = value; }
+
+    /// <summary>True when a command is pending (without creating the book).</summary>
+    public bool HasPendingCommands => _commands is not null && _commands.PendingCount > 0;
+
+    /// <summary>The latest alarm events, oldest first (created on first use).</summary>
+    [Id(2)] public List<AlarmEvent> AlarmHistory { get => _alarmHistory ??= []; set => _alarmHistory = value; }
 }
 
 /// <summary>Replaces how a twin pushes its <see cref="MachineStatus"/> to its parent organization. Without a

@@ -42,7 +42,7 @@ public sealed class TagTable
     /// <summary>Stored quality by index (before ageing).</summary>
     [Id(5)] public TagQuality[] Qualities { get; set; } = [];
 
-    /// <summary>Active alarm level by index.</summary>
+    /// <summary>Active alarm level by index; empty while no tag has an alarm band.</summary>
     [Id(6)] public AlarmLevel[] Alarms { get; set; } = [];
 
     /// <summary>When the active alarm was raised (UTC ticks) by index.</summary>
@@ -77,7 +77,7 @@ public sealed class TagTable
         _bands = bands;
         _schema = _schema.WithBands(bands);
         EnsureCapacity(Count);
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < Alarms.Length && i < Count; i++)
             if (_schema.Bands[i] is null) { Alarms[i] = AlarmLevel.None; AlarmSinceTicks[i] = 0; }
     }
 
@@ -203,14 +203,14 @@ public sealed class TagTable
             new DateTimeOffset(received, TimeSpan.Zero),
             Sequences[index],
             received == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - received)),
-            Alarms[index]);
+            index < Alarms.Length ? Alarms[index] : AlarmLevel.None);
     }
 
     /// <summary>The alarms active now.</summary>
     public List<ActiveAlarm> ActiveAlarms()
     {
         var list = new List<ActiveAlarm>();
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < Alarms.Length && i < Count; i++)
         {
             if (Alarms[i] == AlarmLevel.None) continue;
             Values[i].TryGetNumber(out double v);
@@ -224,7 +224,7 @@ public sealed class TagTable
     {
         int active = 0;
         bool critical = false;
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < Alarms.Length && i < Count; i++)
         {
             if (Alarms[i] == AlarmLevel.None) continue;
             active++;
@@ -243,17 +243,23 @@ public sealed class TagTable
         return true;
     }
 
+    /// <summary>Sizes the arrays for <paramref name="count"/> tags. The two alarm arrays exist only while some
+    /// tag has an alarm band (most tags of most twins have none).</summary>
     private void EnsureCapacity(int count)
     {
-        if (Values.Length >= count) return;
-        int capacity = count;
-        Values = Grow(Values, capacity);
-        SourceTicks = Grow(SourceTicks, capacity);
-        ReceivedTicks = Grow(ReceivedTicks, capacity);
-        Sequences = Grow(Sequences, capacity);
-        Qualities = Grow(Qualities, capacity);
-        Alarms = Grow(Alarms, capacity);
-        AlarmSinceTicks = Grow(AlarmSinceTicks, capacity);
+        if (Values.Length < count)
+        {
+            Values = Grow(Values, count);
+            SourceTicks = Grow(SourceTicks, count);
+            ReceivedTicks = Grow(ReceivedTicks, count);
+            Sequences = Grow(Sequences, count);
+            Qualities = Grow(Qualities, count);
+        }
+        if (_schema.HasBands && Alarms.Length < count)
+        {
+            Alarms = Grow(Alarms, count);
+            AlarmSinceTicks = Grow(AlarmSinceTicks, count);
+        }
     }
 
     private static T[] Grow<T>(T[] array, int capacity)
