@@ -167,6 +167,20 @@ public class CommandPathGrainTests
     }
 
     [Fact]
+    public async Task A_method_call_goes_out_with_its_arguments_and_returns_outputs()
+    {
+        await using var g = await Grid.StartAsync();
+        g.Gateway.Answer = c => new CommandDelivery(CommandDeliveryStatus.Applied, null, [TagValue.FromString("reset by " + c.Method)]);
+        var twin = await TwinAsync(g, "m9", Config());
+        var r = await twin.SubmitCommandAsync(new CommandRequest("reset-1", IssuerKind.ControlLoop, "loop-1", null, "Reset", default, [TagValue.FromInteger(3)]));
+        Assert.Equal(CommandDeliveryStatus.Applied, r.Status);
+        Assert.Equal(TagValue.FromString("reset by Reset"), Assert.Single(r.Outputs!));
+        var sent = Assert.Single(g.Gateway.Sent);
+        Assert.Equal(("Reset", (string?)null), (sent.Method, sent.Tag));
+        Assert.Equal(TagValue.FromInteger(3), Assert.Single(sent.Arguments));
+    }
+
+    [Fact]
     public async Task A_crash_loses_no_command_state_or_lease()
     {
         await using var g = await Grid.StartAsync();

@@ -41,6 +41,11 @@ public class MachineGrainTests
         g.Clock.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(TagQuality.Uncertain, (await twin.GetTagAsync("temp"))!.Quality);
         Assert.Null(await twin.GetTagAsync("nope"));
+        await twin.SetConnectivityAsync(TwinConnectivity.Reconnecting, "broker lost");
+        Assert.Equal(TagQuality.Uncertain, (await twin.GetTagAsync("rpm"))!.Quality);
+        await twin.IngestAsync(new TagBatch([U(g, "rpm", 1400, 2)]));
+        Assert.Equal(TagQuality.Good, (await twin.GetTagAsync("rpm"))!.Quality);
+        Assert.Equal(TwinConnectivity.Online, (await twin.GetSnapshotAsync()).Connectivity);
         await twin.SetConnectivityAsync(TwinConnectivity.Offline, "death certificate");
         snap = await twin.GetSnapshotAsync();
         Assert.All(snap.Tags, t => Assert.Equal(TagQuality.Bad, t.Quality));
