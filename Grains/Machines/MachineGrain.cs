@@ -26,6 +26,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private readonly IPersistentState<MachineState> _state;
     private readonly IPersistentState<MachineLogState> _logState;
+    private readonly IPersistentState<MachineSchemaState> _schemaState;
     private readonly IPlantGatewayRegistry? _gateways;
     private readonly IMachineStatusPublisher? _publisher;
     private readonly TimeProvider _time;
@@ -35,6 +36,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <summary>Creates the grain (the runtime does).</summary>
     public MachineGrain(
         [PersistentState("machine")] IPersistentState<MachineState> state,
+        [PersistentState("machine-schema")] IPersistentState<MachineSchemaState> schemaState,
         [PersistentState("machine-log")] IPersistentState<MachineLogState> logState,
         IPlantGatewayRegistry? gateways,
         IMachineStatusPublisher? publisher,
@@ -43,6 +45,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         _state = state;
         _logState = logState;
+        _schemaState = schemaState;
         _gateways = gateways;
         _publisher = publisher;
         _time = time ?? TimeProvider.System;
@@ -51,16 +54,19 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private MachineState S => _state.State;
     private MachineLogState L => _logState.State;
+    private MachineSchemaState Schema => _schemaState.State;
     private bool _logDirty;
     private string TwinId => this.GetPrimaryKeyString();
-    private TwinConfiguration Config => S.Configuration ?? new TwinConfiguration();
+    private TwinConfiguration Config => Schema.Configuration ?? new TwinConfiguration();
     private DateTimeOffset Now => _time.GetUtcNow();
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Configuration is { } stored) S.Configuration = Share(stored);
-        S.Tags.SetBands(S.Configuration?.AlarmBands);
+        if (Schema.Configuration is { } stored) Schema.Configuration = Share(stored);
+        S.Tags.SetBands(Schema.Configuration?.AlarmBands);
+        S.Tags.Metadata = Schema.Tags;
+        Schema.Tags = S.Tags.Schema.Metadata;   // keep the shared (interned) array, not this twin's copy
         if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
     }
@@ -72,23 +78,23 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (configuration.AlarmBands is not null) foreach (var b in configuration.AlarmBands) AlarmEvaluator.Validate(b);
         S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
         S.Tags.SetBands(configuration.AlarmBands);
-        S.Configuration = Share(configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway });
-        await SaveAsync(true);
+        Schema.Configuration = Share(configuration with { Tags = null, Gateway = configuration.Gateway ?? Schema.Configuration?.Gateway });
+        await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
-            TwinId, configuration.Kind, configuration.Coupling, S.Configuration.Gateway, configuration.OrganizationId);
+            TwinId, configuration.Kind, configuration.Coupling, Schema.Configuration.Gateway, configuration.OrganizationId);
     }
 
     /// <inheritdoc />
     public Task<TwinConfiguration?> GetConfigurationAsync() =>
-        Task.FromResult(S.Configuration is null && S.Tags.Count == 0 ? null : Config with { Tags = [.. S.Tags.Schema.Metadata] });
+        Task.FromResult(Schema.Configuration is null && S.Tags.Count == 0 ? null : Config with { Tags = [.. S.Tags.Schema.Metadata] });
 
     /// <inheritdoc />
     public async Task DescribeAsync(TwinDescription description)
     {
         ArgumentNullException.ThrowIfNull(description);
-        S.Configuration = Share(Config with { Gateway = description.Gateway });
-        S.Tags.Describe(description.Tags, S.Configuration.AlarmBands);
-        await SaveAsync(true);
+        Schema.Configuration = Share(Config with { Gateway = description.Gateway });
+        S.Tags.Describe(description.Tags, Schema.Configuration.AlarmBands);
+        await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
     }
 
@@ -99,6 +105,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (batch.Updates is null || batch.Updates.Length == 0) return default;
         var now = Now;
         List<AlarmEvent>? events = null;
+        var schemaBefore = S.Tags.Schema;
         var result = S.Tags.Ingest(batch.Updates, now, TwinId, ref events);
         if (result.Applied > 0)
         {
@@ -108,7 +115,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             ConfirmReadBacks(now);
             await ObserveStatusAsync(now);
         }
-        await SaveAsync(true);
+        await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
         return result;
     }
 
@@ -461,10 +468,16 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <summary>Writes the state; when another activation wrote it meanwhile (a stale ETag or epoch), this
     /// activation deactivates so the next call reloads the stored state, and the caller sees the failure
     /// (nothing it asked for is acknowledged).</summary>
-    private async Task SaveAsync(bool machine, CancellationToken cancellationToken = default)
+    private async Task SaveAsync(bool machine, CancellationToken cancellationToken = default, bool schema = false)
     {
         try
         {
+            if (schema)
+            {
+                // Metadata first: after a failure between the two writes the stored values never outnumber it.
+                Schema.Tags = S.Tags.Schema.Metadata;
+                await _schemaState.WriteStateAsync(cancellationToken);
+            }
             if (machine) await _state.WriteStateAsync(cancellationToken);
             if (_logDirty)
             {

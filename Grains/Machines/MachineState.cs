@@ -5,13 +5,11 @@ using Imv.Runtime;
 
 namespace Imv.Grains.Machines;
 
-/// <summary>The persisted state of a machine twin.</summary>
+/// <summary>The hot persisted state of a machine twin, written with every ingest batch: tag values, shadow,
+/// status accumulators, connectivity. The tag names and metadata are in <see cref="MachineSchemaState"/>.</summary>
 [GenerateSerializer]
 public sealed class MachineState
 {
-    /// <summary>The configuration (its Tags list is kept empty here: the tag table holds the metadata).</summary>
-    [Id(0)] public TwinConfiguration? Configuration { get; set; }
-
     /// <summary>The tags.</summary>
     [Id(1)] public TagTable Tags { get; set; } = new();
 
@@ -23,6 +21,18 @@ public sealed class MachineState
 
     /// <summary>Whether the device can be reached.</summary>
     [Id(6)] public TwinConnectivity Connectivity { get; set; }
+}
+
+/// <summary>The persisted configuration and tag metadata of a machine twin, written only when they change
+/// (and before <see cref="MachineState"/>, so the tag arrays never outgrow the metadata that names them).</summary>
+[GenerateSerializer]
+public sealed class MachineSchemaState
+{
+    /// <summary>The configuration (its Tags list is kept empty here).</summary>
+    [Id(0)] public TwinConfiguration? Configuration { get; set; }
+
+    /// <summary>The tags' metadata, in tag-table order (tags are only ever appended).</summary>
+    [Id(1)] public TagMetadata[] Tags { get; set; } = [];
 }
 
 /// <summary>The persisted commands, lease and alarm events of a machine twin: kept apart from

@@ -19,12 +19,18 @@ public sealed class TagTable
     /// <summary>The schema (names, metadata, alarm bands), shared between twins.</summary>
     public TagSchema Schema => _schema;
 
-    /// <summary>Tag metadata by index (persisted; setting it interns the schema).</summary>
-    [Id(0)]
+    /// <summary>Tag metadata by index. Not serialized with the table (it changes rarely and is written apart,
+    /// see <c>MachineSchemaState</c>); setting it interns the schema and fits the arrays to it.</summary>
     public TagMetadata[] Metadata
     {
         get => _schema.Metadata;
-        set => _schema = TagSchema.Intern(value ?? [], new AlarmBand?[value?.Length ?? 0]);
+        set
+        {
+            _schema = TagSchema.Intern(value ?? [], new AlarmBand?[value?.Length ?? 0]);
+            if (_bands is not null) _schema = _schema.WithBands(_bands);
+            if (Values.Length > Count) Truncate(Count);
+            EnsureCapacity(Count);
+        }
     }
 
     /// <summary>Latest value by index.</summary>
@@ -260,6 +266,17 @@ public sealed class TagTable
             Alarms = Grow(Alarms, count);
             AlarmSinceTicks = Grow(AlarmSinceTicks, count);
         }
+    }
+
+    /// <summary>Drops values beyond <paramref name="count"/> tags (values whose metadata was never stored).</summary>
+    private void Truncate(int count)
+    {
+        Values = Values[..count];
+        SourceTicks = SourceTicks[..Math.Min(count, SourceTicks.Length)];
+        ReceivedTicks = ReceivedTicks[..Math.Min(count, ReceivedTicks.Length)];
+        Sequences = Sequences[..Math.Min(count, Sequences.Length)];
+        Qualities = Qualities[..Math.Min(count, Qualities.Length)];
+        if (Alarms.Length > count) { Alarms = Alarms[..count]; AlarmSinceTicks = AlarmSinceTicks[..count]; }
     }
 
     private static T[] Grow<T>(T[] array, int capacity)

@@ -126,6 +126,20 @@ public class TagTableTests
     }
 
     [Fact]
+    public void Metadata_stored_apart_fits_the_value_arrays_on_load()
+    {
+        var t = new TagTable();
+        Ingest(t, U("a", 1, 1), U("b", 2, 1), U("c", 3, 1));
+        var loaded = new TagTable { Values = t.Values, SourceTicks = t.SourceTicks, ReceivedTicks = t.ReceivedTicks, Sequences = t.Sequences, Qualities = t.Qualities };
+        loaded.Metadata = t.Schema.Metadata[..2];          // the metadata of "c" was never stored
+        Assert.Equal(2, loaded.Values.Length);
+        Assert.Equal(2.0, loaded.Values[loaded.IndexOf("b")].AsDouble());
+        loaded.Metadata = [.. t.Schema.Metadata, new TagMetadata("d", TagDataType.Double)];
+        Assert.Equal(4, loaded.Values.Length);
+        Assert.Equal(TagQuality.Bad, loaded.EffectiveQuality(loaded.IndexOf("d"), T0));
+    }
+
+    [Fact]
     public void Alarm_band_evaluation_edges()
     {
         var band = new AlarmBand("x", Low: 10, High: 20, Deadband: 1);
