@@ -37,10 +37,10 @@ public sealed class TagTable
     [Id(1)] public TagValue[] Values { get; set; } = [];
 
     /// <summary>Source timestamp (UTC ticks) by index.</summary>
-    [Id(2)] public long[] SourceTicks { get; set; } = [];
+    public long[] SourceTicks { get; set; } = [];
 
     /// <summary>Received timestamp (UTC ticks) by index; 0 when never read.</summary>
-    [Id(3)] public long[] ReceivedTicks { get; set; } = [];
+    public long[] ReceivedTicks { get; set; } = [];
 
     /// <summary>Source sequence by index.</summary>
     [Id(4)] public long[] Sequences { get; set; } = [];
@@ -68,6 +68,35 @@ public sealed class TagTable
 
     /// <summary>When any tag was last received (UTC ticks); 0 when never.</summary>
     [Id(12)] public long LastReceivedTicks { get; set; }
+
+    /// <summary><see cref="SourceTicks"/> as stored: each element minus the previous one (the first as is).
+    /// Tags sampled together have equal timestamps, so most elements store as one byte instead of nine.</summary>
+    [Id(13)]
+    public long[] SourceTicksPacked { get => Pack(SourceTicks); set => SourceTicks = Unpack(value); }
+
+    /// <summary><see cref="ReceivedTicks"/> as stored, packed like <see cref="SourceTicksPacked"/>.</summary>
+    [Id(14)]
+    public long[] ReceivedTicksPacked { get => Pack(ReceivedTicks); set => ReceivedTicks = Unpack(value); }
+
+    /// <summary>Each element minus the previous one.</summary>
+    public static long[] Pack(long[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var packed = new long[values.Length];
+        long previous = 0;
+        for (int i = 0; i < values.Length; i++) { packed[i] = unchecked(values[i] - previous); previous = values[i]; }
+        return packed;
+    }
+
+    /// <summary>The running sum: the inverse of <see cref="Pack"/>.</summary>
+    public static long[] Unpack(long[]? packed)
+    {
+        if (packed is null) return [];
+        var values = new long[packed.Length];
+        long previous = 0;
+        for (int i = 0; i < packed.Length; i++) { previous = unchecked(previous + packed[i]); values[i] = previous; }
+        return values;
+    }
 
     /// <summary>How many tags.</summary>
     public int Count => _schema.Count;
@@ -253,14 +282,12 @@ public sealed class TagTable
     /// tag has an alarm band (most tags of most twins have none).</summary>
     private void EnsureCapacity(int count)
     {
-        if (Values.Length < count)
-        {
-            Values = Grow(Values, count);
-            SourceTicks = Grow(SourceTicks, count);
-            ReceivedTicks = Grow(ReceivedTicks, count);
-            Sequences = Grow(Sequences, count);
-            Qualities = Grow(Qualities, count);
-        }
+        // Each column on its own: a record stored by an older version may lack one.
+        if (Values.Length < count) Values = Grow(Values, count);
+        if (SourceTicks.Length < count) SourceTicks = Grow(SourceTicks, count);
+        if (ReceivedTicks.Length < count) ReceivedTicks = Grow(ReceivedTicks, count);
+        if (Sequences.Length < count) Sequences = Grow(Sequences, count);
+        if (Qualities.Length < count) Qualities = Grow(Qualities, count);
         if (_schema.HasBands && Alarms.Length < count)
         {
             Alarms = Grow(Alarms, count);

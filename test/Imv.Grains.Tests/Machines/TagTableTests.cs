@@ -140,6 +140,16 @@ public class TagTableTests
     }
 
     [Fact]
+    public void Tick_columns_pack_to_small_deltas_and_back()
+    {
+        long[] ticks = [T0.UtcTicks, T0.UtcTicks, T0.UtcTicks + 10, 0, T0.UtcTicks - 5];
+        var packed = TagTable.Pack(ticks);
+        Assert.Equal([T0.UtcTicks, 0, 10, -(T0.UtcTicks + 10), T0.UtcTicks - 5], packed);
+        Assert.Equal(ticks, TagTable.Unpack(packed));
+        Assert.Empty(TagTable.Unpack(null));
+    }
+
+    [Fact]
     public void Alarm_band_evaluation_edges()
     {
         var band = new AlarmBand("x", Low: 10, High: 20, Deadband: 1);
