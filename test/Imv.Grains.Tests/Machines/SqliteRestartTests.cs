@@ -39,7 +39,7 @@ public class SqliteRestartTests
                 await ann.RegisterAsync(new AvatarRegistration("Ann", AvatarKind.User, AvatarRole.Worker, Scopes: ["line-1"]));
                 await ann.OpenSessionAsync(InteractiveDevice.SmartGlasses, "g-1");
                 await ann.AcquireLeaseAsync("press-9", TimeSpan.FromHours(1));
-                command = await ann.IssueCommandAsync("press-9", "cmd-1", "sp", null, TagValue.FromDouble(4), TimeSpan.FromHours(1));
+                command = await ann.IssueCommandAsync("press-9", "cmd-1", "sp", null, TagValue.FromDouble(4), null, TimeSpan.FromHours(1));
                 var loop = g.Factory.GetGrain<IControlLoopGrain>("loop-9");
                 await loop.ConfigureAsync(new ControlLoopConfiguration("press-9", "p", "press-9", "sp", 4, ControlLawKind.Pid,
                     TimeSpan.FromSeconds(1), 0, 10, 0, Pid: new PidParameters(1)));
