@@ -157,10 +157,9 @@ public sealed class TagTable
             if (i < 0)
             {
                 if (Count >= MaxTags || u.Value.IsNone) { rejected++; continue; }
-                _schema = _schema.WithTag(new TagMetadata(u.Tag, u.Value.DataType));
-                if (_bands is not null) _schema = _schema.WithBands(_bands);
-                EnsureCapacity(Count);
-                i = Count - 1;
+                LearnUnknownTags(updates);
+                i = _schema.IndexOf(u.Tag);
+                if (i < 0) { rejected++; continue; }
             }
             var value = u.Value;
             var declared = _schema.Metadata[i].DataType;
@@ -202,6 +201,23 @@ public sealed class TagTable
         DuplicateCount += duplicate;
         RejectedCount += rejected;
         return new IngestResult(applied, stale, duplicate, rejected);
+    }
+
+    /// <summary>Adds every unknown tag of a batch at once (in batch order), so a batch of N new tags makes one
+    /// new schema, not N intermediate ones.</summary>
+    private void LearnUnknownTags(ReadOnlySpan<TagUpdate> updates)
+    {
+        var metadata = new List<TagMetadata>(_schema.Metadata);
+        HashSet<string>? added = null;
+        foreach (ref readonly var u in updates)
+        {
+            if (u.Tag is null || u.Value.IsNone || _schema.IndexOf(u.Tag) >= 0) continue;
+            if (metadata.Count >= MaxTags) break;
+            if (!(added ??= new HashSet<string>(StringComparer.Ordinal)).Add(u.Tag)) continue;
+            metadata.Add(new TagMetadata(u.Tag, u.Value.DataType));
+        }
+        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(_bands);
+        EnsureCapacity(Count);
     }
 
     /// <summary>Offline turns every tag Bad; Reconnecting turns Good tags Uncertain; Online changes nothing

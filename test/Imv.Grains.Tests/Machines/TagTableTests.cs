@@ -150,6 +150,17 @@ public class TagTableTests
     }
 
     [Fact]
+    public void A_batch_of_new_tags_is_learned_in_batch_order_and_newest_wins_among_repeats()
+    {
+        var t = new TagTable();
+        var r = Ingest(t, U("x", 1, 1), U("y", 2, 1), U("x", 3, 2), U("z", 4, 1));
+        Assert.Equal(new IngestResult(4, 0, 0, 0), r);
+        Assert.Equal(["x", "y", "z"], t.Schema.Metadata.Select(m => m.Name));
+        Assert.Equal(3.0, t.Values[t.IndexOf("x")].AsDouble());
+        Assert.Equal(3, t.Values.Length);
+    }
+
+    [Fact]
     public void Alarm_band_evaluation_edges()
     {
         var band = new AlarmBand("x", Low: 10, High: 20, Deadband: 1);
