@@ -53,8 +53,9 @@ public interface IAvatarGrain : IGrainWithStringKey
     /// <param name="tag">The tag to write, or null for a method call.</param>
     /// <param name="method">The method to call, or null for a tag write.</param>
     /// <param name="value">The value to write.</param>
+    /// <param name="arguments">The method's input arguments; null for a tag write.</param>
     /// <param name="lifetime">How long it may take; null for the twin's default.</param>
-    Task<CommandRecord> IssueCommandAsync(string twinId, string commandId, string? tag, string? method, TagValue value, TimeSpan? lifetime);
+    Task<CommandRecord> IssueCommandAsync(string twinId, string commandId, string? tag, string? method, TagValue value, IReadOnlyList<TagValue>? arguments, TimeSpan? lifetime);
 
     /// <summary>Asks the twin for write control as this avatar.</summary>
     Task<LeaseResult> AcquireLeaseAsync(string twinId, TimeSpan duration);

@@ -24,7 +24,7 @@ public sealed class AvatarGrain : Grain, IAvatarGrain
     }
 
     private AvatarState S => _state.State;
-    private string AvatarId => GrainId.Key;
+    private string AvatarId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public async Task<AvatarProfile> RegisterAsync(AvatarRegistration registration)
@@ -133,12 +133,12 @@ public sealed class AvatarGrain : Grain, IAvatarGrain
     }
 
     /// <inheritdoc />
-    public Task<CommandRecord> IssueCommandAsync(string twinId, string commandId, string? tag, string? method, TagValue value, TimeSpan? lifetime)
+    public Task<CommandRecord> IssueCommandAsync(string twinId, string commandId, string? tag, string? method, TagValue value, IReadOnlyList<TagValue>? arguments, TimeSpan? lifetime)
     {
         ArgumentException.ThrowIfNullOrEmpty(twinId);
         // The twin checks that this avatar exists, is active and may command it: the avatar does not vouch for itself.
         return GrainFactory.GetGrain<IMachineGrain>(twinId)
-            .SubmitCommandAsync(new CommandRequest(commandId, IssuerKind.Avatar, AvatarId, tag, method, value, null, lifetime));
+            .SubmitCommandAsync(new CommandRequest(commandId, IssuerKind.Avatar, AvatarId, tag, method, value, arguments, lifetime));
     }
 
     /// <inheritdoc />

@@ -12,6 +12,7 @@ public sealed class CommandBook
     public const int MaxFinished = 256;
 
     private Dictionary<string, int>? _index;
+    private int _pending = -1;
 
     /// <summary>The records, oldest first.</summary>
     [Id(0)] public List<CommandRecord> Records { get; set; } = [];
@@ -21,9 +22,10 @@ public sealed class CommandBook
     {
         get
         {
+            if (_pending >= 0) return _pending;
             int n = 0;
             foreach (var r in Records) if (!r.IsTerminal) n++;
-            return n;
+            return _pending = n;
         }
     }
 
@@ -40,6 +42,7 @@ public sealed class CommandBook
         ArgumentNullException.ThrowIfNull(record);
         if (Find(record.Envelope.CommandId) is not null) throw new InvalidOperationException($"Command '{record.Envelope.CommandId}' exists.");
         Records.Add(record);
+        _pending = -1;
         int finished = Records.Count - PendingCount;
         if (finished > MaxFinished)
         {
@@ -56,6 +59,7 @@ public sealed class CommandBook
         ArgumentNullException.ThrowIfNull(record);
         if (!Index().TryGetValue(record.Envelope.CommandId, out int i)) throw new InvalidOperationException($"Unknown command '{record.Envelope.CommandId}'.");
         Records[i] = record;
+        _pending = -1;
     }
 
     /// <summary>The records not yet terminal.</summary>

@@ -30,7 +30,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     }
 
     private LoopState S => _state.State;
-    private string LoopId => GrainId.Key;
+    private string LoopId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)

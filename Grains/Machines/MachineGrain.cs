@@ -1,6 +1,7 @@
 using Imv.Grains.Commands;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Runtime;
@@ -19,39 +20,54 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private static readonly TimeSpan DefaultReadBackTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StatusPushInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ExpiryCheckPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(2);
+    private const int MaxSharedConfigurations = 10_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<TwinConfiguration, TwinConfiguration> SharedConfigurations = new();
 
     private readonly IPersistentState<MachineState> _state;
+    private readonly IPersistentState<MachineLogState> _logState;
+    private readonly IPersistentState<MachineSchemaState> _schemaState;
     private readonly IPlantGatewayRegistry? _gateways;
     private readonly IMachineStatusPublisher? _publisher;
     private readonly TimeProvider _time;
-    private readonly ILogger _log;
+    private readonly ILogger _logger;
     private IGrainTimer? _expiryTimer;
 
     /// <summary>Creates the grain (the runtime does).</summary>
     public MachineGrain(
         [PersistentState("machine")] IPersistentState<MachineState> state,
+        [PersistentState("machine-schema")] IPersistentState<MachineSchemaState> schemaState,
+        [PersistentState("machine-log")] IPersistentState<MachineLogState> logState,
         IPlantGatewayRegistry? gateways,
         IMachineStatusPublisher? publisher,
         TimeProvider? time,
         ILogger<MachineGrain>? logger)
     {
         _state = state;
+        _logState = logState;
+        _schemaState = schemaState;
         _gateways = gateways;
         _publisher = publisher;
         _time = time ?? TimeProvider.System;
-        _log = (ILogger?)logger ?? NullLogger.Instance;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     private MachineState S => _state.State;
-    private string TwinId => GrainId.Key; // this.GetPrimaryKeyString() is ambiguous (Grain and IAddressable overloads)
-    private TwinConfiguration Config => S.Configuration ?? new TwinConfiguration();
+    private MachineLogState L => _logState.State;
+    private MachineSchemaState Schema => _schemaState.State;
+    private bool _logDirty;
+    private string TwinId => this.GetPrimaryKeyString();
+    private TwinConfiguration Config => Schema.Configuration ?? new TwinConfiguration();
     private DateTimeOffset Now => _time.GetUtcNow();
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        S.Tags.SetBands(S.Configuration?.AlarmBands);
-        if (ExpireDue(Now)) await SaveAsync(cancellationToken);
+        if (Schema.Configuration is { } stored) Schema.Configuration = Share(stored);
+        S.Tags.SetBands(Schema.Configuration?.AlarmBands);
+        S.Tags.Metadata = Schema.Tags;
+        Schema.Tags = S.Tags.Schema.Metadata;   // keep the shared (interned) array, not this twin's copy
+        if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
     }
 
@@ -62,24 +78,24 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (configuration.AlarmBands is not null) foreach (var b in configuration.AlarmBands) AlarmEvaluator.Validate(b);
         S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
         S.Tags.SetBands(configuration.AlarmBands);
-        S.Configuration = configuration with { Tags = null, Gateway = configuration.Gateway ?? S.Configuration?.Gateway };
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
-            TwinId, configuration.Kind, configuration.Coupling, S.Configuration.Gateway, configuration.OrganizationId);
+        Schema.Configuration = Share(configuration with { Tags = null, Gateway = configuration.Gateway ?? Schema.Configuration?.Gateway });
+        await SaveAsync(true, schema: true);
+        _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
+            TwinId, configuration.Kind, configuration.Coupling, Schema.Configuration.Gateway, configuration.OrganizationId);
     }
 
     /// <inheritdoc />
     public Task<TwinConfiguration?> GetConfigurationAsync() =>
-        Task.FromResult(S.Configuration is null && S.Tags.Count == 0 ? null : Config with { Tags = [.. S.Tags.Schema.Metadata] });
+        Task.FromResult(Schema.Configuration is null && S.Tags.Count == 0 ? null : Config with { Tags = [.. S.Tags.Schema.Metadata] });
 
     /// <inheritdoc />
     public async Task DescribeAsync(TwinDescription description)
     {
         ArgumentNullException.ThrowIfNull(description);
-        S.Configuration = Config with { Gateway = description.Gateway };
-        S.Tags.Describe(description.Tags, S.Configuration.AlarmBands);
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
+        Schema.Configuration = Share(Config with { Gateway = description.Gateway });
+        S.Tags.Describe(description.Tags, Schema.Configuration.AlarmBands);
+        await SaveAsync(true, schema: true);
+        _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
     }
 
     /// <inheritdoc />
@@ -89,6 +105,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (batch.Updates is null || batch.Updates.Length == 0) return default;
         var now = Now;
         List<AlarmEvent>? events = null;
+        var schemaBefore = S.Tags.Schema;
         var result = S.Tags.Ingest(batch.Updates, now, TwinId, ref events);
         if (result.Applied > 0)
         {
@@ -98,7 +115,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             ConfirmReadBacks(now);
             await ObserveStatusAsync(now);
         }
-        await SaveAsync();
+        await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
         return result;
     }
 
@@ -109,8 +126,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         S.Connectivity = connectivity;
         S.Tags.SetConnectivity(connectivity);
         await ObserveStatusAsync(now);
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
+        await SaveAsync(true);
+        _logger.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
     }
 
     /// <inheritdoc />
@@ -136,7 +153,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public Task<IReadOnlyList<ActiveAlarm>> GetActiveAlarmsAsync() => Task.FromResult<IReadOnlyList<ActiveAlarm>>(S.Tags.ActiveAlarms());
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<AlarmEvent>> GetAlarmHistoryAsync() => Task.FromResult<IReadOnlyList<AlarmEvent>>([.. S.AlarmHistory]);
+    public Task<IReadOnlyList<AlarmEvent>> GetAlarmHistoryAsync() => Task.FromResult<IReadOnlyList<AlarmEvent>>([.. L.AlarmHistory]);
 
     /// <inheritdoc />
     public Task<ShadowDocument> GetShadowAsync() => Task.FromResult(S.Shadow.Build(S.Tags));
@@ -147,7 +164,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentNullException.ThrowIfNull(update);
         long before = S.Shadow.Version;
         bool applied = S.Shadow.Apply(update);
-        if (S.Shadow.Version != before) await SaveAsync();
+        if (S.Shadow.Version != before) await SaveAsync(true);
         return new ShadowUpdateResult(!applied, S.Shadow.Build(S.Tags));
     }
 
@@ -158,7 +175,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task ResetOeeWindowAsync()
     {
         S.Status.ResetWindow(S.Tags, Config.Status, Now);
-        await SaveAsync();
+        await SaveAsync(true);
     }
 
     /// <inheritdoc />
@@ -168,9 +185,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentException.ThrowIfNullOrEmpty(command.CommandId);
         var now = Now;
         bool expired = ExpireDue(now);
-        if (S.Commands.Find(command.CommandId) is { } known)
+        if (L.Commands.Find(command.CommandId) is { } known)
         {
-            if (expired) await SaveAsync();
+            if (expired) await SaveAsync(false);
             return known;
         }
 
@@ -185,7 +202,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
                 issuerFailure = $"issuer: avatar '{command.Issuer}' could not be verified ({ex.GetType().Name})";
             }
             now = Now;
-            if (S.Commands.Find(command.CommandId) is { } raced) return raced;
+            if (L.Commands.Find(command.CommandId) is { } raced) return raced;
         }
 
         int tagIndex = command.Tag is null ? -1 : S.Tags.IndexOf(command.Tag);
@@ -195,21 +212,22 @@ public sealed class MachineGrain : Grain, IMachineGrain
             CommandChecks.Normalize(command.Value, metadata), command.Arguments ?? [], now, now + (lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero));
         string? rejection = issuerFailure
             ?? (lifetime <= TimeSpan.Zero ? "interlock: the lifetime must be positive" : null)
-            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, S.Lease, metadata, now);
+            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, L.Lease, metadata, now);
         DateTimeOffset? readBack = config.RequireReadBack && command.Tag is not null && config.Coupling != CouplingMode.NoLinks
             ? Min(now + (config.ReadBackTimeout ?? DefaultReadBackTimeout), envelope.ExpiresAt)
             : null;
         var record = CommandLifecycle.Start(envelope, rejection, readBack);
-        S.Commands.Add(record);
+        L.Commands.Add(record);
+        _logDirty = true;
         LogTransition(record);
-        await SaveAsync();
+        await SaveAsync(false);
         if (record.IsTerminal) return record;
 
         if (config.Coupling == CouplingMode.NoLinks)
         {
             if (command.Tag is not null) ApplyLocally(command.Tag, envelope.Payload, now);
             record = Move(record, CommandDeliveryStatus.Applied, now, "simulated: the twin has no link to a machine") ?? record;
-            await SaveAsync();
+            await SaveAsync(command.Tag is not null);
             return record;
         }
 
@@ -219,46 +237,75 @@ public sealed class MachineGrain : Grain, IMachineGrain
             record = Move(record, CommandDeliveryStatus.Rejected, now, config.Gateway is null
                 ? "gateway: the twin has no gateway (not described by any)"
                 : $"gateway: no gateway '{config.Gateway}' on this silo") ?? record;
-            await SaveAsync();
+            await SaveAsync(false);
             return record;
         }
 
         var device = new DeviceCommand(envelope.CommandId, TwinId, envelope.Tag, envelope.Method, envelope.Payload, envelope.Arguments, envelope.ExpiresAt);
-        CommandDelivery delivery;
-        using (var cts = new CancellationTokenSource(Max(envelope.ExpiresAt - now, TimeSpan.FromMilliseconds(1)), _time))
+        var send = SendAsync(gateway, device, envelope.ExpiresAt - now);
+        if (!send.IsCompleted)
         {
-            try { delivery = await gateway.SendAsync(device, cts.Token); }
-            catch (OperationCanceledException) { delivery = new CommandDelivery(CommandDeliveryStatus.Expired, "the gateway did not answer before expiry"); }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            using var waitCancel = new CancellationTokenSource();
+            var wait = Task.Delay(DeliveryWait, _time, waitCancel.Token);
+            if (await Task.WhenAny(send, wait) != send)
             {
-                delivery = CommandDelivery.Rejected($"gateway: {ex.GetType().Name}: {ex.Message}");
+                // A slow gateway must not hold the twin (telemetry waits behind this turn): the answer
+                // arrives later as a call of its own, and the caller sees the command Issued.
+                var self = this.AsReference<IMachineGrain>();
+                string commandId = envelope.CommandId;
+                _ = send.ContinueWith(async t =>
+                {
+                    try { await self.ReportCommandOutcomeAsync(commandId, t.Result.Status, t.Result.Reason); }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        _logger.LogWarning(ex, "Twin {TwinId} lost the late gateway answer for command {CommandId}; it will expire", envelope.Target, commandId);
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                EnsureExpiryTimer();
+                return record;
             }
+            await waitCancel.CancelAsync();
         }
+        var delivery = await send;
         now = Now;
-        record = S.Commands.Find(envelope.CommandId) ?? record;
-        var (status, reason) = delivery.Status switch
-        {
-            CommandDeliveryStatus.Rejected => (CommandDeliveryStatus.Rejected, "plant: " + (delivery.Reason ?? "refused")),
-            _ => CommandLifecycle.Confirmation(record, delivery.Status, delivery.Reason),
-        };
+        record = L.Commands.Find(envelope.CommandId) ?? record;
+        var (status, reason) = Outcome(record, delivery.Status, delivery.Reason);
         record = Move(record, status, now, reason, delivery.Outputs) ?? record;
-        await SaveAsync();
+        await SaveAsync(false);
         EnsureExpiryTimer();
         return record;
     }
 
+    private async Task<CommandDelivery> SendAsync(IPlantGateway gateway, DeviceCommand device, TimeSpan lifetime)
+    {
+        using var cts = new CancellationTokenSource(Max(lifetime, TimeSpan.FromMilliseconds(1)), _time);
+        try { return await gateway.SendAsync(device, cts.Token); }
+        catch (OperationCanceledException) { return new CommandDelivery(CommandDeliveryStatus.Expired, "the gateway did not answer before expiry"); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return CommandDelivery.Rejected($"gateway: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Where an answer of the gateway or the device takes a record: refusals carry "plant:" (or the
+    /// gateway's own "gateway:" failure); confirmations of Applied wait for a required read-back.</summary>
+    private static (CommandDeliveryStatus Status, string? Reason) Outcome(CommandRecord record, CommandDeliveryStatus status, string? reason) =>
+        status == CommandDeliveryStatus.Rejected
+            ? (CommandDeliveryStatus.Rejected, reason is not null && reason.StartsWith("gateway:", StringComparison.Ordinal) ? reason : "plant: " + (reason ?? "refused"))
+            : CommandLifecycle.Confirmation(record, status, reason);
+
     /// <inheritdoc />
     public async Task<CommandRecord?> GetCommandAsync(string commandId)
     {
-        if (ExpireDue(Now)) await SaveAsync();
-        return S.Commands.Find(commandId);
+        if (ExpireDue(Now)) await SaveAsync(false);
+        return L.Commands.Find(commandId);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<CommandRecord>> GetCommandsAsync()
     {
-        if (ExpireDue(Now)) await SaveAsync();
-        return [.. S.Commands.Records];
+        if (ExpireDue(Now)) await SaveAsync(false);
+        return [.. L.Commands.Records];
     }
 
     /// <inheritdoc />
@@ -266,18 +313,16 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var now = Now;
         bool changed = ExpireDue(now);
-        if (S.Commands.Find(commandId) is not { } record)
+        if (L.Commands.Find(commandId) is not { } record)
         {
-            _log.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
+            _logger.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
         }
         else
         {
-            var (next, why) = status == CommandDeliveryStatus.Rejected
-                ? (CommandDeliveryStatus.Rejected, "plant: " + (reason ?? "refused"))
-                : CommandLifecycle.Confirmation(record, status, reason);
+            var (next, why) = Outcome(record, status, reason);
             changed |= Move(record, next, now, why) is not null;
         }
-        if (changed) await SaveAsync();
+        if (changed) await SaveAsync(false);
     }
 
     /// <inheritdoc />
@@ -290,12 +335,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var now = Now;
         var probe = new CommandRequest("lease", IssuerKind.Avatar, avatarId, null, null, default);
         if (CommandChecks.Issuer(probe, TwinId, Config, avatar) is { } refused)
-            return new LeaseResult(false, S.Lease.Current(now), refused.Replace("issuer:", "lease:", StringComparison.Ordinal));
-        var result = S.Lease.Acquire(avatarId, duration, now);
+            return new LeaseResult(false, L.Lease.Current(now), refused.Replace("issuer:", "lease:", StringComparison.Ordinal));
+        var result = L.Lease.Acquire(avatarId, duration, now);
         if (result.Granted)
         {
-            await SaveAsync();
-            _log.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
+            _logDirty = true;
+            await SaveAsync(false);
+            _logger.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
         }
         return result;
     }
@@ -303,14 +349,15 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public async Task<bool> ReleaseLeaseAsync(string avatarId)
     {
-        if (!S.Lease.Release(avatarId, Now)) return false;
-        await SaveAsync();
-        _log.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
+        if (!L.Lease.Release(avatarId, Now)) return false;
+        _logDirty = true;
+        await SaveAsync(false);
+        _logger.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
         return true;
     }
 
     /// <inheritdoc />
-    public Task<OperatorLease?> GetLeaseAsync() => Task.FromResult(S.Lease.Current(Now));
+    public Task<OperatorLease?> GetLeaseAsync() => Task.FromResult(L.Lease.Current(Now));
 
     private MachineStatus BuildStatus(DateTimeOffset now) => S.Status.Build(TwinId, S.Tags, Config.Status, S.Connectivity, now);
 
@@ -318,17 +365,19 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var config = Config;
         S.Status.Observe(S.Tags, config.Status, S.Connectivity, now);
-        if (config.OrganizationId is not { } org || _publisher is null) return;
+        if (config.OrganizationId is not { } org) return;
+        var (state, alarms) = StatusTracker.Summary(S.Tags, config.Status, S.Connectivity);
+        if (!S.Status.ShouldPush(state, alarms, now, StatusPushInterval)) return;
         var status = BuildStatus(now);
-        if (!S.Status.ShouldPush(status, now, StatusPushInterval)) return;
         try
         {
-            await _publisher.PublishAsync(GrainFactory, org, status);
+            if (_publisher is not null) await _publisher.PublishAsync(GrainFactory, org, status);
+            else await GrainFactory.GetGrain<IVirtualOrganizationGrain>(org).ReportChildStatusAsync(TwinId, status);
             S.Status.MarkPushed(status, now);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _log.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
+            _logger.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
         }
     }
 
@@ -337,18 +386,20 @@ public sealed class MachineGrain : Grain, IMachineGrain
         foreach (var e in events)
         {
             if (e.Raised)
-                _log.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+                _logger.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
             else
-                _log.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+                _logger.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
         }
-        var history = S.AlarmHistory;
+        _logDirty = true;
+        var history = L.AlarmHistory;
         history.AddRange(events);
-        if (history.Count > MachineState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineState.AlarmHistoryLength);
+        if (history.Count > MachineLogState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineLogState.AlarmHistoryLength);
     }
 
     private void ConfirmReadBacks(DateTimeOffset now)
     {
-        var records = S.Commands.Records;
+        if (!L.HasPendingCommands) return;
+        var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
         {
             var r = records[i];
@@ -372,8 +423,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private bool ExpireDue(DateTimeOffset now)
     {
+        if (!L.HasPendingCommands) return false;
         bool changed = false;
-        var records = S.Commands.Records;
+        var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
             if (CommandLifecycle.DueExpiry(records[i], now) is { } why)
                 changed |= Move(records[i], CommandDeliveryStatus.Expired, now, why) is not null;
@@ -382,7 +434,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private void EnsureExpiryTimer()
     {
-        if (S.Commands.PendingCount == 0)
+        if (!L.HasPendingCommands)
         {
             _expiryTimer?.Dispose();
             _expiryTimer = null;
@@ -390,8 +442,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         _expiryTimer ??= RegisterGrainTimer(async ct =>
         {
-            if (ExpireDue(Now)) await SaveAsync(ct);
-            if (S.Commands.PendingCount == 0) { _expiryTimer?.Dispose(); _expiryTimer = null; }
+            if (ExpireDue(Now)) await SaveAsync(false, ct);
+            if (!L.HasPendingCommands) { _expiryTimer?.Dispose(); _expiryTimer = null; }
         }, ExpiryCheckPeriod, ExpiryCheckPeriod);
     }
 
@@ -399,7 +451,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var moved = CommandLifecycle.Move(record, to, at, reason, outputs);
         if (moved is null) return null;
-        S.Commands.Replace(moved);
+        L.Commands.Replace(moved);
+        _logDirty = true;
         LogTransition(moved);
         return moved;
     }
@@ -408,24 +461,46 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var e = r.Envelope;
         var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning : LogLevel.Information;
-        _log.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
+        _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
             e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, e.Method, r.Status, r.Transitions[^1].At, r.Reason);
     }
 
     /// <summary>Writes the state; when another activation wrote it meanwhile (a stale ETag or epoch), this
     /// activation deactivates so the next call reloads the stored state, and the caller sees the failure
     /// (nothing it asked for is acknowledged).</summary>
-    private async Task SaveAsync(CancellationToken cancellationToken = default)
+    private async Task SaveAsync(bool machine, CancellationToken cancellationToken = default, bool schema = false)
     {
-        try { await _state.WriteStateAsync(cancellationToken); }
+        try
+        {
+            if (schema)
+            {
+                // Metadata first: after a failure between the two writes the stored values never outnumber it.
+                Schema.Tags = S.Tags.Schema.Metadata;
+                await _schemaState.WriteStateAsync(cancellationToken);
+            }
+            if (machine) await _state.WriteStateAsync(cancellationToken);
+            if (_logDirty)
+            {
+                await _logState.WriteStateAsync(cancellationToken);
+                _logDirty = false;
+            }
+        }
         catch (InconsistentStateException ex)
         {
-            _log.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
+            _logger.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
             _expiryTimer?.Dispose();
             _expiryTimer = null;
             DeactivateOnIdle();
             throw;
         }
+    }
+
+    /// <summary>One instance per distinct configuration (records compare by value; lists by reference), so
+    /// that thousands of twins described alike hold one configuration object.</summary>
+    private static TwinConfiguration Share(TwinConfiguration configuration)
+    {
+        if (SharedConfigurations.TryGetValue(configuration, out var shared)) return shared;
+        return SharedConfigurations.Count < MaxSharedConfigurations ? SharedConfigurations.GetOrAdd(configuration, configuration) : configuration;
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

@@ -7,8 +7,8 @@ namespace Imv.Grains.Machines;
 [GenerateSerializer]
 public sealed class ShadowState
 {
-    /// <summary>Desired values by tag.</summary>
-    [Id(0)] public Dictionary<string, TagValue> Desired { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Desired values by tag; null until something is desired (most twins never use it).</summary>
+    [Id(0)] public Dictionary<string, TagValue>? Desired { get; set; }
 
     /// <summary>The shadow's version: grows by one with every change of the desired side and with every
     /// ingest batch that changed a reported value.</summary>
@@ -22,9 +22,14 @@ public sealed class ShadowState
         bool changed = false;
         foreach (var (tag, value) in update.Desired)
         {
-            if (value.IsNone) changed |= Desired.Remove(tag);
-            else if (!Desired.TryGetValue(tag, out var old) || old != value) { Desired[tag] = value; changed = true; }
+            if (value.IsNone) changed |= Desired?.Remove(tag) == true;
+            else
+            {
+                Desired ??= new Dictionary<string, TagValue>(StringComparer.Ordinal);
+                if (!Desired.TryGetValue(tag, out var old) || old != value) { Desired[tag] = value; changed = true; }
+            }
         }
+        if (Desired is { Count: 0 }) Desired = null;
         if (changed) Version++;
         return true;
     }
@@ -37,9 +42,14 @@ public sealed class ShadowState
         for (int i = 0; i < tags.Count; i++)
             if (tags.ReceivedTicks[i] != 0) reported[tags.Schema.Metadata[i].Name] = tags.Values[i];
         var delta = new Dictionary<string, TagValue>(StringComparer.Ordinal);
-        foreach (var (tag, value) in Desired)
-            if (!reported.TryGetValue(tag, out var r) || !ValuesMatch(r, value)) delta[tag] = value;
-        return new ShadowDocument(reported, new Dictionary<string, TagValue>(Desired, StringComparer.Ordinal), delta, Version);
+        var desired = new Dictionary<string, TagValue>(StringComparer.Ordinal);
+        if (Desired is not null)
+            foreach (var (tag, value) in Desired)
+            {
+                desired[tag] = value;
+                if (!reported.TryGetValue(tag, out var r) || !ValuesMatch(r, value)) delta[tag] = value;
+            }
+        return new ShadowDocument(reported, desired, delta, Version);
     }
 
     /// <summary>Whether a reported value satisfies a wanted one: equal, or numerically equal (an integer 5 matches a double 5.0).</summary>

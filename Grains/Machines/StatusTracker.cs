@@ -72,10 +72,7 @@ public sealed class StatusTracker
     {
         ArgumentNullException.ThrowIfNull(tags);
         long t = now.UtcTicks;
-        var (alarms, critical) = tags.AlarmSummary();
-        var state = connectivity == TwinConnectivity.Offline ? MachineRunState.Offline
-            : critical || Flag(tags, mapping?.FaultedTag) == true ? MachineRunState.Faulted
-            : Flag(tags, mapping?.RunningTag) switch { true => MachineRunState.Running, false => MachineRunState.Idle, null => MachineRunState.Unknown };
+        var (state, alarms) = Summary(tags, mapping, connectivity);
         long planned = WindowStartTicks == 0 ? 0 : Math.Max(0, t - WindowStartTicks);
         long run = RunTicks + (RunningSinceTicks != 0 ? Math.Max(0, t - RunningSinceTicks) : 0);
         return new MachineStatus(twinId, state, alarms,
@@ -85,13 +82,28 @@ public sealed class StatusTracker
             now);
     }
 
+    /// <summary>The run state and the active alarm count, without building a status (cheap, allocation free).</summary>
+    public static (MachineRunState State, int ActiveAlarms) Summary(TagTable tags, StatusMapping? mapping, TwinConnectivity connectivity)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var (alarms, critical) = tags.AlarmSummary();
+        var state = connectivity == TwinConnectivity.Offline ? MachineRunState.Offline
+            : critical || Flag(tags, mapping?.FaultedTag) == true ? MachineRunState.Faulted
+            : Flag(tags, mapping?.RunningTag) switch { true => MachineRunState.Running, false => MachineRunState.Idle, null => MachineRunState.Unknown };
+        return (state, alarms);
+    }
+
     /// <summary>Whether the status should be pushed to the organization: the state or alarm count changed, or
     /// other figures may have changed and the last push is older than <paramref name="interval"/>.</summary>
     public bool ShouldPush(MachineStatus status, DateTimeOffset now, TimeSpan interval)
     {
         ArgumentNullException.ThrowIfNull(status);
-        return status.State != LastPushedState || status.ActiveAlarms != LastPushedAlarms || now.UtcTicks - LastPushTicks >= interval.Ticks;
+        return ShouldPush(status.State, status.ActiveAlarms, now, interval);
     }
+
+    /// <summary>Whether a status with this state and alarm count should be pushed now.</summary>
+    public bool ShouldPush(MachineRunState state, int activeAlarms, DateTimeOffset now, TimeSpan interval) =>
+        state != LastPushedState || activeAlarms != LastPushedAlarms || now.UtcTicks - LastPushTicks >= interval.Ticks;
 
     /// <summary>Records a push.</summary>
     public void MarkPushed(MachineStatus status, DateTimeOffset now)

@@ -7,6 +7,9 @@ namespace Imv.Grains.Machines;
 /// same ones (interned): 100,000 twins of 50 machine types hold 50 schemas, not 100,000 dictionaries.</summary>
 public sealed class TagSchema
 {
+    /// <summary>The most schemas kept interned.</summary>
+    public const int MaxInterned = 50_000;
+
     private static readonly ConcurrentDictionary<SchemaKey, TagSchema> Interned = new();
     private readonly Dictionary<string, int> _index;
 
@@ -45,6 +48,9 @@ public sealed class TagSchema
     {
         var key = new SchemaKey(metadata, bands);
         if (Interned.TryGetValue(key, out var existing)) return existing;
+        // Bounded: twins that learn tags in varying orders would otherwise intern every intermediate schema
+        // forever. Beyond the bound a schema is private to its twin (correct, only less compact).
+        if (Interned.Count >= MaxInterned) return new TagSchema(metadata, bands);
         return Interned.GetOrAdd(key, static k => new TagSchema(k.Metadata, k.Bands));
     }
 

@@ -14,26 +14,33 @@ public sealed class TagTable
     public const int MaxTags = 4096;
 
     private TagSchema _schema = TagSchema.Empty;
+    private IReadOnlyList<AlarmBand>? _bands;
 
     /// <summary>The schema (names, metadata, alarm bands), shared between twins.</summary>
     public TagSchema Schema => _schema;
 
-    /// <summary>Tag metadata by index (persisted; setting it interns the schema).</summary>
-    [Id(0)]
+    /// <summary>Tag metadata by index. Not serialized with the table (it changes rarely and is written apart,
+    /// see <c>MachineSchemaState</c>); setting it interns the schema and fits the arrays to it.</summary>
     public TagMetadata[] Metadata
     {
         get => _schema.Metadata;
-        set => _schema = TagSchema.Intern(value ?? [], new AlarmBand?[value?.Length ?? 0]);
+        set
+        {
+            _schema = TagSchema.Intern(value ?? [], new AlarmBand?[value?.Length ?? 0]);
+            if (_bands is not null) _schema = _schema.WithBands(_bands);
+            if (Values.Length > Count) Truncate(Count);
+            EnsureCapacity(Count);
+        }
     }
 
     /// <summary>Latest value by index.</summary>
     [Id(1)] public TagValue[] Values { get; set; } = [];
 
     /// <summary>Source timestamp (UTC ticks) by index.</summary>
-    [Id(2)] public long[] SourceTicks { get; set; } = [];
+    public long[] SourceTicks { get; set; } = [];
 
     /// <summary>Received timestamp (UTC ticks) by index; 0 when never read.</summary>
-    [Id(3)] public long[] ReceivedTicks { get; set; } = [];
+    public long[] ReceivedTicks { get; set; } = [];
 
     /// <summary>Source sequence by index.</summary>
     [Id(4)] public long[] Sequences { get; set; } = [];
@@ -41,7 +48,7 @@ public sealed class TagTable
     /// <summary>Stored quality by index (before ageing).</summary>
     [Id(5)] public TagQuality[] Qualities { get; set; } = [];
 
-    /// <summary>Active alarm level by index.</summary>
+    /// <summary>Active alarm level by index; empty while no tag has an alarm band.</summary>
     [Id(6)] public AlarmLevel[] Alarms { get; set; } = [];
 
     /// <summary>When the active alarm was raised (UTC ticks) by index.</summary>
@@ -62,19 +69,50 @@ public sealed class TagTable
     /// <summary>When any tag was last received (UTC ticks); 0 when never.</summary>
     [Id(12)] public long LastReceivedTicks { get; set; }
 
+    /// <summary><see cref="SourceTicks"/> as stored: each element minus the previous one (the first as is).
+    /// Tags sampled together have equal timestamps, so most elements store as one byte instead of nine.</summary>
+    [Id(13)]
+    public long[] SourceTicksPacked { get => Pack(SourceTicks); set => SourceTicks = Unpack(value); }
+
+    /// <summary><see cref="ReceivedTicks"/> as stored, packed like <see cref="SourceTicksPacked"/>.</summary>
+    [Id(14)]
+    public long[] ReceivedTicksPacked { get => Pack(ReceivedTicks); set => ReceivedTicks = Unpack(value); }
+
+    /// <summary>Each element minus the previous one.</summary>
+    public static long[] Pack(long[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var packed = new long[values.Length];
+        long previous = 0;
+        for (int i = 0; i < values.Length; i++) { packed[i] = unchecked(values[i] - previous); previous = values[i]; }
+        return packed;
+    }
+
+    /// <summary>The running sum: the inverse of <see cref="Pack"/>.</summary>
+    public static long[] Unpack(long[]? packed)
+    {
+        if (packed is null) return [];
+        var values = new long[packed.Length];
+        long previous = 0;
+        for (int i = 0; i < packed.Length; i++) { previous = unchecked(previous + packed[i]); values[i] = previous; }
+        return values;
+    }
+
     /// <summary>How many tags.</summary>
     public int Count => _schema.Count;
 
     /// <summary>The index of a tag; -1 when unknown.</summary>
     public int IndexOf(string tag) => _schema.IndexOf(tag);
 
-    /// <summary>Replaces the alarm bands (tags without a band lose their active alarm silently).</summary>
+    /// <summary>Replaces the alarm bands (tags without a band lose their active alarm silently). Bands of tags
+    /// not known yet apply once the tag is learned.</summary>
     public void SetBands(IReadOnlyList<AlarmBand>? bands)
     {
         if (bands is not null) foreach (var b in bands) AlarmEvaluator.Validate(b);
+        _bands = bands;
         _schema = _schema.WithBands(bands);
         EnsureCapacity(Count);
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < Alarms.Length && i < Count; i++)
             if (_schema.Bands[i] is null) { Alarms[i] = AlarmLevel.None; AlarmSinceTicks[i] = 0; }
     }
 
@@ -99,7 +137,8 @@ public sealed class TagTable
             }
         }
         if (metadata.Count == _schema.Count && metadata.SequenceEqual(_schema.Metadata)) return false;
-        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(bands);
+        if (bands is not null) _bands = bands;
+        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(_bands);
         EnsureCapacity(Count);
         return !ReferenceEquals(before, _schema);
     }
@@ -118,9 +157,9 @@ public sealed class TagTable
             if (i < 0)
             {
                 if (Count >= MaxTags || u.Value.IsNone) { rejected++; continue; }
-                _schema = _schema.WithTag(new TagMetadata(u.Tag, u.Value.DataType));
-                EnsureCapacity(Count);
-                i = Count - 1;
+                LearnUnknownTags(updates);
+                i = _schema.IndexOf(u.Tag);
+                if (i < 0) { rejected++; continue; }
             }
             var value = u.Value;
             var declared = _schema.Metadata[i].DataType;
@@ -164,6 +203,23 @@ public sealed class TagTable
         return new IngestResult(applied, stale, duplicate, rejected);
     }
 
+    /// <summary>Adds every unknown tag of a batch at once (in batch order), so a batch of N new tags makes one
+    /// new schema, not N intermediate ones.</summary>
+    private void LearnUnknownTags(ReadOnlySpan<TagUpdate> updates)
+    {
+        var metadata = new List<TagMetadata>(_schema.Metadata);
+        HashSet<string>? added = null;
+        foreach (ref readonly var u in updates)
+        {
+            if (u.Tag is null || u.Value.IsNone || _schema.IndexOf(u.Tag) >= 0) continue;
+            if (metadata.Count >= MaxTags) break;
+            if (!(added ??= new HashSet<string>(StringComparer.Ordinal)).Add(u.Tag)) continue;
+            metadata.Add(new TagMetadata(u.Tag, u.Value.DataType));
+        }
+        _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(_bands);
+        EnsureCapacity(Count);
+    }
+
     /// <summary>Offline turns every tag Bad; Reconnecting turns Good tags Uncertain; Online changes nothing
     /// (fresh readings bring Good back).</summary>
     public void SetConnectivity(TwinConnectivity connectivity)
@@ -198,14 +254,14 @@ public sealed class TagTable
             new DateTimeOffset(received, TimeSpan.Zero),
             Sequences[index],
             received == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - received)),
-            Alarms[index]);
+            index < Alarms.Length ? Alarms[index] : AlarmLevel.None);
     }
 
     /// <summary>The alarms active now.</summary>
     public List<ActiveAlarm> ActiveAlarms()
     {
         var list = new List<ActiveAlarm>();
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < Alarms.Length && i < Count; i++)
         {
             if (Alarms[i] == AlarmLevel.None) continue;
             Values[i].TryGetNumber(out double v);
@@ -219,7 +275,7 @@ public sealed class TagTable
     {
         int active = 0;
         bool critical = false;
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; i < Alarms.Length && i < Count; i++)
         {
             if (Alarms[i] == AlarmLevel.None) continue;
             active++;
@@ -238,17 +294,32 @@ public sealed class TagTable
         return true;
     }
 
+    /// <summary>Sizes the arrays for <paramref name="count"/> tags. The two alarm arrays exist only while some
+    /// tag has an alarm band (most tags of most twins have none).</summary>
     private void EnsureCapacity(int count)
     {
-        if (Values.Length >= count) return;
-        int capacity = count;
-        Values = Grow(Values, capacity);
-        SourceTicks = Grow(SourceTicks, capacity);
-        ReceivedTicks = Grow(ReceivedTicks, capacity);
-        Sequences = Grow(Sequences, capacity);
-        Qualities = Grow(Qualities, capacity);
-        Alarms = Grow(Alarms, capacity);
-        AlarmSinceTicks = Grow(AlarmSinceTicks, capacity);
+        // Each column on its own: a record stored by an older version may lack one.
+        if (Values.Length < count) Values = Grow(Values, count);
+        if (SourceTicks.Length < count) SourceTicks = Grow(SourceTicks, count);
+        if (ReceivedTicks.Length < count) ReceivedTicks = Grow(ReceivedTicks, count);
+        if (Sequences.Length < count) Sequences = Grow(Sequences, count);
+        if (Qualities.Length < count) Qualities = Grow(Qualities, count);
+        if (_schema.HasBands && Alarms.Length < count)
+        {
+            Alarms = Grow(Alarms, count);
+            AlarmSinceTicks = Grow(AlarmSinceTicks, count);
+        }
+    }
+
+    /// <summary>Drops values beyond <paramref name="count"/> tags (values whose metadata was never stored).</summary>
+    private void Truncate(int count)
+    {
+        Values = Values[..count];
+        SourceTicks = SourceTicks[..Math.Min(count, SourceTicks.Length)];
+        ReceivedTicks = ReceivedTicks[..Math.Min(count, ReceivedTicks.Length)];
+        Sequences = Sequences[..Math.Min(count, Sequences.Length)];
+        Qualities = Qualities[..Math.Min(count, Qualities.Length)];
+        if (Alarms.Length > count) { Alarms = Alarms[..count]; AlarmSinceTicks = AlarmSinceTicks[..count]; }
     }
 
     private static T[] Grow<T>(T[] array, int capacity)

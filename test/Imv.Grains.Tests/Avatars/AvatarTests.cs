@@ -76,7 +76,7 @@ public class AvatarTests
         await twin.DescribeAsync(new TwinDescription("robot-1", "gw1", []));
         var bot = g.Factory.GetGrain<IAvatarGrain>("bot");
         await bot.RegisterAsync(new AvatarRegistration("Operator bot", AvatarKind.DigitalHuman, AvatarRole.Worker, DigitalHumanDriver.IntelligentDriven, Scopes: ["robot-1"]));
-        var r = await bot.IssueCommandAsync("robot-1", "b1", "speed", null, TagValue.FromInteger(5), null);
+        var r = await bot.IssueCommandAsync("robot-1", "b1", "speed", null, TagValue.FromInteger(5), null, null);
         Assert.Equal(CommandDeliveryStatus.Applied, r.Status);
         Assert.Equal((IssuerKind.Avatar, "bot"), (r.Envelope.IssuerKind, r.Envelope.Issuer));
         var lease = await bot.AcquireLeaseAsync("robot-1", TimeSpan.FromMinutes(1));
@@ -84,7 +84,7 @@ public class AvatarTests
         Assert.True(await bot.ReleaseLeaseAsync("robot-1"));
         await bot.SetActiveAsync(false);
         Assert.Empty(await bot.GetSessionsAsync());
-        var refused = await bot.IssueCommandAsync("robot-1", "b2", "speed", null, TagValue.FromInteger(6), null);
+        var refused = await bot.IssueCommandAsync("robot-1", "b2", "speed", null, TagValue.FromInteger(6), null, null);
         Assert.Equal(CommandDeliveryStatus.Rejected, refused.Status);
         Assert.Contains("inactive", refused.Reason);
     }

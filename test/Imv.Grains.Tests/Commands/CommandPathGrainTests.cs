@@ -40,7 +40,7 @@ public class CommandPathGrainTests
         await using var g = await Grid.StartAsync();
         var twin = await TwinAsync(g, "m1", Config());
         var alice = await AvatarAsync(g, "alice", "line-1");
-        var r = await alice.IssueCommandAsync("m1", "c1", "sp", null, TagValue.FromInteger(42), null);
+        var r = await alice.IssueCommandAsync("m1", "c1", "sp", null, TagValue.FromInteger(42), null, null);
         Assert.Equal(CommandDeliveryStatus.Applied, r.Status);
         Assert.Equal([CommandDeliveryStatus.Issued, CommandDeliveryStatus.Applied], r.Transitions.Select(t => t.Status));
         Assert.Equal(IssuerKind.Avatar, r.Envelope.IssuerKind);
@@ -48,7 +48,7 @@ public class CommandPathGrainTests
         Assert.Equal(TagValue.FromDouble(42), r.Envelope.Payload);     // normalized to the tag's type
         var sent = Assert.Single(g.Gateway.Sent);
         Assert.Equal(("c1", "m1", "sp"), (sent.CommandId, sent.TwinId, sent.Tag));
-        var again = await alice.IssueCommandAsync("m1", "c1", "sp", null, TagValue.FromInteger(43), null);
+        var again = await alice.IssueCommandAsync("m1", "c1", "sp", null, TagValue.FromInteger(43), null, null);
         Assert.Equal(r.Transitions, again.Transitions);
         Assert.Equal(r.Envelope.Payload, again.Envelope.Payload);
         Assert.Single(g.Gateway.Sent);
@@ -67,27 +67,27 @@ public class CommandPathGrainTests
         var unknown = await twin.SubmitCommandAsync(new CommandRequest("u1", IssuerKind.Avatar, "ghost", "sp", null, TagValue.FromDouble(1)));
         Assert.Equal(CommandDeliveryStatus.Rejected, unknown.Status);
         Assert.StartsWith("issuer:", unknown.Reason);
-        Assert.StartsWith("issuer:", (await mallory.IssueCommandAsync("m2", "u2", "sp", null, TagValue.FromDouble(1), null)).Reason);
+        Assert.StartsWith("issuer:", (await mallory.IssueCommandAsync("m2", "u2", "sp", null, TagValue.FromDouble(1), null, null)).Reason);
         Assert.StartsWith("issuer:", (await twin.SubmitCommandAsync(new CommandRequest("u3", IssuerKind.ControlLoop, "loop-9", "sp", null, TagValue.FromDouble(1)))).Reason);
 
         Assert.True((await bob.AcquireLeaseAsync("m2", TimeSpan.FromMinutes(1))).Granted);
         Assert.False((await alice.AcquireLeaseAsync("m2", TimeSpan.FromMinutes(1))).Granted);
         Assert.False((await mallory.AcquireLeaseAsync("m2", TimeSpan.FromMinutes(1))).Granted);
-        Assert.StartsWith("lease:", (await alice.IssueCommandAsync("m2", "l1", "sp", null, TagValue.FromDouble(1), null)).Reason);
+        Assert.StartsWith("lease:", (await alice.IssueCommandAsync("m2", "l1", "sp", null, TagValue.FromDouble(1), null, null)).Reason);
         Assert.StartsWith("lease:", (await twin.SubmitCommandAsync(new CommandRequest("l2", IssuerKind.ControlLoop, "loop-1", "sp", null, TagValue.FromDouble(1)))).Reason);
-        Assert.StartsWith("interlock:", (await bob.IssueCommandAsync("m2", "i1", "sp", null, TagValue.FromDouble(101), null)).Reason);
-        Assert.StartsWith("interlock:", (await bob.IssueCommandAsync("m2", "i2", "temp", null, TagValue.FromDouble(1), null)).Reason);
-        Assert.StartsWith("interlock:", (await bob.IssueCommandAsync("m2", "i3", "sp", null, TagValue.FromString("hot"), null)).Reason);
+        Assert.StartsWith("interlock:", (await bob.IssueCommandAsync("m2", "i1", "sp", null, TagValue.FromDouble(101), null, null)).Reason);
+        Assert.StartsWith("interlock:", (await bob.IssueCommandAsync("m2", "i2", "temp", null, TagValue.FromDouble(1), null, null)).Reason);
+        Assert.StartsWith("interlock:", (await bob.IssueCommandAsync("m2", "i3", "sp", null, TagValue.FromString("hot"), null, null)).Reason);
         Assert.Empty(g.Gateway.Sent);
-        Assert.Equal(CommandDeliveryStatus.Applied, (await bob.IssueCommandAsync("m2", "ok", "sp", null, TagValue.FromDouble(10), null)).Status);
+        Assert.Equal(CommandDeliveryStatus.Applied, (await bob.IssueCommandAsync("m2", "ok", "sp", null, TagValue.FromDouble(10), null, null)).Status);
 
         // The lease lapses: others may command again.
         g.Clock.Advance(TimeSpan.FromMinutes(2));
         Assert.Null(await twin.GetLeaseAsync());
-        Assert.Equal(CommandDeliveryStatus.Applied, (await alice.IssueCommandAsync("m2", "a1", "sp", null, TagValue.FromDouble(11), null)).Status);
+        Assert.Equal(CommandDeliveryStatus.Applied, (await alice.IssueCommandAsync("m2", "a1", "sp", null, TagValue.FromDouble(11), null, null)).Status);
 
         await twin.ConfigureAsync(Config(CouplingMode.OneWayInfluence));
-        Assert.StartsWith("coupling:", (await alice.IssueCommandAsync("m2", "o1", "sp", null, TagValue.FromDouble(12), null)).Reason);
+        Assert.StartsWith("coupling:", (await alice.IssueCommandAsync("m2", "o1", "sp", null, TagValue.FromDouble(12), null, null)).Reason);
         Assert.Equal(2, g.Gateway.Sent.Count);
     }
 
@@ -98,7 +98,7 @@ public class CommandPathGrainTests
         g.Gateway.Answer = _ => CommandDelivery.Delivered;
         var twin = await TwinAsync(g, "m3", Config(readBack: true));
         var alice = await AvatarAsync(g, "alice", "m3");
-        var r = await alice.IssueCommandAsync("m3", "rb1", "sp", null, TagValue.FromDouble(30), TimeSpan.FromSeconds(30));
+        var r = await alice.IssueCommandAsync("m3", "rb1", "sp", null, TagValue.FromDouble(30), null, TimeSpan.FromSeconds(30));
         Assert.Equal(CommandDeliveryStatus.Delivered, r.Status);
         Assert.NotNull(r.ReadBackDeadline);
         await twin.ReportCommandOutcomeAsync("rb1", CommandDeliveryStatus.Applied, null);
@@ -111,7 +111,7 @@ public class CommandPathGrainTests
             applied.Transitions.Select(t => t.Status));
         Assert.True(applied.Transitions.Zip(applied.Transitions.Skip(1)).All(p => p.First.At <= p.Second.At));
 
-        await alice.IssueCommandAsync("m3", "rb2", "sp", null, TagValue.FromDouble(31), TimeSpan.FromSeconds(30));
+        await alice.IssueCommandAsync("m3", "rb2", "sp", null, TagValue.FromDouble(31), null, TimeSpan.FromSeconds(30));
         g.Clock.Advance(TimeSpan.FromSeconds(6));
         var expired = (await twin.GetCommandAsync("rb2"))!;
         Assert.Equal(CommandDeliveryStatus.Expired, expired.Status);
@@ -128,21 +128,56 @@ public class CommandPathGrainTests
         g.Gateway.Answer = _ => CommandDelivery.Rejected("BadNotWritable");
         await TwinAsync(g, "m4", Config());
         var alice = await AvatarAsync(g, "alice", "line-1");
-        var r = await alice.IssueCommandAsync("m4", "p1", "sp", null, TagValue.FromDouble(5), null);
+        var r = await alice.IssueCommandAsync("m4", "p1", "sp", null, TagValue.FromDouble(5), null, null);
         Assert.Equal(CommandDeliveryStatus.Rejected, r.Status);
         Assert.Equal("plant: BadNotWritable", r.Reason);
 
         var orphan = g.Factory.GetGrain<IMachineGrain>("m5");
         await orphan.ConfigureAsync(Config());
-        Assert.StartsWith("gateway:", (await alice.IssueCommandAsync("m5", "p2", "sp", null, TagValue.FromDouble(5), null)).Reason);
+        Assert.StartsWith("gateway:", (await alice.IssueCommandAsync("m5", "p2", "sp", null, TagValue.FromDouble(5), null, null)).Reason);
 
         var sim = g.Factory.GetGrain<IMachineGrain>("m6");
         await sim.ConfigureAsync(Config(CouplingMode.NoLinks));
-        var s = await alice.IssueCommandAsync("m6", "p3", "sp", null, TagValue.FromDouble(7), null);
+        var s = await alice.IssueCommandAsync("m6", "p3", "sp", null, TagValue.FromDouble(7), null, null);
         Assert.Equal(CommandDeliveryStatus.Applied, s.Status);
         Assert.StartsWith("simulated", s.Reason);
         Assert.Equal(7.0, (await sim.GetTagAsync("sp"))!.Value.AsDouble());
         Assert.Single(g.Gateway.Sent);   // only m4's command reached a gateway
+    }
+
+    [Fact]
+    public async Task A_slow_gateway_does_not_hold_the_twin_and_its_late_answer_still_counts()
+    {
+        await using var g = await Grid.StartAsync();
+        var release = new TaskCompletionSource();
+        g.Gateway.Hold = release.Task;
+        g.Gateway.Answer = _ => CommandDelivery.Delivered;
+        var twin = await TwinAsync(g, "m8", Config());
+        var alice = await AvatarAsync(g, "alice", "m8");
+        var issued = await alice.IssueCommandAsync("m8", "slow", "sp", null, TagValue.FromDouble(3), null, TimeSpan.FromMinutes(1));
+        Assert.Equal(CommandDeliveryStatus.Issued, issued.Status);
+        Assert.Equal(1, (await twin.IngestAsync(new TagBatch([new TagUpdate("temp", TagValue.FromDouble(1), TagQuality.Good, g.Clock.Now, 1)]))).Applied);
+        release.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await twin.GetCommandAsync("slow"))!.Status != CommandDeliveryStatus.Delivered)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the late answer never arrived");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task A_method_call_goes_out_with_its_arguments_and_returns_outputs()
+    {
+        await using var g = await Grid.StartAsync();
+        g.Gateway.Answer = c => new CommandDelivery(CommandDeliveryStatus.Applied, null, [TagValue.FromString("reset by " + c.Method)]);
+        var twin = await TwinAsync(g, "m9", Config());
+        var r = await twin.SubmitCommandAsync(new CommandRequest("reset-1", IssuerKind.ControlLoop, "loop-1", null, "Reset", default, [TagValue.FromInteger(3)]));
+        Assert.Equal(CommandDeliveryStatus.Applied, r.Status);
+        Assert.Equal(TagValue.FromString("reset by Reset"), Assert.Single(r.Outputs!));
+        var sent = Assert.Single(g.Gateway.Sent);
+        Assert.Equal(("Reset", (string?)null), (sent.Method, sent.Tag));
+        Assert.Equal(TagValue.FromInteger(3), Assert.Single(sent.Arguments));
     }
 
     [Fact]
@@ -153,7 +188,7 @@ public class CommandPathGrainTests
         var twin = await TwinAsync(g, "m7", Config());
         var bob = await AvatarAsync(g, "bob", "m7");
         await bob.AcquireLeaseAsync("m7", TimeSpan.FromMinutes(10));
-        await bob.IssueCommandAsync("m7", "k1", "sp", null, TagValue.FromDouble(20), TimeSpan.FromMinutes(5));
+        await bob.IssueCommandAsync("m7", "k1", "sp", null, TagValue.FromDouble(20), null, TimeSpan.FromMinutes(5));
         await twin.ReportCommandOutcomeAsync("k1", CommandDeliveryStatus.Acked, "device ack");
         var before = await twin.GetCommandAsync("k1");
         g.KillOwnerOf(twin);
@@ -164,7 +199,7 @@ public class CommandPathGrainTests
         await twin.ReportCommandOutcomeAsync("k1", CommandDeliveryStatus.Applied, null);
         Assert.Equal(CommandDeliveryStatus.Applied, (await twin.GetCommandAsync("k1"))!.Status);
         // Idempotency survives the crash too.
-        Assert.Equal(CommandDeliveryStatus.Applied, (await bob.IssueCommandAsync("m7", "k1", "sp", null, TagValue.FromDouble(99), null)).Status);
+        Assert.Equal(CommandDeliveryStatus.Applied, (await bob.IssueCommandAsync("m7", "k1", "sp", null, TagValue.FromDouble(99), null, null)).Status);
         Assert.Single(g.Gateway.Sent);
     }
 }

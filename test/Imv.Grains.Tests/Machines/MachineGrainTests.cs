@@ -41,6 +41,11 @@ public class MachineGrainTests
         g.Clock.Advance(TimeSpan.FromSeconds(3));
         Assert.Equal(TagQuality.Uncertain, (await twin.GetTagAsync("temp"))!.Quality);
         Assert.Null(await twin.GetTagAsync("nope"));
+        await twin.SetConnectivityAsync(TwinConnectivity.Reconnecting, "broker lost");
+        Assert.Equal(TagQuality.Uncertain, (await twin.GetTagAsync("rpm"))!.Quality);
+        await twin.IngestAsync(new TagBatch([U(g, "rpm", 1400, 2)]));
+        Assert.Equal(TagQuality.Good, (await twin.GetTagAsync("rpm"))!.Quality);
+        Assert.Equal(TwinConnectivity.Online, (await twin.GetSnapshotAsync()).Connectivity);
         await twin.SetConnectivityAsync(TwinConnectivity.Offline, "death certificate");
         snap = await twin.GetSnapshotAsync();
         Assert.All(snap.Tags, t => Assert.Equal(TagQuality.Bad, t.Quality));
@@ -68,6 +73,23 @@ public class MachineGrainTests
         var pushed = g.Publisher.Pushed.ToArray();
         Assert.Contains(pushed, p => p.Org == "line-1" && p.Status.State == MachineRunState.Faulted && p.Status.ActiveAlarms == 1);
         Assert.Equal(MachineRunState.Running, pushed[^1].Status.State);
+    }
+
+    [Fact]
+    public async Task The_twin_reports_its_status_to_its_organization()
+    {
+        await using var g = await Grid.StartAsync(recordStatus: false);
+        var line = g.Factory.GetGrain<Imv.Grains.Interfaces.Organizations.IVirtualOrganizationGrain>("line-1");
+        await line.InitializeAsync(Imv.Grains.Interfaces.Organizations.OrganizationKind.Line, "Line 1");
+        var twin = g.Factory.GetGrain<IMachineGrain>("cnc-1");
+        await twin.ConfigureAsync(Config());
+        await twin.IngestAsync(new TagBatch([new TagUpdate("running", TagValue.FromBoolean(true), TagQuality.Good, g.Clock.Now, 1), U(g, "temp", 50, 1)]));
+        var aggregate = await line.GetAggregateAsync();
+        Assert.Equal((1L, 1L, 0L), (aggregate.MachineCount, aggregate.Running, aggregate.ActiveAlarms));
+        g.Clock.Advance(TimeSpan.FromSeconds(1));
+        await twin.IngestAsync(new TagBatch([U(g, "temp", 99, 2)]));
+        aggregate = await line.GetAggregateAsync();
+        Assert.Equal((1L, 0L, 1L, 1L), (aggregate.MachineCount, aggregate.Running, aggregate.Faulted, aggregate.ActiveAlarms));
     }
 
     [Fact]

@@ -114,6 +114,53 @@ public class TagTableTests
     }
 
     [Fact]
+    public void A_band_configured_before_its_tag_is_learned_applies_once_it_is()
+    {
+        var t = new TagTable();
+        t.SetBands([new AlarmBand("late", High: 5)]);
+        List<AlarmEvent>? ev = null;
+        t.Ingest([U("late", 6, 1)], T0, "m1", ref ev);
+        Assert.Equal(AlarmLevel.High, Assert.Single(ev!).Level);
+        t.Describe([new TagMetadata("later", TagDataType.Double)], null);
+        Assert.NotNull(t.Schema.Bands[t.IndexOf("late")]);
+    }
+
+    [Fact]
+    public void Metadata_stored_apart_fits_the_value_arrays_on_load()
+    {
+        var t = new TagTable();
+        Ingest(t, U("a", 1, 1), U("b", 2, 1), U("c", 3, 1));
+        var loaded = new TagTable { Values = t.Values, SourceTicks = t.SourceTicks, ReceivedTicks = t.ReceivedTicks, Sequences = t.Sequences, Qualities = t.Qualities };
+        loaded.Metadata = t.Schema.Metadata[..2];          // the metadata of "c" was never stored
+        Assert.Equal(2, loaded.Values.Length);
+        Assert.Equal(2.0, loaded.Values[loaded.IndexOf("b")].AsDouble());
+        loaded.Metadata = [.. t.Schema.Metadata, new TagMetadata("d", TagDataType.Double)];
+        Assert.Equal(4, loaded.Values.Length);
+        Assert.Equal(TagQuality.Bad, loaded.EffectiveQuality(loaded.IndexOf("d"), T0));
+    }
+
+    [Fact]
+    public void Tick_columns_pack_to_small_deltas_and_back()
+    {
+        long[] ticks = [T0.UtcTicks, T0.UtcTicks, T0.UtcTicks + 10, 0, T0.UtcTicks - 5];
+        var packed = TagTable.Pack(ticks);
+        Assert.Equal([T0.UtcTicks, 0, 10, -(T0.UtcTicks + 10), T0.UtcTicks - 5], packed);
+        Assert.Equal(ticks, TagTable.Unpack(packed));
+        Assert.Empty(TagTable.Unpack(null));
+    }
+
+    [Fact]
+    public void A_batch_of_new_tags_is_learned_in_batch_order_and_newest_wins_among_repeats()
+    {
+        var t = new TagTable();
+        var r = Ingest(t, U("x", 1, 1), U("y", 2, 1), U("x", 3, 2), U("z", 4, 1));
+        Assert.Equal(new IngestResult(4, 0, 0, 0), r);
+        Assert.Equal(["x", "y", "z"], t.Schema.Metadata.Select(m => m.Name));
+        Assert.Equal(3.0, t.Values[t.IndexOf("x")].AsDouble());
+        Assert.Equal(3, t.Values.Length);
+    }
+
+    [Fact]
     public void Alarm_band_evaluation_edges()
     {
         var band = new AlarmBand("x", Low: 10, High: 20, Deadband: 1);

@@ -25,10 +25,14 @@ public sealed class FakeGateway(string name) : IPlantGateway
     public ConcurrentQueue<DeviceCommand> Sent { get; } = new();
     public Func<DeviceCommand, CommandDelivery> Answer { get; set; } = _ => CommandDelivery.Applied;
 
-    public ValueTask<CommandDelivery> SendAsync(DeviceCommand command, CancellationToken cancellationToken)
+    /// <summary>When set, the gateway answers only once this completes.</summary>
+    public Task? Hold { get; set; }
+
+    public async ValueTask<CommandDelivery> SendAsync(DeviceCommand command, CancellationToken cancellationToken)
     {
         Sent.Enqueue(command);
-        return ValueTask.FromResult(Answer(command));
+        if (Hold is { } hold) await hold.WaitAsync(cancellationToken);
+        return Answer(command);
     }
 }
 
@@ -59,7 +63,7 @@ public sealed class Grid : IAsyncDisposable
     public RecordingPublisher Publisher { get; } = new();
     public IGrainFactory Factory => Cluster.GrainFactory;
 
-    public static async Task<Grid> StartAsync(int silos = 2)
+    public static async Task<Grid> StartAsync(int silos = 2, Imv.Runtime.Storage.IGrainStorage? storage = null, bool recordStatus = true)
     {
         GrainTypeRegistry.EnsureRegistered(typeof(MachineGrain).Assembly);
         Grid? grid = null;
@@ -67,11 +71,12 @@ public sealed class Grid : IAsyncDisposable
         var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = silos,
+            Storage = storage,
             ConfigureServices = s =>
             {
                 s.AddSingleton<TimeProvider>(_ => holder[0].Clock);
                 s.AddSingleton<IPlantGatewayRegistry>(_ => new FakeRegistry(holder[0].Gateway));
-                s.AddSingleton<IMachineStatusPublisher>(_ => holder[0].Publisher);
+                if (recordStatus) s.AddSingleton<IMachineStatusPublisher>(_ => holder[0].Publisher);
             },
         });
         grid = new Grid(cluster);
