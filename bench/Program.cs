@@ -8,9 +8,10 @@ var rest = args.Skip(1).ToArray();
 switch (scenario)
 {
     case "ping": return await Imv.Bench.Ping.PingScenario.RunAsync(rest, cts.Token);
+    case "ingest": return await Imv.Bench.Ingest.IngestScenario.RunAsync(rest, cts.Token);
     case "bdn": return BenchmarkSuite.Run(rest);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- <scenario> [--quick]");
-        Console.Error.WriteLine("scenarios: ping (runtime call path), bdn <filter> (BenchmarkDotNet suite)");
+        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), bdn <filter> (BenchmarkDotNet suite)");
         return 2;
 }

@@ -24,6 +24,8 @@ public sealed class SimulatedMachine
     public static readonly IReadOnlyList<TagMetadata> Tags =
     [
         new(TagNames.State, TagDataType.String),
+        new(TagNames.Running, TagDataType.Boolean),
+        new(TagNames.Faulted, TagDataType.Boolean),
         new(TagNames.Temperature, TagDataType.Double, "degC"),
         new(TagNames.Pressure, TagDataType.Double, "bar"),
         new(TagNames.Speed, TagDataType.Double, "1/min"),
@@ -201,6 +203,8 @@ public sealed class SimulatedMachine
         var i = 0;
         TagUpdate U(string tag, TagValue value) => new(tag, value, TagQuality.Good, at, sequence);
         into[i++] = U(TagNames.State, TagValue.FromString(State.ToString()));
+        into[i++] = U(TagNames.Running, TagValue.FromBoolean(State == SimulatedMachineState.Running));
+        into[i++] = U(TagNames.Faulted, TagValue.FromBoolean(State == SimulatedMachineState.Faulted));
         into[i++] = U(TagNames.Temperature, TagValue.FromDouble(Math.Round(Temperature, 2)));
         into[i++] = U(TagNames.Pressure, TagValue.FromDouble(Math.Round(Pressure, 3)));
         into[i++] = U(TagNames.Speed, TagValue.FromDouble(Math.Round(Speed, 2)));
@@ -229,6 +233,10 @@ public static class TagNames
 {
     /// <summary>"Running", "Idle" or "Faulted".</summary>
     public const string State = "state";
+    /// <summary>True while Running (for a twin's status mapping).</summary>
+    public const string Running = "running";
+    /// <summary>True while Faulted (for a twin's status mapping).</summary>
+    public const string Faulted = "faulted";
     /// <summary>Process temperature, degC.</summary>
     public const string Temperature = "temperature";
     /// <summary>Hydraulic pressure, bar.</summary>

@@ -62,6 +62,20 @@ public sealed class SimulatedPlant : IPlantGateway
     /// <summary>The machines, in topology order (read them between ticks).</summary>
     public IReadOnlyList<SimulatedMachine> Machines => _machines;
 
+    /// <summary>The configuration a machine's twin needs: this gateway, its line as organization, the tag
+    /// metadata, the methods, and the status mapping (running, faulted, partCount, goodCount, ideal cycle time)
+    /// from which the twin derives the <see cref="MachineStatus"/> it reports to its line.</summary>
+    public TwinConfiguration TwinConfigurationFor(string machineId)
+    {
+        var machine = Find(machineId) ?? throw new ArgumentException($"No simulated machine '{machineId}'.", nameof(machineId));
+        return new TwinConfiguration(
+            Gateway: Name,
+            OrganizationId: machine.Line,
+            Tags: SimulatedMachine.Tags,
+            Methods: [TagNames.MethodStart, TagNames.MethodStop, TagNames.MethodReset],
+            Status: new StatusMapping(TagNames.Running, TagNames.Faulted, TagNames.PartCount, TagNames.GoodCount, SimulatedMachine.IdealCycleTime));
+    }
+
     /// <summary>A machine by twin id, or null.</summary>
     public SimulatedMachine? Find(string twinId) => _byId.GetValueOrDefault(twinId);
 

@@ -39,7 +39,9 @@ public interface IVirtualOrganizationGrain : IGrainWithStringKey
     /// <summary>A child organization reports its new aggregate. <paramref name="version"/> grows with every
     /// report from that child; an older or equal version than the last one applied is ignored, so reports
     /// that arrive out of order cannot roll the aggregate back. Reports from an organization that is not a
-    /// child are ignored.</summary>
+    /// child are ignored. Always interleaved: a parent waiting on a child (adopting or releasing it) still takes
+    /// the child's reports, so a child pushing to its parent can never deadlock with the parent calling it.</summary>
+    [AlwaysInterleave]
     Task ReportChildAggregateAsync(string childId, OrganizationAggregate aggregate, long version);
 
     /// <summary>Called by a new parent when it adopts this organization: records the parent and returns

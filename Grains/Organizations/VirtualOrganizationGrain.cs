@@ -17,6 +17,10 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
     private AggregateBook _book = null!;
     private bool _dirty;
 
+    // Children being adopted (between the adoption call and recording the child), and the newest report each
+    // sent meanwhile (ReportChildAggregateAsync interleaves with AddChildOrganizationAsync).
+    private readonly Dictionary<string, (OrganizationAggregate Aggregate, long Version)?> _adopting = new(StringComparer.Ordinal);
+
     /// <summary>Created by the runtime.</summary>
     public VirtualOrganizationGrain([PersistentState("organization")] IPersistentState<OrganizationState> state)
     {
@@ -83,8 +87,20 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
         if (!info.Initialized) throw new InvalidOperationException($"Organization '{childId}' is not initialized.");
         if (info.Kind <= s.Kind)
             throw new InvalidOperationException($"A {s.Kind} cannot contain a {info.Kind} ('{childId}'); children must be at a deeper level.");
-        var adoption = await child.AttachToParentAsync(Id);
-        if (_book.AddChild(childId, adoption.Aggregate, adoption.Version))
+        OrganizationAdoption adoption;
+        (OrganizationAggregate Aggregate, long Version)? reportedMeanwhile;
+        _adopting[childId] = null;
+        try
+        {
+            adoption = await child.AttachToParentAsync(Id);
+        }
+        finally
+        {
+            _adopting.Remove(childId, out reportedMeanwhile);
+        }
+        var added = _book.AddChild(childId, adoption.Aggregate, adoption.Version);
+        if (reportedMeanwhile is { } newer) _book.ApplyChild(childId, newer.Aggregate, newer.Version);
+        if (added)
         {
             await _state.WriteStateAsync();
             _dirty = false;
@@ -144,6 +160,11 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
     public async Task ReportChildAggregateAsync(string childId, OrganizationAggregate aggregate, long version)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
+        if (_adopting.TryGetValue(childId, out var pending))
+        {
+            if (pending is null || pending.Value.Version < version) _adopting[childId] = (aggregate, version);
+            return;
+        }
         if (!_book.ApplyChild(childId, aggregate, version)) return;
         _dirty = true;
         await PushToParentAsync();

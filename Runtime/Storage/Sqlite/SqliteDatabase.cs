@@ -161,7 +161,7 @@ public sealed class SqliteDatabase : IDisposable
             connection.Open();
             string synchronous = Options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL";
             long busyMs = (long)Options.BusyTimeout.TotalMilliseconds;
-            Execute(connection, $"PRAGMA busy_timeout={busyMs.ToString(CultureInfo.InvariantCulture)}; PRAGMA synchronous={synchronous};");
+            Execute(connection, $"PRAGMA busy_timeout={busyMs.ToString(CultureInfo.InvariantCulture)}; PRAGMA synchronous={synchronous}; PRAGMA cache_size=-32768;");
             return connection;
         }
         catch

@@ -72,6 +72,11 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
 
     private long _committedBatches;
 
+    /// <summary>Writes queued and not yet taken by the writer (for tests).</summary>
+    internal int QueuedWrites => Volatile.Read(ref _queued);
+
+    private int _queued;
+
     /// <inheritdoc />
     public Task<GrainStateRecord?> ReadAsync(string stateName, GrainId grainId, CancellationToken cancellationToken)
     {
@@ -124,8 +129,12 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
     {
         // The token is honoured only until the write is queued: once queued it may commit at any moment.
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<string>(cancellationToken);
+        Interlocked.Increment(ref _queued);
         if (Volatile.Read(ref _disposed) != 0 || !_queue.Writer.TryWrite(write))
+        {
+            Interlocked.Decrement(ref _queued);
             return Task.FromException<string>(new ObjectDisposedException(nameof(SqliteGrainStorage)));
+        }
         return write.Task;
     }
 
@@ -133,14 +142,28 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
     {
         var batch = new List<PendingWrite>(Math.Min(_maxBatchSize, 1024));
         var reader = _queue.Reader;
+        int lastBatchSize = 1;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             Drain(reader, batch);
-            if (batch.Count < _maxBatchSize && _window > TimeSpan.Zero)
+            // Fewer writes queued than the last batch held: more are probably on their way (their callers are
+            // still being completed), so wait up to the window for as many as last time. A lone writer (last
+            // batch of 1) never waits; a steady crowd is committed as soon as it has all queued again.
+            int target = Math.Min(_maxBatchSize, lastBatchSize);
+            if (batch.Count < target && _window > TimeSpan.Zero)
             {
-                await Task.Delay(_window).ConfigureAwait(false);
+                // A cancelled wait unregisters itself, so no waiter is left behind on the single-reader channel.
+                using var window = new CancellationTokenSource(_window);
+                while (batch.Count < target)
+                {
+                    var more = reader.WaitToReadAsync(window.Token).AsTask();
+                    await ((Task)more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (!more.IsCompletedSuccessfully || !more.Result) break;
+                    Drain(reader, batch);
+                }
                 Drain(reader, batch);
             }
+            lastBatchSize = batch.Count;
             CommitBatch(batch);
             batch.Clear();
         }
@@ -148,7 +171,13 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDispo
 
     private void Drain(ChannelReader<PendingWrite> reader, List<PendingWrite> batch)
     {
-        while (batch.Count < _maxBatchSize && reader.TryRead(out var write)) batch.Add(write);
+        int taken = 0;
+        while (batch.Count < _maxBatchSize && reader.TryRead(out var write))
+        {
+            batch.Add(write);
+            taken++;
+        }
+        if (taken > 0) Interlocked.Add(ref _queued, -taken);
     }
 
     private void CommitBatch(List<PendingWrite> batch)

@@ -22,8 +22,9 @@ public sealed class SqliteStorageOptions
     /// <summary>Durability of a commit; see <see cref="SqliteSynchronousMode"/>. Default <see cref="SqliteSynchronousMode.Normal"/>.</summary>
     public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Normal;
 
-    /// <summary>How long the group-commit writer waits for more writes after the first one of a batch, when
-    /// fewer than <see cref="MaxBatchSize"/> are queued. Zero commits whatever is queued at once. Default 2 ms.</summary>
+    /// <summary>The longest the group-commit writer waits to fill a batch: when fewer writes are queued than its
+    /// last batch held, it waits up to this long for that many (committing as soon as they are queued). A lone
+    /// writer never waits. Zero commits whatever is queued at once. Default 2 ms.</summary>
     public TimeSpan GroupCommitWindow { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>The most writes applied in one transaction. Default 4096.</summary>

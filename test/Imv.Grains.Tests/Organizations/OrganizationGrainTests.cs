@@ -98,3 +98,51 @@ public sealed class OrganizationGrainTests
         Assert.False(await factory.RemoveMemberAsync("avatar-bob"));
     }
 }
+
+public sealed class OrganizationConcurrencyTests
+{
+    [Fact]
+    public async Task Tree_changes_while_reports_flow_neither_deadlock_nor_lose_counts()
+    {
+        await using var cluster = await GrainsTestCluster.StartAsync();
+        var f = cluster.GrainFactory;
+        var site = f.GetGrain<IVirtualOrganizationGrain>("cs-site");
+        await site.InitializeAsync(OrganizationKind.Factory, "S");
+        var lines = Enumerable.Range(0, 4).Select(i => f.GetGrain<IVirtualOrganizationGrain>($"cs-line-{i}")).ToArray();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            await lines[i].InitializeAsync(OrganizationKind.Line, $"L{i}");
+            await site.AddChildOrganizationAsync($"cs-line-{i}");
+        }
+
+        var t0 = DateTimeOffset.UtcNow;
+        // Eight concurrent reporters, half of them on the line that is removed and re-added all the time.
+        var reports = Task.WhenAll(Enumerable.Range(0, 8).Select(r => Task.Run(async () =>
+        {
+            for (var k = 0; k < 150; k++)
+            {
+                var line = r % 2 == 0 ? 1 : k % lines.Length;
+                var status = new MachineStatus($"m{line}-{k % 7}", (MachineRunState)(k % 5), k % 3, TimeSpan.FromHours(1), TimeSpan.FromMinutes(k % 60), TimeSpan.FromSeconds(1), k, k / 2, t0.AddTicks(k * 8 + r));
+                await lines[line].ReportChildStatusAsync(status.MachineId, status);
+            }
+        })));
+        var structure = Task.Run(async () =>
+        {
+            for (var k = 0; k < 100; k++)
+            {
+                await site.RemoveChildOrganizationAsync("cs-line-1");
+                await site.AddChildOrganizationAsync("cs-line-1");
+            }
+        });
+        var all = Task.WhenAll(reports, structure);
+        Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(20))));
+        await all;
+
+        // Let the last pushes settle, then the site is the sum of its lines.
+        await Task.Delay(200);
+        var sum = OrganizationAggregate.Empty;
+        foreach (var line in lines) sum += await line.GetAggregateAsync();
+        Assert.Equal(sum, await site.GetAggregateAsync());
+        Assert.Equal(28, sum.MachineCount);
+    }
+}

@@ -148,21 +148,54 @@ public sealed class SqliteStorageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task One_conflicting_write_in_a_batch_fails_alone()
     {
-        // A long window makes every queued write land in the same transaction.
-        await using var storage = new SqliteGrainStorage(Options(window: TimeSpan.FromMilliseconds(300)));
+        using var db = new SqliteDatabase(Options());
+        await using var storage = new SqliteGrainStorage(db);
         var target = new GrainId("machine", "target");
         string etag = await storage.WriteAsync("state", target, new byte[] { 1 }, null, 1, None);
-        long before = storage.CommittedBatches;
-        var good = Enumerable.Range(0, 50).Select(i => storage.WriteAsync("state", new GrainId("machine", "b" + i), new byte[] { (byte)i }, null, 1, None)).ToList();
-        var stale = storage.WriteAsync("state", target, new byte[] { 2 }, "999", 1, None);
-        var fenced = storage.WriteAsync("state", target, new byte[] { 3 }, etag, 0, None);
-        var ok = storage.WriteAsync("state", target, new byte[] { 4 }, etag, 1, None);
-        await Assert.ThrowsAsync<InconsistentStateException>(() => stale);
-        await Assert.ThrowsAsync<InconsistentStateException>(() => fenced);
-        await ok;
+
+        // Hold the writer connection so that every write below is queued before the writer can take any.
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var blocker = Task.Run(() => db.ExecuteWrite(_ => { held.Set(); release.Wait(); return 0; }));
+        Task<string> primer, stale, fenced, ok, second;
+        List<Task<string>> good;
+        long before;
+        try
+        {
+            Assert.True(held.Wait(TimeSpan.FromSeconds(10)), "blocker did not get the writer connection");
+            before = storage.CommittedBatches;
+            primer = storage.WriteAsync("state", new GrainId("machine", "primer"), new byte[] { 0 }, null, 1, None);
+            var waitStart = Stopwatch.StartNew();
+            while (storage.QueuedWrites > 0) // the writer took the primer and waits for the connection
+            {
+                Assert.True(waitStart.Elapsed < TimeSpan.FromSeconds(10), $"writer did not take the primer ({storage.QueuedWrites} queued)");
+                await Task.Delay(1);
+            }
+            good = Enumerable.Range(0, 50).Select(i => storage.WriteAsync("state", new GrainId("machine", "b" + i), new byte[] { (byte)i }, null, 1, None)).ToList();
+            stale = storage.WriteAsync("state", target, new byte[] { 2 }, "999", 1, None);
+            fenced = storage.WriteAsync("state", target, new byte[] { 3 }, etag, 0, None);
+            ok = storage.WriteAsync("state", target, new byte[] { 4 }, etag, 1, None);
+            second = storage.WriteAsync("state", target, new byte[] { 5 }, etag, 1, None); // stale after `ok` in the same batch
+        }
+        finally
+        {
+            release.Set();
+        }
+        await blocker.WaitAsync(TimeSpan.FromSeconds(10));
+        await primer.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var e = await Assert.ThrowsAsync<InconsistentStateException>(() => stale);
+        Assert.Equal(etag, e.StoredETag);
+        Assert.Equal("999", e.CurrentETag);
+        e = await Assert.ThrowsAsync<InconsistentStateException>(() => fenced);
+        Assert.Contains("epoch", e.Message, StringComparison.Ordinal);
+        string okETag = await ok;
+        await Assert.ThrowsAsync<InconsistentStateException>(() => second);
         await Task.WhenAll(good);
-        Assert.Equal(before + 1, storage.CommittedBatches);
-        Assert.Equal(new byte[] { 4 }, (await storage.ReadAsync("state", target, None))!.Data);
+        Assert.Equal(before + 2, storage.CommittedBatches); // the primer's transaction, then all the rest in one
+        var record = await storage.ReadAsync("state", target, None);
+        Assert.Equal(new byte[] { 4 }, record!.Data);
+        Assert.Equal(okETag, record.ETag);
         for (int i = 0; i < 50; i++) Assert.Equal(new byte[] { (byte)i }, (await storage.ReadAsync("state", new GrainId("machine", "b" + i), None))!.Data);
     }
 
