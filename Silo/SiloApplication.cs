@@ -3,6 +3,8 @@ using Imv.Gateways.OpcUa.Gateway;
 using Imv.Gateways.Simulation;
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Machines;
+using Imv.Grains.Organizations;
 using Imv.Runtime.Hosting;
 using Imv.Runtime.Storage.Sqlite;
 using Imv.Silo.Api;
@@ -51,6 +53,8 @@ public static class SiloApplication
         builder.Services.AddSingleton<GridCounters>();
         builder.Services.AddSingleton<IPlantEventSink, DirectoryRecordingSink>();
         builder.Services.AddSingleton<IPlantGatewayRegistry, PlantGatewayRegistry>();
+        // Machine twins push their status to their line; lines to sites; sites to the enterprise.
+        builder.Services.AddSingleton<IMachineStatusPublisher, OrganizationStatusPublisher>();
 
         // The bootstrap runs after the silo started (registered after it) and before the simulator starts.
         builder.Services.AddOptions<PlantOptions>().Bind(builder.Configuration.GetSection(PlantOptions.SectionName)).ValidateOnStart();

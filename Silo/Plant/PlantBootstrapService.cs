@@ -86,7 +86,7 @@ public sealed partial class PlantBootstrapService(
         await Parallel.ForEachAsync(machines, parallel, async (m, _) =>
         {
             var loops = layout.LoopsByMachine.TryGetValue(m.Machine, out var loopId) ? new[] { loopId } : [];
-            await grains.GetGrain<IMachineGrain>(m.Machine).ConfigureAsync(TwinConfigurationOf(m.Line, loops, o, plant.Name)).ConfigureAwait(false);
+            await grains.GetGrain<IMachineGrain>(m.Machine).ConfigureAsync(TwinConfigurationOf(plant.TwinConfigurationFor(m.Machine), loops, o)).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
         // 4. Control loops: configured and enabled when new; left as they are otherwise.
@@ -121,30 +121,23 @@ public sealed partial class PlantBootstrapService(
         }).ConfigureAwait(false);
     }
 
-    /// <summary>The configuration of a simulated machine twin.</summary>
-    internal static TwinConfiguration TwinConfigurationOf(string lineId, IReadOnlyList<string> loops, PlantOptions o, string gateway = "simulator") => new(
-        Kind: TwinKind.Equipment,
-        Coupling: CouplingMode.MutualDependence,
-        Gateway: gateway,
-        OrganizationId: lineId,
-        Tags: SimulatedMachine.Tags,
-        AlarmBands:
+    /// <summary>The configuration of a simulated machine twin: the simulator's own (gateway, line, tags, methods,
+    /// status mapping on its running/faulted flags and part counters) plus alarm bands on temperature and pressure,
+    /// the machine's control loop, and no issuers beyond the avatars whose scopes include its line.</summary>
+    internal static TwinConfiguration TwinConfigurationOf(TwinConfiguration simulator, IReadOnlyList<string> loops, PlantOptions o) => simulator with
+    {
+        Kind = TwinKind.Equipment,
+        Coupling = CouplingMode.MutualDependence,
+        AlarmBands =
         [
             new AlarmBand(TagNames.Temperature, High: o.TemperatureHigh, HighHigh: o.TemperatureHighHigh, Deadband: 1),
             new AlarmBand(TagNames.Pressure, High: o.PressureHigh, HighHigh: o.PressureHighHigh, Deadband: 0.05),
         ],
-        AuthorizedIssuers: [],
-        ControlLoops: loops,
-        Methods: [TagNames.MethodStart, TagNames.MethodStop, TagNames.MethodReset],
+        AuthorizedIssuers = [],
+        ControlLoops = loops,
         // The simulator confirms a command after the tick that applied it: its confirmation suffices.
-        RequireReadBack: false,
-        Status: new StatusMapping(
-            // The simulator has no boolean running tag (its "state" tag is a string): a machine turning is running.
-            RunningTag: TagNames.Speed,
-            FaultedTag: TagNames.FaultCode,
-            TotalCountTag: TagNames.PartCount,
-            GoodCountTag: TagNames.GoodCount,
-            IdealCycleTime: SimulatedMachine.IdealCycleTime));
+        RequireReadBack = false,
+    };
 
     /// <summary>The temperature loop of a machine: PID on the measured temperature, writing the temperature setpoint.</summary>
     internal static ControlLoopConfiguration LoopConfigurationOf(string machineId, PlantOptions o) => new(
