@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Imv.Silo.Tests.Support;
+
+namespace Imv.Silo.Tests;
+
+public sealed class RestartTests
+{
+    private const string Twin = "site-1.line-01.machine-001";
+    private const string Worker = "worker.site-1.line-01.1";
+
+    private static double TagValue(JsonElement twin, string tag) =>
+        twin.GetProperty("tags").EnumerateArray().First(t => t.GetProperty("name").GetString() == tag).GetProperty("value").GetDouble();
+
+    [Fact]
+    public async Task A_restart_on_the_same_file_keeps_commands_values_and_settings()
+    {
+        var dataFile = TestSilo.NewDataFile();
+        string commandId;
+        double partCountBefore;
+        long appliedBefore;
+        string loopId;
+
+        await using (var first = await TestSilo.StartAsync(dataFile))
+        {
+            var applied = await first.PostAsync($"/api/twins/{Twin}/commands?wait=20", new { issuer = Worker, tag = "speedSetpoint", value = 95 }, 201);
+            Assert.Equal("Applied", applied.GetProperty("status").GetString());
+            commandId = applied.GetProperty("envelope").GetProperty("commandId").GetString()!;
+            JsonElement twin = default;
+            await TestSilo.EventuallyAsync(async () =>
+            {
+                twin = await first.GetAsync("/api/twins/" + Twin);
+                return TagValue(twin, "speedSetpoint") == 95 && TagValue(twin, "partCount") > 0;
+            }, "the setpoint read back and parts made");
+            partCountBefore = TagValue(twin, "partCount");
+            appliedBefore = twin.GetProperty("appliedCount").GetInt64();
+
+            loopId = (await first.GetAsync("/api/loops")).GetProperty("items")[0].GetProperty("loopId").GetString()!;
+            await first.PostAsync($"/api/loops/{loopId}/disable", null, 200);
+            await first.SendAsync(HttpMethod.Put, $"/api/loops/{loopId}/setpoint", new { setpoint = 190 }, 200);
+        }
+
+        // Without the simulator nothing new arrives: what the twin holds is what was stored before the stop.
+        await using (var second = await TestSilo.StartAsync(dataFile, new Dictionary<string, string?> { ["Simulator:Enabled"] = "false" }))
+        {
+            var record = await second.GetAsync("/api/commands/" + commandId);
+            Assert.Equal("Applied", record.GetProperty("status").GetString());
+            Assert.Equal(3, record.GetProperty("transitions").GetArrayLength());
+            var twin = await second.GetAsync("/api/twins/" + Twin);
+            Assert.Equal(95, TagValue(twin, "speedSetpoint"));
+            Assert.True(TagValue(twin, "partCount") >= partCountBefore);
+            Assert.True(twin.GetProperty("appliedCount").GetInt64() >= appliedBefore);
+            Assert.Equal("Offline", twin.GetProperty("connectivity").GetString());
+            var loop = await second.GetAsync("/api/loops/" + loopId);
+            Assert.False(loop.GetProperty("enabled").GetBoolean());
+            Assert.Equal(190, loop.GetProperty("configuration").GetProperty("setpoint").GetDouble());
+            var identity = await second.GetAsync("/api/identities/88.100.1/" + Twin);
+            Assert.Equal(Twin, identity.GetProperty("virtualId").GetString());
+        }
+
+        // With the simulator again: the bootstrap runs once more and keeps what users changed.
+        await using (var third = await TestSilo.StartAsync(dataFile))
+        {
+            var loop = await third.GetAsync("/api/loops/" + loopId);
+            Assert.False(loop.GetProperty("enabled").GetBoolean());
+            Assert.Equal(190, loop.GetProperty("configuration").GetProperty("setpoint").GetDouble());
+            var record = await third.GetAsync("/api/commands/" + commandId);
+            Assert.Equal("Applied", record.GetProperty("status").GetString());
+            await TestSilo.EventuallyAsync(async () =>
+                (await third.GetAsync("/api/twins/" + Twin)).GetProperty("connectivity").GetString() == "Online", "the twin back online");
+            var org = await third.GetAsync("/api/orgs/enterprise");
+            Assert.Equal(6, org.GetProperty("aggregate").GetProperty("machineCount").GetInt64());
+        }
+    }
+}
