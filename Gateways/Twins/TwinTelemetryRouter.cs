@@ -18,7 +18,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     private readonly ILogger _logger;
     private readonly TwinTelemetryRouterOptions _options;
     private readonly ConcurrentDictionary<string, PendingTwin> _twins = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _capacity;
+    private readonly PendingBudget _budget;
     private long _applied, _stale, _duplicate, _rejected, _calls, _failedCalls;
 
     /// <summary>Creates the router.</summary>
@@ -28,23 +28,22 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         _logger = logger;
         _options = options ?? new TwinTelemetryRouterOptions();
         _options.Validate();
-        _capacity = new SemaphoreSlim(_options.MaxPendingUpdates, _options.MaxPendingUpdates);
+        _budget = new PendingBudget(_options.MaxPendingUpdates);
     }
 
     /// <summary>Counters since start: readings applied, stale, duplicate, rejected; ingest calls made and failed.</summary>
     public TelemetryRouterStatistics Statistics => new(
         Interlocked.Read(ref _applied), Interlocked.Read(ref _stale), Interlocked.Read(ref _duplicate),
         Interlocked.Read(ref _rejected), Interlocked.Read(ref _calls), Interlocked.Read(ref _failedCalls),
-        _options.MaxPendingUpdates - _capacity.CurrentCount);
+        _budget.Pending);
 
     /// <inheritdoc />
     public async ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(twinId);
         if (updates.IsEmpty) return;
-        int count = Math.Min(updates.Length, _options.MaxPendingUpdates);
-        for (int i = 0; i < count; i++)
-            if (!_capacity.Wait(0)) await _capacity.WaitAsync(cancellationToken).ConfigureAwait(false);
+        int count = updates.Length;
+        if (!_budget.TryTake(count)) await _budget.TakeAsync(count, cancellationToken).ConfigureAwait(false);
         var twin = _twins.GetOrAdd(twinId, static id => new PendingTwin(id));
         bool start;
         lock (twin)
@@ -92,7 +91,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
             }
             finally
             {
-                if (reserved > 0) _capacity.Release(reserved);
+                if (reserved > 0) _budget.Return(reserved);
             }
         }
     }

@@ -334,7 +334,15 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
             }
             _silo.Catalog.Remove(this);
             _silo.Metrics.ActivationRemoved();
-            if (reroute is not null) foreach (var m in reroute) _silo.Route(m);
+            if (reroute is not null)
+            {
+                foreach (var m in reroute)
+                {
+                    if ((m.Flags & MessageFlags.ActivationBound) != 0)
+                        m.Fail(new InvalidOperationException($"{m.MethodName} of {GrainId} was dropped: its activation was deactivated."));
+                    else _silo.Route(m);
+                }
+            }
         }
     }
 

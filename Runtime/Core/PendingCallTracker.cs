@@ -24,7 +24,17 @@ internal sealed class PendingCallTracker : IDisposable
         lock (stripe) stripe.Calls.Add(call);
     }
 
+    private int _sweeping;
+
     private void Sweep()
+    {
+        // Timer callbacks may overlap when a sweep is slow; one at a time.
+        if (Interlocked.Exchange(ref _sweeping, 1) != 0) return;
+        try { SweepCore(); }
+        finally { Volatile.Write(ref _sweeping, 0); }
+    }
+
+    private void SweepCore()
     {
         long now = Stopwatch.GetTimestamp();
         foreach (var stripe in _stripes)
@@ -34,8 +44,8 @@ internal sealed class PendingCallTracker : IDisposable
             {
                 if (stripe.Calls.Count == 0) continue;
                 calls = stripe.Calls;
-                stripe.Calls = stripe.Spare;
-                stripe.Spare = calls;
+                stripe.Calls = stripe.Spare ?? [];
+                stripe.Spare = null;
             }
             List<ITrackedCall>? keep = null;
             foreach (var call in calls)
@@ -45,7 +55,11 @@ internal sealed class PendingCallTracker : IDisposable
                 else (keep ??= []).Add(call);
             }
             calls.Clear();
-            if (keep is not null) lock (stripe) stripe.Calls.AddRange(keep);
+            lock (stripe)
+            {
+                if (keep is not null) stripe.Calls.AddRange(keep);
+                stripe.Spare ??= calls;
+            }
         }
     }
 
@@ -54,7 +68,7 @@ internal sealed class PendingCallTracker : IDisposable
     private sealed class Stripe
     {
         public List<ITrackedCall> Calls = [];
-        public List<ITrackedCall> Spare = [];
+        public List<ITrackedCall>? Spare = [];
     }
 }
 

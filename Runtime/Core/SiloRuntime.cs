@@ -220,6 +220,11 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
     private void Route(Message message, GrainReference? reference)
     {
         var target = message.TargetId;
+        if (target.Type is null || target.Key is null)
+        {
+            message.Fail(new InvalidOperationException($"Call {message.MethodName} has no target grain id."));
+            return;
+        }
         if (ReferenceEquals(target.Type, ObserverType) || target.Type == ObserverType)
         {
             RouteToObserver(message);

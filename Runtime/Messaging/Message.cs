@@ -74,6 +74,9 @@ public enum MessageFlags : byte
     AlwaysInterleave = 2,
     /// <summary>Read-only: may interleave with other read-only calls.</summary>
     ReadOnly = 4,
+    /// <summary>Belongs to one activation (a timer tick, an explicit stream subscription): dropped, not
+    /// re-routed, when that activation goes away.</summary>
+    ActivationBound = 8,
 }
 
 /// <summary>An immutable list of the grains waiting on a call chain, newest first.</summary>

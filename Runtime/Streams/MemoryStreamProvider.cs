@@ -60,7 +60,7 @@ public sealed class MemoryStreamProvider : IStreamProvider
                 if (s.Owner is null) deliveries.Add(handler(item, token));
                 else
                 {
-                    var request = new DeliveryRequest<T>((_, _, i, t) => handler(i, t), id, item, token) { TargetId = s.Owner.GrainId };
+                    var request = new DeliveryRequest<T>((_, _, i, t) => handler(i, t), id, item, token) { TargetId = s.Owner.GrainId, Flags = MessageFlags.ActivationBound };
                     s.Owner.EnqueueInternal(request);
                     deliveries.Add(request.AsUntypedTask());
                 }

@@ -35,8 +35,8 @@ internal sealed class GrainTimer : IGrainTimer
     {
         if (_disposed.IsCancellationRequested) return;
         if (Interlocked.Exchange(ref _tickPending, 1) != 0) return;
-        var tick = new TickRequest(this);
-        if (_interleave) tick.Flags = MessageFlags.AlwaysInterleave;
+        var tick = new TickRequest(this) { TargetId = _activation.GrainId, Flags = MessageFlags.ActivationBound };
+        if (_interleave) tick.Flags |= MessageFlags.AlwaysInterleave;
         _activation.EnqueueInternal(tick);
     }
 

@@ -1,0 +1,71 @@
+using Imv.Gateways.Twins;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Grains.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Grains.Tests.Telemetry;
+
+/// <summary>The silo's telemetry sink: readings from gateways reach the right twins, coalesced, bounded.</summary>
+public sealed class TwinTelemetryRouterTests
+{
+    private static TagUpdate Reading(string tag, double value, long sequence, DateTimeOffset at) =>
+        new(tag, TagValue.FromDouble(value), TagQuality.Good, at, sequence);
+
+    [Theory]
+    [InlineData(1_000_000)]
+    [InlineData(7)]
+    public async Task Concurrent_writers_reach_every_twin_and_the_newest_reading_wins(int maxPending)
+    {
+        await using var grid = await Grid.StartAsync();
+        var router = new TwinTelemetryRouter(grid.Factory, NullLogger<TwinTelemetryRouter>.Instance, new TwinTelemetryRouterOptions { MaxPendingUpdates = maxPending });
+        var start = grid.Clock.Now;
+        const int twins = 40, rounds = 50;
+        var writers = Enumerable.Range(0, twins).Select(t => Task.Run(async () =>
+        {
+            for (int r = 1; r <= rounds; r++)
+                await router.WriteTelemetryAsync("router-" + t, new[] { Reading("temperature", r, r, start.AddMilliseconds(r)), Reading("pressure", -r, r, start.AddMilliseconds(r)) }, CancellationToken.None);
+        }));
+        await Task.WhenAll(writers);
+        await router.FlushAsync(CancellationToken.None);
+        var stats = router.Statistics;
+        Assert.Equal(0, stats.FailedCalls);
+        Assert.Equal(0, stats.Pending);
+        Assert.Equal(twins * rounds * 2, stats.Applied + stats.Stale + stats.Duplicate);
+        Assert.True(stats.Calls <= twins * rounds, "readings for one twin are coalesced into fewer calls than messages");
+        for (int t = 0; t < twins; t++)
+        {
+            var temperature = await grid.Factory.GetGrain<IMachineGrain>("router-" + t).GetTagAsync("temperature");
+            Assert.NotNull(temperature);
+            Assert.Equal(rounds, temperature!.Value.AsDouble());
+        }
+    }
+
+    [Fact]
+    public async Task A_writer_over_the_bound_waits_until_readings_are_applied()
+    {
+        var budget = new PendingBudget(10);
+        Assert.True(budget.TryTake(8));
+        Assert.False(budget.TryTake(5));
+        var waiting = budget.TakeAsync(5, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        budget.Return(8);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(5, budget.Pending);
+        // A request larger than the bound is admitted alone rather than never.
+        budget.Return(5);
+        Assert.True(budget.TryTake(50));
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_takes_nothing()
+    {
+        var budget = new PendingBudget(4);
+        Assert.True(budget.TryTake(4));
+        using var cts = new CancellationTokenSource();
+        var waiting = budget.TakeAsync(3, cts.Token);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        budget.Return(4);
+        Assert.Equal(0, budget.Pending);
+    }
+}
