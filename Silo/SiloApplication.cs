@@ -65,6 +65,7 @@ public static class SiloApplication
         builder.Services.AddSimulatedPlant(builder.Configuration);
         builder.Services.AddMqttGateways(builder.Configuration);
         builder.Services.AddOpcUaGateways(builder.Configuration);
+        builder.Services.AddHostedService<Imv.Silo.Gateways.OpcUaGatewayHostedService>();
 
         builder.Services.Configure<SummaryOptions>(builder.Configuration.GetSection(SummaryOptions.SectionName));
         builder.Services.AddSingleton<GridSummarySource>();
