@@ -108,6 +108,7 @@ public static class SiloApplication
         app.MapLedgerEndpoints();
         app.MapAvatarEndpoints();
         app.MapControlLoopEndpoints();
+        app.MapAssetEndpoints();
         return app;
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 namespace Imv.Silo.Api;
 
 /// <summary>Turns exceptions that escape an endpoint into JSON errors: a bad request (unreadable body or parameters)
-/// is 400, a grain refusing arguments 400, a grain refusing the operation in its state 409, a timeout 504, anything
+/// is 400, a grain refusing arguments 400, a grain refusing the operation in its state 409, an unauthorized caller 403, a timeout 504, anything
 /// else 500. Every one is logged with the request path.</summary>
 public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -15,6 +15,7 @@ public sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> log
         var (status, message) = exception switch
         {
             BadHttpRequestException b => (b.StatusCode, "Bad request: " + b.Message),
+            UnauthorizedAccessException u => (StatusCodes.Status403Forbidden, u.Message),
             ArgumentException a => (StatusCodes.Status400BadRequest, a.Message),
             FormatException f => (StatusCodes.Status400BadRequest, f.Message),
             InvalidOperationException i => (StatusCodes.Status409Conflict, i.Message),

@@ -57,3 +57,27 @@ public sealed record SetpointBody(double? Setpoint = null);
 /// <param name="Identifier">The physical identifier (handle, DID, emp:, rfid:, urn:epc:id:, node:, topic:).</param>
 /// <param name="VirtualId">The grain key it stands for.</param>
 public sealed record BindIdentityBody(string? Identifier = null, string? VirtualId = null);
+
+/// <summary>Body of <c>POST /api/assets</c>.</summary>
+/// <param name="AssetId">The asset's id (a currency's code).</param>
+/// <param name="Kind">VirtualProperty, IntellectualProperty or DigitalCurrency.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="BoundTo">What it is bound to (a twin id, a product, a design).</param>
+/// <param name="Owner">The owning wallet (a unique asset goes into it; a currency's issuer).</param>
+public sealed record RegisterAssetBody(string? AssetId = null, Grains.Interfaces.Assets.AssetKind? Kind = null, string? Name = null, string? BoundTo = null, string? Owner = null);
+
+/// <summary>Body of <c>POST /api/assets/{id}/mint</c>.</summary>
+/// <param name="Issuer">The currency's owner (only it may mint).</param>
+/// <param name="WalletId">The wallet credited.</param>
+/// <param name="Amount">Minor units (&gt; 0).</param>
+/// <param name="MintId">Idempotency key; generated when absent.</param>
+public sealed record MintBody(string? Issuer = null, string? WalletId = null, long Amount = 0, string? MintId = null);
+
+/// <summary>Body of <c>POST /api/transfers</c>.</summary>
+/// <param name="FromWallet">The paying wallet.</param>
+/// <param name="ToWallet">The receiving wallet.</param>
+/// <param name="AssetId">The asset (a unique asset moves whole: amount 1; a currency by amount).</param>
+/// <param name="Amount">Minor units, or 1 for a unique asset.</param>
+/// <param name="TransferId">Idempotency key; generated when absent.</param>
+/// <param name="Memo">Free text recorded in the ledger.</param>
+public sealed record TransferBody(string? FromWallet = null, string? ToWallet = null, string? AssetId = null, long Amount = 0, string? TransferId = null, string? Memo = null);

@@ -53,6 +53,39 @@ public sealed class GridApiTests(SharedSiloFixture fixture)
     }
 
     [Fact]
+    public async Task Assets_mints_and_transfers_go_to_the_ledger()
+    {
+        var before = (await Silo.GetAsync("/api/ledger/verify")).GetProperty("count").GetInt64();
+        var design = await Silo.PostAsync("/api/assets", new { assetId = "design-42", kind = "IntellectualProperty", name = "Mould design 42", boundTo = "site-1.line-01.machine-001", owner = "wallet.a" }, 201);
+        Assert.Equal("wallet.a", design.GetProperty("owner").GetString());
+        await Silo.PostAsync("/api/assets", new { assetId = "design-42", kind = "IntellectualProperty", name = "Another", boundTo = "x", owner = "wallet.b" }, 409);
+        await Silo.PostAsync("/api/assets", new { assetId = "EUR", kind = "DigitalCurrency", name = "Euro", boundTo = "enterprise", owner = "treasury" }, 201);
+        await Silo.PostAsync("/api/assets/EUR/mint", new { issuer = "treasury", walletId = "wallet.b", amount = 1000, mintId = "mint-1" }, 200);
+        await Silo.PostAsync("/api/assets/EUR/mint", new { issuer = "wallet.b", walletId = "wallet.b", amount = 1000 }, 403);
+        await Silo.PostAsync("/api/assets/design-42/mint", new { issuer = "wallet.a", walletId = "wallet.a", amount = 1 }, 422);
+        await Silo.PostAsync("/api/assets/nothing/mint", new { issuer = "x", walletId = "y", amount = 1 }, 404);
+
+        var paid = await Silo.PostAsync("/api/transfers", new { transferId = "pay-1", fromWallet = "wallet.b", toWallet = "wallet.a", assetId = "EUR", amount = 250, memo = "licence" }, 201);
+        Assert.Equal("Completed", paid.GetProperty("status").GetString());
+        var sold = await Silo.PostAsync("/api/transfers", new { transferId = "sell-1", fromWallet = "wallet.a", toWallet = "wallet.b", assetId = "design-42", amount = 1 }, 201);
+        Assert.Equal("Completed", sold.GetProperty("status").GetString());
+        var refused = await Silo.PostAsync("/api/transfers", new { transferId = "pay-2", fromWallet = "wallet.a", toWallet = "wallet.b", assetId = "EUR", amount = 100_000 }, 422);
+        Assert.Equal("Rejected", refused.GetProperty("detail").GetProperty("status").GetString());
+        Assert.Equal("Completed", (await Silo.GetAsync("/api/transfers/pay-1")).GetProperty("status").GetString());
+        await Silo.GetAsync("/api/transfers/never", 404);
+
+        var walletA = await Silo.GetAsync("/api/wallets/wallet.a");
+        Assert.Equal(250, walletA.GetProperty("balances").GetProperty("EUR").GetInt64());
+        var walletB = await Silo.GetAsync("/api/wallets/wallet.b");
+        Assert.Contains(walletB.GetProperty("items").EnumerateArray(), i => i.GetString() == "design-42");
+        Assert.Equal("wallet.b", (await Silo.GetAsync("/api/assets/design-42")).GetProperty("owner").GetString());
+
+        var verify = await Silo.GetAsync("/api/ledger/verify");
+        Assert.True(verify.GetProperty("isValid").GetBoolean());
+        Assert.True(verify.GetProperty("count").GetInt64() >= before + 5);
+    }
+
+    [Fact]
     public async Task Avatars_register_open_sessions_and_supervise()
     {
         var avatars = await Silo.GetAsync("/api/avatars?pageSize=100");

@@ -19,6 +19,8 @@ public sealed class RestartTests
         double partCountBefore;
         long appliedBefore;
         string loopId;
+        string headHash;
+        long ledgerCount;
 
         await using (var first = await TestSilo.StartAsync(dataFile))
         {
@@ -37,6 +39,14 @@ public sealed class RestartTests
             loopId = (await first.GetAsync("/api/loops")).GetProperty("items")[0].GetProperty("loopId").GetString()!;
             await first.PostAsync($"/api/loops/{loopId}/disable", null, 200);
             await first.SendAsync(HttpMethod.Put, $"/api/loops/{loopId}/setpoint", new { setpoint = 190 }, 200);
+
+            await first.PostAsync("/api/assets", new { assetId = "USD", kind = "DigitalCurrency", name = "Dollar", boundTo = "enterprise", owner = "treasury" }, 201);
+            await first.PostAsync("/api/assets/USD/mint", new { issuer = "treasury", walletId = "w1", amount = 500, mintId = "m1" }, 200);
+            await first.PostAsync("/api/transfers", new { transferId = "t1", fromWallet = "w1", toWallet = "w2", assetId = "USD", amount = 120 }, 201);
+            var verify = await first.GetAsync("/api/ledger/verify");
+            ledgerCount = verify.GetProperty("count").GetInt64();
+            headHash = verify.GetProperty("head").GetProperty("headHash").GetString()!;
+            Assert.Equal(3, ledgerCount);
         }
 
         // Without the simulator nothing new arrives: what the twin holds is what was stored before the stop.
@@ -53,6 +63,12 @@ public sealed class RestartTests
             var loop = await second.GetAsync("/api/loops/" + loopId);
             Assert.False(loop.GetProperty("enabled").GetBoolean());
             Assert.Equal(190, loop.GetProperty("configuration").GetProperty("setpoint").GetDouble());
+            var verify = await second.GetAsync("/api/ledger/verify");
+            Assert.True(verify.GetProperty("isValid").GetBoolean());
+            Assert.Equal(ledgerCount, verify.GetProperty("count").GetInt64());
+            Assert.Equal(headHash, verify.GetProperty("head").GetProperty("headHash").GetString());
+            Assert.Equal(380, (await second.GetAsync("/api/wallets/w1")).GetProperty("balances").GetProperty("USD").GetInt64());
+            Assert.Equal("Completed", (await second.GetAsync("/api/transfers/t1")).GetProperty("status").GetString());
             var identity = await second.GetAsync("/api/identities/88.100.1/" + Twin);
             Assert.Equal(Twin, identity.GetProperty("virtualId").GetString());
         }
