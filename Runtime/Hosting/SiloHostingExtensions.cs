@@ -40,8 +40,10 @@ public static class SiloHostingExtensions
         {
             var options = sp.GetRequiredService<SiloOptions>();
             var storage = sp.GetRequiredService<SiloStorage>();
+            // A single host: its own membership, in a generation above every earlier run on this storage.
+            long generation = storage.Grains is IClusterGenerationSource source ? source.NextGeneration() : 0;
             return new SiloRuntime(options, sp, sp.GetRequiredService<ILoggerFactory>(),
-                new InMemoryClusterMembership(options.PartitionCount), new InMemorySiloTransport(),
+                new InMemoryClusterMembership(options.PartitionCount, generation), new InMemorySiloTransport(),
                 new Dictionary<string, IGrainStorage> { ["default"] = storage.Grains }, storage.Reminders);
         });
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntime>());

@@ -20,12 +20,13 @@ public interface IClusterMembership
     bool IsAlive(string silo);
 }
 
-/// <summary>Membership kept in process memory, shared by the silos of one process.</summary>
-public sealed class InMemoryClusterMembership(int partitionCount) : IClusterMembership
+/// <summary>Membership kept in process memory, shared by the silos of one process. Epochs start at the
+/// base of <paramref name="generation"/> (see <see cref="IClusterGenerationSource"/>).</summary>
+public sealed class InMemoryClusterMembership(int partitionCount, long generation = 0) : IClusterMembership
 {
     private readonly object _lock = new();
     private readonly List<string> _live = [];
-    private PartitionTable _table = PartitionTable.Assign(null, partitionCount, []);
+    private PartitionTable _table = PartitionTable.Initial(partitionCount, generation);
 
     /// <inheritdoc />
     public PartitionTable Table => Volatile.Read(ref _table);

@@ -21,6 +21,18 @@ public sealed class PartitionTable
     /// <summary>The lease epoch per partition; grows on every hand-over.</summary>
     public long[] Epochs { get; }
 
+    /// <summary>How many lease hand-overs one generation may make per partition before its epochs would
+    /// reach the next generation's.</summary>
+    public const long EpochsPerGeneration = 1L << 24;
+
+    /// <summary>The table of a new cluster incarnation: no owners yet, epochs at the generation's base.</summary>
+    public static PartitionTable Initial(int partitionCount, long generation)
+    {
+        var epochs = new long[partitionCount];
+        Array.Fill(epochs, generation * EpochsPerGeneration);
+        return new PartitionTable(0, new string[partitionCount], epochs);
+    }
+
     /// <summary>The partition of a grain id.</summary>
     public int PartitionOf(GrainId id) => (int)(id.StableHash() % (uint)Owners.Length);
 
@@ -45,7 +57,7 @@ public sealed class PartitionTable
             }
             owners[p] = best ?? "";
             long previousEpoch = previous?.Epochs[p] ?? 0;
-            epochs[p] = previous is not null && previous.Owners[p] == owners[p] ? previousEpoch : previousEpoch + 1;
+            epochs[p] = previous is not null && previous.Owners[p] == owners[p] && owners[p].Length > 0 ? previousEpoch : previousEpoch + 1;
         }
         return new PartitionTable((previous?.Version ?? 0) + 1, owners, epochs);
     }

@@ -6,8 +6,13 @@ namespace Imv.Runtime.Storage;
 /// version numbers ("1", "2", ...); a clear keeps a tombstone with the next version and the clearing epoch,
 /// so versions are never reused and a silo with an older epoch cannot recreate the record. Reads and writes
 /// copy the bytes, so callers never share a buffer with the store.</summary>
-public sealed class MemoryGrainStorage : IGrainStorage
+public sealed class MemoryGrainStorage : IGrainStorage, Placement.IClusterGenerationSource
 {
+    private long _generation;
+
+    /// <inheritdoc />
+    public long NextGeneration() => Interlocked.Increment(ref _generation);
+
     private readonly Dictionary<(string StateName, GrainId GrainId), Entry> _entries = [];
     private readonly Lock _gate = new();
 

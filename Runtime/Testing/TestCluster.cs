@@ -18,7 +18,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly TestClusterOptions _options;
     private readonly List<SiloRuntime> _silos = [];
     private readonly List<ServiceProvider> _providers = [];
-    private readonly InMemoryClusterMembership _membership;
+    private InMemoryClusterMembership _membership = null!;
     private readonly InMemorySiloTransport _transport = new();
     private readonly ClusterClient _client;
     private int _nextSilo;
@@ -26,7 +26,6 @@ public sealed class TestCluster : IAsyncDisposable
     private TestCluster(TestClusterOptions options)
     {
         _options = options;
-        _membership = new InMemoryClusterMembership(options.PartitionCount);
         Storage = options.Storage ?? new MemoryGrainStorage();
         ReminderTable = options.ReminderTable ?? new MemoryReminderTable();
         _client = new ClusterClient(this);
@@ -36,6 +35,8 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(TestClusterOptions? options = null, CancellationToken cancellationToken = default)
     {
         var cluster = new TestCluster(options ?? new TestClusterOptions());
+        long generation = cluster.Storage is IClusterGenerationSource source ? source.NextGeneration() : 0;
+        cluster._membership = new InMemoryClusterMembership(cluster._options.PartitionCount, generation);
         for (int i = 0; i < cluster._options.InitialSilos; i++) await cluster.AddSiloAsync(cancellationToken).ConfigureAwait(false);
         return cluster;
     }

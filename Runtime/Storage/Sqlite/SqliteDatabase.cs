@@ -34,6 +34,11 @@ public sealed class SqliteDatabase : IDisposable
                 etag         TEXT NOT NULL,
                 PRIMARY KEY (grain_type, grain_key, name));
             """),
+        (3, "cluster_generation", """
+            CREATE TABLE cluster_generation (
+                id         INTEGER PRIMARY KEY CHECK (id = 1),
+                generation INTEGER NOT NULL);
+            """),
     ];
 
     /// <summary>The newest schema version this code knows.</summary>

@@ -11,8 +11,18 @@ namespace Imv.Runtime.Storage.Sqlite;
 /// its transaction committed. ETags are per-record version numbers; a clear keeps a tombstone row (data NULL,
 /// next version, the clearing epoch) so a stale silo cannot recreate the record and versions are never reused.
 /// Reads go to separate connections and see committed data.</summary>
-public sealed class SqliteGrainStorage : IGrainStorage, IDisposable, IAsyncDisposable
+public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenerationSource, IDisposable, IAsyncDisposable
 {
+    /// <inheritdoc />
+    public long NextGeneration() =>
+        _database.ExecuteWrite(connection =>
+        {
+            var command = _database.WriteCommand(
+                "INSERT INTO cluster_generation (id, generation) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET generation = generation + 1 RETURNING generation");
+            command.Transaction = null;
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        });
+
     private const string SelectSql = """
         SELECT data, typeof(data), etag, typeof(etag), epoch, typeof(epoch) FROM grain_state
         WHERE state_name = $s AND grain_type = $t AND grain_key = $k;
