@@ -47,6 +47,7 @@ public static class AvatarEndpoints
             var profile = await grains.GetGrain<IAvatarGrain>(body.AvatarId).RegisterAsync(new AvatarRegistration(
                 body.DisplayName, body.Kind, body.Role, body.Driver, body.DrivenBy, body.SiteMode, body.Scopes ?? [])).ConfigureAwait(false);
             catalog.AddAvatar(body.AvatarId);
+            await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).AddAvatarAsync(body.AvatarId).ConfigureAwait(false);
             return Results.Created($"/api/avatars/{Uri.EscapeDataString(body.AvatarId)}", profile);
         }
         catch (ArgumentException e)

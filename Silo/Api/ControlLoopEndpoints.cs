@@ -1,4 +1,5 @@
 using Imv.Grains.Interfaces.ControlLoops;
+using Imv.Grains.Interfaces.Twins;
 using Imv.Runtime;
 using Imv.Silo.Directory;
 
@@ -12,6 +13,7 @@ public static class ControlLoopEndpoints
     {
         app.MapGet("/api/loops", ListAsync);
         app.MapGet("/api/loops/{id}", GetAsync);
+        app.MapPut("/api/loops/{id}", ConfigureAsync);
         app.MapPost("/api/loops/{id}/enable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.EnableAsync()));
         app.MapPost("/api/loops/{id}/disable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.DisableAsync()));
         app.MapPut("/api/loops/{id}/setpoint", SetSetpointAsync);
@@ -38,6 +40,39 @@ public static class ControlLoopEndpoints
     {
         var status = await grains.GetGrain<IControlLoopGrain>(id).GetStatusAsync().ConfigureAwait(false);
         return status.Configuration is null ? UnknownLoop(id) : Results.Ok(status);
+    }
+
+    private static async Task<IResult> ConfigureAsync(string id, HttpRequest request, IGrainFactory grains, GridCatalog catalog, CancellationToken cancellationToken)
+    {
+        bool enable = true;
+        if (request.Query.TryGetValue("enable", out var enableText) && !bool.TryParse(enableText, out enable))
+            return ApiResults.BadRequest($"Query parameter 'enable' must be true or false (was '{enableText}').", new { parameter = "enable" });
+        var (config, bodyError) = await RequestBody.ReadAsync<ControlLoopConfiguration>(request, cancellationToken).ConfigureAwait(false);
+        if (config is null) return bodyError!;
+        if (string.IsNullOrWhiteSpace(config.MeasuredTwinId)) return ApiResults.BadRequest("The loop needs a 'measuredTwinId'.", new { field = "measuredTwinId" });
+        if (string.IsNullOrWhiteSpace(config.OutputTwinId)) return ApiResults.BadRequest("The loop needs an 'outputTwinId'.", new { field = "outputTwinId" });
+        if (await TwinEndpoints.FindTwinAsync(grains, config.MeasuredTwinId).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(config.MeasuredTwinId);
+        var output = grains.GetGrain<IMachineGrain>(config.OutputTwinId);
+        var twinConfig = await output.GetConfigurationAsync().ConfigureAwait(false);
+        if (twinConfig is null) return ApiResults.UnknownTwin(config.OutputTwinId);
+
+        var loop = grains.GetGrain<IControlLoopGrain>(id);
+        try
+        {
+            await loop.ConfigureAsync(config).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiResults.BadRequest("Invalid control loop configuration: " + e.Message);
+        }
+        // The output twin authorizes a loop by listing it.
+        if (!(twinConfig.ControlLoops ?? []).Contains(id, StringComparer.Ordinal))
+            await output.ConfigureAsync(twinConfig with { ControlLoops = [.. twinConfig.ControlLoops ?? [], id] }).ConfigureAwait(false);
+        if (enable) await loop.EnableAsync().ConfigureAwait(false);
+        else await loop.DisableAsync().ConfigureAwait(false);
+        catalog.AddLoop(id);
+        await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).AddLoopAsync(id).ConfigureAwait(false);
+        return Results.Ok(await loop.GetStatusAsync().ConfigureAwait(false));
     }
 
     private static async Task<IResult> ChangeAsync(string id, IGrainFactory grains, Func<IControlLoopGrain, Task> change)

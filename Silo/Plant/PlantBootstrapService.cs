@@ -34,6 +34,10 @@ public sealed partial class PlantBootstrapService(
         {
             var o = options.Value;
             o.ThrowIfInvalid();
+            // What was created through the API, listed whether or not the plant is bootstrapped.
+            var created = await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).GetAsync().ConfigureAwait(false);
+            foreach (var avatar in created.Avatars) catalog.AddAvatar(avatar);
+            foreach (var loop in created.Loops) catalog.AddLoop(loop);
             if (!plant.Options.Enabled || !o.Bootstrap)
             {
                 LogSkipped(logger, plant.Options.Enabled, o.Bootstrap);
@@ -85,8 +89,12 @@ public sealed partial class PlantBootstrapService(
         // 3. The machine twins.
         await Parallel.ForEachAsync(machines, parallel, async (m, _) =>
         {
-            var loops = layout.LoopsByMachine.TryGetValue(m.Machine, out var loopId) ? new[] { loopId } : [];
-            await grains.GetGrain<IMachineGrain>(m.Machine).ConfigureAsync(TwinConfigurationOf(plant.TwinConfigurationFor(m.Machine), loops, o)).ConfigureAwait(false);
+            var twin = grains.GetGrain<IMachineGrain>(m.Machine);
+            // Keep the loops authorized since (created through the API) besides the planned one.
+            var current = await twin.GetConfigurationAsync().ConfigureAwait(false);
+            var loops = (current?.ControlLoops ?? []).ToList();
+            if (layout.LoopsByMachine.TryGetValue(m.Machine, out var loopId) && !loops.Contains(loopId, StringComparer.Ordinal)) loops.Add(loopId);
+            await twin.ConfigureAsync(TwinConfigurationOf(plant.TwinConfigurationFor(m.Machine), loops, o)).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
         // 4. Control loops: configured and enabled when new; left as they are otherwise.

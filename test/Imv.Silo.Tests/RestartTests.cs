@@ -37,12 +37,19 @@ public sealed class RestartTests
             appliedBefore = twin.GetProperty("appliedCount").GetInt64();
 
             loopId = (await first.GetAsync("/api/loops")).GetProperty("items")[0].GetProperty("loopId").GetString()!;
+            Assert.StartsWith("loop.", loopId, StringComparison.Ordinal);
             await first.PostAsync($"/api/loops/{loopId}/disable", null, 200);
             await first.SendAsync(HttpMethod.Put, $"/api/loops/{loopId}/setpoint", new { setpoint = 190 }, 200);
 
             await first.PostAsync("/api/assets", new { assetId = "USD", kind = "DigitalCurrency", name = "Dollar", boundTo = "enterprise", owner = "treasury" }, 201);
             await first.PostAsync("/api/assets/USD/mint", new { issuer = "treasury", walletId = "w1", amount = 500, mintId = "m1" }, 200);
             await first.PostAsync("/api/transfers", new { transferId = "t1", fromWallet = "w1", toWallet = "w2", assetId = "USD", amount = 120 }, 201);
+            await first.PostAsync("/api/avatars", new { avatarId = "restart.avatar", displayName = "Created before the restart", scopes = new[] { Twin } }, 201);
+            await first.SendAsync(HttpMethod.Put, "/api/loops/restart.loop?enable=false", new
+            {
+                measuredTwinId = Twin, measuredTag = "temperature", outputTwinId = Twin, outputTag = "temperatureSetpoint", setpoint = 199,
+                law = "OnOff", samplePeriod = "00:00:01", outputMinimum = 20, outputMaximum = 250, safeOutput = 20, onOff = new { hysteresis = 2, onOutput = 210, offOutput = 190 },
+            }, 200);
             var verify = await first.GetAsync("/api/ledger/verify");
             ledgerCount = verify.GetProperty("count").GetInt64();
             headHash = verify.GetProperty("head").GetProperty("headHash").GetString()!;
@@ -76,6 +83,12 @@ public sealed class RestartTests
         // With the simulator again: the bootstrap runs once more and keeps what users changed.
         await using (var third = await TestSilo.StartAsync(dataFile))
         {
+            var avatars = await third.GetAsync("/api/avatars?pageSize=500");
+            Assert.Contains(avatars.GetProperty("items").EnumerateArray(), a => a.GetProperty("avatarId").GetString() == "restart.avatar");
+            var loops = await third.GetAsync("/api/loops?pageSize=500");
+            Assert.Contains(loops.GetProperty("items").EnumerateArray(), l => l.GetProperty("loopId").GetString() == "restart.loop");
+            var twinConfig = await third.GetAsync("/api/twins/" + Twin);
+            Assert.Contains(twinConfig.GetProperty("controlLoops").EnumerateArray(), l => l.GetString() == "restart.loop");
             var loop = await third.GetAsync("/api/loops/" + loopId);
             Assert.False(loop.GetProperty("enabled").GetBoolean());
             Assert.Equal(190, loop.GetProperty("configuration").GetProperty("setpoint").GetDouble());
