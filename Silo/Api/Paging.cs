@@ -38,7 +38,8 @@ public readonly record struct Paging(int Page, int PageSize)
     public Page<T> Of<T>(IReadOnlyList<T> items)
     {
         ArgumentNullException.ThrowIfNull(items);
-        var slice = items.Skip((Page - 1) * PageSize).Take(PageSize).ToList();
+        long skip = (long)(Page - 1) * PageSize;
+        var slice = skip >= items.Count ? [] : items.Skip((int)skip).Take(PageSize).ToList();
         return new Page<T>(Page, PageSize, items.Count, slice);
     }
 }

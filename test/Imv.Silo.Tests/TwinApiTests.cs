@@ -23,6 +23,9 @@ public sealed class TwinApiTests(SharedSiloFixture fixture)
         Assert.Equal("site-1.line-01.machine-001", all[0]);
         var empty = await Silo.GetAsync("/api/twins?page=9&pageSize=4");
         Assert.Empty(empty.GetProperty("items").EnumerateArray());
+        var far = await Silo.GetAsync("/api/twins?page=2147483647&pageSize=500");
+        Assert.Empty(far.GetProperty("items").EnumerateArray());
+        Assert.Equal(6, far.GetProperty("total").GetInt32());
     }
 
     [Theory]
