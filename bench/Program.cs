@@ -10,6 +10,7 @@ switch (scenario)
     case "ping": return await Imv.Bench.Ping.PingScenario.RunAsync(rest, cts.Token);
     case "ingest": return await Imv.Bench.Ingest.IngestScenario.RunAsync(rest, cts.Token);
     case "bdn": return BenchmarkSuite.Run(rest);
+    case "opcua": return await Imv.Bench.OpcUa.OpcUaScenario.RunAsync(rest, cts.Token);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- <scenario> [--quick]");
         Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), bdn <filter> (BenchmarkDotNet suite)");

@@ -199,6 +199,8 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         work.Callback(work.State);
     }
 
+    private TaskCompletionSource? _drained;
+
     public void OnInvocationFinished(Message message)
     {
         if (message.Span is { } span) { span.Dispose(); message.Span = null; }
@@ -209,6 +211,11 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         {
             _running--;
             LastActivity = Environment.TickCount64;
+            if (_running == 0 && _drained is { } drained && State == ActivationState.Deactivating)
+            {
+                _drained = null;
+                drained.TrySetResult();
+            }
             if (_deactivateOnIdle && _running == 0 && State == ActivationState.Valid)
             {
                 _deactivateOnIdle = false;
@@ -293,12 +300,19 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         try
         {
             // Let running turns finish (bounded by the silo's deactivation timeout).
-            var deadline = Environment.TickCount64 + (long)_silo.Options.DeactivationTimeout.TotalMilliseconds;
-            while (true)
+            Task drained;
+            lock (this)
             {
-                lock (this) if (_running == 0 && _workHead is null) break;
-                if (Environment.TickCount64 > deadline) { _silo.Log.DeactivationTimedOut(GrainId); break; }
-                await Task.Delay(5).ConfigureAwait(false);
+                drained = _running == 0 && _workHead is null ? Task.CompletedTask
+                    : (_drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+            try
+            {
+                await drained.WaitAsync(_silo.Options.DeactivationTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _silo.Log.DeactivationTimedOut(GrainId);
             }
             if (_timers is not null) foreach (var t in _timers.ToArray()) t.Dispose();
             if (_grain is Grain g && State == ActivationState.Deactivating)

@@ -48,6 +48,8 @@ public sealed class GatewayTests(PlcFixture plc)
         Assert.Equal("plc", machine.Gateway);
         var tags = machine.Tags.ToDictionary(t => t.Name);
         Assert.Equal(TagDataType.Double, tags["Temperature"].DataType);
+        Assert.Equal("°C", tags["Temperature"].Unit);
+        Assert.Null(tags["Speed"].Unit);
         Assert.Equal(TagDataType.Integer, tags["Speed"].DataType);
         Assert.Equal(TagDataType.Boolean, tags["Running"].DataType);
         Assert.Equal(TagDataType.String, tags["Status"].DataType);
@@ -138,10 +140,26 @@ public sealed class GatewayTests(PlcFixture plc)
         options.SamplingIntervalMs = 100;
         options.PublishingIntervalMs = 100;
         await using var connection = await StartAsync(options, sink);
-        Assert.Equal(1000, sink.Descriptions["bulk.Bulk"].Tags.Count);
-        await CollectingSink.WaitUntilAsync(() => sink.Tags.Keys.Count(k => k.TwinId == "bulk.Bulk") == 1000, Timeout, "1000 tags reported");
+        Assert.Equal(1000, sink.Descriptions["bulk.Bulk"].Tags.Count(t => t.Name.StartsWith('V')));
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.Keys.Count(k => k.TwinId == "bulk.Bulk" && k.Tag.StartsWith('V')) == 1000, Timeout, "1000 tags reported");
         var before = connection.NotificationCount;
         await CollectingSink.WaitUntilAsync(() => connection.NotificationCount >= before + 3000, Timeout, "3 more rounds of changes");
         Assert.All(sink.Tags.Where(t => t.Key.TwinId == "bulk.Bulk"), t => Assert.Equal(TagQuality.Good, t.Value.Quality));
+    }
+
+    [Fact]
+    public async Task A_node_the_server_rejects_is_reported_Bad_and_the_rest_keeps_working()
+    {
+        var sink = new CollectingSink();
+        var options = Endpoint("partial");
+        options.Nodes.Add(new OpcUaNodeMapping { NodeId = "ns=1;s=Does.Not.Exist", TwinId = "m", Tag = "Ghost" });
+        options.Nodes.Add(new OpcUaNodeMapping { NodeId = "ns=1;s=Plant.Machine1.Temperature", TwinId = "m", Tag = "Temperature" });
+        await using var connection = await StartAsync(options, sink);
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.ContainsKey(("m", "Ghost")) && sink.Tags.ContainsKey(("m", "Temperature")), Timeout, "both tags reported");
+        Assert.Equal(TagQuality.Bad, sink.Tags[("m", "Ghost")].Quality);
+        Assert.Equal(TagQuality.Good, sink.Tags[("m", "Temperature")].Quality);
+        var write = await connection.SendAsync(Write("m", "Ghost", TagValue.FromDouble(1)), CancellationToken.None);
+        Assert.Equal(CommandDeliveryStatus.Rejected, write.Status);
+        Assert.Equal("BadNodeIdUnknown", write.Reason);
     }
 }

@@ -111,6 +111,16 @@ public sealed class PlcProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Freezes (SIGSTOP) or thaws (SIGCONT) the PLC process: a server that stops answering
+    /// while its TCP connections stay open.</summary>
+    public async Task SignalAsync(bool freeze)
+    {
+        var process = _process ?? throw new InvalidOperationException("The PLC is not running.");
+        using var kill = Process.Start("kill", [freeze ? "-STOP" : "-CONT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill {(freeze ? "-STOP" : "-CONT")} {process.Id} failed");
+    }
+
     public async Task StopAsync()
     {
         var process = Interlocked.Exchange(ref _process, null);

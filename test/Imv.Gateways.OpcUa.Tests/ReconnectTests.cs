@@ -63,4 +63,46 @@ public sealed class ReconnectTests
         var count = connection.NotificationCount;
         await CollectingSink.WaitUntilAsync(() => connection.NotificationCount > count + 20, Timeout, "notifications after the restart");
     }
+
+    [Fact]
+    public async Task A_server_that_stops_answering_is_detected_and_the_session_comes_back()
+    {
+        await using var plc = new PlcProcess("--bulk", "0");
+        await plc.StartAsync();
+        var sink = new CollectingSink();
+        var options = new OpcUaEndpointOptions
+        {
+            Name = "frozen",
+            EndpointUrl = plc.EndpointUrl,
+            SamplingIntervalMs = 50,
+            PublishingIntervalMs = 50,
+            KeepAliveCount = 5,
+            RequestTimeoutMs = 1000,
+            ReconnectMinDelayMs = 100,
+            ReconnectMaxDelayMs = 1000,
+        };
+        options.Nodes.Add(new OpcUaNodeMapping { NodeId = "ns=1;s=Plant.Machine1.Temperature", TwinId = "m1", Tag = "Temperature" });
+        await using var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
+        await connection.StartAsync(CancellationToken.None);
+        await connection.WaitUntilOnlineAsync(CancellationToken.None).WaitAsync(Timeout);
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.ContainsKey(("m1", "Temperature")), Timeout, "first value");
+        var session = connection.Client.SessionId;
+
+        await plc.SignalAsync(freeze: true);
+        try
+        {
+            await CollectingSink.WaitUntilAsync(() => sink.StateOf("m1") == TwinConnectivity.Reconnecting, Timeout, "silence detected");
+            Assert.NotEqual(TagQuality.Good, sink.Tags[("m1", "Temperature")].Quality);
+        }
+        finally
+        {
+            await plc.SignalAsync(freeze: false);
+        }
+        var resumedAt = DateTimeOffset.UtcNow;
+        await CollectingSink.WaitUntilAsync(() => sink.StateOf("m1") == TwinConnectivity.Online, Timeout, "online again");
+        await CollectingSink.WaitUntilAsync(() => sink.Tags[("m1", "Temperature")] is { Quality: TagQuality.Good } t && t.At > resumedAt, Timeout, "fresh Good value");
+        Assert.Equal(0, sink.GoodWhileDisconnected);
+        // The server kept the session: it was reactivated on a new channel, not recreated.
+        Assert.Equal(session, connection.Client.SessionId);
+    }
 }

@@ -40,7 +40,7 @@ public sealed class SubscriptionTests(PlcFixture plc)
             {
                 if (data.Decoded is DataChangeNotification changes)
                 {
-                    foreach (var item in changes.MonitoredItems)
+                    foreach (var item in changes.MonitoredItems.Span)
                     {
                         Assert.True(item.Value.Value.TryGetDouble(out var v));
                         values.Add((item.ClientHandle, v));

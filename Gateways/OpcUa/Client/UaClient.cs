@@ -119,7 +119,8 @@ public sealed partial class UaClient : IAsyncDisposable
                 s.Encode(w, s.State);
             },
             wait + TimeSpan.FromSeconds(1),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            completeInline: requestTypeId is WriteRequestId or ReadRequestId or CallRequestId).ConfigureAwait(false);
         if (response.TypeId != responseTypeId)
         {
             response.Dispose();

@@ -21,11 +21,20 @@ internal static class KnownStructures
         {
             case DataChangeNotificationEncoding:
                 {
-                    var items = reader.ReadArray(static (ref UaBinaryReader r) =>
-                        new MonitoredItemNotification(r.ReadUInt32(), r.ReadDataValue()));
-                    // Diagnostic infos follow; they are not used, but must be well formed.
-                    if (reader.Remaining > 0) reader.SkipDiagnosticInfos();
-                    return new DataChangeNotification(items);
+                    var count = Math.Max(0, reader.ReadArrayLength());
+                    var items = System.Buffers.ArrayPool<MonitoredItemNotification>.Shared.Rent(count);
+                    try
+                    {
+                        for (var i = 0; i < count; i++) items[i] = new MonitoredItemNotification(reader.ReadUInt32(), reader.ReadDataValue());
+                        // Diagnostic infos follow; they are not used, but must be well formed.
+                        if (reader.Remaining > 0) reader.SkipDiagnosticInfos();
+                    }
+                    catch
+                    {
+                        System.Buffers.ArrayPool<MonitoredItemNotification>.Shared.Return(items, clearArray: true);
+                        throw;
+                    }
+                    return new DataChangeNotification(items, count);
                 }
             case StatusChangeNotificationEncoding:
                 return new StatusChangeNotification(reader.ReadUInt32());

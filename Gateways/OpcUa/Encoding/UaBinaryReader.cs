@@ -179,7 +179,9 @@ internal ref struct UaBinaryReader
                         throw new UaDecodingException($"ExtensionObject body length {length} exceeds the limit {MaxStringLength}.", StatusCode.BadEncodingLimitsExceeded);
                     var body = Take(length);
                     var decoded = encoding == 1 ? KnownStructures.TryDecode(typeId, body, _depth + 1, MaxStringLength, MaxArrayLength) : null;
-                    return new ExtensionObject(typeId, encoding, body.ToArray()) { Decoded = decoded };
+                    // A decoded structure does not keep its bytes: a notification message body can be
+                    // hundreds of kilobytes, and copying it would put it on the large object heap.
+                    return new ExtensionObject(typeId, encoding, decoded is null ? body.ToArray() : []) { Decoded = decoded };
                 }
             default:
                 throw new UaDecodingException($"Unknown ExtensionObject encoding {encoding}.");
@@ -382,6 +384,3 @@ internal ref struct UaBinaryReader
         for (var i = 0; i < length; i++) ReadDiagnosticInfo();
     }
 }
-
-/// <summary>Reads one element of a structure array.</summary>
-internal delegate T ElementReader<T>(ref UaBinaryReader reader);

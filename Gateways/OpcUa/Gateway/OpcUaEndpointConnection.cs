@@ -36,7 +36,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private string[] _twinIds = [];
     private Task _run = Task.CompletedTask;
     private uint _subscriptionId;
-    private bool _subscriptionLost = true;
+    private volatile bool _subscriptionLost = true;
     private TimeSpan _publishTimeout = TimeSpan.FromSeconds(30);
     private long _sequence;
     private long _notifications;
@@ -72,6 +72,10 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
 
     /// <summary>The current subscription id (0 without one).</summary>
     public uint SubscriptionId => _subscriptionId;
+
+    /// <summary>The fastest sampling interval the server granted to a monitored item, in ms: with the
+    /// item count it bounds how many notifications the server can send.</summary>
+    public double RevisedSamplingIntervalMs { get; private set; }
 
     /// <summary>The client (for diagnostics and tests).</summary>
     public UaClient Client => _client;
@@ -184,6 +188,19 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 _logger.LogInformation("TransferSubscriptions failed on {Endpoint} ({Status}); recreating the subscription", Name, ex.StatusName);
             }
         }
+        if (_subscriptionId != 0 && !newSession)
+        {
+            // The session survived but the subscription is suspect: delete it so the server does not
+            // keep feeding an orphan until its lifetime runs out.
+            try
+            {
+                await _client.DeleteSubscriptionsAsync([_subscriptionId], cancellationToken).ConfigureAwait(false);
+            }
+            catch (UaServiceException ex)
+            {
+                _logger.LogDebug("Deleting subscription {SubscriptionId} on {Endpoint} failed: {Status}", _subscriptionId, Name, ex.StatusName);
+            }
+        }
         await CreateSubscriptionAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -203,6 +220,8 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         }
         var tags = _mapping!.Tags;
         var failed = 0;
+        var fastest = double.MaxValue;
+        List<(TagBinding Tag, uint Status)>? rejected = null;
         for (var start = 0; start < tags.Count; start += MonitoredItemBatch)
         {
             var count = Math.Min(MonitoredItemBatch, tags.Count - start);
@@ -220,13 +239,26 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 if (new StatusCode(results[i].StatusCode).IsBad)
                 {
                     failed++;
+                    (rejected ??= []).Add((tag, results[i].StatusCode));
                     _logger.LogWarning("Monitoring {NodeId} for {TwinId}.{Tag} failed: {Status}", tag.NodeId, tag.TwinId, tag.Tag, StatusCode.NameOf(results[i].StatusCode));
                 }
                 tag.MonitoredItemId = results[i].MonitoredItemId;
+                if (new StatusCode(results[i].StatusCode).IsGood) fastest = Math.Min(fastest, results[i].RevisedSamplingInterval);
             }
         }
-        _logger.LogInformation("Subscription {SubscriptionId} on {Endpoint}: {Items} monitored items ({Failed} failed), publishing every {Interval} ms",
-            _subscriptionId, Name, tags.Count - failed, failed, revision.PublishingInterval);
+        RevisedSamplingIntervalMs = fastest == double.MaxValue ? 0 : fastest;
+        if (rejected is not null)
+        {
+            // A tag the server will never report is Bad, not silently missing.
+            var now = DateTimeOffset.UtcNow;
+            foreach (var twin in rejected.GroupBy(r => r.Tag.TwinId, StringComparer.Ordinal))
+            {
+                var updates = twin.Select(r => new TagUpdate(r.Tag.Tag, TagValue.None, TagQuality.Bad, now, Interlocked.Increment(ref _sequence))).ToArray();
+                await _sink.WriteTelemetryAsync(twin.Key, updates, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        _logger.LogInformation("Subscription {SubscriptionId} on {Endpoint}: {Items} monitored items ({Failed} failed), publishing every {Interval} ms, sampling from {Sampling} ms",
+            _subscriptionId, Name, tags.Count - failed, failed, revision.PublishingInterval, RevisedSamplingIntervalMs);
     }
 
     private async Task PublishLoopAsync(CancellationToken cancellationToken)
@@ -348,7 +380,14 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             switch (data.Decoded)
             {
                 case DataChangeNotification changes:
-                    await DeliverAsync(changes.MonitoredItems, tags, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await DeliverAsync(changes.MonitoredItems, tags, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        changes.Release();
+                    }
                     break;
                 case StatusChangeNotification status when new StatusCode(status.Status).IsBad:
                     _subscriptionLost = true;
@@ -359,15 +398,19 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         }
     }
 
-    private async Task DeliverAsync(MonitoredItemNotification[] items, IReadOnlyList<TagBinding> tags, CancellationToken cancellationToken)
+    private async Task DeliverAsync(ReadOnlyMemory<MonitoredItemNotification> items, IReadOnlyList<TagBinding> tags, CancellationToken cancellationToken)
     {
-        // One batch per twin per notification message; items of one twin are usually adjacent.
-        var byTwin = new Dictionary<string, List<TagUpdate>>(StringComparer.Ordinal);
-        List<PendingWrite>? confirmed = null;
-        List<TagBinding>? confirmedTags = null;
+        // One batch per twin per notification message, cut at MaxBatch updates so that no batch lands
+        // on the large object heap; items of one twin are usually adjacent, so the last twin's batch
+        // is kept at hand and the dictionary is rarely consulted.
+        var byTwin = new Dictionary<string, TwinBatch>(StringComparer.Ordinal);
+        TwinBatch? last = null;
+        List<(TagBinding Tag, PendingWrite Pending)>? confirmed = null;
         var now = DateTimeOffset.UtcNow;
-        foreach (var item in items)
+        var total = items.Length;
+        for (var index = 0; index < total; index++)
         {
+            var item = items.Span[index];
             if (item.ClientHandle >= tags.Count) continue;
             var tag = tags[(int)item.ClientHandle];
             var value = TagValueConversion.ToTagValue(item.Value.Value);
@@ -376,46 +419,51 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             var update = new TagUpdate(tag.Tag, value, quality,
                 timestamp is { } t && t != DateTime.MinValue ? new DateTimeOffset(t, TimeSpan.Zero) : now,
                 Interlocked.Increment(ref _sequence));
-            if (!byTwin.TryGetValue(tag.TwinId, out var list))
+            if (last is null || !ReferenceEquals(last.TwinId, tag.TwinId))
             {
-                list = new List<TagUpdate>(items.Length);
-                byTwin[tag.TwinId] = list;
+                if (!byTwin.TryGetValue(tag.TwinId, out last))
+                {
+                    last = new TwinBatch(tag.TwinId, Math.Min(total - index, TwinBatch.MaxBatch));
+                    byTwin[tag.TwinId] = last;
+                }
             }
-            list.Add(update);
+            if (last.IsFull)
+            {
+                await _sink.WriteTelemetryAsync(last.TwinId, last.Take(Math.Min(total - index, TwinBatch.MaxBatch)), cancellationToken).ConfigureAwait(false);
+            }
+            last.Add(update);
             lock (tag)
             {
                 tag.LastValue = value;
                 tag.HasGoodValue = quality == TagQuality.Good;
-                if (tag.PendingWrites.Count > 0)
-                {
-                    for (var i = tag.PendingWrites.Count - 1; i >= 0; i--)
-                    {
-                        var pending = tag.PendingWrites[i];
-                        var match = quality == TagQuality.Good && pending.Value.Equals(value);
-                        if (!match && pending.ExpiresAt > now) continue;
-                        tag.PendingWrites.RemoveAt(i);
-                        pending.Confirmed = match;
-                        if (pending.Returned)
-                        {
-                            (confirmed ??= []).Add(pending);
-                            (confirmedTags ??= []).Add(tag);
-                        }
-                    }
-                }
+                if (tag.PendingWrites.Count > 0) MatchPendingWrites(tag, value, quality, now, ref confirmed);
             }
         }
-        foreach (var (twinId, updates) in byTwin)
+        foreach (var batch in byTwin.Values)
         {
-            await _sink.WriteTelemetryAsync(twinId, updates.ToArray(), cancellationToken).ConfigureAwait(false);
+            if (batch.Count > 0) await _sink.WriteTelemetryAsync(batch.TwinId, batch.Take(0), cancellationToken).ConfigureAwait(false);
         }
-        Interlocked.Add(ref _notifications, items.Length);
+        Interlocked.Add(ref _notifications, total);
         if (confirmed is null) return;
-        for (var i = 0; i < confirmed.Count; i++)
+        foreach (var (tag, pending) in confirmed)
         {
-            var pending = confirmed[i];
-            await _sink.ReportCommandOutcomeAsync(confirmedTags![i].TwinId, pending.CommandId,
+            await _sink.ReportCommandOutcomeAsync(tag.TwinId, pending.CommandId,
                 pending.Confirmed ? CommandDeliveryStatus.Applied : CommandDeliveryStatus.Expired,
                 pending.Confirmed ? null : "the value was not reported before the command expired", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Settles the writes a reported value confirms (or that expired); called under the tag's lock.</summary>
+    private static void MatchPendingWrites(TagBinding tag, TagValue value, TagQuality quality, DateTimeOffset now, ref List<(TagBinding, PendingWrite)>? confirmed)
+    {
+        for (var i = tag.PendingWrites.Count - 1; i >= 0; i--)
+        {
+            var pending = tag.PendingWrites[i];
+            var match = quality == TagQuality.Good && pending.Value.Equals(value);
+            if (!match && pending.ExpiresAt > now) continue;
+            tag.PendingWrites.RemoveAt(i);
+            pending.Confirmed = match;
+            if (pending.Returned) (confirmed ??= []).Add((tag, pending));
         }
     }
 

@@ -28,8 +28,7 @@ internal static class OpcUaMappingResolver
             else logger.LogWarning("Endpoint {Endpoint}: tag {Tag} of twin {TwinId} is mapped twice; {NodeId} ignored", options.Name, tag.Tag, tag.TwinId, tag.NodeId);
         }
         await ReadAttributesAsync(client, unique, cancellationToken).ConfigureAwait(false);
-        if (options.DeadbandPercent is not null || unique.Exists(t => t.Filter?.DeadbandType == 2))
-            await FindRangesAsync(client, unique, cancellationToken).ConfigureAwait(false);
+        await ReadAnalogPropertiesAsync(client, unique, cancellationToken).ConfigureAwait(false);
         return new OpcUaMapping(unique, methods);
     }
 
@@ -162,16 +161,37 @@ internal static class OpcUaMappingResolver
         }
     }
 
-    /// <summary>Finds which numeric tags have an EURange: only those accept a percent deadband.</summary>
-    private static async Task FindRangesAsync(UaClient client, List<TagBinding> tags, CancellationToken cancellationToken)
+    /// <summary>Reads the AnalogItem properties of numeric tags: the EngineeringUnits give the tag's
+    /// unit, and only tags with an EURange accept a percent deadband.</summary>
+    private static async Task ReadAnalogPropertiesAsync(UaClient client, List<TagBinding> tags, CancellationToken cancellationToken)
     {
         var numeric = tags.Where(t => t.DataType is >= BuiltInType.SByte and <= BuiltInType.Double && !t.IsArray).ToList();
         for (var start = 0; start < numeric.Count; start += ReadBatch)
         {
             var batch = numeric.GetRange(start, Math.Min(ReadBatch, numeric.Count - start));
-            var results = await client.TranslateBrowsePathsAsync(
-                batch.Select(t => (t.NodeId, new[] { new QualifiedName(0, "EURange") })).ToList(), cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++) batch[i].HasRange = results[i].StatusCode == StatusCode.Good && results[i].Targets.Length > 0;
+            var paths = new List<(NodeId, QualifiedName[])>(batch.Count * 2);
+            foreach (var tag in batch)
+            {
+                paths.Add((tag.NodeId, [new QualifiedName(0, "EURange")]));
+                paths.Add((tag.NodeId, [new QualifiedName(0, "EngineeringUnits")]));
+            }
+            var results = await client.TranslateBrowsePathsAsync(paths, cancellationToken).ConfigureAwait(false);
+            var unitReads = new List<(TagBinding Tag, ReadValueId Read)>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var range = results[2 * i];
+                batch[i].HasRange = range.StatusCode == StatusCode.Good && range.Targets.Length > 0;
+                var units = results[2 * i + 1];
+                if (units.StatusCode == StatusCode.Good && units.Targets.Length > 0)
+                    unitReads.Add((batch[i], new ReadValueId(units.Targets[0].NodeId)));
+            }
+            if (unitReads.Count == 0) continue;
+            var values = await client.ReadAsync(unitReads.Select(u => u.Read).ToList(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < unitReads.Count; i++)
+            {
+                if (values[i].Value.Value is ExtensionObject { Decoded: EUInformation unit })
+                    unitReads[i].Tag.Unit = unit.DisplayName.Text;
+            }
         }
         foreach (var tag in tags)
         {

@@ -15,6 +15,7 @@ internal sealed class TagBinding(string twinId, string tag, NodeId nodeId)
     public bool IsArray { get; set; }
     public bool Writable { get; set; }
     public bool HasRange { get; set; }
+    public string? Unit { get; set; }
     public double? SamplingIntervalMs { get; set; }
     public DataChangeFilter? Filter { get; set; }
     public uint MonitoredItemId { get; set; }
@@ -28,5 +29,5 @@ internal sealed class TagBinding(string twinId, string tag, NodeId nodeId)
     /// <summary>Commands written and waiting for the value to be reported; lock the binding to use it.</summary>
     public List<PendingWrite> PendingWrites { get; } = [];
 
-    public TagMetadata ToMetadata() => new(Tag, TagValueConversion.ToTagDataType(DataType, IsArray), Writable: Writable);
+    public TagMetadata ToMetadata() => new(Tag, TagValueConversion.ToTagDataType(DataType, IsArray), Unit, Writable);
 }

@@ -24,6 +24,13 @@ public interface IUaSecurityPolicy
     /// <summary>Derives the symmetric keys from both nonces after OpenSecureChannel.</summary>
     void DeriveKeys(byte[] clientNonce, byte[] serverNonce);
 
+    /// <summary>Bytes an OpenSecureChannel chunk needs beyond its body (RSA padding and signature).</summary>
+    int AsymmetricOverhead(int bodyLength);
+
+    /// <summary>Signs (client private key) and encrypts (server public key) an OpenSecureChannel chunk in
+    /// place; returns the chunk's final length.</summary>
+    int SecureAsymmetricChunk(Span<byte> chunk, int length, int securedFrom);
+
     /// <summary>Bytes a symmetric chunk needs beyond its body for padding and signature.</summary>
     int SymmetricOverhead(int bodyLength);
 

@@ -31,6 +31,12 @@ public sealed class SecurityPolicyNone : IUaSecurityPolicy
     }
 
     /// <inheritdoc />
+    public int AsymmetricOverhead(int bodyLength) => 0;
+
+    /// <inheritdoc />
+    public int SecureAsymmetricChunk(Span<byte> chunk, int length, int securedFrom) => length;
+
+    /// <inheritdoc />
     public int SymmetricOverhead(int bodyLength) => 0;
 
     /// <inheritdoc />

@@ -22,7 +22,8 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private const uint OpenSecureChannelResponseId = 449;
     private const uint CloseSecureChannelRequestId = 452;
     private const uint ServiceFaultId = 397;
-    private const int MaxPartialMessages = 64;
+    // Responses being assembled at once; with the message size limit this bounds the receive memory.
+    private const int MaxPartialMessages = 8;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
@@ -304,10 +305,14 @@ public sealed class UaSecureChannel : IAsyncDisposable
         Action<UaBinaryWriter, TState> encode,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        bool isOpen = false)
+        bool isOpen = false,
+        bool completeInline = false)
     {
         ThrowIfClosed();
-        var pending = new TaskCompletionSource<UaResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Inline completion saves a thread pool hop (it matters for the tail of short round trips on a
+        // busy machine) but runs the caller's continuation on the receive loop: only for callers whose
+        // continuation is short, never for Publish, whose processing would hold up every other response.
+        var pending = new TaskCompletionSource<UaResponse>(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         uint requestId;
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -363,7 +368,8 @@ public sealed class UaSecureChannel : IAsyncDisposable
         if (RemoteLimits.MaxMessageSize != 0 && body.Length > RemoteLimits.MaxMessageSize)
             throw new UaServiceException(StatusCode.BadRequestTooLarge, $"Request of {body.Length} bytes exceeds the server's message limit of {RemoteLimits.MaxMessageSize}");
         var headerSize = isOpen ? AsymmetricHeaderSize() : SymmetricHeaderSize;
-        var maxBody = (int)LocalLimits.SendBufferSize - headerSize - SequenceHeaderSize - _policy.SymmetricOverhead((int)LocalLimits.SendBufferSize);
+        var overhead = isOpen ? _policy.AsymmetricOverhead((int)LocalLimits.SendBufferSize) : _policy.SymmetricOverhead((int)LocalLimits.SendBufferSize);
+        var maxBody = (int)LocalLimits.SendBufferSize - headerSize - SequenceHeaderSize - overhead;
         var chunks = Math.Max(1, (body.Length + maxBody - 1) / maxBody);
         if (isOpen && chunks > 1)
             throw new UaServiceException(StatusCode.BadRequestTooLarge, "OpenSecureChannel request does not fit one chunk");
@@ -389,7 +395,11 @@ public sealed class UaSecureChannel : IAsyncDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[(at + 4)..], requestId);
             at += SequenceHeaderSize;
             body.Span.Slice(offset, part).CopyTo(chunk[at..]);
-            var length = _policy.SecureSymmetricChunk(chunk, at + part, headerSize);
+            // The size field is written first: signatures cover the whole header.
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)(at + part + overhead));
+            var length = isOpen
+                ? _policy.SecureAsymmetricChunk(chunk, at + part, headerSize)
+                : _policy.SecureSymmetricChunk(chunk, at + part, headerSize);
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)length);
             await _stream.WriteAsync(_chunk.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             offset += part;

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Imv.Gateways.OpcUa.Client;
+using Imv.Gateways.OpcUa.Encoding;
+using Imv.Gateways.OpcUa.Gateway;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Bench.OpcUa;
+
+/// <summary>The OPC UA benchmark: starts the node-opcua PLC with N bulk variables changing every few
+/// ms, subscribes to all of them through the gateway and counts tag updates (notifications_per_s),
+/// then lets node-opcua-client do the same subscription alone (peer_notifications_per_s), and measures
+/// the round trip of write commands (write_rtt_p99_ms). The PLC's own change rate is reported too
+/// (server_changes_per_s): no client can receive more than the server produces.</summary>
+public static class OpcUaScenario
+{
+    /// <summary>Runs the scenario; the last stdout line is the JSON result.</summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var quick = args.Contains("--quick");
+        var count = 1000;
+        var intervalMs = 10;
+        var seconds = quick ? 5 : 20;
+        var writes = quick ? 500 : 2000;
+        var port = FreePort();
+        Console.Error.WriteLine($"opcua: PLC with {count} variables changing every {intervalMs} ms on port {port}");
+        await using var plc = NodeProcess.Start("plc.mjs", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bulk", count.ToString(CultureInfo.InvariantCulture),
+            "--bulk-interval", intervalMs.ToString(CultureInfo.InvariantCulture), "--many", "10"], "PLC READY");
+        await plc.WaitForMarkerAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        var url = $"opc.tcp://127.0.0.1:{port}/UA/PLC";
+
+        var sink = new CountingSink();
+        var options = new OpcUaEndpointOptions
+        {
+            Name = "bench",
+            EndpointUrl = url,
+            SamplingIntervalMs = 0,
+            PublishingIntervalMs = 100,
+            QueueSize = 20,
+            PublishRequests = 3,
+        };
+        options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Bulk", TwinIdTemplate = "{endpoint}.{name}" });
+        options.Nodes.Add(new OpcUaNodeMapping { NodeId = "ns=1;s=Types.Double", TwinId = "bench.Types", Tag = "Double" });
+        var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
+        double ours;
+        double serverRate;
+        double sampling;
+        double ceiling;
+        double ourCpuUs;
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.StartAsync(ct).ConfigureAwait(false);
+            await connection.WaitUntilOnlineAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false); // warm-up: initial values, JIT
+            var tick0 = await ReadTickAsync(connection.Client, ct).ConfigureAwait(false);
+            var start = sink.Updates;
+            using var self = Process.GetCurrentProcess();
+            var cpu0 = self.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
+            var received = sink.Updates - start;
+            var elapsed = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            ourCpuUs = (self.TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / Math.Max(1, received);
+            var tick1 = await ReadTickAsync(connection.Client, ct).ConfigureAwait(false);
+            ours = received / elapsed;
+            serverRate = (tick1 - tick0) * (double)count / elapsed;
+            Console.Error.WriteLine($"opcua: gateway {ours:F0} notifications/s; the PLC produced {serverRate:F0} changes/s");
+
+            sampling = connection.RevisedSamplingIntervalMs;
+            ceiling = sampling > 0 ? count * 1000.0 / Math.Max(sampling, intervalMs) : serverRate;
+            Console.Error.WriteLine($"opcua: the server samples every {sampling} ms: it can send at most {ceiling:F0} notifications/s for {count} items");
+
+            var loaded = await MeasureWritesAsync(connection, writes, ct).ConfigureAwait(false);
+            Console.Error.WriteLine($"opcua: write command under load p50 {Percentile(loaded, 0.50):F2} ms, p99 {Percentile(loaded, 0.99):F2} ms over {writes} writes");
+            // The same writes with the bulk changes paused: the round trip without the PLC's event loop busy.
+            await connection.Client.WriteValueAsync(new NodeId("Bulk.Enabled", 1), Variant.From(false), ct).ConfigureAwait(false);
+            await Task.Delay(500, ct).ConfigureAwait(false);
+            var rtt = await MeasureWritesAsync(connection, writes, ct).ConfigureAwait(false);
+            Console.Error.WriteLine($"opcua: write command quiet p50 {Percentile(rtt, 0.50):F2} ms, p99 {Percentile(rtt, 0.99):F2} ms over {writes} writes");
+            await connection.Client.WriteValueAsync(new NodeId("Bulk.Enabled", 1), Variant.From(true), ct).ConfigureAwait(false);
+            await connection.StopAsync(ct).ConfigureAwait(false);
+
+            Console.Error.WriteLine("opcua: node-opcua-client peer, same subscription");
+            var tickPeer0 = await ReadTickDirectAsync(url, ct).ConfigureAwait(false);
+            await using var peer = NodeProcess.Start("peer.mjs", ["--url", url, "--count", count.ToString(CultureInfo.InvariantCulture),
+                "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--sampling", "0", "--publishing", "100", "--queue", "20"], null);
+            var peerLine = await peer.WaitForExitAsync(TimeSpan.FromSeconds(seconds + 60), ct).ConfigureAwait(false);
+            var tickPeer1 = await ReadTickDirectAsync(url, ct).ConfigureAwait(false);
+            using var peerJson = JsonDocument.Parse(peerLine);
+            var peerRate = peerJson.RootElement.GetProperty("notifications_per_s").GetDouble();
+            var peerSeconds = peerJson.RootElement.GetProperty("seconds").GetDouble();
+            var peerCpuUs = peerJson.RootElement.GetProperty("cpu_us_per_notification") is { ValueKind: JsonValueKind.Number } u ? u.GetDouble() : double.NaN;
+            Console.Error.WriteLine($"opcua: CPU per notification: gateway {ourCpuUs:F2} us, peer {peerCpuUs:F2} us");
+            Console.Error.WriteLine($"opcua: peer {peerRate:F0} notifications/s (PLC ticks during the peer run: {tickPeer1 - tickPeer0}, peer window {peerSeconds:F1} s)");
+
+            var result = new Dictionary<string, object>
+            {
+                ["scenario"] = "opcua",
+                ["quick"] = quick,
+                ["monitored_items"] = count,
+                ["plc_change_interval_ms"] = intervalMs,
+                ["seconds"] = seconds,
+                ["notifications_per_s"] = Math.Round(ours),
+                ["peer_notifications_per_s"] = Math.Round(peerRate),
+                ["server_changes_per_s"] = Math.Round(serverRate),
+                ["ratio_to_peer"] = Math.Round(ours / Math.Max(1, peerRate), 2),
+                ["server_sampling_interval_ms"] = sampling,
+                ["server_ceiling_notifications_per_s"] = Math.Round(ceiling),
+                ["ratio_to_ceiling"] = Math.Round(ours / Math.Max(1, ceiling), 2),
+                ["cpu_us_per_notification"] = Math.Round(ourCpuUs, 2),
+                ["peer_cpu_us_per_notification"] = Math.Round(peerCpuUs, 2),
+                ["write_rtt_loaded_p99_ms"] = Math.Round(Percentile(loaded, 0.99), 3),
+                ["write_rtt_p50_ms"] = Math.Round(Percentile(rtt, 0.50), 3),
+                ["write_rtt_p99_ms"] = Math.Round(Percentile(rtt, 0.99), 3),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(result));
+        }
+        return 0;
+    }
+
+    private static async Task<long> ReadTickAsync(UaClient client, CancellationToken ct)
+    {
+        var value = await client.ReadValueAsync(new NodeId("Bulk.Tick", 1), ct).ConfigureAwait(false);
+        return value.Value.TryGetDouble(out var d) ? (long)d : 0;
+    }
+
+    private static async Task<long> ReadTickDirectAsync(string url, CancellationToken ct)
+    {
+        await using var client = new UaClient(new UaClientOptions { EndpointUrl = url });
+        await client.ConnectAsync(ct).ConfigureAwait(false);
+        return await ReadTickAsync(client, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<double[]> MeasureWritesAsync(OpcUaEndpointConnection connection, int writes, CancellationToken ct)
+    {
+        var rtt = new double[writes];
+        for (var i = -50; i < writes; i++)
+        {
+            var command = new DeviceCommand("w" + i.ToString(CultureInfo.InvariantCulture), "bench.Types", "Double", null,
+                TagValue.FromDouble(1000 + i), [], DateTimeOffset.UtcNow.AddMinutes(1));
+            var started = Stopwatch.GetTimestamp();
+            var delivery = await connection.SendAsync(command, ct).ConfigureAwait(false);
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (delivery.Status == CommandDeliveryStatus.Rejected) throw new InvalidOperationException("Write rejected: " + delivery.Reason);
+            if (i >= 0) rtt[i] = ms; // the first 50 warm up
+        }
+        return rtt;
+    }
+
+    private static double Percentile(double[] values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
