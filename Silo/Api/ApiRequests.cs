@@ -81,3 +81,12 @@ public sealed record MintBody(string? Issuer = null, string? WalletId = null, lo
 /// <param name="TransferId">Idempotency key; generated when absent.</param>
 /// <param name="Memo">Free text recorded in the ledger.</param>
 public sealed record TransferBody(string? FromWallet = null, string? ToWallet = null, string? AssetId = null, long Amount = 0, string? TransferId = null, string? Memo = null);
+
+/// <summary>Body of <c>PUT /api/twins/{id}/shadow/desired</c>.</summary>
+/// <param name="Desired">Values wanted by tag; null removes a tag's desired entry.</param>
+/// <param name="ExpectedVersion">Apply only if the shadow is at this version (optimistic concurrency).</param>
+public sealed record DesiredBody(IReadOnlyDictionary<string, Grains.Interfaces.Twins.TagValue>? Desired = null, long? ExpectedVersion = null);
+
+/// <summary>Body of <c>PUT /api/orgs/{id}/members/{memberId}</c>.</summary>
+/// <param name="Role">Viewer, Operator, Supervisor, Manager or Owner.</param>
+public sealed record MemberBody(Grains.Interfaces.Organizations.OrganizationRole? Role = null);

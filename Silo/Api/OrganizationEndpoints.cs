@@ -12,6 +12,8 @@ public static class OrganizationEndpoints
     {
         app.MapGet("/api/orgs", ListRootsAsync);
         app.MapGet("/api/orgs/{id}", GetAsync);
+        app.MapPut("/api/orgs/{id}/members/{memberId}", SetMemberAsync);
+        app.MapDelete("/api/orgs/{id}/members/{memberId}", RemoveMemberAsync);
     }
 
     /// <summary>An organization's aggregate with the derived OEE ratios.</summary>
@@ -41,6 +43,26 @@ public static class OrganizationEndpoints
     {
         var view = await ViewAsync(grains, id).ConfigureAwait(false);
         return view is null ? ApiResults.NotFound($"Unknown organization '{id}'.", new { organizationId = id }) : Results.Ok(view);
+    }
+
+    private static async Task<IResult> SetMemberAsync(string id, string memberId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync<MemberBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null) return bodyError!;
+        if (body.Role is not { } role) return ApiResults.BadRequest("The body needs a 'role' (Viewer, Operator, Supervisor, Manager, Owner).", new { field = "role" });
+        var org = grains.GetGrain<IVirtualOrganizationGrain>(id);
+        if (!OrganizationTree.Exists(await org.GetInfoAsync().ConfigureAwait(false))) return ApiResults.NotFound($"Unknown organization '{id}'.", new { organizationId = id });
+        await org.SetMemberAsync(memberId, role).ConfigureAwait(false);
+        return Results.Ok(await org.GetMembersAsync().ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> RemoveMemberAsync(string id, string memberId, IGrainFactory grains)
+    {
+        var org = grains.GetGrain<IVirtualOrganizationGrain>(id);
+        if (!OrganizationTree.Exists(await org.GetInfoAsync().ConfigureAwait(false))) return ApiResults.NotFound($"Unknown organization '{id}'.", new { organizationId = id });
+        return await org.RemoveMemberAsync(memberId).ConfigureAwait(false)
+            ? Results.NoContent()
+            : ApiResults.NotFound($"'{memberId}' is not a member of '{id}'.", new { organizationId = id, memberId });
     }
 
     private static async Task<OrganizationView?> ViewAsync(IGrainFactory grains, string id)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Runtime;
@@ -16,6 +15,8 @@ public static class TwinEndpoints
         app.MapGet("/api/twins/{id}", GetAsync);
         app.MapGet("/api/twins/{id}/alarms", GetAlarmsAsync);
         app.MapGet("/api/twins/{id}/shadow", GetShadowAsync);
+        app.MapPut("/api/twins/{id}/shadow/desired", SetDesiredAsync);
+        app.MapPost("/api/twins/{id}/oee/reset", ResetOeeAsync);
         app.MapGet("/api/alarms", ListAlarmsAsync);
     }
 
@@ -149,5 +150,25 @@ public static class TwinEndpoints
         return Results.Ok(await grains.GetGrain<IMachineGrain>(id).GetShadowAsync().ConfigureAwait(false));
     }
 
-    internal static string Invariant(double d) => d.ToString(CultureInfo.InvariantCulture);
+    private static async Task<IResult> SetDesiredAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync<DesiredBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null) return bodyError!;
+        if (body.Desired is null || body.Desired.Count == 0) return ApiResults.BadRequest("The body needs 'desired': an object of tag values.", new { field = "desired" });
+        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var result = await grains.GetGrain<IMachineGrain>(id).SetDesiredAsync(new DesiredUpdate(body.Desired, body.ExpectedVersion)).ConfigureAwait(false);
+        return result.Conflict
+            ? ApiResults.Conflict($"The shadow of twin '{id}' is at version {result.Shadow.Version}, not {body.ExpectedVersion}.", result.Shadow)
+            : Results.Ok(result.Shadow);
+    }
+
+    private static async Task<IResult> ResetOeeAsync(string id, IGrainFactory grains)
+    {
+        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var twin = grains.GetGrain<IMachineGrain>(id);
+        await twin.ResetOeeWindowAsync().ConfigureAwait(false);
+        return Results.Ok(await twin.GetStatusAsync().ConfigureAwait(false));
+    }
+
+    private static IResult UnknownTwinResult(string id) => ApiResults.UnknownTwin(id);
 }

@@ -103,6 +103,34 @@ public sealed class TwinApiTests(SharedSiloFixture fixture)
     }
 
     [Fact]
+    public async Task The_desired_shadow_changes_with_optimistic_concurrency()
+    {
+        const string id = "site-1.line-02.machine-003";
+        var shadow = await Silo.GetAsync($"/api/twins/{id}/shadow");
+        var changed = await Silo.SendAsync(HttpMethod.Put, $"/api/twins/{id}/shadow/desired", new { desired = new Dictionary<string, object> { ["speedSetpoint"] = 42.5 } }, 200);
+        Assert.Equal(42.5, changed.GetProperty("desired").GetProperty("speedSetpoint").GetDouble());
+        Assert.True(changed.GetProperty("version").GetInt64() > shadow.GetProperty("version").GetInt64());
+        var conflict = await Silo.SendAsync(HttpMethod.Put, $"/api/twins/{id}/shadow/desired", new { desired = new Dictionary<string, object> { ["speedSetpoint"] = 50 }, expectedVersion = 0 }, 409);
+        Assert.Contains("version", conflict.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await Silo.SendAsync(HttpMethod.Put, $"/api/twins/{id}/shadow/desired", new { expectedVersion = 0 }, 400);
+        await Silo.SendAsync(HttpMethod.Put, "/api/twins/nope/shadow/desired", new { desired = new Dictionary<string, object> { ["a"] = 1 } }, 404);
+
+        var status = await Silo.PostAsync($"/api/twins/{id}/oee/reset", null, 200);
+        Assert.Equal(id, status.GetProperty("machineId").GetString());
+    }
+
+    [Fact]
+    public async Task Organization_members_can_be_set_and_removed()
+    {
+        var members = await Silo.SendAsync(HttpMethod.Put, "/api/orgs/site-1.line-02/members/guest", new { role = "Viewer" }, 200);
+        Assert.Contains(members.EnumerateArray(), m => m.GetProperty("memberId").GetString() == "guest" && m.GetProperty("role").GetString() == "Viewer");
+        await Silo.SendAsync(HttpMethod.Delete, "/api/orgs/site-1.line-02/members/guest", null, 204);
+        await Silo.SendAsync(HttpMethod.Delete, "/api/orgs/site-1.line-02/members/guest", null, 404);
+        await Silo.SendAsync(HttpMethod.Put, "/api/orgs/site-1.line-02/members/guest", new { role = "King" }, 400);
+        await Silo.SendAsync(HttpMethod.Put, "/api/orgs/atlantis/members/guest", new { role = "Viewer" }, 404);
+    }
+
+    [Fact]
     public async Task Unknown_twin_is_404_everywhere()
     {
         foreach (var path in new[] { "/api/twins/no-such-twin", "/api/twins/no-such-twin/alarms", "/api/twins/no-such-twin/shadow", "/api/twins/no-such-twin/commands", "/api/twins/no-such-twin/lease" })
