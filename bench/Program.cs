@@ -9,6 +9,7 @@ switch (scenario)
 {
     case "ping": return await Imv.Bench.Ping.PingScenario.RunAsync(rest, cts.Token);
     case "ingest": return await Imv.Bench.Ingest.IngestScenario.RunAsync(rest, cts.Token);
+    case "mqtt": return await Imv.Bench.Mqtt.MqttScenario.RunAsync(rest, cts.Token);
     case "bdn": return BenchmarkSuite.Run(rest);
     case "opcua": return await Imv.Bench.OpcUa.OpcUaScenario.RunAsync(rest, cts.Token);
     default:

@@ -75,6 +75,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     /// the connection keeps trying in the background, so a silo starts without its broker.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        MqttGatewayMetrics.Register(this);
         _consumer = Task.Run(() => ConsumeAsync(_stopping.Token), CancellationToken.None);
         _sweeper = Task.Run(() => SweepExpiredCommandsAsync(_stopping.Token), CancellationToken.None);
         try
@@ -115,9 +116,22 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     /// <summary>Disconnects (the Sparkplug STATE goes offline through the will) and stops consuming.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        MqttGatewayMetrics.Unregister(this);
         await _stopping.CancelAsync().ConfigureAwait(false);
-        // Sparkplug: the host announces it goes offline; MQTT 5 can ask the broker to publish the will.
-        await _client.DisconnectAsync(publishWill: _options.Mode == MqttGatewayMode.SparkplugB, cancellationToken).ConfigureAwait(false);
+        if (_client.State == MqttConnectionState.Connected)
+        {
+            using var announce = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            announce.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _mode.OnStoppingAsync(_client, announce.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                _logger.LogWarning("MQTT gateway {Gateway}: could not announce the stop: {Reason}", Name, ex.Message);
+            }
+        }
+        await _client.DisconnectAsync(publishWill: false, cancellationToken).ConfigureAwait(false);
         foreach (var task in new[] { _consumer, _sweeper, _starter })
         {
             if (task is null) continue;
@@ -195,13 +209,18 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         var reader = _client.Messages;
         try
         {
+            long windowStart = Environment.TickCount64, windowMessages = 0;
+            var highRate = false;
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                // At high rates, linger briefly so that one wake-up and one sink call per twin carry many
+                // messages; at low rates (a control loop) go at once to keep latency low.
+                if (highRate && _options.BatchLingerMs > 0 && reader.Count < _options.MaxBatchSize)
+                    await Task.Delay(_options.BatchLingerMs, cancellationToken).ConfigureAwait(false);
                 var count = 0;
                 while (count < _options.MaxBatchSize && reader.TryRead(out var message))
                 {
                     count++;
-                    Interlocked.Increment(ref Statistics.messages);
                     try
                     {
                         var handled = _mode.HandleAsync(message, _batch, cancellationToken);
@@ -214,6 +233,15 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
                         if (bad <= 100 || bad % 1000 == 0)
                             _logger.LogWarning("MQTT gateway {Gateway}: bad message on {Topic}: {Reason} ({BadMessages} so far)", Name, message.Topic, ex.Message, bad);
                     }
+                }
+                Interlocked.Add(ref Statistics.messages, count);
+                windowMessages += count;
+                var now = Environment.TickCount64;
+                if (now - windowStart >= 100)
+                {
+                    highRate = windowMessages * 1000 / (now - windowStart) >= _options.BatchLingerAboveMessagesPerSecond;
+                    windowStart = now;
+                    windowMessages = 0;
                 }
                 await _batch.FlushAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -42,6 +42,11 @@ public sealed class MqttGatewayOptions
     public int MaxInFlight { get; set; } = 256;
     /// <summary>Most messages folded into one batch of twin updates.</summary>
     public int MaxBatchSize { get; set; } = 5_000;
+    /// <summary>Above <see cref="BatchLingerAboveMessagesPerSecond"/>, wait this long (milliseconds) before taking a
+    /// batch, so more messages share one sink call per twin. 0 disables.</summary>
+    public int BatchLingerMs { get; set; } = 2;
+    /// <summary>Message rate from which batches linger.</summary>
+    public int BatchLingerAboveMessagesPerSecond { get; set; } = 20_000;
     /// <summary>Largest packet accepted from the broker (bytes).</summary>
     public int MaximumPacketSize { get; set; } = 1024 * 1024;
     /// <summary>First reconnect delay (milliseconds); doubles up to ReconnectMaxDelayMs, with jitter.</summary>

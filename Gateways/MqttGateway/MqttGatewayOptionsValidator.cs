@@ -27,6 +27,8 @@ public static class MqttGatewayOptionsValidator
             if (o.ReceiveBufferCapacity < 1) Error("ReceiveBufferCapacity", o.ReceiveBufferCapacity, "must be at least 1");
             if (o.MaxInFlight is < 1 or > 65535) Error("MaxInFlight", o.MaxInFlight, "is not in 1..65535");
             if (o.MaxBatchSize < 1) Error("MaxBatchSize", o.MaxBatchSize, "must be at least 1");
+            if (o.BatchLingerMs is < 0 or > 1000) Error("BatchLingerMs", o.BatchLingerMs, "is not in 0..1000");
+            if (o.BatchLingerAboveMessagesPerSecond < 0) Error("BatchLingerAboveMessagesPerSecond", o.BatchLingerAboveMessagesPerSecond, "must not be negative");
             if (o.MaximumPacketSize < 128) Error("MaximumPacketSize", o.MaximumPacketSize, "must be at least 128 bytes");
             if (o.ReconnectMinDelayMs < 1) Error("ReconnectMinDelayMs", o.ReconnectMinDelayMs, "must be at least 1");
             if (o.ReconnectMaxDelayMs < o.ReconnectMinDelayMs) Error("ReconnectMaxDelayMs", o.ReconnectMaxDelayMs, $"must not be below ReconnectMinDelayMs ({o.ReconnectMinDelayMs})");

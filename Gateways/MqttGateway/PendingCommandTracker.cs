@@ -20,6 +20,8 @@ internal sealed class PendingCommandTracker
         var pending = new Pending(commandId, twinId, tag, value, expiresAt);
         lock (_lock)
         {
+            // Commands are idempotent on their id: a second send replaces the first.
+            RemoveLocked(commandId);
             _byId[commandId] = pending;
             if (confirmByValue && tag is not null)
             {

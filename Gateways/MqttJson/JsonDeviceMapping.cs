@@ -56,6 +56,8 @@ internal sealed class JsonDeviceMapping : IMqttGatewayMode
         foreach (var twin in _twins.Values) twin.Online = false;
     }
 
+    public Task OnStoppingAsync(MqttClient client, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async ValueTask HandleAsync(MqttReceivedMessage message, GatewayBatch batch, CancellationToken cancellationToken)
     {
         if (_byTopic.TryGetValue(message.Topic, out var known))

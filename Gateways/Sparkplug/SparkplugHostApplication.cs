@@ -33,6 +33,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
     private readonly ConcurrentDictionary<string, SparkplugTwinRoute> _routes = new(StringComparer.Ordinal);
     private readonly string _stateTopic;
     private readonly long _stateTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private readonly Dictionary<string, SparkplugTopic> _topics = new(StringComparer.Ordinal);
     private MqttClient? _client;
     private long _readings;
 
@@ -71,9 +72,21 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         }
     }
 
+    public async Task OnStoppingAsync(MqttClient client, CancellationToken cancellationToken)
+    {
+        // Sparkplug 3.0: a host that leaves on purpose says so before disconnecting (MQTT 3.1.1 cannot ask the
+        // broker to publish the will on a normal DISCONNECT).
+        await client.PublishAsync(new MqttApplicationMessage(_stateTopic, StatePayload(false), MqttQualityOfService.AtLeastOnce, retain: true), cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask HandleAsync(MqttReceivedMessage message, GatewayBatch batch, CancellationToken cancellationToken)
     {
-        if (!SparkplugTopic.TryParse(message.Topic, out var topic)) throw new MqttDecodeException("not a Sparkplug B topic (spBv1.0/{group}/{type}/{edge}[/{device}])");
+        if (!_topics.TryGetValue(message.Topic, out var topic))
+        {
+            if (!SparkplugTopic.TryParse(message.Topic, out topic)) throw new MqttDecodeException("not a Sparkplug B topic (spBv1.0/{group}/{type}/{edge}[/{device}])");
+            // Parsed topics are remembered (bounded) so a steady stream does not split strings per message.
+            if (_topics.Count < 100_000) _topics[message.Topic] = topic;
+        }
         if (topic.MessageType == "STATE")
         {
             await HandleStateAsync(topic, message, cancellationToken).ConfigureAwait(false);
@@ -112,6 +125,18 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
             await _client.PublishAsync(new MqttApplicationMessage(_stateTopic, StatePayload(true), MqttQualityOfService.AtLeastOnce, retain: true), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private SparkplugEdgeNode? FindNode(SparkplugTopic topic)
+    {
+        // The last node seen is usually the next one too (an edge node publishes bursts).
+        var last = _lastNode;
+        if (last is not null && last.Edge == topic.EdgeNode && last.Group == topic.Group) return last;
+        if (!_nodes.TryGetValue(topic.Group + "/" + topic.EdgeNode, out var node)) return null;
+        _lastNode = node;
+        return node;
+    }
+
+    private SparkplugEdgeNode? _lastNode;
 
     private SparkplugEdgeNode Node(SparkplugTopic topic) =>
         _nodes.GetOrAdd(topic.Group + "/" + topic.EdgeNode, _ => new SparkplugEdgeNode(topic.Group, topic.EdgeNode, _nodeTwinId.Format([topic.Group, topic.EdgeNode])));
@@ -172,7 +197,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
 
     private async ValueTask HandleDataAsync(SparkplugTopic topic, Payload payload, GatewayBatch batch, CancellationToken cancellationToken)
     {
-        _nodes.TryGetValue(topic.Group + "/" + topic.EdgeNode, out var node);
+        var node = FindNode(topic);
         SparkplugDevice? device = null;
         if (node is null || !node.Born || (topic.Device is not null && (!node.Devices.TryGetValue(topic.Device, out device) || !device.Born)))
         {
@@ -190,7 +215,8 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
 
     private async ValueTask HandleNodeDeathAsync(SparkplugTopic topic, Payload payload, GatewayBatch batch, CancellationToken cancellationToken)
     {
-        if (!_nodes.TryGetValue(topic.Group + "/" + topic.EdgeNode, out var node) || !node.Born) return;
+        var node = FindNode(topic);
+        if (node is null || !node.Born) return;
         var bd = payload.Metrics.FirstOrDefault(m => m.Name == "bdSeq");
         ulong? bdSeq = bd is null ? null : bd.ValueCase == Metric.ValueOneofCase.LongValue ? bd.LongValue : bd.IntValue;
         if (node.BdSeq is { } expected && bdSeq != expected)
@@ -214,7 +240,8 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
 
     private async ValueTask HandleDeviceDeathAsync(SparkplugTopic topic, Payload payload, GatewayBatch batch, CancellationToken cancellationToken)
     {
-        if (!_nodes.TryGetValue(topic.Group + "/" + topic.EdgeNode, out var node) || !node.Born || !node.Devices.TryGetValue(topic.Device!, out var device)) return;
+        var node = FindNode(topic);
+        if (node is null || !node.Born || !node.Devices.TryGetValue(topic.Device!, out var device)) return;
         CheckSeq(node, payload, topic, out var gap);
         device.Born = false;
         if (_routes.TryGetValue(device.TwinId, out var route)) _routes[device.TwinId] = route with { Online = false };
@@ -321,8 +348,9 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
     {
         var twinId = device?.TwinId ?? node.TwinId;
         List<string>? problems = null;
-        foreach (var m in payload.Metrics)
+        for (var index = 0; index < payload.Metrics.Count; index++)
         {
+            var m = payload.Metrics[index];
             SparkplugMetricInfo? info;
             if (m.HasName && m.Name.Length > 0) byName.TryGetValue(m.Name, out info);
             else if (m.HasAlias) node.Aliases.TryGetValue(m.Alias, out info);

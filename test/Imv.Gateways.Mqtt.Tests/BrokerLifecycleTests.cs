@@ -57,6 +57,59 @@ public sealed class BrokerLifecycleTests
     }
 
     [Fact]
+    public async Task A_cancelled_publication_that_never_left_is_withdrawn_and_never_sent_later()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var subscriber = new MqttClient(broker.ClientOptions("withdraw-sub"));
+        await subscriber.ConnectAsync(Wait.Token());
+        await subscriber.SubscribeAsync("cmd/#", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        await using var publisher = new MqttClient(broker.ClientOptions("withdraw-pub"));
+        await publisher.ConnectAsync(Wait.Token());
+
+        await broker.StopProcessAsync();
+        await Wait.UntilAsync(() => publisher.State == MqttConnectionState.ConnectionLost, "publisher saw the broker go");
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                publisher.PublishAsync(new MqttApplicationMessage("cmd/late", "too late"u8.ToArray(), MqttQualityOfService.AtLeastOnce), deadline.Token).AsTask());
+        }
+        Assert.Equal(0, publisher.InFlightCount);
+
+        await broker.StartProcessAsync();
+        await Wait.UntilAsync(() => publisher.State == MqttConnectionState.Connected && subscriber.State == MqttConnectionState.Connected, "both reconnected");
+        await publisher.PublishAsync(new MqttApplicationMessage("cmd/marker", "marker"u8.ToArray(), MqttQualityOfService.AtLeastOnce), Wait.Token());
+        var first = await Wait.ReadAsync(subscriber.Messages);
+        Assert.Equal("cmd/marker", first.Topic);
+        Assert.Equal(0, publisher.Statistics.Resent);
+    }
+
+    [Fact]
+    public async Task Keep_alive_holds_an_idle_connection_and_detects_a_silent_broker()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = broker.ClientOptions("keepalive");
+        options.KeepAlive = TimeSpan.FromSeconds(1);
+        await using var client = new MqttClient(options);
+        await client.ConnectAsync(Wait.Token());
+        // Idle for three keep-alive periods: mosquitto drops a client silent for 1.5 periods, so only our
+        // PINGREQs keep this connection. (Waiting for time to pass is the point here.)
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(MqttConnectionState.Connected, client.State);
+        Assert.Equal(0, client.Statistics.Reconnects);
+
+        broker.Freeze();
+        try
+        {
+            await Wait.UntilAsync(() => client.State == MqttConnectionState.ConnectionLost, "a frozen broker detected by missing PINGRESP", TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            broker.Thaw();
+        }
+        await Wait.UntilAsync(() => client.State == MqttConnectionState.Connected && client.Statistics.Reconnects >= 1, "reconnected after the broker woke up");
+    }
+
+    [Fact]
     public async Task Tls_with_a_certificate_the_fixture_makes()
     {
         await using var broker = await MosquittoBroker.StartAsync(
@@ -88,6 +141,36 @@ public sealed class BrokerLifecycleTests
         plain.ConnectTimeout = TimeSpan.FromSeconds(3);
         await using (var client = new MqttClient(plain))
             await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync(Wait.Token()));
+    }
+
+    [Fact]
+    public async Task Mutual_tls_with_a_client_certificate()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(
+            "cafile {dir}/ca.pem\ncertfile {dir}/server.pem\nkeyfile {dir}/server.key\nrequire_certificate true",
+            prepare: WriteCertificates);
+        var tls = new MqttTlsOptions
+        {
+            Enabled = true,
+            CaCertificatePath = Path.Combine(broker.Directory, "ca.pem"),
+            TargetHost = "localhost",
+            ClientCertificatePath = Path.Combine(broker.Directory, "client.pem"),
+            ClientKeyPath = Path.Combine(broker.Directory, "client.key"),
+        };
+        var options = broker.ClientOptions("mtls-client");
+        options.Tls = tls;
+        await using (var client = new MqttClient(options))
+        {
+            await client.ConnectAsync(Wait.Token());
+            Assert.Equal(MqttConnectionState.Connected, client.State);
+        }
+
+        var without = broker.ClientOptions("mtls-without");
+        without.ConnectTimeout = TimeSpan.FromSeconds(5);
+        without.Tls = new MqttTlsOptions { Enabled = true, CaCertificatePath = tls.CaCertificatePath, TargetHost = "localhost" };
+        await using var refused = new MqttClient(without);
+        await Assert.ThrowsAnyAsync<Exception>(() => refused.ConnectAsync(Wait.Token()));
+        Assert.Equal(MqttConnectionState.Disconnected, refused.State);
     }
 
     [Theory]
@@ -144,6 +227,16 @@ public sealed class BrokerLifecycleTests
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         using var server = request.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(12));
+
+        using var clientKey = RSA.Create(2048);
+        var clientRequest = new CertificateRequest("CN=imv-gateway", clientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        clientRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        clientRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        clientRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        using var client = clientRequest.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(12));
+        File.WriteAllText(Path.Combine(directory, "client.pem"), client.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(directory, "client.key"), clientKey.ExportPkcs8PrivateKeyPem());
 
         File.WriteAllText(Path.Combine(directory, "ca.pem"), ca.ExportCertificatePem());
         File.WriteAllText(Path.Combine(directory, "server.pem"), server.ExportCertificatePem());

@@ -144,6 +144,21 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
         await PublishAsync(device, topic, """{"temp": 5}""");
         await Wait.UntilAsync(() => gateway.Sink.Tag($"{site}.l1.m5", "temp") is not null, "good message after bad ones");
         Assert.Equal(6, gateway.Connection.Statistics.BadMessages);
+
+        // The same count is exported as a metric, tagged with the connection's name.
+        long exported = -1;
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == MqttGatewayMetrics.MeterName) l.EnableMeasurementEvents(instrument); };
+            listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    if (instrument.Name == "imv.mqtt.bad_messages" && tag.Key == "gateway" && (string?)tag.Value == gateway.Connection.Name) exported = value;
+            });
+            listener.Start();
+            listener.RecordObservableInstruments();
+        }
+        Assert.Equal(6, exported);
         Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "not valid JSON"));
         Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "not a JSON object"));
         Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "'yesterday'"));

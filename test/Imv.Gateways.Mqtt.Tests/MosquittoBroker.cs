@@ -64,10 +64,18 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await StartProcessAsync();
     }
 
+    /// <summary>Freezes the broker (SIGSTOP): sockets stay open but nothing answers, as with a hung broker
+    /// or a silent network path.</summary>
+    public void Freeze() => _ = kill(_process!.Id, 19);
+
+    /// <summary>Lets a frozen broker run again (SIGCONT).</summary>
+    public void Thaw() => _ = kill(_process!.Id, 18);
+
     public async Task StopProcessAsync()
     {
         var process = _process;
         if (process is null || process.HasExited) return;
+        _ = kill(process.Id, 18);
         _ = kill(process.Id, 15);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
@@ -83,7 +91,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process = null;
     }
 
-    private async Task StartProcessAsync()
+    public async Task StartProcessAsync()
     {
         var start = new ProcessStartInfo(Executable, $"-c {ConfigPath}")
         {

@@ -65,21 +65,29 @@ public sealed class SparkplugGatewayTests(BrokerFixture fixture)
         Assert.Equal(0, gateway.Connection.Statistics.RebirthRequests);
     }
 
-    [Fact]
-    public async Task Primary_host_publishes_retained_state_online_and_offline()
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Primary_host_publishes_retained_state_online_and_offline(MqttProtocolVersion version)
     {
         var group = Group();
         var hostId = "host" + group;
         await using var watcher = new MqttClient(_broker.ClientOptions("watch-" + group));
         await watcher.ConnectAsync(Wait.Token());
         await watcher.SubscribeAsync($"spBv1.0/STATE/{hostId}", MqttQualityOfService.AtLeastOnce, Wait.Token());
-        var gateway = await StartGatewayAsync(group, hostId);
+        var gateway = await StartGatewayAsync(group, hostId, version);
         var online = await Wait.ReadAsync(watcher.Messages);
         Assert.Contains("\"online\":true", Encoding.UTF8.GetString(online.Payload), StringComparison.Ordinal);
         await gateway.DisposeAsync();
         var offline = await Wait.ReadAsync(watcher.Messages);
         Assert.Contains("\"online\":false", Encoding.UTF8.GetString(offline.Payload), StringComparison.Ordinal);
-        Assert.True(offline.Retain || offline.Qos == MqttQualityOfService.AtLeastOnce);
+        // Retained: a late subscriber learns the host is offline.
+        await using var late = new MqttClient(_broker.ClientOptions("late-" + group));
+        await late.ConnectAsync(Wait.Token());
+        await late.SubscribeAsync($"spBv1.0/STATE/{hostId}", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        var retained = await Wait.ReadAsync(late.Messages);
+        Assert.True(retained.Retain);
+        Assert.Contains("\"online\":false", Encoding.UTF8.GetString(retained.Payload), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -203,6 +211,24 @@ public sealed class SparkplugGatewayTests(BrokerFixture fixture)
         await Wait.UntilAsync(() => edge.Rebirths >= 1, "rebirth");
         await edge.DeviceDataAsync(0, 77);
         await Wait.UntilAsync(() => gateway.Sink.Tag($"{group}.edge1.d1", "Temperature")?.Value.AsDouble() == 77, "data after bad input");
+    }
+
+    [Fact]
+    public async Task When_the_gateway_loses_its_broker_twins_turn_uncertain_and_nodes_are_asked_to_rebirth()
+    {
+        var group = Group();
+        await using var gateway = await StartGatewayAsync(group);
+        await using var edge = new SparkplugEdgeNodeSimulator(_broker, group, "edge1", ["d1"]);
+        await edge.StartAsync();
+        var twin = $"{group}.edge1.d1";
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "born");
+
+        gateway.Connection.Client.BreakConnection();
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Reconnecting, "twin reconnecting");
+        await Wait.UntilAsync(() => edge.Rebirths >= 1 && gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "rebirth after the host reconnected");
+        await edge.DeviceDataAsync(0, 64);
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "Temperature")?.Value.AsDouble() == 64, "data flows again");
+        Assert.Equal(0, gateway.Connection.Statistics.BadMessages);
     }
 
     [Fact]
