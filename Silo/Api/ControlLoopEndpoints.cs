@@ -1,0 +1,110 @@
+using Imv.Grains.Interfaces.ControlLoops;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+using Imv.Silo.Directory;
+
+namespace Imv.Silo.Api;
+
+/// <summary><c>/api/loops</c>: the closed control loops (status, enable/disable, setpoint, one iteration now).</summary>
+public static class ControlLoopEndpoints
+{
+    /// <summary>Maps the endpoints.</summary>
+    public static void MapControlLoopEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/loops", ListAsync);
+        app.MapGet("/api/loops/{id}", GetAsync);
+        app.MapPut("/api/loops/{id}", ConfigureAsync);
+        app.MapPost("/api/loops/{id}/enable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.EnableAsync()));
+        app.MapPost("/api/loops/{id}/disable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.DisableAsync()));
+        app.MapPut("/api/loops/{id}/setpoint", SetSetpointAsync);
+        app.MapPost("/api/loops/{id}/run", RunOnceAsync);
+    }
+
+    /// <summary>A loop in a listing (without its history).</summary>
+    public sealed record LoopListItem(string LoopId, bool Enabled, string? MeasuredTwinId, string? MeasuredTag, string? OutputTag,
+        double? Setpoint, double? LastOutput, long IterationCount, LoopIteration? LastIteration);
+
+    private static IResult UnknownLoop(string id) => ApiResults.NotFound($"Unknown control loop '{id}'.", new { loopId = id });
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IGrainFactory grains, GridCatalog catalog)
+    {
+        if (!Paging.TryRead(request, out var paging, out var error)) return error!;
+        var page = paging.Of(catalog.Loops);
+        var statuses = await Task.WhenAll(page.Items.Select(id => grains.GetGrain<IControlLoopGrain>(id).GetStatusAsync())).ConfigureAwait(false);
+        var items = statuses.Select(s => new LoopListItem(s.LoopId, s.Enabled, s.Configuration?.MeasuredTwinId, s.Configuration?.MeasuredTag,
+            s.Configuration?.OutputTag, s.Configuration?.Setpoint, s.LastOutput, s.IterationCount, s.History.Count > 0 ? s.History[^1] : null)).ToList();
+        return Results.Ok(new Page<LoopListItem>(page.Number, page.PageSize, page.Total, items));
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+    {
+        var status = await grains.GetGrain<IControlLoopGrain>(id).GetStatusAsync().ConfigureAwait(false);
+        return status.Configuration is null ? UnknownLoop(id) : Results.Ok(status);
+    }
+
+    private static async Task<IResult> ConfigureAsync(string id, HttpRequest request, IGrainFactory grains, GridCatalog catalog, CancellationToken cancellationToken)
+    {
+        bool enable = true;
+        if (request.Query.TryGetValue("enable", out var enableText) && !bool.TryParse(enableText, out enable))
+            return ApiResults.BadRequest($"Query parameter 'enable' must be true or false (was '{enableText}').", new { parameter = "enable" });
+        var (config, bodyError) = await RequestBody.ReadAsync<ControlLoopConfiguration>(request, cancellationToken).ConfigureAwait(false);
+        if (config is null) return bodyError!;
+        if (string.IsNullOrWhiteSpace(config.MeasuredTwinId)) return ApiResults.BadRequest("The loop needs a 'measuredTwinId'.", new { field = "measuredTwinId" });
+        if (string.IsNullOrWhiteSpace(config.OutputTwinId)) return ApiResults.BadRequest("The loop needs an 'outputTwinId'.", new { field = "outputTwinId" });
+        if (await TwinEndpoints.FindTwinAsync(grains, config.MeasuredTwinId).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(config.MeasuredTwinId);
+        var output = grains.GetGrain<IMachineGrain>(config.OutputTwinId);
+        var twinConfig = await output.GetConfigurationAsync().ConfigureAwait(false);
+        if (twinConfig is null) return ApiResults.UnknownTwin(config.OutputTwinId);
+
+        var loop = grains.GetGrain<IControlLoopGrain>(id);
+        try
+        {
+            await loop.ConfigureAsync(config).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiResults.BadRequest("Invalid control loop configuration: " + e.Message);
+        }
+        // The output twin authorizes a loop by listing it.
+        if (!(twinConfig.ControlLoops ?? []).Contains(id, StringComparer.Ordinal))
+            await output.ConfigureAsync(twinConfig with { ControlLoops = [.. twinConfig.ControlLoops ?? [], id] }).ConfigureAwait(false);
+        if (enable) await loop.EnableAsync().ConfigureAwait(false);
+        else await loop.DisableAsync().ConfigureAwait(false);
+        catalog.AddLoop(id);
+        await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).AddLoopAsync(id).ConfigureAwait(false);
+        return Results.Ok(await loop.GetStatusAsync().ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> ChangeAsync(string id, IGrainFactory grains, Func<IControlLoopGrain, Task> change)
+    {
+        var loop = grains.GetGrain<IControlLoopGrain>(id);
+        if ((await loop.GetStatusAsync().ConfigureAwait(false)).Configuration is null) return UnknownLoop(id);
+        await change(loop).ConfigureAwait(false);
+        return Results.Ok(await loop.GetStatusAsync().ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> SetSetpointAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync<SetpointBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null) return bodyError!;
+        if (body.Setpoint is not { } setpoint || !double.IsFinite(setpoint)) return ApiResults.BadRequest("The body needs a finite number 'setpoint'.", new { field = "setpoint" });
+        var loop = grains.GetGrain<IControlLoopGrain>(id);
+        if ((await loop.GetStatusAsync().ConfigureAwait(false)).Configuration is null) return UnknownLoop(id);
+        try
+        {
+            await loop.SetSetpointAsync(setpoint).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiResults.Unprocessable("Setpoint refused: " + e.Message, new { field = "setpoint" });
+        }
+        return Results.Ok(await loop.GetStatusAsync().ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> RunOnceAsync(string id, IGrainFactory grains)
+    {
+        var loop = grains.GetGrain<IControlLoopGrain>(id);
+        if ((await loop.GetStatusAsync().ConfigureAwait(false)).Configuration is null) return UnknownLoop(id);
+        return Results.Ok(await loop.RunOnceAsync().ConfigureAwait(false));
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Imv.Grains.Interfaces.Avatars;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+
+namespace Imv.Silo.Api;
+
+/// <summary><c>/api/twins/{id}/lease</c>: the operator lease (one avatar controls a twin at a time).</summary>
+public static class LeaseEndpoints
+{
+    /// <summary>Maps the endpoints.</summary>
+    public static void MapLeaseEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/twins/{id}/lease", GetAsync);
+        app.MapPost("/api/twins/{id}/lease", AcquireAsync);
+        app.MapDelete("/api/twins/{id}/lease", ReleaseAsync);
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+    {
+        if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var lease = await grains.GetGrain<IMachineGrain>(id).GetLeaseAsync().ConfigureAwait(false);
+        return lease is null ? ApiResults.NotFound($"Twin '{id}' is under no operator lease.", new { twinId = id }) : Results.Ok(lease);
+    }
+
+    private static async Task<IResult> AcquireAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, error) = await RequestBody.ReadAsync<LeaseBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null) return error!;
+        if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("The lease needs an 'avatarId'.", new { field = "avatarId" });
+        if (!double.IsFinite(body.DurationSeconds) || body.DurationSeconds <= 0 || body.DurationSeconds > 86_400)
+            return ApiResults.BadRequest($"'durationSeconds' must be between 0 (exclusive) and 86400 (was {body.DurationSeconds.ToString(CultureInfo.InvariantCulture)}).", new { field = "durationSeconds" });
+        if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var avatar = grains.GetGrain<IAvatarGrain>(body.AvatarId);
+        if (await avatar.GetProfileAsync().ConfigureAwait(false) is null) return AvatarEndpoints.UnknownAvatar(body.AvatarId);
+        var result = await avatar.AcquireLeaseAsync(id, TimeSpan.FromSeconds(body.DurationSeconds)).ConfigureAwait(false);
+        return result.Granted
+            ? Results.Ok(result)
+            : ApiResults.Conflict($"Twin '{id}' is leased by another avatar: {result.Reason}", result);
+    }
+
+    private static async Task<IResult> ReleaseAsync(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var avatarId = request.Query["avatarId"].ToString();
+        if (string.IsNullOrWhiteSpace(avatarId)) return ApiResults.BadRequest("Query parameter 'avatarId' is required.", new { parameter = "avatarId" });
+        if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var twin = grains.GetGrain<IMachineGrain>(id);
+        if (await twin.ReleaseLeaseAsync(avatarId).ConfigureAwait(false)) return Results.Ok(new { twinId = id, avatarId, released = true });
+        var lease = await twin.GetLeaseAsync().ConfigureAwait(false);
+        return lease is null
+            ? ApiResults.NotFound($"Twin '{id}' is under no operator lease.", new { twinId = id })
+            : ApiResults.Conflict($"Twin '{id}' is leased by '{lease.Holder}', not '{avatarId}'.", lease);
+    }
+}

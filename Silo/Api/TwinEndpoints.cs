@@ -1,0 +1,174 @@
+using Imv.Grains.Interfaces.Organizations;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+using Imv.Silo.Directory;
+
+namespace Imv.Silo.Api;
+
+/// <summary><c>/api/twins</c>: list (paged, filtered), detail, alarms, shadow.</summary>
+public static class TwinEndpoints
+{
+    /// <summary>Maps the endpoints.</summary>
+    public static void MapTwinEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/twins", ListAsync);
+        app.MapGet("/api/twins/{id}", GetAsync);
+        app.MapGet("/api/twins/{id}/alarms", GetAlarmsAsync);
+        app.MapGet("/api/twins/{id}/shadow", GetShadowAsync);
+        app.MapPut("/api/twins/{id}/shadow/desired", SetDesiredAsync);
+        app.MapPost("/api/twins/{id}/oee/reset", ResetOeeAsync);
+        app.MapGet("/api/alarms", ListAlarmsAsync);
+    }
+
+    /// <summary>One twin in a listing.</summary>
+    public sealed record TwinListItem(string TwinId, TwinKind Kind, string? OrganizationId, string? Gateway,
+        MachineRunState State, int ActiveAlarms, DateTimeOffset ReportedAt);
+
+    /// <summary>A twin in detail.</summary>
+    public sealed record TwinDetail(string TwinId, TwinKind Kind, CouplingMode Coupling, string? OrganizationId, string? Gateway,
+        Grains.Interfaces.Plant.TwinConnectivity Connectivity, MachineStatus Status, DateTimeOffset? LastUpdate, TimeSpan? Staleness,
+        IReadOnlyList<TagSnapshot> Tags, IReadOnlyList<ActiveAlarm> ActiveAlarms, Grains.Interfaces.Commands.OperatorLease? Lease,
+        IReadOnlyList<string> Methods, IReadOnlyList<string> ControlLoops, IReadOnlyList<AlarmBand> AlarmBands,
+        long AppliedCount, long StaleCount, long DuplicateCount, long RejectedCount);
+
+    /// <summary>An active alarm with its twin.</summary>
+    public sealed record TwinAlarm(string TwinId, string Tag, AlarmLevel Level, DateTimeOffset RaisedAt, double Value);
+
+    /// <summary>The twin's configuration when the twin exists (configured or described); null otherwise.</summary>
+    public static async Task<TwinConfiguration?> FindTwinAsync(IGrainFactory grains, string twinId) =>
+        string.IsNullOrWhiteSpace(twinId) ? null : await grains.GetGrain<IMachineGrain>(twinId).GetConfigurationAsync().ConfigureAwait(false);
+
+    private static async Task<IResult> ListAsync(HttpRequest request, IGrainFactory grains, TwinDirectory directory, CancellationToken cancellationToken)
+    {
+        if (!Paging.TryRead(request, out var paging, out var error)) return error!;
+        var (candidates, filterError) = await CandidatesAsync(request, grains, directory).ConfigureAwait(false);
+        if (filterError is not null) return filterError;
+
+        MachineRunState? state = null;
+        if (request.Query.TryGetValue("state", out var stateText))
+        {
+            if (!Enum.TryParse<MachineRunState>(stateText, ignoreCase: true, out var s) || !Enum.IsDefined(s) || int.TryParse(stateText, out _))
+                return ApiResults.BadRequest($"Query parameter 'state' must be one of {string.Join(", ", Enum.GetNames<MachineRunState>())} (was '{stateText}').", new { parameter = "state" });
+            state = s;
+        }
+        bool? alarmed = null;
+        if (request.Query.TryGetValue("alarm", out var alarmText))
+        {
+            alarmed = alarmText.ToString().ToLowerInvariant() switch
+            {
+                "active" or "true" => true,
+                "none" or "false" => false,
+                _ => null,
+            };
+            if (alarmed is null) return ApiResults.BadRequest($"Query parameter 'alarm' must be 'active' or 'none' (was '{alarmText}').", new { parameter = "alarm" });
+        }
+
+        if (state is null && alarmed is null)
+        {
+            var page = paging.Of(candidates);
+            var items = await StatusesAsync(grains, page.Items, cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new Page<TwinListItem>(page.Number, page.PageSize, page.Total, items));
+        }
+        var all = await StatusesAsync(grains, candidates, cancellationToken).ConfigureAwait(false);
+        var filtered = all.Where(t => (state is null || t.State == state) && (alarmed is null || (t.ActiveAlarms > 0) == alarmed)).ToList();
+        return Results.Ok(paging.Of(filtered));
+    }
+
+    private static async Task<IResult> ListAlarmsAsync(HttpRequest request, IGrainFactory grains, TwinDirectory directory, CancellationToken cancellationToken)
+    {
+        if (!Paging.TryRead(request, out var paging, out var error)) return error!;
+        var (candidates, filterError) = await CandidatesAsync(request, grains, directory).ConfigureAwait(false);
+        if (filterError is not null) return filterError;
+        var statuses = await StatusesAsync(grains, candidates, cancellationToken).ConfigureAwait(false);
+        var alarmed = statuses.Where(s => s.ActiveAlarms > 0).ToList();
+        var lists = await Task.WhenAll(alarmed.Select(async s =>
+            (await grains.GetGrain<IMachineGrain>(s.TwinId).GetActiveAlarmsAsync().ConfigureAwait(false))
+                .Select(a => new TwinAlarm(s.TwinId, a.Tag, a.Level, a.RaisedAt, a.Value)))).ConfigureAwait(false);
+        return Results.Ok(paging.Of(lists.SelectMany(l => l).ToList()));
+    }
+
+    /// <summary>The directory's twins filtered by <c>organization</c> (with every organization below it) and <c>kind</c>.</summary>
+    private static async Task<(IReadOnlyList<TwinDirectoryEntry> Twins, IResult? Error)> CandidatesAsync(HttpRequest request, IGrainFactory grains, TwinDirectory directory)
+    {
+        IEnumerable<TwinDirectoryEntry> twins = directory.All();
+        if (request.Query.TryGetValue("kind", out var kindText))
+        {
+            if (!Enum.TryParse<TwinKind>(kindText, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(kindText, out _))
+                return ([], ApiResults.BadRequest($"Query parameter 'kind' must be one of {string.Join(", ", Enum.GetNames<TwinKind>())} (was '{kindText}').", new { parameter = "kind" }));
+            twins = twins.Where(t => t.Kind == kind);
+        }
+        if (request.Query.TryGetValue("organization", out var orgText))
+        {
+            var orgId = orgText.ToString();
+            var (orgs, machines) = await OrganizationTree.DescendantsAsync(grains, orgId).ConfigureAwait(false);
+            if (orgs is null) return ([], ApiResults.NotFound($"Unknown organization '{orgId}'.", new { parameter = "organization", organizationId = orgId }));
+            var list = twins.Where(t => (t.OrganizationId is { } o && orgs.Contains(o)) || machines.Contains(t.TwinId)).ToList();
+            // Twins attached in the tree that the directory has not heard of yet.
+            foreach (var m in machines.Where(m => directory.Find(m) is null).Order(StringComparer.Ordinal))
+                list.Add(new TwinDirectoryEntry(m, TwinKind.Equipment, null, null));
+            twins = list;
+        }
+        return (twins as IReadOnlyList<TwinDirectoryEntry> ?? twins.ToList(), null);
+    }
+
+    private static async Task<IReadOnlyList<TwinListItem>> StatusesAsync(IGrainFactory grains, IReadOnlyList<TwinDirectoryEntry> twins, CancellationToken cancellationToken)
+    {
+        var items = new TwinListItem[twins.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, twins.Count), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            var t = twins[i];
+            var s = await grains.GetGrain<IMachineGrain>(t.TwinId).GetStatusAsync().ConfigureAwait(false);
+            items[i] = new TwinListItem(t.TwinId, t.Kind, t.OrganizationId, t.Gateway, s.State, s.ActiveAlarms, s.ReportedAt);
+        }).ConfigureAwait(false);
+        return items;
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+    {
+        var config = await FindTwinAsync(grains, id).ConfigureAwait(false);
+        if (config is null) return ApiResults.UnknownTwin(id);
+        var twin = grains.GetGrain<IMachineGrain>(id);
+        var snapshot = await twin.GetSnapshotAsync().ConfigureAwait(false);
+        var alarms = await twin.GetActiveAlarmsAsync().ConfigureAwait(false);
+        var lease = await twin.GetLeaseAsync().ConfigureAwait(false);
+        return Results.Ok(new TwinDetail(id, snapshot.Kind, snapshot.Coupling, config.OrganizationId, config.Gateway, snapshot.Connectivity,
+            snapshot.Status, snapshot.LastUpdate, snapshot.Staleness, snapshot.Tags, alarms, lease,
+            config.Methods ?? [], config.ControlLoops ?? [], config.AlarmBands ?? [],
+            snapshot.AppliedCount, snapshot.StaleCount, snapshot.DuplicateCount, snapshot.RejectedCount));
+    }
+
+    private static async Task<IResult> GetAlarmsAsync(string id, IGrainFactory grains)
+    {
+        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var twin = grains.GetGrain<IMachineGrain>(id);
+        return Results.Ok(new { twinId = id, active = await twin.GetActiveAlarmsAsync().ConfigureAwait(false), history = await twin.GetAlarmHistoryAsync().ConfigureAwait(false) });
+    }
+
+    private static async Task<IResult> GetShadowAsync(string id, IGrainFactory grains)
+    {
+        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        return Results.Ok(await grains.GetGrain<IMachineGrain>(id).GetShadowAsync().ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> SetDesiredAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync<DesiredBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null) return bodyError!;
+        if (body.Desired is null || body.Desired.Count == 0) return ApiResults.BadRequest("The body needs 'desired': an object of tag values.", new { field = "desired" });
+        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var result = await grains.GetGrain<IMachineGrain>(id).SetDesiredAsync(new DesiredUpdate(body.Desired, body.ExpectedVersion)).ConfigureAwait(false);
+        return result.Conflict
+            ? ApiResults.Conflict($"The shadow of twin '{id}' is at version {result.Shadow.Version}, not {body.ExpectedVersion}.", result.Shadow)
+            : Results.Ok(result.Shadow);
+    }
+
+    private static async Task<IResult> ResetOeeAsync(string id, IGrainFactory grains)
+    {
+        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        var twin = grains.GetGrain<IMachineGrain>(id);
+        await twin.ResetOeeWindowAsync().ConfigureAwait(false);
+        return Results.Ok(await twin.GetStatusAsync().ConfigureAwait(false));
+    }
+
+    private static IResult UnknownTwinResult(string id) => ApiResults.UnknownTwin(id);
+}

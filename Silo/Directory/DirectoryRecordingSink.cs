@@ -1,0 +1,39 @@
+using Imv.Gateways.Twins;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Silo.Summary;
+
+namespace Imv.Silo.Directory;
+
+/// <summary>The <see cref="IPlantEventSink"/> the gateways see: notes every twin heard of in the
+/// <see cref="TwinDirectory"/>, counts confirmed commands for the summary, and passes everything on to the
+/// <see cref="TwinTelemetryRouter"/>.</summary>
+public sealed class DirectoryRecordingSink(TwinTelemetryRouter router, TwinDirectory directory, GridCounters counters) : IPlantEventSink
+{
+    /// <inheritdoc />
+    public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken)
+    {
+        directory.Observe(twinId, null);
+        return router.WriteTelemetryAsync(twinId, updates, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DescribeTwinAsync(TwinDescription description, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        directory.Observe(description.TwinId, description.Gateway);
+        return router.DescribeTwinAsync(description, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask SetTwinConnectivityAsync(string twinId, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken) =>
+        router.SetTwinConnectivityAsync(twinId, connectivity, reason, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask ReportCommandOutcomeAsync(string twinId, string commandId, CommandDeliveryStatus status, string? reason, CancellationToken cancellationToken)
+    {
+        counters.CommandOutcome(status);
+        return router.ReportCommandOutcomeAsync(twinId, commandId, status, reason, cancellationToken);
+    }
+}

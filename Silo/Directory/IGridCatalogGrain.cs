@@ -1,0 +1,21 @@
+using Imv.Runtime;
+
+namespace Imv.Silo.Directory;
+
+/// <summary>The persisted part of the <see cref="GridCatalog"/>: the avatars and control loops created through
+/// the API (the bootstrap's are recomputed at every start). One grain, key <see cref="Key"/>.</summary>
+public interface IGridCatalogGrain : IGrainWithStringKey
+{
+    /// <summary>The grain's key.</summary>
+    const string Key = "grid-catalog";
+
+    /// <summary>Records an avatar id. Idempotent.</summary>
+    Task AddAvatarAsync(string avatarId);
+
+    /// <summary>Records a control loop id. Idempotent.</summary>
+    Task AddLoopAsync(string loopId);
+
+    /// <summary>Every recorded avatar and loop id.</summary>
+    [ReadOnly]
+    Task<GridCatalogState> GetAsync();
+}

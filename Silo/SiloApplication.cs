@@ -1,0 +1,114 @@
+using System.Text.Json.Serialization;
+using Imv.Gateways.OpcUa.Gateway;
+using Imv.Gateways.Simulation;
+using Imv.Gateways.Twins;
+using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Machines;
+using Imv.Grains.Organizations;
+using Imv.Runtime.Hosting;
+using Imv.Runtime.Storage.Sqlite;
+using Imv.Silo.Api;
+using Imv.Silo.Directory;
+using Imv.Silo.Plant;
+using Imv.Silo.Summary;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+
+namespace Imv.Silo;
+
+/// <summary>The main job's composition: one silo on the embedded defaults (SQLite, the built-in simulated plant),
+/// the gateways configured under Gateways:Mqtt and Gateways:OpcUa, the plant bootstrap, the live summary and the
+/// HTTP API on 127.0.0.1:5080 (or the <c>--urls</c> given). Tests build it with their own settings.</summary>
+public static class SiloApplication
+{
+    /// <summary>The address the API listens on when no <c>--urls</c> (or ASPNETCORE_URLS) is given.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Builds the application from command-line arguments, then <paramref name="configure"/> (tests add
+    /// in-memory settings there).</summary>
+    public static WebApplication Build(string[] args, Action<ConfigurationManager>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (args.SkipWhile(a => a != "--config").Skip(1).FirstOrDefault() is { } configFile)
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile, Environment.CurrentDirectory), optional: false);
+        builder.Configuration.AddEnvironmentVariables("IMV_").AddCommandLine(args);
+        configure?.Invoke(builder.Configuration);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+
+        var summary = builder.Configuration.GetSection(SummaryOptions.SectionName).Get<SummaryOptions>() ?? new SummaryOptions();
+        // The live table owns the terminal: only warnings and errors are logged to the console meanwhile.
+        if (summary.LiveEnabled) builder.Logging.AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
+
+        builder.Services.AddImvSilo(builder.Configuration, o =>
+        {
+            // Relative data paths are under the working directory, where the user started the silo.
+            if (!Path.IsPathRooted(o.SqlitePath)) o.SqlitePath = Path.GetFullPath(o.SqlitePath, Environment.CurrentDirectory);
+        });
+        builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
+        builder.Services.AddSingleton<TwinTelemetryRouter>();
+        builder.Services.AddSingleton<TwinDirectory>();
+        builder.Services.AddSingleton<GridCatalog>();
+        builder.Services.AddSingleton<GridCounters>();
+        builder.Services.AddSingleton<IPlantEventSink, DirectoryRecordingSink>();
+        builder.Services.AddSingleton<IPlantGatewayRegistry, PlantGatewayRegistry>();
+        // Machine twins push their status to their line; lines to sites; sites to the enterprise.
+        builder.Services.AddSingleton<IMachineStatusPublisher, OrganizationStatusPublisher>();
+
+        // The bootstrap runs after the silo started (registered after it) and before the simulator starts.
+        builder.Services.AddOptions<PlantOptions>().Bind(builder.Configuration.GetSection(PlantOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PlantOptions>>(new PlantOptionsValidator());
+        builder.Services.AddSingleton<PlantBootstrapService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PlantBootstrapService>());
+
+        builder.Services.AddSimulatedPlant(builder.Configuration);
+        builder.Services.AddMqttGateways(builder.Configuration);
+        builder.Services.AddOpcUaGateways(builder.Configuration);
+        builder.Services.AddHostedService<Imv.Silo.Gateways.OpcUaGatewayHostedService>();
+
+        builder.Services.Configure<SummaryOptions>(builder.Configuration.GetSection(SummaryOptions.SectionName));
+        builder.Services.AddSingleton<GridSummarySource>();
+        builder.Services.AddHostedService<LiveSummaryService>();
+
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            o.SerializerOptions.Converters.Add(new TagValueJsonConverter());
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        });
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(async context =>
+        {
+            // Unmatched routes and methods answer JSON too.
+            var response = context.HttpContext.Response;
+            if (response.HasStarted || response.ContentLength > 0 || response.ContentType is not null) return;
+            var request = context.HttpContext.Request;
+            var message = response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => $"No endpoint {request.Method} {request.Path}: see docs/api.md.",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}.",
+                _ => $"HTTP {response.StatusCode}.",
+            };
+            await response.WriteAsJsonAsync(new ApiError(message), context.HttpContext.RequestAborted).ConfigureAwait(false);
+        });
+        var sqlite = app.Services.GetRequiredService<SqliteStorageOptions>();
+        var storage = app.Services.GetRequiredService<SiloOptions>();
+        app.Logger.LogInformation("Imv silo starting; storage {Storage}, data file {DataFile}", storage.DefaultStorage, Path.GetFullPath(sqlite.Path));
+        app.MapSummaryEndpoints();
+        app.MapTwinEndpoints();
+        app.MapCommandEndpoints();
+        app.MapLeaseEndpoints();
+        app.MapOrganizationEndpoints();
+        app.MapIdentityEndpoints();
+        app.MapLedgerEndpoints();
+        app.MapAvatarEndpoints();
+        app.MapControlLoopEndpoints();
+        app.MapAssetEndpoints();
+        return app;
+    }
+}
