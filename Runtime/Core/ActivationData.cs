@@ -282,6 +282,24 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         }
     }
 
+    /// <summary>The silo died (a kill): the activation stops at once. Its timers stop, queued calls fail, and it
+    /// never writes again from a timer; nothing is flushed, as in a crash.</summary>
+    public void Abandon()
+    {
+        List<Message> queued = [];
+        List<GrainTimer>? timers;
+        lock (this)
+        {
+            State = ActivationState.Invalid;
+            for (var m = _head; m is not null; m = m.Next) queued.Add(m);
+            _head = _tail = null;
+            timers = _timers;
+            _timers = null;
+        }
+        if (timers is not null) foreach (var t in timers.ToArray()) t.Dispose();
+        foreach (var m in queued) m.Fail(new SiloUnavailableException($"Silo {_silo.Name} was killed before {m.MethodName} to {GrainId} ran."));
+    }
+
     public void DeactivateOnIdle()
     {
         lock (this) _deactivateOnIdle = true;

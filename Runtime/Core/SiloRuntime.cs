@@ -123,6 +123,7 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
         _transport.Unregister(Name);
         _membership.TableChanged -= OnTableChanged;
         _shutdown.Cancel();
+        foreach (var activation in Catalog.All()) activation.Abandon();
         Catalog.Clear();
         _membership.Leave(Name);
     }
