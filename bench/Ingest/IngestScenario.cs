@@ -24,7 +24,9 @@ public static class IngestScenario
         var dir = Directory.CreateTempSubdirectory("imv-ingest-");
         try
         {
-            var storage = new SqliteGrainStorage(new SqliteStorageOptions { Path = Path.Combine(dir.FullName, "ingest.db") });
+            bool memory = args.Contains("--memory");
+            var sqlite = memory ? null : new SqliteGrainStorage(new SqliteStorageOptions { Path = Path.Combine(dir.FullName, "ingest.db") });
+            Imv.Runtime.Storage.IGrainStorage storage = sqlite is null ? new Imv.Runtime.Storage.MemoryGrainStorage() : sqlite;
             await using var cluster = await TestCluster.StartAsync(new TestClusterOptions { InitialSilos = 1, PartitionCount = 4096, Storage = storage }, cancellationToken);
             var silo = cluster.Silos[0];
             var router = new TwinTelemetryRouter(silo, NullLogger<TwinTelemetryRouter>.Instance);
@@ -59,10 +61,11 @@ public static class IngestScenario
             long applied = end.Applied - start.Applied;
             if (end.FailedCalls > 0) throw new InvalidOperationException($"{end.FailedCalls} ingest calls failed.");
             double perSecond = applied / elapsed;
-            Console.Error.WriteLine($"ingest: {applied:N0} of {sent:N0} updates applied in {elapsed:F1} s over {end.Calls - start.Calls:N0} grain calls ({storage.CommittedBatches:N0} SQLite batches so far)");
+            Console.Error.WriteLine($"ingest: {applied:N0} of {sent:N0} updates applied in {elapsed:F1} s over {end.Calls - start.Calls:N0} grain calls ({sqlite?.CommittedBatches ?? 0:N0} SQLite batches so far)");
             var figures = new Dictionary<string, object>
             {
                 ["tag_updates_per_s"] = Math.Round(perSecond),
+                ["storage"] = memory ? "memory" : "sqlite",
                 ["twins"] = twins,
                 ["tags_per_twin"] = TagsPerTwin,
                 ["bytes_per_idle_twin"] = Math.Round(bytesPerTwin),
@@ -70,7 +73,7 @@ public static class IngestScenario
                 ["processors"] = Environment.ProcessorCount,
             };
             await cluster.DisposeAsync();
-            await storage.DisposeAsync();
+            if (sqlite is not null) await sqlite.DisposeAsync();
             Console.WriteLine(JsonSerializer.Serialize(figures));
             return 0;
         }
