@@ -23,6 +23,12 @@ public interface IControlLoopGrain : IGrainWithStringKey
     /// <summary>Runs one iteration now (whether enabled or not) and returns it.</summary>
     Task<LoopIteration> RunOnceAsync();
 
+    /// <summary>The measured twin applied new readings: run one iteration now, besides the periodic ones
+    /// (event-driven loops; the twin lists this loop in <see cref="Twins.TwinConfiguration.TriggeredLoops"/>).
+    /// Ignored while the loop is disabled.</summary>
+    [OneWay]
+    Task OnMeasurementAsync();
+
     /// <summary>The loop's configuration, state and recent iterations.</summary>
     [ReadOnly]
     Task<ControlLoopStatus> GetStatusAsync();

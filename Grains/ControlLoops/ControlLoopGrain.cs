@@ -91,6 +91,17 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     public Task<LoopIteration> RunOnceAsync() => IterateAsync();
 
     /// <inheritdoc />
+    public async Task OnMeasurementAsync()
+    {
+        if (!S.Enabled || S.Configuration is null) return;
+        try { await IterateAsync(); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _log.LogWarning(ex, "Control loop {LoopId}: event-driven iteration failed", LoopId);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<ControlLoopStatus> GetStatusAsync() =>
         Task.FromResult(new ControlLoopStatus(LoopId, S.Configuration, S.Enabled, S.LastOutput, S.IterationCount, [.. S.History]));
 

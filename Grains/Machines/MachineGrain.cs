@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Commands;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
@@ -116,6 +117,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
             await ObserveStatusAsync(now);
         }
         await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
+        if (result.Applied > 0 && Config.TriggeredLoops is { Count: > 0 } loops)
+            foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync();
         return result;
     }
 
