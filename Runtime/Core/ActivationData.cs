@@ -92,14 +92,33 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
             message.Next = null;
             if (_tail is null) _head = _tail = message;
             else { _tail.Next = message; _tail = message; }
-            if (IsInterleavable(message)) _interleavable++;
+            if (IsInterleavable(message)) { message.CountedInterleavable = true; _interleavable++; }
             if (!_scheduled) { _scheduled = schedule = true; }
         }
         if (schedule) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    private bool IsInterleavable(Message m) =>
-        (m.Flags & MessageFlags.AlwaysInterleave) != 0 || (m.CallChain is { } chain && chain.Contains(GrainId));
+    private bool IsInterleavable(Message m)
+    {
+        if ((m.Flags & MessageFlags.AlwaysInterleave) != 0) return true;
+        if (_waiting is null || m.CallChain is null) return false;
+        for (var c = m.CallChain; c is not null; c = c.Parent)
+            if (c.GrainId == GrainId && _waiting.Contains(c.RequestId)) return true;
+        return false;
+    }
+
+    /// <summary>Chain ids of this activation's requests that have called out and are still running: only calls
+    /// coming back along one of them may interleave.</summary>
+    private List<long>? _waiting;
+
+    /// <summary>Records that <paramref name="request"/>, running here, calls another grain; returns its chain id.</summary>
+    public long MarkWaiting(Message request)
+    {
+        if (request.ChainId != 0) return request.ChainId;
+        long id = request.EnsureChainId();
+        lock (this) (_waiting ??= []).Add(id);
+        return id;
+    }
 
     public void Execute()
     {
@@ -164,7 +183,7 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         if (prev is null) _head = m.Next; else prev.Next = m.Next;
         if (_tail == m) _tail = prev;
         m.Next = null;
-        if (IsInterleavable(m)) _interleavable--;
+        if (m.CountedInterleavable) { m.CountedInterleavable = false; _interleavable--; }
         _running++;
         return m;
     }
@@ -204,6 +223,7 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
     public void OnInvocationFinished(Message message)
     {
         if (message.Span is { } span) { span.Dispose(); message.Span = null; }
+        if (message.ChainId != 0) lock (this) _waiting?.Remove(message.ChainId);
         if (message.SentAt != 0) _silo.Metrics.CallDuration(message.SentAt);
         bool schedule = false;
         bool deactivate = false;

@@ -62,6 +62,7 @@ public sealed partial class SiloRuntime
             for (var c = message.CallChain; c is not null; c = c.Parent)
             {
                 header.WriteTag(10, WireType.LengthPrefixed); header.WriteUtf8(c.GrainId.Type);
+                header.WriteTag(16, WireType.VarInt); header.WriteVarInt64(c.RequestId);
                 header.WriteTag(11, WireType.LengthPrefixed); header.WriteUtf8(c.GrainId.Key);
             }
             if (message.TraceParent != default)
@@ -107,7 +108,8 @@ public sealed partial class SiloRuntime
             string? source = null, type = null, key = null, message = null, exceptionType = null, chainType = null, traceId = null, spanId = null;
             uint interfaceId = 0, methodId = 0;
             byte flags = 0;
-            var chain = new List<GrainId>();
+            var chain = new List<(GrainId, long)>();
+            long chainRequest = 0;
             while (!header.End)
             {
                 var (id, wt) = header.ReadTag();
@@ -123,7 +125,8 @@ public sealed partial class SiloRuntime
                     case 8: flags = (byte)header.ReadVarUInt64(); break;
                     case 9: remainingMs = header.ReadVarInt64(); break;
                     case 10: chainType = header.ReadUtf8(); break;
-                    case 11: chain.Add(new GrainId(chainType ?? "", header.ReadUtf8())); break;
+                    case 16: chainRequest = header.ReadVarInt64(); break;
+                    case 11: chain.Add((new GrainId(chainType ?? "", header.ReadUtf8()), chainRequest)); break;
                     case 12: exceptionType = header.ReadUtf8(); break;
                     case 13: message = header.ReadUtf8(); break;
                     case 14: traceId = header.ReadUtf8(); break;
@@ -144,7 +147,7 @@ public sealed partial class SiloRuntime
                 request.Flags = (MessageFlags)flags;
                 request.Deadline = remainingMs == 0 ? 0 : Stopwatch.GetTimestamp() + remainingMs * Stopwatch.Frequency / 1000;
                 CallChain? callChain = null;
-                for (int i = chain.Count - 1; i >= 0; i--) callChain = new CallChain(chain[i], callChain);
+                for (int i = chain.Count - 1; i >= 0; i--) callChain = new CallChain(chain[i].Item1, chain[i].Item2, callChain);
                 request.CallChain = callChain;
                 if (traceId is { Length: 32 } && spanId is { Length: 16 })
                     request.TraceParent = new ActivityContext(ActivityTraceId.CreateFromString(traceId), ActivitySpanId.CreateFromString(spanId), ActivityTraceFlags.Recorded, isRemote: true);

@@ -198,8 +198,11 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
     public void SendRequest(GrainReference target, Message request)
     {
         request.TargetId = target.GrainId;
+        // A grain's call carries its chain, so a call coming back to it while it waits runs at once (call-chain
+        // reentrancy). A one-way call does not: its sender does not wait, so nothing it starts is reentrant.
         var current = RuntimeContext.CurrentActivation;
-        if (current is not null) request.CallChain = new CallChain(current.GrainId, RuntimeContext.CurrentMessage?.CallChain);
+        if (current is not null && (request.Flags & MessageFlags.OneWay) == 0 && RuntimeContext.CurrentMessage is { } parent)
+            request.CallChain = new CallChain(current.GrainId, current.MarkWaiting(parent), parent.CallChain);
         long timeout = CallTimeout.Current is { } overridden ? (long)(overridden.TotalSeconds * Stopwatch.Frequency) : _defaultTimeoutTicks;
         long now = Stopwatch.GetTimestamp();
         request.Deadline = now + timeout;

@@ -18,6 +18,19 @@ public abstract class Message : SynchronizationContext
     /// <summary>Options of this call.</summary>
     public MessageFlags Flags;
 
+    /// <summary>A process-wide id given to a request when it first calls another grain, so that calls coming
+    /// back along its chain can be recognized while (and only while) it still runs; 0 until then.</summary>
+    public long ChainId;
+
+    private static long s_nextChainId;
+
+    /// <summary>This request's chain id, assigned on first use.</summary>
+    internal long EnsureChainId()
+    {
+        if (ChainId == 0) ChainId = Interlocked.Increment(ref s_nextChainId);
+        return ChainId;
+    }
+
     /// <summary>The caller's span, when tracing is on: the callee's span links to it, also across silos.</summary>
     public System.Diagnostics.ActivityContext TraceParent;
 
@@ -35,6 +48,9 @@ public abstract class Message : SynchronizationContext
 
     /// <summary>Registers the call's deadline with the silo's tracker.</summary>
     internal abstract void Track(PendingCallTracker tracker);
+
+    /// <summary>Counted as interleavable by the mailbox holding it.</summary>
+    internal bool CountedInterleavable;
 
     /// <summary>Link in an activation's mailbox.</summary>
     internal Message? Next;
@@ -82,12 +98,14 @@ public enum MessageFlags : byte
     ActivationBound = 8,
 }
 
-/// <summary>An immutable list of the grains waiting on a call chain, newest first.</summary>
+/// <summary>An immutable list of the requests waiting on a call chain, newest first: each entry names the
+/// grain and the id of its request that made the call.</summary>
 /// <param name="GrainId">A grain that is waiting.</param>
+/// <param name="RequestId">Its request that is waiting (see <see cref="Message.ChainId"/>).</param>
 /// <param name="Parent">The rest of the chain.</param>
-public sealed record CallChain(GrainId GrainId, CallChain? Parent)
+public sealed record CallChain(GrainId GrainId, long RequestId, CallChain? Parent)
 {
-    /// <summary>True when <paramref name="id"/> is waiting somewhere on this chain.</summary>
+    /// <summary>True when <paramref name="id"/> appears somewhere on this chain.</summary>
     public bool Contains(GrainId id)
     {
         for (var c = this; c is not null; c = c.Parent)

@@ -89,5 +89,13 @@ internal sealed class BenchEdgeNode : IAsyncDisposable
         return Client.PublishAsync(new MqttApplicationMessage(_dataTopics[0], payload.ToByteArray()), cancellationToken);
     }
 
+    /// <summary>Reports the device's set point (alias 4), as a real device confirms a command it carried out.</summary>
+    public ValueTask<MqttPublishResult> PublishSetPointAsync(double value, CancellationToken cancellationToken)
+    {
+        var payload = new Payload { Timestamp = Now(), Seq = NextSeq() };
+        payload.Metrics.Add(new Metric { Alias = 4, DoubleValue = value });
+        return Client.PublishAsync(new MqttApplicationMessage(_dataTopics[0], payload.ToByteArray()), cancellationToken);
+    }
+
     public ValueTask DisposeAsync() => Client.DisposeAsync();
 }

@@ -10,8 +10,9 @@ using Imv.Grains.Interfaces.Twins;
 namespace Imv.Bench.Mqtt;
 
 /// <summary>MQTT gateway benchmark against a mosquitto it starts: the broker's limit with a bare counting
-/// subscriber, the same traffic ingested into twin state through the Sparkplug B gateway, and the latency
-/// of a control loop (device value in, command out to the device). Prints a JSON object as its last line.</summary>
+/// subscriber, the same traffic ingested into machine twin grains (SQLite state) through the Sparkplug B
+/// gateway and the telemetry router, and the latency of a control loop grain (device value in, command out
+/// to the device). Prints a JSON object as its last line.</summary>
 public static class MqttScenario
 {
     private const string Group = "bench";
@@ -37,7 +38,7 @@ public static class MqttScenario
         var ingests = new List<double>();
         long applied = 0, dropped = 0, sinkCalls = 0;
         MqttGatewayConnection? gateway = null;
-        BenchTwinSink? sink = null;
+        await using var grid = await BenchTwinGrid.StartAsync(ct);
         for (var round = 0; round < rounds; round++)
         {
             var limit = await MeasureBrokerLimitAsync(broker.Port, $"raw{round}x", messages, publishers, devicesPerPublisher, ct);
@@ -45,7 +46,6 @@ public static class MqttScenario
             Console.Error.WriteLine($"mqtt: round {round + 1}: broker limit (bare counting subscriber): {limit.Rate:N0} msg/s ({limit.Received:N0} received)");
 
             if (gateway is not null) await gateway.DisposeAsync();
-            sink = new BenchTwinSink();
             var options = new MqttGatewayOptions
             {
                 Name = "bench",
@@ -56,9 +56,10 @@ public static class MqttScenario
                 MaxBatchSize = 5_000,
                 Sparkplug = new SparkplugGatewayOptions { GroupIds = [Group], HostId = "bench-host", CommandQos = 1 },
             };
-            gateway = new MqttGatewayConnection(options, sink);
+            gateway = new MqttGatewayConnection(options, grid.Router);
+            grid.UseGateway(gateway);
             await gateway.StartAsync(ct);
-            var ingest = await MeasureIngestAsync(broker.Port, $"edge{round}x", gateway, sink, messages, publishers, devicesPerPublisher, ct);
+            var ingest = await MeasureIngestAsync(broker.Port, $"edge{round}x", gateway, grid, messages, publishers, devicesPerPublisher, ct);
             ingests.Add(ingest.Rate);
             applied += ingest.Received;
             dropped += gateway.Client.Statistics.MessagesDropped;
@@ -69,7 +70,7 @@ public static class MqttScenario
         var brokerLimit = Median(limits);
         var ingestRate = Median(ingests);
 
-        var latencies = await MeasureLoopAsync(broker.Port, gateway!, sink!, loops, warmupLoops, ct);
+        var latencies = await MeasureLoopAsync(broker.Port, gateway!, grid, loops, warmupLoops, ct);
         Array.Sort(latencies);
         double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
         Console.Error.WriteLine($"mqtt: control loop over {latencies.Length:N0} loops: p50 {Percentile(0.5):F3} ms, p99 {Percentile(0.99):F3} ms, max {latencies[^1]:F3} ms");
@@ -126,49 +127,53 @@ public static class MqttScenario
         return (received / Stopwatch.GetElapsedTime(started, end).TotalSeconds, received);
     }
 
-    private static async Task<(double Rate, long Received)> MeasureIngestAsync(int port, string prefix, MqttGatewayConnection gateway, BenchTwinSink sink, int messages, int publishers, int devices, CancellationToken ct)
+    private static async Task<(double Rate, long Received)> MeasureIngestAsync(int port, string prefix, MqttGatewayConnection gateway, BenchTwinGrid grid, int messages, int publishers, int devices, CancellationToken ct)
     {
         var nodes = await StartNodesAsync(port, prefix, publishers, devices, ct);
         var births = publishers * (devices + 1);
-        await WaitForAsync(() => sink.TwinCount >= births && gateway.Statistics.Messages >= births, TimeSpan.FromSeconds(30), ct);
-        // Warm-up (JIT tiering of the gateway's hot path), not measured.
-        var beforeWarmup = sink.Updates;
+        await WaitForAsync(() => gateway.Statistics.Messages >= births, TimeSpan.FromSeconds(30), ct);
+        // Warm-up (JIT tiering of the gateway's and the twins' hot paths), not measured.
+        var beforeWarmup = grid.Readings;
         await Task.WhenAll(nodes.Select(n => n.PublishDataAsync(WarmupMessages / publishers, ct)));
-        await WaitForProgressAsync(() => (sink.Updates - beforeWarmup) / 3, WarmupMessages, ct);
-        var baseline = sink.Updates;
+        await WaitForProgressAsync(() => (grid.Readings - beforeWarmup) / 3, WarmupMessages, ct);
+        var baseline = grid.Readings;
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(nodes.Select(n => n.PublishDataAsync(messages / publishers, ct)));
-        // Each DDATA carries three metrics: a message is in twin state when its three updates are applied.
-        var end = await WaitForProgressAsync(() => (sink.Updates - baseline) / 3, messages, ct);
+        // Each DDATA carries three metrics: a message is in twin state when the twin has taken its three
+        // readings (IngestAsync returned, so the state write with them is committed).
+        var end = await WaitForProgressAsync(() => (grid.Readings - baseline) / 3, messages, ct);
         foreach (var n in nodes) await n.DisposeAsync();
-        var applied = (sink.Updates - baseline) / 3;
+        var applied = (grid.Readings - baseline) / 3;
         return (applied / Stopwatch.GetElapsedTime(started, end).TotalSeconds, applied);
     }
 
-    private static async Task<double[]> MeasureLoopAsync(int port, MqttGatewayConnection gateway, BenchTwinSink sink, int loops, int warmup, CancellationToken ct)
+    private static async Task<double[]> MeasureLoopAsync(int port, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, CancellationToken ct)
     {
         var device = new BenchEdgeNode(port, Group, "loop", 1);
         await device.StartAsync(ct);
         await device.Client.SubscribeAsync($"spBv1.0/{Group}/DCMD/loop/#", MqttQualityOfService.AtMostOnce, ct);
-        var twin = $"{Group}.loop.d0";
-        await WaitForAsync(() => sink.TwinCount > 0 && gateway.Statistics.Messages > 0, TimeSpan.FromSeconds(10), ct);
-        long commandId = 0;
-        long failures = 0;
-        // The control reaction: on every new process value of the loop twin, command the set point pv + 1.
-        sink.OnTelemetry = (twinId, updates) =>
+        var twinId = $"{Group}.loop.d0";
+        var twin = grid.Grains.GetGrain<IMachineGrain>(twinId);
+        await WaitForAsync(() => gateway.Statistics.Messages >= 2, TimeSpan.FromSeconds(10), ct);
+        await WaitForTwinAsync(twin, ct);
+        // The control loop grain: reverse-acting P law with bias 1 around set point 0, so its output is pv + 1.
+        // The twin triggers it on every new reading; its sample period is long, so every command comes from
+        // the event, and it writes the twin's set point through the command path, out through the gateway.
+        var config = await twin.GetConfigurationAsync();
+        await twin.ConfigureAsync((config ?? new TwinConfiguration()) with
         {
-            if (twinId != twin) return;
-            foreach (var u in updates.Span)
-            {
-                if (u.Tag != "pv" || !u.Value.TryGetNumber(out var pv)) continue;
-                var command = new DeviceCommand(Interlocked.Increment(ref commandId).ToString(CultureInfo.InvariantCulture), twin, "sp", null,
-                    TagValue.FromDouble(pv + 1), [], DateTimeOffset.UtcNow.AddSeconds(2));
-                _ = gateway.SendAsync(command, CancellationToken.None).AsTask().ContinueWith(t =>
-                {
-                    if (t.IsFaulted || t.Result.Status == CommandDeliveryStatus.Rejected) Interlocked.Increment(ref failures);
-                }, TaskScheduler.Default);
-            }
-        };
+            Gateway = gateway.Name,
+            ControlLoops = ["bench-loop"],
+            TriggeredLoops = ["bench-loop"],
+            Tags = [new TagMetadata("pv", TagDataType.Double), new TagMetadata("sp", TagDataType.Double, Writable: true)],
+        });
+        var loop = grid.Grains.GetGrain<Imv.Grains.Interfaces.ControlLoops.IControlLoopGrain>("bench-loop");
+        await loop.ConfigureAsync(new Imv.Grains.Interfaces.ControlLoops.ControlLoopConfiguration(twinId, "pv", twinId, "sp", 0,
+            Imv.Grains.Interfaces.ControlLoops.ControlLawKind.Pid, TimeSpan.FromHours(1), -1e12, 1e12, SafeOutput: 0,
+            Action: Imv.Grains.Interfaces.ControlLoops.ControlAction.Reverse, Pid: new Imv.Grains.Interfaces.ControlLoops.PidParameters(Kp: 1, Bias: 1),
+            StaleAfter: TimeSpan.FromHours(1)));
+        await loop.EnableAsync();
+
         var latencies = new double[loops];
         for (var i = -warmup; i < loops; i++)
         {
@@ -179,17 +184,36 @@ public static class MqttScenario
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                var message = await device.Client.Messages.ReadAsync(timeout.Token);
+                MqttReceivedMessage message;
+                try { message = await device.Client.Messages.ReadAsync(timeout.Token); }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    var status = await loop.GetStatusAsync();
+                    var last = status.History.Count > 0 ? status.History[^1] : null;
+                    throw new TimeoutException($"loop {i}: no command for pv {value} within 10 s; loop iterations {status.IterationCount}, last output {last?.Output}, note '{last?.Note}', command {last?.CommandId} {last?.CommandStatus}");
+                }
                 var payload = Payload.Parser.ParseFrom(message.Payload);
                 if (payload.Metrics.Count == 1 && payload.Metrics[0].Name == "sp" && payload.Metrics[0].DoubleValue == value + 1) break;
             }
             if (i >= 0) latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            // The device carries the command out and reports its new set point, which confirms the command
+            // (Applied) at the twin, as a real device would; not part of the measured loop.
+            await device.PublishSetPointAsync(value + 1, ct);
             if (i == 0) Console.Error.WriteLine($"mqtt: {warmup} warm-up loops done");
         }
-        sink.OnTelemetry = null;
-        if (Interlocked.Read(ref failures) > 0) Console.Error.WriteLine($"mqtt: {failures} loop commands failed");
+        await loop.DisableAsync();
         await device.DisposeAsync();
         return latencies;
+    }
+
+    private static async Task WaitForTwinAsync(IMachineGrain twin, CancellationToken ct)
+    {
+        var deadline = Stopwatch.GetTimestamp() + 10 * Stopwatch.Frequency;
+        while ((await twin.GetTagAsync("pv")) is null)
+        {
+            if (Stopwatch.GetTimestamp() > deadline) throw new TimeoutException("the loop twin was not described in time");
+            await Task.Delay(5, ct);
+        }
     }
 
     private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, CancellationToken ct)

@@ -9,6 +9,8 @@ public interface ICounterGrain : IGrainWithStringKey
     Task<int> GetAsync();
     Task<int> MaxConcurrentTurnsAsync();
     Task<string> SiloNameAsync();
+    Task<int> HoldTurnAfterOneWayAsync(ICounterGrain other, int holdMs);
+    [OneWay] Task PokeBackAsync(ICounterGrain caller);
 }
 
 [GenerateSerializer]

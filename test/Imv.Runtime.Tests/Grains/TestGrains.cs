@@ -43,6 +43,20 @@ public sealed class CounterGrain : Grain, ICounterGrain
     public Task<int> MaxConcurrentTurnsAsync() => Task.FromResult(_maxInTurn);
 
     public Task<string> SiloNameAsync() => Task.FromResult(((SiloRuntime)GrainFactory).Name);
+
+    public async Task<int> HoldTurnAfterOneWayAsync(ICounterGrain other, int holdMs)
+    {
+        Enter();
+        try
+        {
+            await other.PokeBackAsync(this.AsReference<ICounterGrain>());
+            await Task.Delay(holdMs);
+            return _count;
+        }
+        finally { Leave(); }
+    }
+
+    public async Task PokeBackAsync(ICounterGrain caller) => await caller.IncrementWithAwaitAsync();
 }
 
 public sealed class PersistentCounterGrain([PersistentState("counter")] IPersistentState<CounterState> state) : Grain, IPersistentCounterGrain

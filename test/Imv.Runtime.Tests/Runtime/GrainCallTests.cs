@@ -52,6 +52,18 @@ public sealed class GrainCallTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_call_started_by_a_one_way_call_does_not_interleave_with_its_senders_turn()
+    {
+        var a = Factory.GetGrain<ICounterGrain>("oneway-a-" + Guid.NewGuid());
+        var b = Factory.GetGrain<ICounterGrain>("oneway-b-" + Guid.NewGuid());
+        // A pokes B one-way and keeps its turn for 300 ms; B calls A back meanwhile. That call must wait for
+        // A's turn to end: A sees its count unchanged, and never two turns at once.
+        Assert.Equal(0, await a.HoldTurnAfterOneWayAsync(b, 300));
+        await Until(async () => await a.GetAsync() == 1);
+        Assert.Equal(1, await a.MaxConcurrentTurnsAsync());
+    }
+
+    [Fact]
     public async Task An_exception_reaches_the_caller_with_its_type_and_message_across_silos()
     {
         for (long key = 0; key < 8; key++)
