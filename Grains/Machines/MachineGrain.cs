@@ -463,7 +463,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private void LogTransition(CommandRecord r)
     {
         var e = r.Envelope;
-        var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning : LogLevel.Information;
+        // Every transition is kept in the command's audit record; the log shows people's commands and every
+        // failure at Information or above, and the steady stream of control-loop outputs at Debug.
+        var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning
+            : e.IssuerKind == IssuerKind.ControlLoop ? LogLevel.Debug : LogLevel.Information;
         _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
             e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, e.Method, r.Status, r.Transitions[^1].At, r.Reason);
     }
