@@ -78,7 +78,7 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
 
     private static readonly GrainClassInfo ObserverClassInfo = new(typeof(object), "$observer", [], static (_, _) => throw new InvalidOperationException(), false, -1, false, []);
 
-    /// <summary>Queues a message; returns false when the activation is gone and the caller must route again.</summary>
+    /// <summary>Queues a message; one that arrives while the activation is going away is parked and routed again once it is gone.</summary>
     public void Enqueue(Message message)
     {
         bool schedule = false;
@@ -190,7 +190,7 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
 
     private void RunRequest(Message message)
     {
-        if (message.Deadline != 0 && Stopwatch.GetTimestamp() > message.Deadline && message is not LifecycleRequest)
+        if (message.Deadline != 0 && Stopwatch.GetTimestamp() > message.Deadline)
         {
             lock (this) _running--;
             message.Fail(new TimeoutException($"Call {message.MethodName} to {GrainId} expired in the queue before it ran."));
@@ -437,9 +437,6 @@ internal sealed class ActivationData : IGrainContext, IInvocationCallback, IThre
         (_states ??= []).Add(state);
         return state;
     }
-
-    /// <summary>Delivers a message into this activation from outside the router (timer ticks, stream events).</summary>
-    internal void EnqueueInternal(Message message) => Enqueue(message);
 
     public override string ToString() => GrainId.ToString();
 

@@ -229,7 +229,7 @@ public sealed partial class SiloRuntime : IGrainFactory, IGrainReferenceRuntime,
             message.Fail(new InvalidOperationException($"Call {message.MethodName} has no target grain id."));
             return;
         }
-        if (ReferenceEquals(target.Type, ObserverType) || target.Type == ObserverType)
+        if (target.Type == ObserverType)
         {
             RouteToObserver(message);
             return;

@@ -117,25 +117,16 @@ internal sealed class ReminderService(SiloRuntime silo, IReminderTable table)
         }
     }
 
-    private sealed class Scheduled
+    private sealed class Scheduled(ReminderEntry entry, ReminderService service)
     {
-        public Scheduled(ReminderEntry entry, ReminderService service)
-        {
-            Entry = entry;
-            Timer = new Timer(static s => { var (svc, e) = ((ReminderService, ReminderEntry))s!; svc.Fire(e); }, (service, entry), Timeout.Infinite, Timeout.Infinite);
-        }
-
-        public ReminderEntry Entry { get; }
-
-        public Timer Timer { get; }
+        public Timer Timer { get; } = new(static s => { var (svc, e) = ((ReminderService, ReminderEntry))s!; svc.Fire(e); }, (service, entry), Timeout.Infinite, Timeout.Infinite);
     }
 
     private sealed record Reminder(string ReminderName, string ETag) : IGrainReminder;
 
     /// <summary>A reminder firing, delivered as a turn of the grain.</summary>
-    private sealed class ReminderTickRequest(string name, TickStatus status) : Request<Unit>
+    private sealed class ReminderTickRequest(string name, TickStatus status) : LocalRequest
     {
-        public override uint InterfaceId => 0;
         public override uint MethodId => 3;
         public override string MethodName => "IRemindable.ReceiveReminder";
 
@@ -143,11 +134,5 @@ internal sealed class ReminderService(SiloRuntime silo, IReminderTable table)
             grain is IRemindable remindable
                 ? FromTask(remindable.ReceiveReminder(name, status))
                 : throw new InvalidOperationException($"Grain {TargetId} has reminder '{name}' but does not implement IRemindable.");
-
-        public override void WriteArguments(ref CodecWriter writer) =>
-            throw new NotSupportedException("Reminder ticks are delivered only in the silo that owns the grain's partition.");
-        public override void ReadArguments(ref CodecReader reader) => throw new NotSupportedException();
-        public override void WriteResult(ref CodecWriter writer, Unit result) { }
-        public override Unit ReadResult(ref CodecReader reader, WireType wireType) => default;
     }
 }

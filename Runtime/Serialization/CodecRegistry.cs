@@ -39,7 +39,6 @@ public static class CodecRegistry
     /// <summary>The registered codec of <typeparamref name="T"/>; throws naming the type when there is none.</summary>
     public static (FieldWriter<T> Write, FieldReader<T> Read) Get<T>()
     {
-        _ = StreamDeliveries; // runs the static constructor (built-ins)
         return Of<T>.Write is { } w && Of<T>.Read is { } r
             ? (w, r)
             : throw new SerializationException($"Type {typeof(T).FullName} has no registered codec; mark it [GenerateSerializer].");

@@ -61,7 +61,7 @@ public sealed class MemoryStreamProvider : IStreamProvider
                 else
                 {
                     var request = new DeliveryRequest<T>((_, _, i, t) => handler(i, t), id, item, token) { TargetId = s.Owner.GrainId, Flags = MessageFlags.ActivationBound };
-                    s.Owner.EnqueueInternal(request);
+                    s.Owner.Enqueue(request);
                     deliveries.Add(request.AsUntypedTask());
                 }
             }

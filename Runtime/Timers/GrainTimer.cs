@@ -37,7 +37,7 @@ internal sealed class GrainTimer : IGrainTimer
         if (Interlocked.Exchange(ref _tickPending, 1) != 0) return;
         var tick = new TickRequest(this) { TargetId = _activation.GrainId, Flags = MessageFlags.ActivationBound };
         if (_interleave) tick.Flags |= MessageFlags.AlwaysInterleave;
-        _activation.EnqueueInternal(tick);
+        _activation.Enqueue(tick);
     }
 
     public void Dispose()
@@ -48,9 +48,8 @@ internal sealed class GrainTimer : IGrainTimer
         _activation.RemoveTimer(this);
     }
 
-    private sealed class TickRequest(GrainTimer timer) : Request<Unit>
+    private sealed class TickRequest(GrainTimer timer) : LocalRequest
     {
-        public override uint InterfaceId => 0;
         public override uint MethodId => 2;
         public override string MethodName => "GrainTimer.Tick";
 
@@ -67,10 +66,5 @@ internal sealed class GrainTimer : IGrainTimer
             }
             return FromTask(task);
         }
-
-        public override void WriteArguments(ref CodecWriter writer) => throw new NotSupportedException();
-        public override void ReadArguments(ref CodecReader reader) => throw new NotSupportedException();
-        public override void WriteResult(ref CodecWriter writer, Unit result) { }
-        public override Unit ReadResult(ref CodecReader reader, WireType wireType) => default;
     }
 }
