@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Imv.Grains.Tests.Machines;
 
+[Collection(Imv.Grains.Tests.Support.MemoryMeasurementCollection.Name)]
 public class TagTableTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
