@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Imv.Runtime.Storage.Sqlite;
 
@@ -10,8 +12,10 @@ namespace Imv.Runtime.Storage.Sqlite;
 /// <see cref="InconsistentStateException"/>; the rest of its batch commits. A call is acknowledged only after
 /// its transaction committed. ETags are per-record version numbers; a clear keeps a tombstone row (data NULL,
 /// next version, the clearing epoch) so a stale silo cannot recreate the record and versions are never reused.
-/// Reads go to separate connections and see committed data.</summary>
-public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenerationSource, IDisposable, IAsyncDisposable
+/// With <see cref="SqliteStorageOptions.WriteBehind"/> (the default) a batch is committed as one journal row and
+/// its records reach <c>grain_state</c> at the next checkpoint (see SqliteGrainStorage.WriteBehind.cs).
+/// Reads see committed data.</summary>
+public sealed partial class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenerationSource, IDisposable, IAsyncDisposable
 {
     /// <inheritdoc />
     public long NextGeneration() =>
@@ -56,6 +60,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
 
     private readonly SqliteDatabase _database;
     private readonly bool _ownsDatabase;
+    private readonly ILogger _logger;
     private readonly Channel<PendingWrite> _queue;
     private readonly Task _writerLoop;
     private readonly int _maxBatchSize;
@@ -63,17 +68,32 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
     private int _disposed;
 
     /// <summary>Opens its own database from <paramref name="options"/> (disposed with the storage).</summary>
-    public SqliteGrainStorage(SqliteStorageOptions options) : this(new SqliteDatabase(options), ownsDatabase: true) { }
+    public SqliteGrainStorage(SqliteStorageOptions options, ILogger? logger = null) : this(new SqliteDatabase(options), ownsDatabase: true, logger) { }
 
-    /// <summary>Uses a shared database; it is disposed with the storage only when <paramref name="ownsDatabase"/>.</summary>
-    public SqliteGrainStorage(SqliteDatabase database, bool ownsDatabase = false)
+    /// <summary>Uses a shared database; it is disposed with the storage only when <paramref name="ownsDatabase"/>.
+    /// With write-behind on, replays the journal a crash left behind before it returns.</summary>
+    public SqliteGrainStorage(SqliteDatabase database, bool ownsDatabase = false, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
         _ownsDatabase = ownsDatabase;
+        _logger = logger ?? NullLogger.Instance;
         _maxBatchSize = database.Options.MaxBatchSize;
         _window = database.Options.GroupCommitWindow;
         _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        if (database.Options.WriteBehind)
+        {
+            try
+            {
+                OpenWriteBehind();
+            }
+            catch
+            {
+                _ownerLock?.Dispose();
+                if (ownsDatabase) database.Dispose();
+                throw;
+            }
+        }
         _writerLoop = Task.Run(WriterLoopAsync);
     }
 
@@ -93,6 +113,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
         ArgumentNullException.ThrowIfNull(stateName);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (TryReadWriteBehind(stateName, grainId, out var cached)) return Task.FromResult(cached);
         var record = _database.Read(connection =>
         {
             var command = connection.Command(SelectSql, KeyParameters);
@@ -129,6 +150,7 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _queue.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
+        _ownerLock?.Dispose();
         if (_ownsDatabase) _database.Dispose();
     }
 
@@ -153,8 +175,16 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
         var batch = new List<PendingWrite>(Math.Min(_maxBatchSize, 1024));
         var reader = _queue.Reader;
         int lastBatchSize = 1;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
+            if (!reader.TryPeek(out _))
+            {
+                // Nothing queued: the idle writer moves a checkpoint on, or waits for writes (or a checkpoint's time).
+                if (_checkpoint is not null) { RunCheckpointChunk(); continue; }
+                if (CheckpointDue()) { StartCheckpoint(); continue; }
+                if (!await WaitForWorkAsync(reader).ConfigureAwait(false)) break;
+                continue;
+            }
             Drain(reader, batch);
             // Fewer writes queued than the last batch held: more are probably on their way (their callers are
             // still being completed), so wait up to the window for as many as last time. A lone writer (last
@@ -173,10 +203,16 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
                 }
                 Drain(reader, batch);
             }
-            lastBatchSize = batch.Count;
-            CommitBatch(batch);
+            lastBatchSize = Math.Max(1, batch.Count);
+            if (_cache is null) CommitBatch(batch);
+            else CommitToJournal(batch);
             batch.Clear();
+            // One checkpoint transaction per journal commit: a checkpoint advances under load without holding
+            // acknowledgements back for more than one chunk.
+            if (_checkpoint is not null) RunCheckpointChunk();
+            else if (CheckpointDue()) StartCheckpoint();
         }
+        if (_cache is not null) FinalCheckpoint();
     }
 
     private void Drain(ChannelReader<PendingWrite> reader, List<PendingWrite> batch)
@@ -192,6 +228,8 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
 
     private void CommitBatch(List<PendingWrite> batch)
     {
+        // Without write-behind every acknowledged write is already in grain_state: a checkpoint request is done.
+        if (batch.RemoveAll(static w => w.CompleteIfCheckpointRequest()) > 0 && batch.Count == 0) return;
         try
         {
             _database.ExecuteWrite(connection =>
@@ -263,29 +301,38 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
     /// <summary>Finds out why a write matched no row: the exception to fail it with. Changes nothing.</summary>
     private static Exception Refusal(PendingWrite write, SqliteCommand check)
     {
-        SetKey(check, write.StateName, write.GrainId);
-        bool exists, tombstone = false;
-        long storedVersion = 0, storedEpoch = 0;
-        using (var reader = check.ExecuteReader())
-        {
-            exists = reader.Read();
-            if (exists)
-            {
-                tombstone = reader.GetInt64(0) != 0;
-                storedVersion = ReadVersion(reader, 1, 2, "etag", write.StateName, write.GrainId);
-                storedEpoch = ReadVersion(reader, 3, 4, "epoch", write.StateName, write.GrainId);
-            }
-        }
-        string? storedETag = exists && !tombstone ? storedVersion.ToString(CultureInfo.InvariantCulture) : null;
+        var stored = ReadStoredVersion(check, write.StateName, write.GrainId);
+        return Refusal(write, stored);
+    }
+
+    /// <summary>The version columns of a stored row (<c>Exists</c> false when there is none). Throws
+    /// <see cref="InvalidDataException"/> when they are invalid.</summary>
+    private static StoredVersion ReadStoredVersion(SqliteCommand check, string stateName, GrainId grainId)
+    {
+        SetKey(check, stateName, grainId);
+        using var reader = check.ExecuteReader();
+        if (!reader.Read()) return default;
+        bool tombstone = reader.GetInt64(0) != 0;
+        long version = ReadVersion(reader, 1, 2, "etag", stateName, grainId);
+        long epoch = ReadVersion(reader, 3, 4, "epoch", stateName, grainId);
+        return new StoredVersion(true, tombstone, version, epoch);
+    }
+
+    private static InconsistentStateException Refusal(PendingWrite write, StoredVersion stored)
+    {
+        string? storedETag = stored.Exists && !stored.Tombstone ? stored.ETag.ToString(CultureInfo.InvariantCulture) : null;
         string what = write.IsClear ? "Clear" : "Write";
-        if (exists && storedEpoch > write.Epoch)
+        if (stored.Exists && stored.Epoch > write.Epoch)
             return new InconsistentStateException(
-                $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored epoch {storedEpoch} is newer than the writer's epoch {write.Epoch}.",
+                $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored epoch {stored.Epoch} is newer than the writer's epoch {write.Epoch}.",
                 storedETag, write.ExpectedETag);
         return new InconsistentStateException(
             $"{what} of state '{write.StateName}' of grain {write.GrainId} refused: stored ETag {Show(storedETag)}, writer's ETag {Show(write.ExpectedETag)}.",
             storedETag, write.ExpectedETag);
     }
+
+    /// <summary>The version columns of a record: whether it exists, is a tombstone, its ETag and epoch.</summary>
+    private readonly record struct StoredVersion(bool Exists, bool Tombstone, long ETag, long Epoch);
 
     private static byte[] BlobOf(ReadOnlyMemory<byte> data) =>
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
@@ -315,6 +362,18 @@ public sealed class SqliteGrainStorage : IGrainStorage, Placement.IClusterGenera
     private sealed class PendingWrite(string stateName, GrainId grainId, ReadOnlyMemory<byte> data, bool isClear, string? expectedETag, long epoch)
         : TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
+        /// <summary>A request for a checkpoint (from <see cref="CheckpointAsync"/>), queued behind the writes before it.</summary>
+        public static PendingWrite CheckpointRequest() => new("", default, default, isClear: false, null, 0) { IsCheckpointRequest = true };
+
+        public bool IsCheckpointRequest { get; private init; }
+
+        public bool CompleteIfCheckpointRequest()
+        {
+            if (!IsCheckpointRequest) return false;
+            TrySetResult("");
+            return true;
+        }
+
         public string StateName { get; } = stateName;
         public GrainId GrainId { get; } = grainId;
         public ReadOnlyMemory<byte> Data { get; } = data;
