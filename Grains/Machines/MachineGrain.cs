@@ -70,6 +70,29 @@ public sealed class MachineGrain : Grain, IMachineGrain
         Schema.Tags = S.Tags.Schema.Metadata;   // keep the shared (interned) array, not this twin's copy
         if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
+        WakeLoops();
+    }
+
+    /// <summary>Wakes the control loops this twin lists (they resume at once after a silo restart instead of
+    /// waiting for their keep-alive reminder); one-way calls, an enabled loop restarts its timer on activation.</summary>
+    private void WakeLoops()
+    {
+        var config = Schema.Configuration;
+        if (config is null) return;
+        if (config.ControlLoops is { Count: > 0 } commanding)
+            foreach (var loopId in commanding) Wake(loopId);
+        if (config.TriggeredLoops is { Count: > 0 } triggered)
+            foreach (var loopId in triggered)
+                if (config.ControlLoops is null || !config.ControlLoops.Contains(loopId)) Wake(loopId);
+    }
+
+    private void Wake(string loopId)
+    {
+        try { _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).WakeAsync(); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug(ex, "Twin {TwinId} could not wake control loop {LoopId}", TwinId, loopId);
+        }
     }
 
     /// <inheritdoc />
