@@ -13,6 +13,8 @@ namespace Imv.Grains.Assets;
 /// single-state design (state "ledger") is moved into segments on its first activation.</summary>
 public sealed class LedgerGrain : Grain, ILedgerGrain
 {
+    private const int VerifyReadAhead = 8;
+
     private readonly IPersistentState<LedgerState> _legacy;
     private readonly IPersistentState<LedgerHeadState> _head;
 
@@ -149,8 +151,14 @@ public sealed class LedgerGrain : Grain, ILedgerGrain
         var head = new LedgerHead(H.Count, H.HeadHash);
         var verifier = new ChainVerifier(head);
         long last = LedgerSegments.SegmentOf(head.Count);   // the tail segment: it may hold entries beyond the tip
-        for (long segment = 0; segment <= last; segment++)
-            foreach (var e in await Segment(segment).GetEntriesAsync()) verifier.Add(e);
+        // A few segments read at once, fed to the verifier in order.
+        for (long first = 0; first <= last; first += VerifyReadAhead)
+        {
+            var reads = new List<Task<IReadOnlyList<LedgerEntry>>>(VerifyReadAhead);
+            for (long segment = first; segment <= last && segment < first + VerifyReadAhead; segment++) reads.Add(Segment(segment).GetEntriesAsync());
+            foreach (var read in reads)
+                foreach (var e in await read) verifier.Add(e);
+        }
         return verifier.Result();
     }
 }
