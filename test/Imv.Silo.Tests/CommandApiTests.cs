@@ -85,6 +85,8 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
         Assert.Contains("avatar 'test.line-01.worker' may not command this twin", reason, StringComparison.Ordinal);
         Assert.Contains("[site-1.line-01]", reason, StringComparison.Ordinal);
         Assert.Contains("enterprise > site-1 > site-1.line-02", reason, StringComparison.Ordinal);
+        var line = await Silo.GetAsync("/api/orgs/site-1.line-02");
+        Assert.Equal(["enterprise", "site-1"], line.GetProperty("ancestors").EnumerateArray().Select(a => a.GetString()!).ToArray());
         // The planned supervisor and manager are scoped to the site and the enterprise only.
         await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "supervisor.site-1", tag = "speedSetpoint", value = 62 }, 201);
         await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "manager", tag = "speedSetpoint", value = 63 }, 201);
