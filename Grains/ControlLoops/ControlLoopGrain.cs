@@ -46,10 +46,14 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     private string LoopId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Enabled && S.Configuration is not null) StartTimer(DueNow());
-        return Task.CompletedTask;
+        if (!S.Enabled || S.Configuration is null) return;
+        StartTimer(DueNow());
+        // Registered again on every activation: restores a lost reminder, and gives a loop enabled under an
+        // older period (a fixed minute) the period of its sample rate. One reminder-table write per activation.
+        var keepAlive = KeepAlivePeriodOf(S.Configuration.SamplePeriod);
+        await RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
     }
 
     /// <summary>How long until the next sample is due: zero when overdue (the loop stood still, e.g. while no silo ran).</summary>

@@ -164,6 +164,26 @@ public class ControlLoopGrainTests
         await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(8));
     }
 
+    [Fact]
+    public async Task A_loop_enabled_with_a_one_minute_keep_alive_gets_the_period_of_its_sample_rate_when_it_activates()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = await OvenAsync(g, "oven-7", "legacy");
+        var loop = g.Factory.GetGrain<IControlLoopGrain>("legacy");
+        await loop.ConfigureAsync(Pid("oven-7") with { SamplePeriod = TimeSpan.FromMilliseconds(200), StaleAfter = TimeSpan.FromHours(1) });
+        await loop.EnableAsync();
+        var id = loop.GetGrainId();
+        var row = (await g.Cluster.ReminderTable.ReadRowAsync(id, "keep-alive", CancellationToken.None))!;
+        Assert.Equal(TimeSpan.FromSeconds(5), row.Period);
+        // As an earlier version registered it: a fixed minute.
+        await g.Cluster.ReminderTable.UpsertRowAsync(row with { Period = TimeSpan.FromMinutes(1), StartAt = DateTimeOffset.UtcNow.AddMinutes(1) }, CancellationToken.None);
+        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+        await Measure(g, twin, 45, 1);    // the twin activates and wakes the loop
+        await Until(async () => (await g.Cluster.ReminderTable.ReadRowAsync(id, "keep-alive", CancellationToken.None))?.Period == TimeSpan.FromSeconds(5),
+            TimeSpan.FromSeconds(10), "the keep-alive reminder to be registered again with a 5 s period");
+        await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Waits until the loop's stored state was written <paramref name="writes"/> more times, reading
     /// the storage directly (calling the loop would activate it, which is what the tests must show happens by itself).</summary>
     private static async Task WaitForStoredIterationsAsync(Grid g, IControlLoopGrain loop, int writes, TimeSpan timeout)
