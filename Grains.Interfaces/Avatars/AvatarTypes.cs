@@ -64,7 +64,7 @@ public enum InteractiveDevice : byte
 /// <param name="Driver">Who drives a digital human; <see cref="DigitalHumanDriver.None"/> for users.</param>
 /// <param name="DrivenBy">The avatar id of the person driving a HumanDriven digital human; null otherwise.</param>
 /// <param name="SiteMode">On site or remote.</param>
-/// <param name="Scopes">Twin ids and organization ids the avatar may command.</param>
+/// <param name="Scopes">Twin ids and organization ids the avatar may command; an organization covers every twin in it or in any organization below it.</param>
 [GenerateSerializer]
 public sealed record AvatarRegistration(
     [property: Id(0)] string DisplayName,
@@ -83,7 +83,7 @@ public sealed record AvatarRegistration(
 /// <param name="Driver">Who drives a digital human.</param>
 /// <param name="DrivenBy">The person driving a HumanDriven digital human.</param>
 /// <param name="SiteMode">On site or remote.</param>
-/// <param name="Scopes">Twin ids and organization ids the avatar may command.</param>
+/// <param name="Scopes">Twin ids and organization ids the avatar may command; an organization covers every twin in it or in any organization below it.</param>
 /// <param name="Active">False once deactivated: it may no longer command.</param>
 /// <param name="SupervisorIds">The avatars supervising this one.</param>
 [GenerateSerializer]

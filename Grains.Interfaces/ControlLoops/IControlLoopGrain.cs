@@ -29,6 +29,14 @@ public interface IControlLoopGrain : IGrainWithStringKey
     [OneWay]
     Task OnMeasurementAsync();
 
+    /// <summary>Wakes the loop: activating it is enough, since an enabled loop restarts its timer when it
+    /// activates (and runs at once when a sample is overdue). A twin calls it for the loops it lists
+    /// (<see cref="Twins.TwinConfiguration.ControlLoops"/>, <see cref="Twins.TwinConfiguration.TriggeredLoops"/>)
+    /// when it activates, so that loops resume as soon as their plant does after a silo restart, without
+    /// waiting for the keep-alive reminder. Does nothing else.</summary>
+    [OneWay]
+    Task WakeAsync();
+
     /// <summary>The loop's configuration, state and recent iterations.</summary>
     [ReadOnly]
     Task<ControlLoopStatus> GetStatusAsync();

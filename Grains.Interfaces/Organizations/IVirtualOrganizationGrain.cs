@@ -44,12 +44,29 @@ public interface IVirtualOrganizationGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task ReportChildAggregateAsync(string childId, OrganizationAggregate aggregate, long version);
 
-    /// <summary>Called by a new parent when it adopts this organization: records the parent and returns
-    /// this organization's kind, current aggregate and version for the parent to apply. Refused
-    /// (<see cref="InvalidOperationException"/>) when another parent holds it or it is not initialized.</summary>
-    Task<OrganizationAdoption> AttachToParentAsync(string parentId);
+    /// <summary>Called by a new parent when it adopts this organization: records the parent and this
+    /// organization's ancestors (<paramref name="ancestors"/>: root first, ending with <paramref name="parentId"/>),
+    /// passes the new ancestry down to its own child organizations, and returns this organization's kind,
+    /// current aggregate and version for the parent to apply. Refused (<see cref="InvalidOperationException"/>)
+    /// when another parent holds it or it is not initialized; <see cref="ArgumentException"/> when the
+    /// ancestors do not end with the parent.</summary>
+    Task<OrganizationAdoption> AttachToParentAsync(string parentId, IReadOnlyList<string> ancestors);
 
-    /// <summary>Called by the parent when it lets this organization go.</summary>
+    /// <summary>Called by the parent when the parent's own ancestry changed (the parent, or an organization
+    /// above it, moved): records <paramref name="ancestors"/> (root first, ending with the parent) and passes
+    /// the change down to the child organizations. Ignored when the last ancestor is not this organization's
+    /// parent (a late call from a former parent). Tree changes are rare, so the path is pushed down once per
+    /// change and never looked up by walking the tree.</summary>
+    Task SetAncestorsAsync(IReadOnlyList<string> ancestors);
+
+    /// <summary>This organization's path in the containment tree: its ancestors, root first, then its own id.
+    /// A twin asks its organization for it to match an avatar's scopes against every organization that
+    /// contains the twin (one call, no walk up the tree).</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<string>> GetPathAsync();
+
+    /// <summary>Called by the parent when it lets this organization go: this organization becomes a root, and its
+    /// child organizations learn their shorter ancestry.</summary>
     Task DetachFromParentAsync(string parentId);
 
     /// <summary>The live aggregate over every machine below the organization.</summary>

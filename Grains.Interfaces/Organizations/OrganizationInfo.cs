@@ -10,6 +10,8 @@ namespace Imv.Grains.Interfaces.Organizations;
 /// <param name="ChildOrganizations">The ids of its child organizations.</param>
 /// <param name="Machines">The ids of the machine twins attached directly to it.</param>
 /// <param name="Initialized">Whether <see cref="IVirtualOrganizationGrain.InitializeAsync"/> ran.</param>
+/// <param name="Ancestors">The organizations containing this one, root first (empty for a root; null from
+/// a version that did not report it).</param>
 [GenerateSerializer]
 public sealed record OrganizationInfo(
     [property: Id(0)] string Id,
@@ -18,4 +20,5 @@ public sealed record OrganizationInfo(
     [property: Id(3)] string? ParentId,
     [property: Id(4)] IReadOnlyList<string> ChildOrganizations,
     [property: Id(5)] IReadOnlyList<string> Machines,
-    [property: Id(6)] bool Initialized);
+    [property: Id(6)] bool Initialized,
+    [property: Id(7)] IReadOnlyList<string>? Ancestors = null);

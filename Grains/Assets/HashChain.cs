@@ -42,39 +42,9 @@ public static class HashChain
     public static LedgerVerification Verify(IReadOnlyList<LedgerEntry> entries, LedgerHead? head)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var previous = Genesis;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var e = entries[i];
-            var id = e.Record.EntryId;
-            if (e.Index != i)
-            {
-                var what = e.Index > i
-                    ? $"entry {i} is missing (removed): entry {e.Index} ('{id}') is in its place"
-                    : $"entry {e.Index} ('{id}') appears at position {i} (reordered or duplicated)";
-                return new LedgerVerification(false, entries.Count, i, id, what);
-            }
-            if (!string.Equals(e.PreviousHash, previous, StringComparison.Ordinal))
-                return new LedgerVerification(false, entries.Count, i, id,
-                    $"entry {i} ('{id}') does not link to the entry before it (an entry was removed, replaced or reordered)");
-            var hash = ComputeHash(e.Index, e.Record, e.PreviousHash);
-            if (!string.Equals(e.Hash, hash, StringComparison.Ordinal))
-                return new LedgerVerification(false, entries.Count, i, id, $"entry {i} ('{id}') was edited: its hash does not match its content");
-            previous = e.Hash;
-        }
-        if (head is not null)
-        {
-            if (head.Count > entries.Count)
-                return new LedgerVerification(false, entries.Count, entries.Count, null,
-                    $"entries {entries.Count} to {head.Count - 1} were removed: the head records {head.Count} entries");
-            if (head.Count > 0 && !string.Equals(entries[(int)head.Count - 1].Hash, head.HeadHash, StringComparison.Ordinal))
-                return new LedgerVerification(false, entries.Count, head.Count - 1, entries[(int)head.Count - 1].Record.EntryId,
-                    $"entry {head.Count - 1} does not match the head hash (the chain was rewritten)");
-            if (head.Count < entries.Count)
-                return new LedgerVerification(false, entries.Count, head.Count, entries[(int)head.Count].Record.EntryId,
-                    $"entries from {head.Count} are not covered by the head (appended outside the ledger)");
-        }
-        return new LedgerVerification(true, entries.Count);
+        var verifier = new ChainVerifier(head);
+        for (var i = 0; i < entries.Count; i++) verifier.Add(entries[i]);
+        return verifier.Result();
     }
 
     private static void WriteInt64(Stream s, long value)
@@ -90,5 +60,78 @@ public static class HashChain
         var bytes = Encoding.UTF8.GetBytes(value);
         WriteInt64(s, bytes.Length);
         s.Write(bytes);
+    }
+}
+
+/// <summary>Verifies a chain fed one entry at a time, in order (a segmented ledger feeds it segment by segment,
+/// so no list of every entry is needed). Reports the first problem: an entry out of place (removed or
+/// reordered), a broken link, an edited entry, or, against the head, a removed or unacknowledged tail.</summary>
+public sealed class ChainVerifier
+{
+    private readonly LedgerHead? _head;
+    private string _previous = HashChain.Genesis;
+    private long _count;
+    private LedgerVerification? _problem;
+    private string? _hashAtHead;
+    private string? _idAtHead;
+    private string? _firstBeyondHead;
+
+    /// <summary>Starts a verification against <paramref name="head"/> (null: no head to compare with).</summary>
+    public ChainVerifier(LedgerHead? head) => _head = head;
+
+    /// <summary>Entries fed so far.</summary>
+    public long Count => _count;
+
+    /// <summary>Whether a problem was found (further entries are only counted).</summary>
+    public bool Failed => _problem is not null;
+
+    /// <summary>Feeds the entry at the next position.</summary>
+    public void Add(LedgerEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        long i = _count++;
+        if (_problem is not null) return;
+        var id = entry.Record.EntryId;
+        if (entry.Index != i)
+        {
+            var what = entry.Index > i
+                ? $"entry {i} is missing (removed): entry {entry.Index} ('{id}') is in its place"
+                : $"entry {entry.Index} ('{id}') appears at position {i} (reordered or duplicated)";
+            _problem = new LedgerVerification(false, 0, i, id, what);
+            return;
+        }
+        if (!string.Equals(entry.PreviousHash, _previous, StringComparison.Ordinal))
+        {
+            _problem = new LedgerVerification(false, 0, i, id, $"entry {i} ('{id}') does not link to the entry before it (an entry was removed, replaced or reordered)");
+            return;
+        }
+        var hash = HashChain.ComputeHash(entry.Index, entry.Record, entry.PreviousHash);
+        if (!string.Equals(entry.Hash, hash, StringComparison.Ordinal))
+        {
+            _problem = new LedgerVerification(false, 0, i, id, $"entry {i} ('{id}') was edited: its hash does not match its content");
+            return;
+        }
+        _previous = entry.Hash;
+        if (_head is not null && i == _head.Count - 1) (_hashAtHead, _idAtHead) = (entry.Hash, id);
+        if (_head is not null && i == _head.Count) _firstBeyondHead = id;
+    }
+
+    /// <summary>The outcome over every entry fed.</summary>
+    public LedgerVerification Result()
+    {
+        if (_problem is not null) return _problem with { Count = _count };
+        if (_head is { } head)
+        {
+            if (head.Count > _count)
+                return new LedgerVerification(false, _count, _count, null,
+                    $"entries {_count} to {head.Count - 1} were removed: the head records {head.Count} entries");
+            if (head.Count > 0 && !string.Equals(_hashAtHead, head.HeadHash, StringComparison.Ordinal))
+                return new LedgerVerification(false, _count, head.Count - 1, _idAtHead,
+                    $"entry {head.Count - 1} does not match the head hash (the chain was rewritten)");
+            if (head.Count < _count)
+                return new LedgerVerification(false, _count, head.Count, _firstBeyondHead,
+                    $"entries from {head.Count} are not covered by the head (appended outside the ledger)");
+        }
+        return new LedgerVerification(true, _count);
     }
 }

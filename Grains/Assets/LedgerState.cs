@@ -3,7 +3,8 @@ using Imv.Runtime;
 
 namespace Imv.Grains.Assets;
 
-/// <summary>The ledger's entries (persistent state "ledger").</summary>
+/// <summary>A whole ledger in one state: the in-memory form <see cref="LedgerBook"/> works on, and the stored form of
+/// the earlier single-state ledger grain (state "ledger"), which <see cref="LedgerGrain"/> moves into segments.</summary>
 [GenerateSerializer]
 public sealed class LedgerState
 {
@@ -11,7 +12,7 @@ public sealed class LedgerState
     [Id(0)] public List<LedgerEntry> Entries { get; set; } = [];
 }
 
-/// <summary>The ledger's head, stored apart from the entries (persistent state "ledger-head") so that a
+/// <summary>The ledger's tip, stored apart from the entries (persistent state "ledger-head") so that a
 /// removed tail is detected.</summary>
 [GenerateSerializer]
 public sealed class LedgerHeadState

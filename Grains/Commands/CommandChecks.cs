@@ -18,11 +18,13 @@ public static class CommandChecks
     /// <param name="lease">The twin's lease.</param>
     /// <param name="metadata">The metadata of the tag written; null when the twin has no such tag.</param>
     /// <param name="now">The twin's clock.</param>
+    /// <param name="organizationPath">The path of the twin's organization (root first, ending with the
+    /// organization itself), when the twin fetched it; see <see cref="Issuer"/>.</param>
     public static string? Evaluate(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile? avatar,
-        OperatorLeaseBook lease, TagMetadata? metadata, DateTimeOffset now)
+        OperatorLeaseBook lease, TagMetadata? metadata, DateTimeOffset now, IReadOnlyList<string>? organizationPath = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        return Issuer(request, twinId, configuration, avatar)
+        return Issuer(request, twinId, configuration, avatar, organizationPath)
             ?? lease.Blocks(request.IssuerKind, request.Issuer, now)
             ?? Coupling(configuration)
             ?? Interlocks(request, configuration, metadata);
@@ -30,8 +32,17 @@ public static class CommandChecks
 
     /// <summary>Whether the issuer exists and may command the twin. A control loop must be listed in the twin's
     /// <see cref="TwinConfiguration.ControlLoops"/>; an avatar must be registered and active, and be listed in
-    /// <see cref="TwinConfiguration.AuthorizedIssuers"/> or have the twin or its organization in its scopes.</summary>
-    public static string? Issuer(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile? avatar)
+    /// <see cref="TwinConfiguration.AuthorizedIssuers"/> or have in its scopes the twin, the twin's organization,
+    /// or any organization containing it (a scope on a factory covers its workshops, lines and their machines).</summary>
+    /// <param name="request">The command.</param>
+    /// <param name="twinId">The twin.</param>
+    /// <param name="configuration">The twin's configuration.</param>
+    /// <param name="avatar">The issuing avatar's profile (null when it does not exist).</param>
+    /// <param name="organizationPath">The path of the twin's organization, root first, ending with the
+    /// organization itself (<c>IVirtualOrganizationGrain.GetPathAsync</c>); null when not fetched, in which case
+    /// only the twin's direct organization is matched. <see cref="NeedsOrganizationPath"/> tells when it matters.</param>
+    public static string? Issuer(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile? avatar,
+        IReadOnlyList<string>? organizationPath = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -41,12 +52,32 @@ public static class CommandChecks
         if (request.IssuerKind != IssuerKind.Avatar) return $"issuer: unknown issuer kind {request.IssuerKind}";
         if (avatar is null) return $"issuer: avatar '{request.Issuer}' does not exist";
         if (!avatar.Active) return $"issuer: avatar '{request.Issuer}' is inactive";
-        if (Contains(configuration.AuthorizedIssuers, request.Issuer)
-            || Contains(avatar.Scopes, twinId)
-            || (configuration.OrganizationId is { } org && Contains(avatar.Scopes, org)))
-            return null;
-        return $"issuer: avatar '{request.Issuer}' may not command this twin";
+        if (DirectlyAuthorized(request, twinId, configuration, avatar)) return null;
+        if (organizationPath is not null)
+            for (int i = 0; i < organizationPath.Count; i++)
+                if (Contains(avatar.Scopes, organizationPath[i])) return null;
+        var scopes = avatar.Scopes is { Count: > 0 } s ? "[" + string.Join(", ", s) + "]" : "none";
+        var where = configuration.OrganizationId is not { } org ? $"twin '{twinId}' (which belongs to no organization)"
+            : organizationPath is { Count: > 0 } path ? $"twin '{twinId}' or any organization containing it ({string.Join(" > ", path)})"
+            : $"twin '{twinId}' or its organization '{org}'";
+        return $"issuer: avatar '{request.Issuer}' may not command this twin: its scopes ({scopes}) cover neither {where}";
     }
+
+    /// <summary>Whether <see cref="Issuer"/> could decide differently with the twin's organization path: the
+    /// issuer is an active avatar with scopes, not authorized directly, and the twin belongs to an organization.
+    /// The twin fetches the path only then, so a command authorized directly costs no call to the organization.</summary>
+    public static bool NeedsOrganizationPath(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile? avatar)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return request.IssuerKind == IssuerKind.Avatar && avatar is { Active: true, Scopes.Count: > 0 }
+            && configuration.OrganizationId is not null && !DirectlyAuthorized(request, twinId, configuration, avatar);
+    }
+
+    private static bool DirectlyAuthorized(CommandRequest request, string twinId, TwinConfiguration configuration, AvatarProfile avatar) =>
+        Contains(configuration.AuthorizedIssuers, request.Issuer!)
+        || Contains(avatar.Scopes, twinId)
+        || (configuration.OrganizationId is { } org && Contains(avatar.Scopes, org));
 
     /// <summary>Whether the coupling mode lets commands out.</summary>
     public static string? Coupling(TwinConfiguration configuration)

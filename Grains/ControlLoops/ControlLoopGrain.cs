@@ -8,12 +8,25 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Imv.Grains.ControlLoops;
 
-/// <summary>A closed loop on grain timers. A durable reminder keeps an enabled loop alive: after a silo
-/// restart it reactivates the loop, whose activation restarts the timer.</summary>
+/// <summary>A closed loop on grain timers. An enabled loop resumes after a silo restart in two ways: the twins
+/// that list it wake it when they activate (<see cref="IControlLoopGrain.WakeAsync"/>; a twin activates as soon
+/// as its gateway delivers telemetry), and a durable keep-alive reminder reactivates it within
+/// <see cref="KeepAlivePeriodOf"/> (at most a minute, a few seconds for fast loops). The activation restarts the
+/// timer, and runs an iteration at once when a sample is overdue.</summary>
 public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
 {
     private const string KeepAlive = "keep-alive";
-    private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MinKeepAlivePeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxKeepAlivePeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>The period of the keep-alive reminder of a loop sampling every <paramref name="samplePeriod"/>:
+    /// ten samples, within 5 s .. 1 min. It bounds how long an enabled loop stays stopped after a restart
+    /// when no twin wakes it; a firing is one turn without a storage write, at most a tenth of the timer's turns.</summary>
+    public static TimeSpan KeepAlivePeriodOf(TimeSpan samplePeriod)
+    {
+        var tenSamples = samplePeriod > MaxKeepAlivePeriod ? MaxKeepAlivePeriod : samplePeriod * 10;
+        return tenSamples < MinKeepAlivePeriod ? MinKeepAlivePeriod : tenSamples > MaxKeepAlivePeriod ? MaxKeepAlivePeriod : tenSamples;
+    }
 
     private readonly IPersistentState<LoopState> _state;
     private readonly TimeProvider _time;
@@ -33,10 +46,23 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     private string LoopId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Enabled && S.Configuration is not null) StartTimer();
-        return Task.CompletedTask;
+        if (!S.Enabled || S.Configuration is null) return;
+        StartTimer(DueNow());
+        // Registered again on every activation: restores a lost reminder, and gives a loop enabled under an
+        // older period (a fixed minute) the period of its sample rate. One reminder-table write per activation.
+        var keepAlive = KeepAlivePeriodOf(S.Configuration.SamplePeriod);
+        await RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
+    }
+
+    /// <summary>How long until the next sample is due: zero when overdue (the loop stood still, e.g. while no silo ran).</summary>
+    private TimeSpan DueNow()
+    {
+        var period = S.Configuration!.SamplePeriod;
+        if (S.LastRunTicks == 0) return TimeSpan.Zero;
+        var due = TimeSpan.FromTicks(S.LastRunTicks + period.Ticks - _time.GetUtcNow().UtcTicks);
+        return due <= TimeSpan.Zero ? TimeSpan.Zero : due > period ? period : due;
     }
 
     /// <inheritdoc />
@@ -50,7 +76,11 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         S.LastRunTicks = 0;
         _outputType = TagDataType.None;
         await _state.WriteStateAsync();
-        if (S.Enabled) StartTimer();
+        if (S.Enabled)
+        {
+            await RegisterOrUpdateReminder(KeepAlive, KeepAlivePeriodOf(configuration.SamplePeriod), KeepAlivePeriodOf(configuration.SamplePeriod));
+            StartTimer();
+        }
         _log.LogInformation("Control loop {LoopId} configured: {Law} on {MeasuredTwinId}/{MeasuredTag} -> {OutputTwinId}/{OutputTag}, setpoint {Setpoint}",
             LoopId, configuration.Law, configuration.MeasuredTwinId, configuration.MeasuredTag, configuration.OutputTwinId, configuration.OutputTag, configuration.Setpoint);
     }
@@ -61,7 +91,8 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         if (S.Configuration is null) throw new InvalidOperationException($"Control loop '{LoopId}' is not configured.");
         S.Enabled = true;
         await _state.WriteStateAsync();
-        await RegisterOrUpdateReminder(KeepAlive, KeepAlivePeriod, KeepAlivePeriod);
+        var keepAlive = KeepAlivePeriodOf(S.Configuration.SamplePeriod);
+        await RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
         StartTimer();
         _log.LogInformation("Control loop {LoopId} enabled", LoopId);
     }
@@ -102,6 +133,14 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     }
 
     /// <inheritdoc />
+    public Task WakeAsync()
+    {
+        // The activation started the timer; start it here too in case it was lost.
+        if (S.Enabled && S.Configuration is not null && _timer is null) StartTimer(DueNow());
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<ControlLoopStatus> GetStatusAsync() =>
         Task.FromResult(new ControlLoopStatus(LoopId, S.Configuration, S.Enabled, S.LastOutput, S.IterationCount, [.. S.History]));
 
@@ -115,10 +154,10 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
             return;
         }
         // The activation (re)started the timer; start it here too in case it was lost.
-        if (_timer is null && S.Configuration is not null) StartTimer();
+        if (_timer is null && S.Configuration is not null) StartTimer(DueNow());
     }
 
-    private void StartTimer()
+    private void StartTimer(TimeSpan? dueTime = null)
     {
         var period = S.Configuration!.SamplePeriod;
         _timer?.Dispose();
@@ -134,7 +173,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
                 _timer = null;
                 DeactivateOnIdle();
             }
-        }, period, period);
+        }, dueTime ?? period, period);
     }
 
     private async Task<LoopIteration> IterateAsync()

@@ -70,6 +70,29 @@ public sealed class MachineGrain : Grain, IMachineGrain
         Schema.Tags = S.Tags.Schema.Metadata;   // keep the shared (interned) array, not this twin's copy
         if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
+        WakeLoops();
+    }
+
+    /// <summary>Wakes the control loops this twin lists (they resume at once after a silo restart instead of
+    /// waiting for their keep-alive reminder); one-way calls, an enabled loop restarts its timer on activation.</summary>
+    private void WakeLoops()
+    {
+        var config = Schema.Configuration;
+        if (config is null) return;
+        if (config.ControlLoops is { Count: > 0 } commanding)
+            foreach (var loopId in commanding) Wake(loopId);
+        if (config.TriggeredLoops is { Count: > 0 } triggered)
+            foreach (var loopId in triggered)
+                if (config.ControlLoops is null || !config.ControlLoops.Contains(loopId)) Wake(loopId);
+    }
+
+    private void Wake(string loopId)
+    {
+        try { _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).WakeAsync(); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug(ex, "Twin {TwinId} could not wake control loop {LoopId}", TwinId, loopId);
+        }
     }
 
     /// <inheritdoc />
@@ -196,6 +219,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
         var config = Config;
         AvatarProfile? avatar = null;
+        IReadOnlyList<string>? organizationPath = null;
         string? issuerFailure = null;
         if (command.IssuerKind == IssuerKind.Avatar && !string.IsNullOrEmpty(command.Issuer))
         {
@@ -204,6 +228,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
             {
                 issuerFailure = $"issuer: avatar '{command.Issuer}' could not be verified ({ex.GetType().Name})";
             }
+            IReadOnlyList<string>? path = null;
+            if (issuerFailure is null && CommandChecks.NeedsOrganizationPath(command, TwinId, config, avatar))
+                (path, issuerFailure) = await OrganizationPathAsync(config);
+            organizationPath = path;
             now = Now;
             if (L.Commands.Find(command.CommandId) is { } raced) return raced;
         }
@@ -215,7 +243,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             CommandChecks.Normalize(command.Value, metadata), command.Arguments ?? [], now, now + (lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero));
         string? rejection = issuerFailure
             ?? (lifetime <= TimeSpan.Zero ? "interlock: the lifetime must be positive" : null)
-            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, L.Lease, metadata, now);
+            ?? CommandChecks.Evaluate(command, TwinId, config, avatar, L.Lease, metadata, now, organizationPath);
         DateTimeOffset? readBack = config.RequireReadBack && command.Tag is not null && config.Coupling != CouplingMode.NoLinks
             ? Min(now + (config.ReadBackTimeout ?? DefaultReadBackTimeout), envelope.ExpiresAt)
             : null;
@@ -335,9 +363,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
         AvatarProfile? avatar;
         try { avatar = await GrainFactory.GetGrain<IAvatarGrain>(avatarId).GetProfileAsync(); }
         catch (Exception ex) when (ex is not OutOfMemoryException) { avatar = null; }
-        var now = Now;
         var probe = new CommandRequest("lease", IssuerKind.Avatar, avatarId, null, null, default);
-        if (CommandChecks.Issuer(probe, TwinId, Config, avatar) is { } refused)
+        var config = Config;
+        IReadOnlyList<string>? path = null;
+        string? pathFailure = null;
+        if (CommandChecks.NeedsOrganizationPath(probe, TwinId, config, avatar)) (path, pathFailure) = await OrganizationPathAsync(config);
+        var now = Now;
+        if ((pathFailure ?? CommandChecks.Issuer(probe, TwinId, config, avatar, path)) is { } refused)
             return new LeaseResult(false, L.Lease.Current(now), refused.Replace("issuer:", "lease:", StringComparison.Ordinal));
         var result = L.Lease.Acquire(avatarId, duration, now);
         if (result.Granted)
@@ -347,6 +379,18 @@ public sealed class MachineGrain : Grain, IMachineGrain
             _logger.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
         }
         return result;
+    }
+
+    /// <summary>The path of the twin's organization (root first), for matching an avatar's scopes against the
+    /// organizations containing the twin; one call to the organization, which keeps its path up to date.</summary>
+    private async Task<(IReadOnlyList<string>? Path, string? Failure)> OrganizationPathAsync(TwinConfiguration config)
+    {
+        var org = config.OrganizationId!;
+        try { return (await GrainFactory.GetGrain<IVirtualOrganizationGrain>(org).GetPathAsync(), null); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return (null, $"issuer: the organizations containing twin '{TwinId}' could not be read from '{org}' ({ex.GetType().Name})");
+        }
     }
 
     /// <inheritdoc />

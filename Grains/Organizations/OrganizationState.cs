@@ -45,4 +45,8 @@ public sealed class OrganizationState
 
     /// <summary>Members by id.</summary>
     [Id(8)] public Dictionary<string, OrganizationMember> Members { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The organizations containing this one, root first, ending with <see cref="ParentId"/>; empty for
+    /// a root. Written with <see cref="ParentId"/> and pushed down by the parent whenever the tree above changes.</summary>
+    [Id(9)] public List<string> Ancestors { get; set; } = [];
 }

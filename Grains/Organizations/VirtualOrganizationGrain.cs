@@ -71,7 +71,8 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
             Id, s.Kind, s.Name, s.ParentId,
             s.Children.Keys.Order(StringComparer.Ordinal).ToList(),
             s.Machines.Keys.Order(StringComparer.Ordinal).ToList(),
-            s.Initialized));
+            s.Initialized,
+            [.. s.Ancestors]));
     }
 
     /// <inheritdoc />
@@ -80,7 +81,12 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
         ArgumentException.ThrowIfNullOrWhiteSpace(childId);
         var s = _state.State;
         if (!s.Initialized) throw new InvalidOperationException($"Organization '{Id}' is not initialized.");
-        if (s.Children.ContainsKey(childId)) return;
+        if (s.Children.ContainsKey(childId))
+        {
+            // Already a child: push the ancestry again, which repairs a subtree whose earlier push was cut short.
+            await GrainFactory.GetGrain<IVirtualOrganizationGrain>(childId).SetAncestorsAsync(ChildAncestors());
+            return;
+        }
         if (childId == Id) throw new InvalidOperationException("An organization cannot contain itself.");
         var child = GrainFactory.GetGrain<IVirtualOrganizationGrain>(childId);
         var info = await child.GetInfoAsync();
@@ -92,7 +98,7 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
         _adopting[childId] = null;
         try
         {
-            adoption = await child.AttachToParentAsync(Id);
+            adoption = await child.AttachToParentAsync(Id, ChildAncestors());
         }
         finally
         {
@@ -171,19 +177,22 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
     }
 
     /// <inheritdoc />
-    public async Task<OrganizationAdoption> AttachToParentAsync(string parentId)
+    public async Task<OrganizationAdoption> AttachToParentAsync(string parentId, IReadOnlyList<string> ancestors)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(parentId);
+        ValidateAncestors(parentId, ancestors);
         var s = _state.State;
         if (!s.Initialized) throw new InvalidOperationException($"Organization '{Id}' is not initialized.");
         if (s.ParentId is not null && s.ParentId != parentId)
             throw new InvalidOperationException($"Organization '{Id}' already belongs to '{s.ParentId}'.");
-        if (s.ParentId is null)
+        if (s.ParentId is null || !s.Ancestors.SequenceEqual(ancestors, StringComparer.Ordinal))
         {
             s.ParentId = parentId;
+            s.Ancestors = [.. ancestors];
             await _state.WriteStateAsync();
             _dirty = false;
         }
+        await PushAncestorsDownAsync();
         s.Version = NextVersion(s.Version);
         _dirty = true;
         return new OrganizationAdoption(s.Kind, s.Total, s.Version);
@@ -195,8 +204,51 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
         var s = _state.State;
         if (s.ParentId != parentId) return;
         s.ParentId = null;
+        s.Ancestors = [];
         await _state.WriteStateAsync();
         _dirty = false;
+        await PushAncestorsDownAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task SetAncestorsAsync(IReadOnlyList<string> ancestors)
+    {
+        ArgumentNullException.ThrowIfNull(ancestors);
+        var s = _state.State;
+        if (s.ParentId is null || ancestors.Count == 0 || ancestors[^1] != s.ParentId) return;
+        ValidateAncestors(s.ParentId, ancestors);
+        if (!s.Ancestors.SequenceEqual(ancestors, StringComparer.Ordinal))
+        {
+            s.Ancestors = [.. ancestors];
+            await _state.WriteStateAsync();
+            _dirty = false;
+        }
+        // Always passed on, so that calling this again completes a push that a crash cut short below.
+        await PushAncestorsDownAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetPathAsync() => Task.FromResult<IReadOnlyList<string>>(ChildAncestors());
+
+    /// <summary>The ancestors of this organization's children: its own ancestors, then itself.</summary>
+    private List<string> ChildAncestors() => [.. _state.State.Ancestors, Id];
+
+    private async Task PushAncestorsDownAsync()
+    {
+        var children = _state.State.Children.Keys.ToList();
+        if (children.Count == 0) return;
+        var path = ChildAncestors();
+        await Task.WhenAll(children.Select(c => GrainFactory.GetGrain<IVirtualOrganizationGrain>(c).SetAncestorsAsync(path)));
+    }
+
+    private void ValidateAncestors(string parentId, IReadOnlyList<string> ancestors)
+    {
+        ArgumentNullException.ThrowIfNull(ancestors);
+        if (ancestors.Count == 0 || ancestors[^1] != parentId)
+            throw new ArgumentException($"The ancestors of organization '{Id}' must end with its parent '{parentId}' (got [{string.Join(", ", ancestors)}]).", nameof(ancestors));
+        for (int i = 0; i < ancestors.Count; i++)
+            if (string.IsNullOrWhiteSpace(ancestors[i]) || ancestors[i] == Id)
+                throw new ArgumentException($"The ancestors of organization '{Id}' may not contain itself or an empty id (got [{string.Join(", ", ancestors)}]).", nameof(ancestors));
     }
 
     /// <inheritdoc />

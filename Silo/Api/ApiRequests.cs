@@ -31,7 +31,7 @@ public sealed record LeaseBody(string? AvatarId = null, double DurationSeconds =
 /// <param name="Driver">None, HumanDriven or IntelligentDriven (digital humans).</param>
 /// <param name="DrivenBy">The avatar driving a HumanDriven digital human.</param>
 /// <param name="SiteMode">OnSite (default) or Remote.</param>
-/// <param name="Scopes">Twin ids and organization (line) ids the avatar may command.</param>
+/// <param name="Scopes">Twin ids and organization ids the avatar may command (an organization covers everything below it).</param>
 public sealed record RegisterAvatarBody(
     string? AvatarId = null, string? DisplayName = null, AvatarKind Kind = AvatarKind.User, AvatarRole Role = AvatarRole.Worker,
     DigitalHumanDriver Driver = DigitalHumanDriver.None, string? DrivenBy = null, SiteMode SiteMode = SiteMode.OnSite, IReadOnlyList<string>? Scopes = null);

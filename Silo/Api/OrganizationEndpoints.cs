@@ -31,7 +31,7 @@ public static class OrganizationEndpoints
 
     /// <summary>An organization in detail.</summary>
     public sealed record OrganizationView(string Id, OrganizationKind Kind, string Name, string? ParentId, IReadOnlyList<string> ChildOrganizations,
-        IReadOnlyList<string> Machines, AggregateView Aggregate, IReadOnlyList<OrganizationMember> Members);
+        IReadOnlyList<string> Machines, AggregateView Aggregate, IReadOnlyList<OrganizationMember> Members, IReadOnlyList<string> Ancestors);
 
     private static async Task<IResult> ListRootsAsync(IGrainFactory grains, GridCatalog catalog)
     {
@@ -72,6 +72,6 @@ public static class OrganizationEndpoints
         if (!OrganizationTree.Exists(info)) return null;
         var aggregate = await org.GetAggregateAsync().ConfigureAwait(false);
         var members = await org.GetMembersAsync().ConfigureAwait(false);
-        return new OrganizationView(info.Id, info.Kind, info.Name, info.ParentId, info.ChildOrganizations, info.Machines, AggregateView.Of(aggregate), members);
+        return new OrganizationView(info.Id, info.Kind, info.Name, info.ParentId, info.ChildOrganizations, info.Machines, AggregateView.Of(aggregate), members, info.Ancestors ?? []);
     }
 }

@@ -131,7 +131,7 @@ public sealed partial class PlantBootstrapService(
 
     /// <summary>The configuration of a simulated machine twin: the simulator's own (gateway, line, tags, methods,
     /// status mapping on its running/faulted flags and part counters) plus alarm bands on temperature and pressure,
-    /// the machine's control loop, and no issuers beyond the avatars whose scopes include its line.</summary>
+    /// the machine's control loop, and no issuers beyond the avatars whose scopes include its line or an organization above it.</summary>
     internal static TwinConfiguration TwinConfigurationOf(TwinConfiguration simulator, IReadOnlyList<string> loops, PlantOptions o) => simulator with
     {
         Kind = TwinKind.Equipment,

@@ -20,13 +20,13 @@ public sealed class PlantLayout
                 loops[machines[i]] = LoopIdOf(machines[i]);
         LoopsByMachine = loops;
 
-        var allLines = topology.Sites.SelectMany(s => s.Lines).Select(l => l.Id).ToList();
-        var avatars = new List<PlannedAvatar> { new(ManagerId, "Plant manager", Grains.Interfaces.Avatars.AvatarRole.Manager, allLines, options.EnterpriseId, null) };
+        // Scopes cover everything below them in the organization tree: the manager's is the enterprise, a supervisor's its site.
+        var avatars = new List<PlannedAvatar> { new(ManagerId, "Plant manager", Grains.Interfaces.Avatars.AvatarRole.Manager, [options.EnterpriseId], options.EnterpriseId, null) };
         foreach (var site in topology.Sites)
         {
             var supervisor = "supervisor." + site.Id;
             avatars.Add(new(supervisor, $"Supervisor of {site.Name}", Grains.Interfaces.Avatars.AvatarRole.Supervisor,
-                [.. site.Lines.Select(l => l.Id)], site.Id, ManagerId));
+                [site.Id], site.Id, ManagerId));
             foreach (var line in site.Lines)
                 for (int w = 1; w <= options.WorkersPerLine; w++)
                     avatars.Add(new($"worker.{line.Id}.{w.ToString(CultureInfo.InvariantCulture)}", $"Worker {w} of {line.Name}",
@@ -76,7 +76,7 @@ public sealed class PlantLayout
 /// <param name="AvatarId">Its id.</param>
 /// <param name="DisplayName">Its name.</param>
 /// <param name="Role">Manager, supervisor or worker.</param>
-/// <param name="Scopes">The line ids it may command (scopes are matched against a twin's own organization, its line).</param>
+/// <param name="Scopes">The organization ids it may command (a scope covers every organization and twin below it).</param>
 /// <param name="OrganizationId">The organization it is a member of.</param>
 /// <param name="SupervisorId">The avatar supervising it; null for the manager.</param>
 public sealed record PlannedAvatar(string AvatarId, string DisplayName, Grains.Interfaces.Avatars.AvatarRole Role,

@@ -74,6 +74,24 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
         await Silo.PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = "nobody", method = "Stop" }, 403);
     }
 
+    [Fact]
+    public async Task A_scope_on_a_site_covers_its_lines_machines_and_a_refusal_names_the_path()
+    {
+        await Silo.PostAsync("/api/avatars", new { avatarId = "test.site-1.manager", displayName = "Site 1 manager", role = "Manager", scopes = new[] { "site-1" } }, 201);
+        await Silo.PostAsync("/api/avatars", new { avatarId = "test.line-01.worker", displayName = "Line 1 worker", role = "Worker", scopes = new[] { "site-1.line-01" } }, 201);
+        await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "test.site-1.manager", tag = "speedSetpoint", value = 60 }, 201);
+        var error = await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "test.line-01.worker", tag = "speedSetpoint", value = 61 }, 403);
+        var reason = error.GetProperty("error").GetString()!;
+        Assert.Contains("avatar 'test.line-01.worker' may not command this twin", reason, StringComparison.Ordinal);
+        Assert.Contains("[site-1.line-01]", reason, StringComparison.Ordinal);
+        Assert.Contains("enterprise > site-1 > site-1.line-02", reason, StringComparison.Ordinal);
+        var line = await Silo.GetAsync("/api/orgs/site-1.line-02");
+        Assert.Equal(["enterprise", "site-1"], line.GetProperty("ancestors").EnumerateArray().Select(a => a.GetString()!).ToArray());
+        // The planned supervisor and manager are scoped to the site and the enterprise only.
+        await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "supervisor.site-1", tag = "speedSetpoint", value = 62 }, 201);
+        await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "manager", tag = "speedSetpoint", value = 63 }, 201);
+    }
+
     [Theory]
     [InlineData("{\"issuer\":\"manager\",")]
     [InlineData("not json")]

@@ -31,7 +31,8 @@ public sealed class PlantLayoutTests
         Assert.Equal(1 + 2 + 2 * 10 * 2, layout.Avatars.Count);
         var manager = layout.Avatars[0];
         Assert.Equal(PlantLayout.ManagerId, manager.AvatarId);
-        Assert.Equal(20, manager.Scopes.Count);
+        Assert.Equal(["enterprise"], manager.Scopes);
+        Assert.Equal(["site-2"], layout.Avatars.Single(a => a.AvatarId == "supervisor.site-2").Scopes);
         var worker = layout.Avatars.Single(a => a.AvatarId == "worker.site-2.line-03.2");
         Assert.Equal("supervisor.site-2", worker.SupervisorId);
         Assert.Equal(["site-2.line-03"], worker.Scopes);

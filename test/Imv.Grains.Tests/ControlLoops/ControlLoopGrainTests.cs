@@ -1,3 +1,4 @@
+using Imv.Grains.ControlLoops;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Plant;
@@ -123,12 +124,88 @@ public class ControlLoopGrainTests
         Assert.Equal(stopped, (await loop.GetStatusAsync()).IterationCount);
     }
 
-    private static async Task Until(Func<Task<bool>> condition)
+    [Fact]
+    public async Task An_enabled_loop_resumes_after_a_restart_of_every_silo_without_being_called()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        await using var g = await Grid.StartAsync();
+        var twin = await OvenAsync(g, "oven-5", "resume");
+        var loop = g.Factory.GetGrain<IControlLoopGrain>("resume");
+        await loop.ConfigureAsync(Pid("oven-5") with { SamplePeriod = TimeSpan.FromMilliseconds(100), StaleAfter = TimeSpan.FromHours(1) });
+        await Measure(g, twin, 45, 1);
+        await loop.EnableAsync();
+        await Until(async () => (await loop.GetStatusAsync()).IterationCount >= 2);
+        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+
+        // Nothing calls the loop or its twin now: the stored state changes only if the loop runs by itself
+        // (here the keep-alive reminder wakes it: 5 s for a 100 ms loop, instead of a minute).
+        Assert.Equal(TimeSpan.FromSeconds(5), ControlLoopGrain.KeepAlivePeriodOf(TimeSpan.FromMilliseconds(100)));
+        await WaitForStoredIterationsAsync(g, loop, 2, TimeSpan.FromSeconds(30));
+        Assert.True((await loop.GetStatusAsync()).Enabled);
+    }
+
+    [Fact]
+    public async Task A_twin_activating_after_a_restart_wakes_its_loop_before_the_keep_alive_reminder()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = await OvenAsync(g, "oven-6", "slow");
+        var loop = g.Factory.GetGrain<IControlLoopGrain>("slow");
+        // A 10 s loop: its keep-alive reminder fires once a minute, first a minute after it was enabled.
+        await loop.ConfigureAsync(Pid("oven-6") with { SamplePeriod = TimeSpan.FromSeconds(10), StaleAfter = TimeSpan.FromHours(1) });
+        Assert.Equal(TimeSpan.FromMinutes(1), ControlLoopGrain.KeepAlivePeriodOf(TimeSpan.FromSeconds(10)));
+        await Measure(g, twin, 45, 1);
+        await loop.EnableAsync();
+        await loop.RunOnceAsync();
+        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+
+        // The plant comes back: telemetry activates the twin, which wakes the loop; a sample is overdue, so it
+        // runs at once, long before the reminder's first firing (a minute after enabling) or its timer (10 s).
+        g.Clock.Advance(TimeSpan.FromSeconds(11));
+        await Measure(g, twin, 46, 2);
+        await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
+    public async Task A_loop_enabled_with_a_one_minute_keep_alive_gets_the_period_of_its_sample_rate_when_it_activates()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = await OvenAsync(g, "oven-7", "legacy");
+        var loop = g.Factory.GetGrain<IControlLoopGrain>("legacy");
+        await loop.ConfigureAsync(Pid("oven-7") with { SamplePeriod = TimeSpan.FromMilliseconds(200), StaleAfter = TimeSpan.FromHours(1) });
+        await loop.EnableAsync();
+        var id = loop.GetGrainId();
+        var row = (await g.Cluster.ReminderTable.ReadRowAsync(id, "keep-alive", CancellationToken.None))!;
+        Assert.Equal(TimeSpan.FromSeconds(5), row.Period);
+        // As an earlier version registered it: a fixed minute.
+        await g.Cluster.ReminderTable.UpsertRowAsync(row with { Period = TimeSpan.FromMinutes(1), StartAt = DateTimeOffset.UtcNow.AddMinutes(1) }, CancellationToken.None);
+        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+        await Measure(g, twin, 45, 1);    // the twin activates and wakes the loop
+        await Until(async () => (await g.Cluster.ReminderTable.ReadRowAsync(id, "keep-alive", CancellationToken.None))?.Period == TimeSpan.FromSeconds(5),
+            TimeSpan.FromSeconds(10), "the keep-alive reminder to be registered again with a 5 s period");
+        await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Waits until the loop's stored state was written <paramref name="writes"/> more times, reading
+    /// the storage directly (calling the loop would activate it, which is what the tests must show happens by itself).</summary>
+    private static async Task WaitForStoredIterationsAsync(Grid g, IControlLoopGrain loop, int writes, TimeSpan timeout)
+    {
+        var id = loop.GetGrainId();
+        async Task<string?> ETag() => (await g.Cluster.Storage.ReadAsync("loop", id, CancellationToken.None))?.ETag;
+        var etag = await ETag();
+        Assert.NotNull(etag);
+        for (int i = 0; i < writes; i++)
+        {
+            var seen = etag;
+            await Until(async () => (etag = await ETag()) != seen, timeout, $"the loop to write its state (iteration {i + 1} after the restart)");
+        }
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan? timeout = null, string what = "the condition")
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + limit;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("Condition not met in 10 s.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited {limit.TotalSeconds:0} s for {what}.");
             await Task.Delay(20);
         }
     }

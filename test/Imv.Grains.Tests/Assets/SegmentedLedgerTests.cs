@@ -1,0 +1,240 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Imv.Grains.Assets;
+using Imv.Grains.Interfaces.Assets;
+using Imv.Runtime;
+using Imv.Runtime.Placement;
+using Imv.Runtime.Storage;
+using Imv.Runtime.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Imv.Grains.Tests.Assets;
+
+/// <summary>The ledger grain keeps only its tip and writes one bounded segment per append.</summary>
+public sealed class SegmentedLedgerTests(ITestOutputHelper output)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Memory storage that counts the bytes of every write.</summary>
+    private sealed class CountingStorage : IGrainStorage, IClusterGenerationSource
+    {
+        public MemoryGrainStorage Inner { get; } = new();
+        private long _bytes;
+        public ConcurrentDictionary<string, long> LargestByState { get; } = new(StringComparer.Ordinal);
+        public long BytesWritten => Interlocked.Read(ref _bytes);
+
+        public Task<GrainStateRecord?> ReadAsync(string stateName, GrainId grainId, CancellationToken cancellationToken) =>
+            Inner.ReadAsync(stateName, grainId, cancellationToken);
+
+        public Task<string> WriteAsync(string stateName, GrainId grainId, ReadOnlyMemory<byte> data, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken)
+        {
+            Interlocked.Add(ref _bytes, data.Length);
+            LargestByState.AddOrUpdate(stateName, data.Length, (_, old) => Math.Max(old, data.Length));
+            return Inner.WriteAsync(stateName, grainId, data, expectedETag, fencingEpoch, cancellationToken);
+        }
+
+        public Task ClearAsync(string stateName, GrainId grainId, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken) =>
+            Inner.ClearAsync(stateName, grainId, expectedETag, fencingEpoch, cancellationToken);
+
+        public long NextGeneration() => Inner.NextGeneration();
+    }
+
+    private static LedgerRecord Record(int i) =>
+        new($"e{i:D6}", LedgerEntryKind.Transfer, "IMV", $"w{i % 7}", $"w{(i + 1) % 7}", 1000 + i % 1000, $"memo-{i:D6}", T0.AddSeconds(i));
+
+    [Fact]
+    public async Task Bytes_written_per_append_do_not_grow_with_the_ledger_and_every_entry_survives_a_crash()
+    {
+        const int n = 3000;
+        var storage = new CountingStorage();
+        var perAppend = new long[n];
+        LedgerHead head;
+        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        {
+            var ledger = cluster.GrainFactory.GetGrain<ILedgerGrain>("bytes");
+            for (var i = 0; i < n; i++)
+            {
+                long before = storage.BytesWritten;
+                var entry = await ledger.AppendAsync(Record(i));
+                Assert.Equal(i, entry.Index);
+                perAppend[i] = storage.BytesWritten - before;
+            }
+            // The first two segments against the last two: the same cost, not 45 times more.
+            const int window = 2 * LedgerSegments.Capacity;
+            long earlyMax = perAppend.Take(window).Max(), lateMax = perAppend.Skip(n - window).Max();
+            double earlyMean = perAppend.Take(window).Average(), lateMean = perAppend.Skip(n - window).Average();
+            output.WriteLine($"bytes per append: first {window}: mean {earlyMean:0}, max {earlyMax}; last {window}: mean {lateMean:0}, max {lateMax}");
+            Assert.True(lateMax <= earlyMax + 64, $"largest append wrote {lateMax} bytes at the end, {earlyMax} at the start");
+            Assert.True(lateMean <= earlyMean * 1.05, $"appends wrote {lateMean:0} bytes on average at the end, {earlyMean:0} at the start");
+            // Bounded by one full segment plus the tip and the id: a few kilobytes, not the whole ledger.
+            Assert.True(perAppend.Max() < 32 * 1024, $"an append wrote {perAppend.Max()} bytes");
+            Assert.True(storage.LargestByState["ledger-head"] < 200, $"the tip's state grew to {storage.LargestByState["ledger-head"]} bytes");
+            Assert.False(storage.LargestByState.ContainsKey("ledger"), "the single-state ledger was written");
+
+            head = await ledger.GetHeadAsync();
+            Assert.Equal(n, head.Count);
+            var verification = await ledger.VerifyAsync();
+            Assert.True(verification.IsValid, verification.Problem);
+            Assert.Equal(n, verification.Count);
+
+            // Reads across segment boundaries, look-ups by id, idempotent appends.
+            var page = await ledger.GetEntriesAsync(LedgerSegments.Capacity - 3, 10);
+            Assert.Equal(Enumerable.Range(LedgerSegments.Capacity - 3, 10).Select(i => (long)i), page.Select(e => e.Index));
+            Assert.Equal(Record(1234), (await ledger.FindAsync("e001234"))!.Record);
+            Assert.Null(await ledger.FindAsync("never"));
+            var again = await ledger.AppendAsync(Record(17) with { Amount = 1 });
+            Assert.Equal((17L, Record(17)), (again.Index, again.Record));
+            Assert.Equal(n, (await ledger.GetHeadAsync()).Count);
+            Assert.Equal(3, (await ledger.GetEntriesAsync(n - 3, 100)).Count);
+            foreach (var silo in cluster.Silos.ToList()) cluster.KillSilo(silo);
+        }
+
+        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        {
+            var ledger = cluster.GrainFactory.GetGrain<ILedgerGrain>("bytes");
+            Assert.Equal(head, await ledger.GetHeadAsync());
+            Assert.True((await ledger.VerifyAsync()).IsValid);
+            Assert.Equal(Record(2999), (await ledger.FindAsync("e002999"))!.Record);
+            Assert.Equal(n, (await ledger.AppendAsync(Record(n))).Index);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_names_an_entry_edited_in_storage_and_an_entry_removed_with_its_segment()
+    {
+        var storage = new CountingStorage();
+        const int n = 5 * LedgerSegments.Capacity + 10;
+        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        {
+            var ledger = cluster.GrainFactory.GetGrain<ILedgerGrain>("tamper");
+            for (var i = 0; i < n; i++) await ledger.AppendAsync(Record(i));
+            Assert.True((await ledger.VerifyAsync()).IsValid);
+            foreach (var silo in cluster.Silos.ToList()) await cluster.StopSiloAsync(silo);
+        }
+
+        // Edit the memo of entry 150 (segment 2) in the stored bytes, keeping the record's length.
+        var segment2 = new GrainId("x", "y");
+        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        {
+            segment2 = cluster.GrainFactory.GetGrain<ILedgerSegmentGrain>(LedgerSegments.SegmentKey("tamper", 2)).GetGrainId();
+            var stored = (await storage.Inner.ReadAsync("ledger-segment", segment2, CancellationToken.None))!;
+            var edited = Replace(stored.Data, "memo-000150", "memo-999150");
+            await storage.Inner.WriteAsync("ledger-segment", segment2, edited, stored.ETag, stored.Epoch, CancellationToken.None);
+
+            var v = await cluster.GrainFactory.GetGrain<ILedgerGrain>("tamper").VerifyAsync();
+            Assert.False(v.IsValid);
+            Assert.Equal(150, v.BadIndex);
+            Assert.Equal("e000150", v.BadEntryId);
+            Assert.Contains("edited", v.Problem, StringComparison.Ordinal);
+            Assert.Equal(n, v.Count);
+            foreach (var silo in cluster.Silos.ToList()) await cluster.StopSiloAsync(silo);
+        }
+
+        // Put entry 150 back, then remove segment 3 (entries 192 to 255) altogether.
+        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        {
+            var stored = (await storage.Inner.ReadAsync("ledger-segment", segment2, CancellationToken.None))!;
+            await storage.Inner.WriteAsync("ledger-segment", segment2, Replace(stored.Data, "memo-999150", "memo-000150"), stored.ETag, stored.Epoch, CancellationToken.None);
+            var ledger = cluster.GrainFactory.GetGrain<ILedgerGrain>("tamper");
+            Assert.True((await ledger.VerifyAsync()).IsValid);
+            var segment3 = cluster.GrainFactory.GetGrain<ILedgerSegmentGrain>(LedgerSegments.SegmentKey("tamper", 3)).GetGrainId();
+            await storage.Inner.ClearAsync("ledger-segment", segment3, (await storage.Inner.ReadAsync("ledger-segment", segment3, CancellationToken.None))!.ETag, long.MaxValue, CancellationToken.None);
+            foreach (var silo in cluster.Silos.ToList()) await cluster.StopSiloAsync(silo);
+        }
+
+        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        {
+            var v = await cluster.GrainFactory.GetGrain<ILedgerGrain>("tamper").VerifyAsync();
+            Assert.False(v.IsValid);
+            Assert.Equal(3 * LedgerSegments.Capacity, v.BadIndex);
+            Assert.Contains("missing", v.Problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_append_cut_short_before_its_tip_was_written_is_rolled_forward_once()
+    {
+        var storage = new CountingStorage();
+        await using var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage });
+        var f = cluster.GrainFactory;
+        var ledger = f.GetGrain<ILedgerGrain>("crash");
+        for (var i = 0; i < LedgerSegments.Capacity; i++) await ledger.AppendAsync(Record(i));
+        var head = await ledger.GetHeadAsync();
+        // What a crash leaves between the segment write and the tip write: the id claimed, the entry stored.
+        var entry = HashChain.Link(head.Count, Record(500), head.HeadHash);
+        await f.GetGrain<ILedgerEntryIndexGrain>(LedgerSegments.IndexKey("crash", "e000500")).ClaimAsync(head.Count, head.Count);
+        await f.GetGrain<ILedgerSegmentGrain>(LedgerSegments.SegmentKey("crash", LedgerSegments.SegmentOf(head.Count))).PutAsync(entry);
+        var v = await ledger.VerifyAsync();
+        Assert.False(v.IsValid);
+        Assert.Contains("not covered by the head", v.Problem, StringComparison.Ordinal);
+
+        foreach (var silo in cluster.Silos.ToList()) await cluster.RestartSiloAsync(silo);
+        Assert.Equal(head.Count + 1, (await ledger.GetHeadAsync()).Count);
+        Assert.True((await ledger.VerifyAsync()).IsValid);
+        Assert.Equal(entry, await ledger.AppendAsync(Record(500)));    // the retried append finds it
+        Assert.Equal(head.Count + 1, (await ledger.GetHeadAsync()).Count);
+        // A claim whose entry was never stored does not block the id.
+        await f.GetGrain<ILedgerEntryIndexGrain>(LedgerSegments.IndexKey("crash", "e000600")).ClaimAsync(head.Count + 1, head.Count + 1);
+        await ledger.AppendAsync(Record(501));
+        var late = await ledger.AppendAsync(Record(600));
+        Assert.Equal(head.Count + 2, late.Index);
+        Assert.Equal(late, await ledger.FindAsync("e000600"));
+        Assert.True((await ledger.VerifyAsync()).IsValid);
+    }
+
+    [Fact]
+    public async Task A_ledger_stored_in_one_state_by_the_earlier_grain_is_moved_into_segments()
+    {
+        var storage = new CountingStorage();
+        var legacy = new LedgerState();
+        var book = new LedgerBook(legacy, new LedgerHeadState());
+        for (var i = 0; i < 150; i++) book.Append(Record(i));
+        await using var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage });
+        var ledger = cluster.GrainFactory.GetGrain<ILedgerGrain>("old");
+        // The earlier grain's two states: every entry in "ledger", the head in "ledger-head".
+        var (write, _) = Imv.Runtime.Serialization.CodecRegistry.Get<LedgerState>();
+        var writer = new Imv.Runtime.Serialization.CodecWriter(1024);
+        byte[] bytes;
+        try { write(ref writer, 0, legacy); bytes = writer.ToArray(); }
+        finally { writer.Dispose(); }
+        await storage.Inner.WriteAsync("ledger", ledger.GetGrainId(), bytes, null, 0, CancellationToken.None);
+        var (writeHead, _) = Imv.Runtime.Serialization.CodecRegistry.Get<LedgerHeadState>();
+        writer = new Imv.Runtime.Serialization.CodecWriter(128);
+        try { writeHead(ref writer, 0, new LedgerHeadState { Count = book.Head.Count, HeadHash = book.Head.HeadHash }); bytes = writer.ToArray(); }
+        finally { writer.Dispose(); }
+        await storage.Inner.WriteAsync("ledger-head", ledger.GetGrainId(), bytes, null, 0, CancellationToken.None);
+
+        Assert.Equal(book.Head, await ledger.GetHeadAsync());
+        Assert.Equal(legacy.Entries, await ledger.GetEntriesAsync(0, 1000));
+        Assert.True((await ledger.VerifyAsync()).IsValid);
+        Assert.Null(await storage.Inner.ReadAsync("ledger", ledger.GetGrainId(), CancellationToken.None));
+        Assert.Equal(99, (await ledger.AppendAsync(Record(99))).Index);     // ids moved too: idempotent
+        Assert.Equal(150, (await ledger.AppendAsync(Record(150))).Index);
+    }
+
+    [Fact]
+    public void Segmented_verification_names_the_same_problems_as_the_list()
+    {
+        var state = new LedgerState();
+        var book = new LedgerBook(state, new LedgerHeadState());
+        for (var i = 0; i < 200; i++) book.Append(Record(i));
+        var entries = state.Entries;
+        var removed = entries.Where(e => e.Index != 130).ToList();
+        var verifier = new ChainVerifier(book.Head);
+        foreach (var e in removed) verifier.Add(e);
+        Assert.Equal(HashChain.Verify(removed, book.Head), verifier.Result());
+        Assert.Equal(130, verifier.Result().BadIndex);
+        Assert.Equal(199, verifier.Result().Count);
+    }
+
+    private static byte[] Replace(byte[] data, string from, string to)
+    {
+        byte[] f = Encoding.UTF8.GetBytes(from), t = Encoding.UTF8.GetBytes(to);
+        int at = data.AsSpan().IndexOf(f);
+        Assert.True(at >= 0, $"'{from}' is not in the stored record");
+        var copy = (byte[])data.Clone();
+        t.CopyTo(copy, at);
+        return copy;
+    }
+}
