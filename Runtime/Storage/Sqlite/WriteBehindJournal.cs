@@ -125,49 +125,53 @@ internal sealed class WriteBehindJournal : IDisposable
         for (int s = 0; s < segments.Count; s++)
         {
             var (_, path) = segments[s];
-            byte[] bytes = File.ReadAllBytes(path);
-            bool last = s == segments.Count - 1;
-            long offset = 0;
-            while (offset < bytes.Length)
-            {
-                var rest = bytes.AsSpan((int)offset);
-                string? damage = null;
-                if (rest.Length < HeaderSize) damage = "the file ends inside a frame header";
-                else if (BinaryPrimitives.ReadUInt32LittleEndian(rest) != Magic) damage = "no frame starts here";
-                else
-                {
-                    int length = BinaryPrimitives.ReadInt32LittleEndian(rest[4..]);
-                    if (length < 0) damage = $"frame length {length}";
-                    else if (length > rest.Length - HeaderSize) damage = "the file ends inside a frame";
-                    else if (BinaryPrimitives.ReadUInt32LittleEndian(rest[12..]) != Crc32C(rest.Slice(HeaderSize, length))) damage = "the frame's checksum does not match";
-                }
-                if (damage is not null)
-                {
-                    bool endsInside = damage.StartsWith("the file ends", StringComparison.Ordinal);
-                    if (last && endsInside)
-                    {
-                        tornTail(path, offset);
-                        break;
-                    }
-                    throw new InvalidDataException(
-                        $"Write-behind journal '{path}' is damaged at byte {offset}: {damage}. The journal files are left as they are; " +
-                        "restore them or move them away to open the database without them (losing their acknowledged writes).");
-                }
-                int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(rest[4..]);
-                int count = BinaryPrimitives.ReadInt32LittleEndian(rest[8..]);
-                List<StateJournalRecord> records;
-                try
-                {
-                    records = StateJournalCodec.Read(rest.Slice(HeaderSize, payloadLength), count);
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new InvalidDataException($"Write-behind journal '{path}', frame at byte {offset}: {e.Message}", e);
-                }
-                foreach (var record in records) yield return record;
-                offset += HeaderSize + payloadLength;
-            }
+            foreach (var record in ReadSegment(File.ReadAllBytes(path), path, last: s == segments.Count - 1, tornTail)) yield return record;
         }
+    }
+
+    /// <summary>The records of one segment's bytes; see <see cref="ReadAll"/>.</summary>
+    public static List<StateJournalRecord> ReadSegment(byte[] bytes, string path, bool last, Action<string, long> tornTail)
+    {
+        var records = new List<StateJournalRecord>();
+        long offset = 0;
+        while (offset < bytes.Length)
+        {
+            var rest = bytes.AsSpan((int)offset);
+            string? damage = null;
+            bool endsInside = false;
+            if (rest.Length < HeaderSize) (damage, endsInside) = ("the file ends inside a frame header", true);
+            else if (BinaryPrimitives.ReadUInt32LittleEndian(rest) != Magic) damage = "no frame starts here";
+            else
+            {
+                int length = BinaryPrimitives.ReadInt32LittleEndian(rest[4..]);
+                if (length < 0) damage = $"frame length {length}";
+                else if (length > rest.Length - HeaderSize) (damage, endsInside) = ("the file ends inside a frame", true);
+                else if (BinaryPrimitives.ReadUInt32LittleEndian(rest[12..]) != Crc32C(rest.Slice(HeaderSize, length))) damage = "the frame's checksum does not match";
+            }
+            if (damage is not null)
+            {
+                if (last && endsInside)
+                {
+                    tornTail(path, offset);
+                    break;
+                }
+                throw new InvalidDataException(
+                    $"Write-behind journal '{path}' is damaged at byte {offset}: {damage}. The journal files are left as they are; " +
+                    "restore them, or move them away to open the database without them (losing their acknowledged writes).");
+            }
+            int payloadLength = BinaryPrimitives.ReadInt32LittleEndian(rest[4..]);
+            int count = BinaryPrimitives.ReadInt32LittleEndian(rest[8..]);
+            try
+            {
+                records.AddRange(StateJournalCodec.Read(rest.Slice(HeaderSize, payloadLength), count));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Write-behind journal '{path}', frame at byte {offset}: {e.Message}", e);
+            }
+            offset += HeaderSize + payloadLength;
+        }
+        return records;
     }
 
     private FileStream OpenSegment(int number)

@@ -1,0 +1,261 @@
+using System.Buffers;
+using Imv.Runtime.Storage;
+using Imv.Runtime.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace Imv.Runtime.Tests.Storage;
+
+/// <summary>SQLite write-behind: acknowledged writes survive a crash through the journal, a checkpoint moves
+/// them to grain_state, and damaged journals fail clearly without losing anything.</summary>
+public sealed class WriteBehindTests : IDisposable
+{
+    private static CancellationToken None => CancellationToken.None;
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static SqliteStorageOptions Options(string path, TimeSpan? interval = null) =>
+        new() { Path = path, CheckpointInterval = interval ?? TimeSpan.FromMinutes(30) };
+
+    private static GrainId Grain(int i) => new("machine", "m" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>What a crash leaves: the database files and journal segments as the OS holds them while the
+    /// storage is still open (nothing is flushed or checkpointed on the way), copied to another folder.</summary>
+    private string CrashImage(string databasePath)
+    {
+        var image = Directory.CreateDirectory(Path.Combine(_dir.Path, "crash-" + Guid.NewGuid().ToString("N")));
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(databasePath)!, Path.GetFileName(databasePath) + "*"))
+        {
+            if (file.EndsWith(".lock", StringComparison.Ordinal)) continue;
+            File.Copy(file, Path.Combine(image.FullName, Path.GetFileName(file)));
+        }
+        return Path.Combine(image.FullName, Path.GetFileName(databasePath));
+    }
+
+    private static long RowsInGrainState(string databasePath)
+    {
+        using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM grain_state WHERE data IS NOT NULL;";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task Acknowledged_writes_and_clears_survive_a_crash_through_the_journal()
+    {
+        string db = _dir.File("grid.db");
+        var etags = new Dictionary<int, string>();
+        await using (var storage = new SqliteGrainStorage(Options(db)))
+        {
+            var writes = Enumerable.Range(0, 500).Select(async i => etags[i] = await storage.WriteAsync("state", Grain(i), new byte[] { (byte)i, 1 }, null, 3, None)).ToList();
+            await Task.WhenAll(writes);
+            // Second versions of some, a clear of one: the newest acknowledged version must win after the crash.
+            for (int i = 0; i < 10; i++) etags[i] = await storage.WriteAsync("state", Grain(i), new byte[] { (byte)i, 2 }, etags[i], 3, None);
+            await storage.ClearAsync("state", Grain(499), etags[499], 3, None);
+            Assert.True(storage.DirtyRecords >= 500);
+            string image = CrashImage(db);
+            Assert.Equal(0, RowsInGrainState(image)); // nothing reached grain_state: recovery must come from the journal
+
+            await using var recovered = new SqliteGrainStorage(Options(image));
+            Assert.Equal(500, recovered.RecoveredRecords);
+            for (int i = 0; i < 499; i++)
+            {
+                var record = await recovered.ReadAsync("state", Grain(i), None);
+                Assert.NotNull(record);
+                Assert.Equal(new byte[] { (byte)i, (byte)(i < 10 ? 2 : 1) }, record.Data);
+                Assert.Equal(etags[i], record.ETag);
+                Assert.Equal(3, record.Epoch);
+            }
+            Assert.Null(await recovered.ReadAsync("state", Grain(499), None));
+            Assert.Equal(499, RowsInGrainState(image)); // replayed into the table, journal gone
+            Assert.Single(Directory.EnumerateFiles(Path.GetDirectoryName(image)!, "*.journal")); // only the new, current segment
+            // Versions continue from the recovered ones: an old ETag is refused, the current one accepted.
+            await Assert.ThrowsAsync<InconsistentStateException>(() => recovered.WriteAsync("state", Grain(0), new byte[] { 9 }, "1", 3, None));
+            await recovered.WriteAsync("state", Grain(0), new byte[] { 9 }, etags[0], 3, None);
+            // The tombstone's version is kept: a writer from an older epoch cannot recreate the cleared record.
+            await Assert.ThrowsAsync<InconsistentStateException>(() => recovered.WriteAsync("state", Grain(499), new byte[] { 9 }, null, 2, None));
+        }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_moves_records_to_grain_state_and_empties_the_journal()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new SqliteGrainStorage(Options(db));
+        var etags = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => storage.WriteAsync("state", Grain(i), new byte[] { (byte)i }, null, 1, None)));
+        Assert.Equal(200, storage.DirtyRecords);
+        Assert.True(storage.JournalBytes > 200);
+        Assert.Equal(0, RowsInGrainState(db));
+
+        await storage.CheckpointAsync(None);
+
+        Assert.Equal(0, storage.DirtyRecords);
+        Assert.Equal(0, storage.JournalBytes);
+        Assert.Equal(1, storage.Checkpoints);
+        Assert.Equal(200, RowsInGrainState(db));
+        var segments = Directory.EnumerateFiles(_dir.Path, "*.journal").ToList();
+        Assert.Single(segments);
+        Assert.Equal(0, new FileInfo(segments[0]).Length);
+        // Reads now come from the table; the version rules still hold without the data in memory.
+        Assert.Equal(new byte[] { 7 }, (await storage.ReadAsync("state", Grain(7), None))!.Data);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync("state", Grain(7), new byte[] { 8 }, null, 1, None));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync("state", Grain(7), new byte[] { 8 }, etags[7], 0, None));
+        string next = await storage.WriteAsync("state", Grain(7), new byte[] { 8 }, etags[7], 1, None);
+        Assert.Equal("2", next);
+    }
+
+    [Fact]
+    public async Task Checkpoints_run_on_their_interval_while_writes_continue()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new SqliteGrainStorage(Options(db, interval: TimeSpan.FromMilliseconds(50)));
+        var etags = new string?[50];
+        for (int round = 0; round < 20; round++)
+        {
+            for (int i = 0; i < etags.Length; i++)
+                etags[i] = await storage.WriteAsync("state", Grain(i), new byte[] { (byte)round }, etags[i], 1, None);
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (storage.DirtyRecords > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(0, storage.DirtyRecords);
+        Assert.True(storage.Checkpoints >= 1);
+        Assert.Equal(50, RowsInGrainState(db));
+        for (int i = 0; i < etags.Length; i++)
+        {
+            var record = await storage.ReadAsync("state", Grain(i), None);
+            Assert.Equal(new byte[] { 19 }, record!.Data);
+            Assert.Equal("20", record.ETag);
+        }
+    }
+
+    [Fact]
+    public async Task A_clean_stop_leaves_no_journal_and_the_next_open_replays_nothing()
+    {
+        string db = _dir.File("grid.db");
+        await using (var storage = new SqliteGrainStorage(Options(db)))
+            await storage.WriteAsync("state", Grain(1), new byte[] { 1 }, null, 1, None);
+        Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*.journal"));
+        await using var reopened = new SqliteGrainStorage(Options(db));
+        Assert.Equal(0, reopened.RecoveredRecords);
+        Assert.Equal(new byte[] { 1 }, (await reopened.ReadAsync("state", Grain(1), None))!.Data);
+    }
+
+    [Fact]
+    public async Task A_frame_cut_short_at_the_end_is_skipped_and_the_frames_before_it_recovered()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new SqliteGrainStorage(Options(db));
+        await storage.WriteAsync("state", Grain(1), new byte[] { 1 }, null, 1, None);
+        await storage.WriteAsync("state", Grain(2), new byte[] { 2 }, null, 1, None);
+        string image = CrashImage(db);
+        string segment = Directory.EnumerateFiles(Path.GetDirectoryName(image)!, "*.journal").Single();
+        // A crash in the middle of appending a frame: its header and a part of its payload.
+        using (var file = new FileStream(segment, FileMode.Append))
+            file.Write([0x49, 0x4D, 0x56, 0x4A, 100, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+
+        await using var recovered = new SqliteGrainStorage(Options(image));
+        Assert.Equal(2, recovered.RecoveredRecords);
+        Assert.Equal(new byte[] { 2 }, (await recovered.ReadAsync("state", Grain(2), None))!.Data);
+    }
+
+    [Fact]
+    public async Task A_damaged_frame_fails_the_open_naming_file_and_offset_and_keeps_the_journal()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new SqliteGrainStorage(Options(db));
+        await storage.WriteAsync("state", Grain(1), new byte[] { 1, 2, 3, 4 }, null, 1, None);
+        await storage.WriteAsync("state", Grain(2), new byte[] { 5 }, null, 1, None);
+        string image = CrashImage(db);
+        string segment = Directory.EnumerateFiles(Path.GetDirectoryName(image)!, "*.journal").Single();
+        byte[] bytes = File.ReadAllBytes(segment);
+        bytes[20] ^= 0xFF; // inside the first frame's payload
+        File.WriteAllBytes(segment, bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => new SqliteGrainStorage(Options(image)));
+        Assert.Contains(segment, e.Message, StringComparison.Ordinal);
+        Assert.Contains("at byte 0", e.Message, StringComparison.Ordinal);
+        Assert.Contains("checksum", e.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes, File.ReadAllBytes(segment)); // left for an operator
+        // The failed open released the file: it can be opened again once the journal is dealt with.
+        File.Move(segment, segment + ".damaged");
+        await using var reopened = new SqliteGrainStorage(Options(image));
+        Assert.Null(await reopened.ReadAsync("state", Grain(1), None));
+    }
+
+    [Fact]
+    public async Task A_second_storage_on_the_same_file_is_refused_while_the_first_is_open()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new SqliteGrainStorage(Options(db));
+        var e = Assert.Throws<InvalidOperationException>(() => new SqliteGrainStorage(Options(db)));
+        Assert.Contains(db, e.Message, StringComparison.Ordinal);
+        Assert.Contains("write-behind", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_write_behind_options_name_the_option_and_value()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SqliteStorageOptions { Path = "a.db", CheckpointInterval = TimeSpan.Zero }.Validate());
+        Assert.Contains("CheckpointInterval", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => new SqliteStorageOptions { Path = "a.db", CheckpointJournalBytes = 10 }.Validate());
+        Assert.Contains("CheckpointJournalBytes", e.Message, StringComparison.Ordinal);
+        Assert.Contains("(was 10)", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => new SqliteStorageOptions { Path = "a.db", CheckpointChunkSize = 0 }.Validate());
+        Assert.Contains("CheckpointChunkSize", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Journal_decoder_fuzz_100000_random_and_mutated_segments_fail_cleanly()
+    {
+        // A valid segment to mutate: three frames of a few records each.
+        string db = _dir.File("fuzz.db");
+        var journal = new WriteBehindJournal(db, syncEachFrame: false, lastSegment: 0);
+        var payload = new ArrayBufferWriter<byte>();
+        for (int frame = 0; frame < 3; frame++)
+        {
+            payload.ResetWrittenCount();
+            for (int r = 0; r < 3; r++)
+                StateJournalCodec.Write(payload, "state", Grain(frame * 3 + r), new byte[] { 1, 2, 3, (byte)r }, tombstone: r == 2, frame * 3 + r + 1, 7);
+            journal.Append(payload.WrittenSpan, 3);
+        }
+        journal.Dispose();
+        byte[] valid = File.ReadAllBytes(WriteBehindJournal.Segments(db).Single().Path);
+        Assert.Equal(9, WriteBehindJournal.ReadSegment(valid, "fuzz", last: true, (_, _) => { }).Count);
+
+        var random = new Random(20261122);
+        int clean = 0, torn = 0, refused = 0;
+        for (int i = 0; i < 100_000; i++)
+        {
+            byte[] input;
+            if (i % 2 == 0)
+            {
+                input = new byte[random.Next(0, 300)];
+                random.NextBytes(input);
+                if (input.Length >= 4 && i % 4 == 0) { input[0] = 0x49; input[1] = 0x4D; input[2] = 0x56; input[3] = 0x4A; }
+            }
+            else
+            {
+                input = (byte[])valid.Clone();
+                int mutations = random.Next(1, 4);
+                for (int m = 0; m < mutations; m++) input[random.Next(input.Length)] = (byte)random.Next(256);
+                if (i % 3 == 0) input = input[..random.Next(input.Length)];
+            }
+            bool wasTorn = false;
+            try
+            {
+                var records = WriteBehindJournal.ReadSegment(input, "fuzz", last: i % 5 != 0, (_, _) => wasTorn = true);
+                if (wasTorn) torn++; else clean++;
+                Assert.All(records, r => Assert.True(r.ETag >= 1));
+            }
+            catch (InvalidDataException e)
+            {
+                Assert.Contains("fuzz", e.Message, StringComparison.Ordinal);
+                refused++;
+            }
+        }
+        Assert.True(refused > 50_000, $"refused {refused}, torn {torn}, clean {clean}");
+        Assert.True(torn > 0);
+    }
+}
