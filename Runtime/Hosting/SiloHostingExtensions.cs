@@ -58,7 +58,7 @@ public sealed class SiloStorage : IDisposable
     private readonly SqliteDatabase? _database;
 
     /// <summary>Opens the configured storage.</summary>
-    public SiloStorage(SiloOptions options, SqliteStorageOptions sqlite)
+    public SiloStorage(SiloOptions options, SqliteStorageOptions sqlite, ILoggerFactory? loggerFactory = null)
     {
         if (options.DefaultStorage == "Memory")
         {
@@ -69,7 +69,7 @@ public sealed class SiloStorage : IDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(sqlite.Path));
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
         _database = new SqliteDatabase(sqlite);
-        Grains = new SqliteGrainStorage(_database);
+        Grains = new SqliteGrainStorage(_database, ownsDatabase: false, loggerFactory?.CreateLogger<SqliteGrainStorage>());
         Reminders = new SqliteReminderTable(_database);
         DataFile = Path.GetFullPath(sqlite.Path);
     }
