@@ -59,6 +59,50 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>The options the client was created with.</summary>
     public MqttClientOptions Options => _options;
 
+    private readonly Queue<MqttHeldAcknowledgement> _heldAcknowledgements = new();
+    private readonly SemaphoreSlim _acknowledgementGate = new(1, 1);
+
+    /// <summary>With <see cref="MqttClientOptions.ManualAcknowledgement"/>: the consumer is done with
+    /// <paramref name="message"/> (it stored it); the client acknowledges it to the broker once every QoS 1/2
+    /// message received before it is acknowledged too (MQTT wants acknowledgements in arrival order). A message
+    /// that arrived on a connection since lost is not acknowledged: the broker delivers it again on the resumed
+    /// session. Nothing to do for QoS 0 messages or without manual acknowledgement.</summary>
+    public async ValueTask AcknowledgeAsync(MqttReceivedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.HeldAcknowledgement is not { } held) return;
+        await _acknowledgementGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            List<MqttHeldAcknowledgement>? due = null;
+            lock (_heldAcknowledgements)
+            {
+                held.Released = true;
+                while (_heldAcknowledgements.TryPeek(out var head) && (head.Released || head.Transport.OutputCompleted))
+                {
+                    _heldAcknowledgements.Dequeue();
+                    if (head.Released && !head.Transport.OutputCompleted) (due ??= []).Add(head);
+                }
+            }
+            if (due is null) return;
+            foreach (var ack in due)
+            {
+                try
+                {
+                    await WriteAckAsync(ack.Transport, ack.Type, ack.PacketId).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The connection closed meanwhile: the broker redelivers the message on the resumed session.
+                }
+            }
+        }
+        finally
+        {
+            _acknowledgementGate.Release();
+        }
+    }
+
     /// <summary>Counters: received, dropped, published, decode errors, reconnects.</summary>
     public MqttClientStatistics Statistics { get; } = new();
 
@@ -696,6 +740,8 @@ public sealed class MqttClient : IAsyncDisposable
                     }
                 }
                 return default;
+            case MqttQualityOfService.AtLeastOnce when _options.ManualAcknowledgement:
+                return DeliverHoldingAckAsync(transport, message, MqttPacketType.PubAck, packet.PacketId);
             case MqttQualityOfService.AtLeastOnce:
                 if (_messages.Writer.TryWrite(message))
                 {
@@ -707,6 +753,7 @@ public sealed class MqttClient : IAsyncDisposable
                 if (_incomingQos2.Contains(packet.PacketId))
                     return WriteAckAsync(transport, MqttPacketType.PubRec, packet.PacketId); // a duplicate: already delivered
                 _incomingQos2.Add(packet.PacketId);
+                if (_options.ManualAcknowledgement) return DeliverHoldingAckAsync(transport, message, MqttPacketType.PubRec, packet.PacketId);
                 if (_messages.Writer.TryWrite(message))
                 {
                     Interlocked.Increment(ref Statistics.received);
@@ -714,6 +761,36 @@ public sealed class MqttClient : IAsyncDisposable
                 }
                 return DeliverSlowlyThenAckAsync(transport, message, MqttPacketType.PubRec, packet.PacketId);
         }
+    }
+
+    /// <summary>Manual acknowledgement: queue the held acknowledgement (arrival order), then hand the message over,
+    /// waiting for room in the buffer (the socket is not read meanwhile, so the broker holds further messages).</summary>
+    private ValueTask DeliverHoldingAckAsync(MqttTransport transport, MqttReceivedMessage message, MqttPacketType ack, ushort packetId)
+    {
+        var held = new MqttHeldAcknowledgement(transport, ack, packetId);
+        lock (_heldAcknowledgements) _heldAcknowledgements.Enqueue(held);
+        message = message with { HeldAcknowledgement = held };
+        if (_messages.Writer.TryWrite(message))
+        {
+            Interlocked.Increment(ref Statistics.received);
+            return default;
+        }
+        return DeliverSlowlyAsync(message);
+    }
+
+    private async ValueTask DeliverSlowlyAsync(MqttReceivedMessage message)
+    {
+        _readerBlocked = true;
+        try
+        {
+            await _messages.Writer.WriteAsync(message, message.HeldAcknowledgement!.Transport.Closed).ConfigureAwait(false);
+        }
+        finally
+        {
+            _readerBlocked = false;
+            Volatile.Write(ref _lastReceivedTicks, Environment.TickCount64);
+        }
+        Interlocked.Increment(ref Statistics.received);
     }
 
     /// <summary>The buffer is full: stop reading the socket (so the broker holds further messages) until the

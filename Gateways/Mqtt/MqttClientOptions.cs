@@ -46,6 +46,11 @@ public sealed class MqttClientOptions
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Upper bound of the reconnect delay.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>QoS 1 and 2 messages are acknowledged (PUBACK, PUBREC) only when the consumer calls
+    /// <see cref="MqttClient.AcknowledgeAsync"/> for them, in the order they arrived, so the broker keeps a message
+    /// until the consumer has done what it must (stored it) and redelivers it after a crash. Off (the default),
+    /// a message is acknowledged once it is in the receive buffer.</summary>
+    public bool ManualAcknowledgement { get; set; }
     /// <summary>Called after every successful (re)connect, once subscriptions are restored and before
     /// waiting publishers continue; the argument says whether the broker resumed the session.</summary>
     public Func<bool, CancellationToken, Task>? OnConnectedAsync { get; set; }

@@ -6,4 +6,18 @@ namespace Imv.Gateways.Mqtt;
 /// <param name="Qos">The QoS it was delivered at.</param>
 /// <param name="Retain">True when it is a retained message sent on subscribe.</param>
 /// <param name="Properties">MQTT 5 properties (user properties, message expiry, ...); null when none.</param>
-public sealed record MqttReceivedMessage(string Topic, byte[] Payload, MqttQualityOfService Qos, bool Retain, MqttProperties? Properties);
+public sealed record MqttReceivedMessage(string Topic, byte[] Payload, MqttQualityOfService Qos, bool Retain, MqttProperties? Properties)
+{
+    /// <summary>With <see cref="MqttClientOptions.ManualAcknowledgement"/>, the acknowledgement the client holds back
+    /// for this QoS 1/2 message until <see cref="MqttClient.AcknowledgeAsync"/>; null otherwise.</summary>
+    internal MqttHeldAcknowledgement? HeldAcknowledgement { get; init; }
+}
+
+/// <summary>An acknowledgement (PUBACK or PUBREC) of a received message, held until the consumer releases it.</summary>
+internal sealed class MqttHeldAcknowledgement(MqttTransport transport, MqttPacketType type, ushort packetId)
+{
+    public MqttTransport Transport { get; } = transport;
+    public MqttPacketType Type { get; } = type;
+    public ushort PacketId { get; } = packetId;
+    public bool Released { get; set; }
+}

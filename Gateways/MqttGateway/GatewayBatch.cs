@@ -31,6 +31,9 @@ internal sealed class GatewayBatch
 
     public PendingCommandTracker Commands => _commands;
 
+    /// <summary>The receipt the telemetry of the current consumer batch is written under (null: none is wanted).</summary>
+    public TelemetryReceipt? Receipt { get; set; }
+
     public void Add(string twinId, TagUpdate update)
     {
         if (!_updates.TryGetValue(twinId, out var list))
@@ -53,7 +56,8 @@ internal sealed class GatewayBatch
             list.Clear();
             try
             {
-                await _sink.WriteTelemetryAsync(twinId, updates, cancellationToken).ConfigureAwait(false);
+                if (Receipt is { } receipt) await _sink.WriteTelemetryAsync(twinId, updates, receipt, cancellationToken).ConfigureAwait(false);
+                else await _sink.WriteTelemetryAsync(twinId, updates, cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _statistics.telemetryCalls);
                 Interlocked.Add(ref _statistics.updates, updates.Length);
             }

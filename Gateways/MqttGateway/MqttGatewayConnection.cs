@@ -53,6 +53,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
             Will = _mode.Will,
             MaxInFlight = options.MaxInFlight,
             ReceiveBufferCapacity = options.ReceiveBufferCapacity,
+            ManualAcknowledgement = options.AcknowledgeAfterStored,
             MaximumPacketSize = options.MaximumPacketSize,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(options.ReconnectMinDelayMs),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(options.ReconnectMaxDelayMs),
@@ -218,9 +219,16 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
                 if (highRate && _options.BatchLingerMs > 0 && reader.Count < _options.MaxBatchSize)
                     await Task.Delay(_options.BatchLingerMs, cancellationToken).ConfigureAwait(false);
                 var count = 0;
+                List<MqttReceivedMessage>? held = null;
+                TelemetryReceipt? receipt = null;
                 while (count < _options.MaxBatchSize && reader.TryRead(out var message))
                 {
                     count++;
+                    if (message.HeldAcknowledgement is not null)
+                    {
+                        (held ??= []).Add(message);
+                        _batch.Receipt = receipt ??= new TelemetryReceipt();
+                    }
                     try
                     {
                         var handled = _mode.HandleAsync(message, _batch, cancellationToken);
@@ -244,6 +252,12 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
                     windowMessages = 0;
                 }
                 await _batch.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (receipt is not null)
+                {
+                    _batch.Receipt = null;
+                    receipt.Seal();
+                    _ = AcknowledgeWhenStoredAsync(receipt, held!);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -253,6 +267,22 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         catch (Exception ex)
         {
             _logger.LogCritical(ex, "MQTT gateway {Gateway}: the consumer loop failed; telemetry stops", Name);
+        }
+    }
+
+    /// <summary>Acknowledges a batch's QoS 1/2 messages to the broker once every reading they carried is stored
+    /// (the client sends the acknowledgements in arrival order).</summary>
+    private async Task AcknowledgeWhenStoredAsync(TelemetryReceipt receipt, List<MqttReceivedMessage> messages)
+    {
+        try
+        {
+            await receipt.Stored.ConfigureAwait(false);
+            foreach (var message in messages) await _client.AcknowledgeAsync(message).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not acknowledged: the broker delivers the messages again on the resumed session.
+            _logger.LogError(ex, "MQTT gateway {Gateway}: acknowledging {Count} stored messages failed", Name, messages.Count);
         }
     }
 

@@ -36,6 +36,12 @@ public sealed class MqttGatewayOptions
     public SparkplugGatewayOptions Sparkplug { get; set; } = new();
     /// <summary>JSON settings (Mode = Json).</summary>
     public JsonGatewayOptions Json { get; set; } = new();
+    /// <summary>Acknowledge QoS 1/2 messages to the broker only once their readings are stored by their twins
+    /// (default true): a message the broker saw acknowledged survives a crash of the silo, and one that was not is
+    /// delivered again when the gateway resumes its session (CleanStart=false). False acknowledges a message as
+    /// soon as it is in the receive buffer (more throughput at QoS 1 with brokers that allow few messages in flight,
+    /// such as mosquitto's default of 20 for MQTT 3.1.1; readings in the buffer are lost in a crash).</summary>
+    public bool AcknowledgeAfterStored { get; set; } = true;
     /// <summary>Messages buffered between the socket and the twins.</summary>
     public int ReceiveBufferCapacity { get; set; } = 20_000;
     /// <summary>Unacknowledged QoS 1/2 publications (commands) at a time.</summary>

@@ -38,7 +38,19 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         _budget.Pending);
 
     /// <inheritdoc />
-    public async ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken)
+    public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken) =>
+        WriteCoreAsync(twinId, updates, null, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>The receipt is exited when the ingest call that carried these readings returned: the twin applied
+    /// them and its state write was acknowledged by storage, or the call failed (logged with the twin id).</remarks>
+    public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, TelemetryReceipt receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        return WriteCoreAsync(twinId, updates, receipt, cancellationToken);
+    }
+
+    private async ValueTask WriteCoreAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, TelemetryReceipt? receipt, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(twinId);
         if (updates.IsEmpty) return;
@@ -46,9 +58,11 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         if (!_budget.TryTake(count)) await _budget.TakeAsync(count, cancellationToken).ConfigureAwait(false);
         var twin = _twins.GetOrAdd(twinId, static id => new PendingTwin(id));
         bool start;
+        receipt?.Enter();
         lock (twin)
         {
             twin.Buffer.AddRange(updates.Span);
+            if (receipt is not null) (twin.Receipts ??= []).Add(receipt);
             twin.Reserved += count;
             start = !twin.InFlight;
             if (start) twin.InFlight = true;
@@ -63,6 +77,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         {
             TagUpdate[] batch;
             int reserved;
+            List<TelemetryReceipt>? receipts;
             lock (twin)
             {
                 if (twin.Buffer.Count == 0)
@@ -74,6 +89,8 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
                 twin.Buffer.Clear();
                 reserved = twin.Reserved;
                 twin.Reserved = 0;
+                receipts = twin.Receipts;
+                twin.Receipts = null;
             }
             try
             {
@@ -92,6 +109,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
             finally
             {
                 if (reserved > 0) _budget.Return(reserved);
+                if (receipts is not null) foreach (var receipt in receipts) receipt.Exit();
             }
         }
     }
@@ -128,6 +146,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     {
         public readonly string TwinId = twinId;
         public readonly List<TagUpdate> Buffer = [];
+        public List<TelemetryReceipt>? Receipts;
         public int Reserved;
         public bool InFlight;
     }

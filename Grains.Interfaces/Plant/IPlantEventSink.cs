@@ -11,6 +11,24 @@ public interface IPlantEventSink
     /// <summary>New readings for one twin (usually from one protocol message).</summary>
     ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken);
 
+    /// <summary>New readings for one twin, under a <paramref name="receipt"/> the sink exits once the twin has stored
+    /// them (its state write acknowledged by storage) or their ingest failed (logged). A gateway that acknowledges
+    /// the plant's messages waits for it. This default suits sinks that are done when the call returns; a sink that
+    /// buffers (the silo's telemetry router) overrides it.</summary>
+    async ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, TelemetryReceipt receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        receipt.Enter();
+        try
+        {
+            await WriteTelemetryAsync(twinId, updates, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            receipt.Exit();
+        }
+    }
+
     /// <summary>A device announced itself or its tags changed (birth, discovery).</summary>
     ValueTask DescribeTwinAsync(TwinDescription description, CancellationToken cancellationToken);
 

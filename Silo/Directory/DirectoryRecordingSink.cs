@@ -19,6 +19,13 @@ public sealed class DirectoryRecordingSink(TwinTelemetryRouter router, TwinDirec
     }
 
     /// <inheritdoc />
+    public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, TelemetryReceipt receipt, CancellationToken cancellationToken)
+    {
+        directory.Observe(twinId, null);
+        return router.WriteTelemetryAsync(twinId, updates, receipt, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public ValueTask DescribeTwinAsync(TwinDescription description, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(description);

@@ -28,6 +28,24 @@ public sealed class CollectingSink : IPlantEventSink
 
     private Twin Get(string twinId) => Twins.GetOrAdd(twinId, _ => new Twin());
 
+    /// <summary>True: readings written under a receipt are kept "not yet stored" until <see cref="ReleaseReceipts"/>.</summary>
+    public bool HoldReceipts { get; set; }
+    private readonly ConcurrentQueue<TelemetryReceipt> _heldReceipts = new();
+    public int HeldReceiptCount => _heldReceipts.Count;
+
+    public void ReleaseReceipts()
+    {
+        while (_heldReceipts.TryDequeue(out var receipt)) receipt.Exit();
+    }
+
+    public async ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, TelemetryReceipt receipt, CancellationToken cancellationToken)
+    {
+        receipt.Enter();
+        await WriteTelemetryAsync(twinId, updates, cancellationToken);
+        if (HoldReceipts) _heldReceipts.Enqueue(receipt);
+        else receipt.Exit();
+    }
+
     public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken)
     {
         var twin = Get(twinId);

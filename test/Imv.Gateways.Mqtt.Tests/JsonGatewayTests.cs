@@ -65,6 +65,40 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
     }
 
     [Fact]
+    public async Task A_qos1_message_is_acknowledged_only_once_its_readings_are_stored_and_redelivered_otherwise()
+    {
+        var site = Site();
+        await using var gateway = await GatewayHarness.StartAsync(_broker, o =>
+        {
+            o.Mode = MqttGatewayMode.Json;
+            o.Json.TelemetryTopic = $"plant/{site}/{{line}}/{{machine}}/telemetry";
+            o.Json.TwinIdTemplate = site + ".{line}.{machine}";
+            o.CleanStart = false;
+            o.SessionExpirySeconds = 300;
+        });
+        gateway.Sink.HoldReceipts = true; // the twin has not stored the readings yet
+        await using var device = await DeviceAsync(site, "m1");
+        var twin = $"{site}.l1.m1";
+        await PublishAsync(device, $"plant/{site}/l1/m1/telemetry", """{"temp": 30.5}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "temp") is not null, "reading handed to the sink");
+        Assert.Equal(1, gateway.Sink.Twins[twin].TelemetryCalls);
+
+        // The silo "crashes" before storing: the broker never got the PUBACK and delivers the message again.
+        gateway.Connection.Client.BreakConnection();
+        await Wait.UntilAsync(() => gateway.Sink.Twins[twin].TelemetryCalls == 2, "message delivered again after the reconnect");
+
+        // Stored now: the acknowledgement goes out, and after another break nothing is delivered again.
+        gateway.Sink.HoldReceipts = false;
+        gateway.Sink.ReleaseReceipts();
+        await gateway.Connection.Client.PublishAsync(new MqttApplicationMessage($"plant/{site}/sync", new byte[] { 0 }, MqttQualityOfService.AtLeastOnce), Wait.Token());
+        gateway.Connection.Client.BreakConnection();
+        await Wait.UntilAsync(() => gateway.Connection.Client.State == MqttConnectionState.Connected && gateway.Connection.Client.Statistics.Reconnects == 2, "reconnected");
+        await PublishAsync(device, $"plant/{site}/l1/m2/telemetry", """{"temp": 1.0}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag($"{site}.l1.m2", "temp") is not null, "a new message arrives");
+        Assert.Equal(2, gateway.Sink.Twins[twin].TelemetryCalls);
+    }
+
+    [Fact]
     public async Task Commands_are_published_on_the_command_topic_and_confirmed_by_the_ack_topic()
     {
         var site = Site();

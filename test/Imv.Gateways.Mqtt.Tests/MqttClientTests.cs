@@ -242,6 +242,41 @@ public sealed class MqttClientTests(BrokerFixture fixture)
         Assert.Equal(484, subscriber.Statistics.MessagesDropped);
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Manual_acknowledgement_holds_acks_in_arrival_order_and_the_broker_redelivers_what_was_not_acknowledged(MqttProtocolVersion version)
+    {
+        var topic = Unique("manual-ack");
+        void Persistent(MqttClientOptions o) { o.CleanStart = false; o.SessionExpiryInterval = 300; o.ManualAcknowledgement = true; }
+        await using var subscriber = await ConnectAsync(Unique("held"), version, Persistent);
+        await using var publisher = await ConnectAsync(Unique("pub"), version);
+        await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, Wait.Token());
+        for (var i = 0; i < 3; i++)
+            await publisher.PublishAsync(new MqttApplicationMessage(topic, new[] { (byte)i }, MqttQualityOfService.AtLeastOnce), Wait.Token());
+        var first = new List<MqttReceivedMessage>();
+        for (var i = 0; i < 3; i++) first.Add(await Wait.ReadAsync(subscriber.Messages));
+        Assert.Equal([0, 1, 2], first.Select(m => (int)m.Payload[0]));
+
+        // 1 and 2 are done, 0 is not: MQTT wants acknowledgements in arrival order, so none is sent yet.
+        await subscriber.AcknowledgeAsync(first[1]);
+        await subscriber.AcknowledgeAsync(first[2]);
+        subscriber.BreakConnection();
+        var again = new List<MqttReceivedMessage>();
+        for (var i = 0; i < 3; i++) again.Add(await Wait.ReadAsync(subscriber.Messages));
+        Assert.Equal([0, 1, 2], again.Select(m => (int)m.Payload[0]));
+
+        // Now all three are acknowledged in order: after another break nothing comes back but new messages.
+        foreach (var message in again) await subscriber.AcknowledgeAsync(message);
+        // The broker handles a connection's packets in order: once it acknowledged a publication of the subscriber's
+        // own, it has taken the acknowledgements written before it.
+        await subscriber.PublishAsync(new MqttApplicationMessage(topic + "/sync", new byte[] { 0 }, MqttQualityOfService.AtLeastOnce), Wait.Token());
+        subscriber.BreakConnection();
+        await Wait.UntilAsync(() => subscriber.Statistics.Reconnects == 2 && subscriber.State == MqttConnectionState.Connected, "reconnected");
+        await publisher.PublishAsync(new MqttApplicationMessage(topic, new byte[] { 101 }, MqttQualityOfService.AtLeastOnce), Wait.Token());
+        Assert.Equal(101, (await Wait.ReadAsync(subscriber.Messages)).Payload[0]);
+    }
+
     [Fact]
     public async Task Reconnects_after_a_broken_connection_and_restores_subscriptions()
     {
