@@ -1,5 +1,9 @@
 using Imv.Gateways.Twins;
+using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Runtime;
+using Imv.Runtime.Placement;
+using Imv.Runtime.Storage;
 using Imv.Grains.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -38,6 +42,58 @@ public sealed class TwinTelemetryRouterTests
             Assert.NotNull(temperature);
             Assert.Equal(rounds, temperature!.Value.AsDouble());
         }
+    }
+
+    /// <summary>Memory storage whose machine-state writes wait until the test opens the gate.</summary>
+    private sealed class GatedStorage : IGrainStorage, IClusterGenerationSource
+    {
+        private readonly MemoryGrainStorage _inner = new();
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public volatile bool Closed;
+        public int Waiting;
+
+        public Task<GrainStateRecord?> ReadAsync(string stateName, GrainId grainId, CancellationToken cancellationToken) => _inner.ReadAsync(stateName, grainId, cancellationToken);
+
+        public async Task<string> WriteAsync(string stateName, GrainId grainId, ReadOnlyMemory<byte> data, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken)
+        {
+            if (Closed && grainId.Key.StartsWith("receipt-", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref Waiting);
+                await Gate.Task;
+            }
+            return await _inner.WriteAsync(stateName, grainId, data, expectedETag, fencingEpoch, cancellationToken);
+        }
+
+        public Task ClearAsync(string stateName, GrainId grainId, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken) => _inner.ClearAsync(stateName, grainId, expectedETag, fencingEpoch, cancellationToken);
+
+        public long NextGeneration() => _inner.NextGeneration();
+    }
+
+    [Fact]
+    public async Task A_receipt_completes_only_once_every_twin_has_stored_its_readings()
+    {
+        var storage = new GatedStorage();
+        await using var grid = await Grid.StartAsync(storage: storage);
+        var router = new TwinTelemetryRouter(grid.Factory, NullLogger<TwinTelemetryRouter>.Instance);
+        var at = grid.Clock.Now;
+        // Activate both twins first, so the gate holds only the ingest writes.
+        foreach (var id in new[] { "receipt-a", "receipt-b" }) await grid.Factory.GetGrain<IMachineGrain>(id).GetTagAsync("t");
+        storage.Closed = true;
+
+        var receipt = new TelemetryReceipt();
+        await router.WriteTelemetryAsync("receipt-a", new[] { Reading("t", 1, 1, at) }, receipt, CancellationToken.None);
+        await router.WriteTelemetryAsync("receipt-b", new[] { Reading("t", 2, 1, at) }, receipt, CancellationToken.None);
+        receipt.Seal();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Volatile.Read(ref storage.Waiting) < 2 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(2, Volatile.Read(ref storage.Waiting)); // both twins applied the readings and are writing them
+        Assert.False(receipt.Stored.IsCompleted);
+
+        storage.Gate.SetResult();
+        await receipt.Stored.WaitAsync(TimeSpan.FromSeconds(30));
+        storage.Closed = false;
+        Assert.Equal(2, (await grid.Factory.GetGrain<IMachineGrain>("receipt-b").GetTagAsync("t"))!.Value.AsDouble());
+        Assert.Throws<InvalidOperationException>(receipt.Enter);
     }
 
     [Fact]
