@@ -28,6 +28,8 @@ public static class OpcUaScenario
         var intervalMs = 10;
         var seconds = quick ? 5 : 20;
         var writes = quick ? 500 : 2000;
+        var at = Array.IndexOf(args, "--writes"); // more write round trips than the default, for a steadier tail
+        if (at >= 0 && at + 1 < args.Length) writes = Math.Max(writes, int.Parse(args[at + 1], CultureInfo.InvariantCulture));
         var port = FreePort();
         Console.Error.WriteLine($"opcua: PLC with {count} variables changing every {intervalMs} ms on port {port}");
         await using var plc = NodeProcess.Start("plc.mjs", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bulk", count.ToString(CultureInfo.InvariantCulture),
@@ -130,6 +132,12 @@ public static class OpcUaScenario
                 ["write_rtt_p99_ms"] = Math.Round(rtt.P99, 3),
                 ["peer_write_rtt_p50_ms"] = Math.Round(peerP50, 3),
                 ["peer_write_rtt_p99_ms"] = Math.Round(peerP99, 3),
+                ["writes_over_5ms"] = rtt.Slow,
+                ["writes_over_5ms_in_plc_stall"] = rtt.SlowInPlcStall,
+                ["writes_over_5ms_in_our_gc"] = rtt.SlowInOurGc,
+                ["loaded_writes_over_5ms"] = loaded.Slow,
+                ["loaded_writes_over_5ms_in_plc_stall"] = loaded.SlowInPlcStall,
+                ["loaded_writes_over_5ms_in_our_gc"] = loaded.SlowInOurGc,
             };
             Console.WriteLine(JsonSerializer.Serialize(result));
         }
@@ -176,19 +184,28 @@ public static class OpcUaScenario
         return new WriteRun(rtt, gcPauseMs, startUnixMs, stalls);
     }
 
-    private static async Task<(double Start, double Ms)[]> ReadStallsAsync(UaClient client, CancellationToken ct)
+    private static async Task<(double Start, double Ms, double GcMs)[]> ReadStallsAsync(UaClient client, CancellationToken ct)
     {
         var value = await client.ReadValueAsync(new NodeId("Diagnostics.Stalls", 1), ct).ConfigureAwait(false);
         if (value.Value.Value is not string json) return [];
         using var doc = JsonDocument.Parse(json);
-        return [.. doc.RootElement.EnumerateArray().Select(e => (e[0].GetDouble(), e[1].GetDouble()))];
+        return [.. doc.RootElement.EnumerateArray().Select(e => (e[0].GetDouble(), e[1].GetDouble(), e[2].GetDouble()))];
     }
 
     /// <summary>The round trips of one write measurement, and the GC pause time inside each.</summary>
-    private sealed record WriteRun(double[] Rtt, double[] GcPauseMs, double[] StartUnixMs, (double Start, double Ms)[] ServerStalls)
+    private sealed record WriteRun(double[] Rtt, double[] GcPauseMs, double[] StartUnixMs, (double Start, double Ms, double GcMs)[] ServerStalls)
     {
         public double P50 => Percentile(Rtt, 0.50);
         public double P99 => Percentile(Rtt, 0.99);
+
+        /// <summary>Writes above 5 ms.</summary>
+        public int Slow => Rtt.Count(r => r > 5);
+
+        /// <summary>Writes above 5 ms during which the PLC's event loop stalled.</summary>
+        public int SlowInPlcStall => Enumerable.Range(0, Rtt.Length).Count(i => Rtt[i] > 5 && ServerStallInside(i) > 0);
+
+        /// <summary>Writes above 5 ms during which this process paused for its GC.</summary>
+        public int SlowInOurGc => Enumerable.Range(0, Rtt.Length).Count(i => Rtt[i] > 5 && GcPauseMs[i] > 0);
 
         /// <summary>Writes above 5 ms, and how many of them had a GC pause of this process inside.</summary>
         public string Tail()
@@ -214,8 +231,9 @@ public static class OpcUaScenario
         {
             var from = StartUnixMs.Min();
             var to = StartUnixMs.Max() + Rtt.Max();
-            var inside = ServerStalls.Where(s => s.Start + s.Ms > from && s.Start < to).Select(s => s.Ms).ToArray();
-            return inside.Length == 0 ? "none" : $"{inside.Length}, {inside.Count(m => m > 5)} over 5 ms, longest {inside.Max():F1} ms";
+            var inside = ServerStalls.Where(s => s.Start + s.Ms > from && s.Start < to).ToArray();
+            return inside.Length == 0 ? "none" : $"{inside.Length}, {inside.Count(s => s.Ms > 5)} over 5 ms, longest {inside.Max(s => s.Ms):F1} ms, " +
+                $"{inside.Sum(s => s.Ms):F1} ms in all of which {inside.Sum(s => s.GcMs):F1} ms V8 garbage collection";
         }
     }
 
