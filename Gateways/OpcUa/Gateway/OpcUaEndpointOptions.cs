@@ -60,6 +60,10 @@ public sealed class OpcUaEndpointOptions
     /// <summary>The namespace index of browse path elements written without one (default 1).</summary>
     public ushort BrowseNamespaceIndex { get; set; } = 1;
 
+    /// <summary>The namespace URI of browse path elements written without a namespace; when set it
+    /// takes the place of <see cref="BrowseNamespaceIndex"/>, looked up in the server's NamespaceArray.</summary>
+    public string? BrowseNamespaceUri { get; set; }
+
     /// <summary>Explicit mappings: one node (by node id or browse path) to one twin tag or method.</summary>
     public List<OpcUaNodeMapping> Nodes { get; set; } = [];
 

@@ -15,9 +15,14 @@ internal static class OpcUaMappingResolver
     {
         var tags = new List<TagBinding>();
         var methods = new List<MethodBinding>();
-        await ResolveExplicitAsync(client, options, tags, methods, logger, cancellationToken).ConfigureAwait(false);
+        // Namespaces named by URI are looked up in the server's NamespaceArray, read once per resolution.
+        var namespaces = UsesNamespaceUris(options) ? await NamespaceTable.ReadAsync(client, cancellationToken).ConfigureAwait(false) : null;
+        var defaultNamespace = options.BrowseNamespaceUri is { } uri
+            ? namespaces!.IndexOf(uri.Trim(), $"Endpoint {options.Name}: BrowseNamespaceUri")
+            : options.BrowseNamespaceIndex;
+        await ResolveExplicitAsync(client, options, namespaces, defaultNamespace, tags, methods, logger, cancellationToken).ConfigureAwait(false);
         foreach (var discovery in options.Discovery)
-            await DiscoverAsync(client, options, discovery, tags, methods, cancellationToken).ConfigureAwait(false);
+            await DiscoverAsync(client, options, namespaces, defaultNamespace, discovery, tags, methods, cancellationToken).ConfigureAwait(false);
 
         // Duplicate (twin, tag) pairs would make commands ambiguous: the first wins.
         var unique = new List<TagBinding>(tags.Count);
@@ -32,8 +37,19 @@ internal static class OpcUaMappingResolver
         return new OpcUaMapping(unique, methods);
     }
 
-    private static async Task ResolveExplicitAsync(UaClient client, OpcUaEndpointOptions options, List<TagBinding> tags, List<MethodBinding> methods,
-        ILogger logger, CancellationToken cancellationToken)
+    private static bool UsesNamespaceUris(OpcUaEndpointOptions options) =>
+        options.BrowseNamespaceUri is not null
+        || options.Nodes.Any(n => n.BrowsePath is { } p && BrowsePathParser.UsesNamespaceUri(p)
+            || ConfiguredNodeId.UsesNamespaceUri(n.NodeId) || ConfiguredNodeId.UsesNamespaceUri(n.ObjectNodeId))
+        || options.Discovery.Any(d => IsNodeIdRoot(d.Root) ? ConfiguredNodeId.UsesNamespaceUri(d.Root) : BrowsePathParser.UsesNamespaceUri(d.Root));
+
+    /// <summary>True when a discovery root is a node id (<c>ns=1;s=Plant</c>, <c>nsu=urn:x;s=Plant</c>,
+    /// <c>i=85</c>) rather than a browse path.</summary>
+    internal static bool IsNodeIdRoot(string root) =>
+        ConfiguredNodeId.TryParse(root, out _, out _, out _) && root.Contains('=', StringComparison.Ordinal);
+
+    private static async Task ResolveExplicitAsync(UaClient client, OpcUaEndpointOptions options, NamespaceTable? namespaces, ushort defaultNamespace,
+        List<TagBinding> tags, List<MethodBinding> methods, ILogger logger, CancellationToken cancellationToken)
     {
         if (options.Nodes.Count == 0) return;
         // Translate every browse path (and the parent of each method path) in one request.
@@ -41,7 +57,7 @@ internal static class OpcUaMappingResolver
         foreach (var node in options.Nodes)
         {
             if (node.BrowsePath is null) continue;
-            var path = BrowsePathParser.Parse(node.BrowsePath, options.BrowseNamespaceIndex);
+            var path = BrowsePathParser.Parse(node.BrowsePath, defaultNamespace, namespaces);
             paths.Add((WellKnownNodes.ObjectsFolder, path));
             if (node.Method is not null) paths.Add((WellKnownNodes.ObjectsFolder, path[..^1]));
         }
@@ -58,8 +74,8 @@ internal static class OpcUaMappingResolver
             }
             else
             {
-                nodeId = NodeId.Parse(node.NodeId!);
-                if (node.Method is not null) objectId = NodeId.Parse(node.ObjectNodeId!);
+                nodeId = ConfiguredNodeId.Resolve(node.NodeId!, namespaces, "NodeId");
+                if (node.Method is not null) objectId = ConfiguredNodeId.Resolve(node.ObjectNodeId!, namespaces, "ObjectNodeId");
             }
             if (node.Method is not null)
             {
@@ -83,20 +99,20 @@ internal static class OpcUaMappingResolver
     internal static DataChangeFilter? Filter(double? absolute, double? percent) =>
         absolute is { } a ? new DataChangeFilter(1, 1, a) : percent is { } p ? new DataChangeFilter(1, 2, p) : null;
 
-    private static async Task DiscoverAsync(UaClient client, OpcUaEndpointOptions options, OpcUaDiscoveryOptions discovery,
-        List<TagBinding> tags, List<MethodBinding> methods, CancellationToken cancellationToken)
+    private static async Task DiscoverAsync(UaClient client, OpcUaEndpointOptions options, NamespaceTable? namespaces, ushort defaultNamespace,
+        OpcUaDiscoveryOptions discovery, List<TagBinding> tags, List<MethodBinding> methods, CancellationToken cancellationToken)
     {
         NodeId root;
         string[] rootPath;
-        if (NodeId.TryParse(discovery.Root, out var parsed) && discovery.Root.Contains('=', StringComparison.Ordinal))
+        if (IsNodeIdRoot(discovery.Root))
         {
-            root = parsed;
+            root = ConfiguredNodeId.Resolve(discovery.Root, namespaces, "Discovery root");
             var name = await client.ReadAsync([new ReadValueId(root, Attributes.BrowseName)], cancellationToken).ConfigureAwait(false);
             rootPath = [name[0].Value.Value is QualifiedName q ? q.Name ?? "" : discovery.Root];
         }
         else
         {
-            var path = BrowsePathParser.Parse(discovery.Root, options.BrowseNamespaceIndex);
+            var path = BrowsePathParser.Parse(discovery.Root, defaultNamespace, namespaces);
             var result = (await client.TranslateBrowsePathsAsync([(WellKnownNodes.ObjectsFolder, path)], cancellationToken).ConfigureAwait(false))[0];
             if (new StatusCode(result.StatusCode).IsBad || result.Targets.Length == 0)
                 throw new UaServiceException(result.StatusCode, $"Discovery root '{discovery.Root}' does not resolve");
