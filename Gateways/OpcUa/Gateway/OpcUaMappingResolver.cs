@@ -33,6 +33,7 @@ internal static class OpcUaMappingResolver
             else logger.LogWarning("Endpoint {Endpoint}: tag {Tag} of twin {TwinId} is mapped twice; {NodeId} ignored", options.Name, tag.Tag, tag.TwinId, tag.NodeId);
         }
         await ReadAttributesAsync(client, unique, cancellationToken).ConfigureAwait(false);
+        await ReadInputArgumentsAsync(client, methods, logger, cancellationToken).ConfigureAwait(false);
         await ReadAnalogPropertiesAsync(client, unique, cancellationToken).ConfigureAwait(false);
         return new OpcUaMapping(unique, methods);
     }
@@ -176,6 +177,45 @@ internal static class OpcUaMappingResolver
             }
         }
     }
+
+    /// <summary>Reads each method's InputArguments property (OPC 10000-3 §5.7), so that a command's
+    /// payload can be converted to the declared types and checked before the call. A method without the
+    /// property takes no arguments.</summary>
+    private static async Task ReadInputArgumentsAsync(UaClient client, List<MethodBinding> methods, ILogger logger, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < methods.Count; start += ReadBatch)
+        {
+            var batch = methods.GetRange(start, Math.Min(ReadBatch, methods.Count - start));
+            var results = await client.TranslateBrowsePathsAsync(
+                batch.Select(m => (m.MethodId, new[] { new QualifiedName(0, "InputArguments") })).ToList(), cancellationToken).ConfigureAwait(false);
+            var reads = new List<(MethodBinding Method, ReadValueId Read)>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].StatusCode == StatusCode.Good && results[i].Targets.Length > 0)
+                    reads.Add((batch[i], new ReadValueId(results[i].Targets[0].NodeId)));
+                else if (results[i].StatusCode == BadNoMatch)
+                    batch[i].InputArguments = [];
+                else
+                    logger.LogWarning("Method {Method} ({NodeId}): InputArguments not found ({Status}); its arguments go unchecked",
+                        batch[i].Method, batch[i].MethodId, StatusCode.NameOf(results[i].StatusCode));
+            }
+            if (reads.Count == 0) continue;
+            var values = await client.ReadAsync(reads.Select(r => r.Read).ToList(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < reads.Count; i++)
+            {
+                var method = reads[i].Method;
+                if (values[i].Value.Value is ExtensionObject[] arguments && arguments.All(a => a.Decoded is MethodArgument))
+                    method.InputArguments = arguments.Select(a => (MethodArgument)a.Decoded!).ToArray();
+                else if (values[i].Value.Value is null && !new StatusCode(values[i].StatusCode).IsBad)
+                    method.InputArguments = [];
+                else
+                    logger.LogWarning("Method {Method} ({NodeId}): InputArguments could not be read ({Status}); its arguments go unchecked",
+                        method.Method, method.MethodId, StatusCode.NameOf(values[i].StatusCode));
+            }
+        }
+    }
+
+    private const uint BadNoMatch = 0x806F0000;
 
     /// <summary>Reads the AnalogItem properties of numeric tags: the EngineeringUnits give the tag's
     /// unit, and only tags with an EURange accept a percent deadband.</summary>
