@@ -93,7 +93,8 @@ public static class OpcUaScenario
             var tickPeer0 = await ReadTickDirectAsync(url, ct).ConfigureAwait(false);
             await using var peer = NodeProcess.Start("peer.mjs", ["--url", url, "--count", count.ToString(CultureInfo.InvariantCulture),
                 "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--sampling", "0", "--publishing", "100", "--queue", "20",
-                "--writes", writes.ToString(CultureInfo.InvariantCulture)], null);
+                "--writes", writes.ToString(CultureInfo.InvariantCulture),
+                "--max-notifications", options.MaxNotificationsPerPublish.ToString(CultureInfo.InvariantCulture)], null);
             var peerLine = await peer.WaitForExitAsync(TimeSpan.FromSeconds(seconds + 60), ct).ConfigureAwait(false);
             var tickPeer1 = await ReadTickDirectAsync(url, ct).ConfigureAwait(false);
             using var peerJson = JsonDocument.Parse(peerLine);
@@ -120,6 +121,7 @@ public static class OpcUaScenario
                 ["server_changes_per_s"] = Math.Round(serverRate),
                 ["ratio_to_peer"] = Math.Round(ours / Math.Max(1, peerRate), 2),
                 ["server_sampling_interval_ms"] = sampling,
+                ["max_notifications_per_publish"] = options.MaxNotificationsPerPublish,
                 ["server_ceiling_notifications_per_s"] = Math.Round(ceiling),
                 ["ratio_to_ceiling"] = Math.Round(ours / Math.Max(1, ceiling), 2),
                 ["cpu_us_per_notification"] = Math.Round(ourCpuUs, 2),

@@ -207,7 +207,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private async Task CreateSubscriptionAsync(CancellationToken cancellationToken)
     {
         var keepAlive = Math.Max(1u, _options.KeepAliveCount);
-        var revision = await _client.CreateSubscriptionAsync(_options.PublishingIntervalMs, keepAlive * 3, keepAlive, 0, cancellationToken).ConfigureAwait(false);
+        var revision = await _client.CreateSubscriptionAsync(_options.PublishingIntervalMs, keepAlive * 3, keepAlive, (uint)_options.MaxNotificationsPerPublish, cancellationToken).ConfigureAwait(false);
         _subscriptionId = revision.SubscriptionId;
         _subscriptionLost = false;
         // A keep-alive must arrive within the keep-alive period; allow two more and the request timeout.

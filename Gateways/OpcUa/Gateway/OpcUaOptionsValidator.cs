@@ -33,6 +33,7 @@ public static class OpcUaOptionsValidator
             Positive(errors, $"{key}:PublishingIntervalMs", e.PublishingIntervalMs, allowZero: false);
             if (e.KeepAliveCount == 0) errors.Add($"{key}:KeepAliveCount = 0 must be at least 1.");
             if (e.PublishRequests is < 1 or > 20) errors.Add($"{key}:PublishRequests = {e.PublishRequests} must be between 1 and 20.");
+            if (e.MaxNotificationsPerPublish < 0) errors.Add($"{key}:MaxNotificationsPerPublish = {e.MaxNotificationsPerPublish} must be 0 (no limit) or positive.");
             if (e.RequestTimeoutMs < 100) errors.Add($"{key}:RequestTimeoutMs = {e.RequestTimeoutMs} must be at least 100.");
             if (e.ReconnectMinDelayMs < 10 || e.ReconnectMaxDelayMs < e.ReconnectMinDelayMs)
                 errors.Add($"{key}:ReconnectMinDelayMs = {e.ReconnectMinDelayMs} / ReconnectMaxDelayMs = {e.ReconnectMaxDelayMs}: need 10 <= min <= max.");
