@@ -47,6 +47,8 @@ public static class OpcUaScenario
             QueueSize = 20,
             PublishRequests = 3,
         };
+        var max = Array.IndexOf(args, "--max-notifications"); // the gateway's default unless given
+        if (max >= 0 && max + 1 < args.Length) options.MaxNotificationsPerPublish = int.Parse(args[max + 1], CultureInfo.InvariantCulture);
         options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Bulk", TwinIdTemplate = "{endpoint}.{name}" });
         options.Nodes.Add(new OpcUaNodeMapping { NodeId = "ns=1;s=Types.Double", TwinId = "bench.Types", Tag = "Double" });
         var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
