@@ -1,3 +1,4 @@
+using Imv.Gateways.OpcUa.Encoding;
 using Imv.Gateways.OpcUa.Gateway;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
@@ -70,5 +71,43 @@ public sealed class MethodArgumentTests(PlcFixture plc)
         var delivery = await connection.SendAsync(command, CancellationToken.None);
         Assert.Equal(CommandDeliveryStatus.Rejected, delivery.Status);
         Assert.Equal(expected, delivery.Reason);
+    }
+}
+
+/// <summary>The conversion rules that the PLC's methods do not exercise: arrays, ranks, dates, Float range.</summary>
+public sealed class MethodArgumentConversionTests
+{
+    private static MethodArgument Arg(string name, uint type, int rank = -1) =>
+        new(name, new NodeId(type), rank, [], default);
+
+    [Fact]
+    public void Arrays_convert_element_by_element_and_name_the_bad_element()
+    {
+        Assert.True(MethodArgumentConversion.TryConvert("Set", [Arg("Values", 4, 1)], [TagValue.FromArray([1L, -2L])], out var inputs, out _));
+        Assert.Equal(BuiltInType.Int16, inputs[0].Type);
+        Assert.Equal(new short[] { 1, -2 }, (short[])inputs[0].Value!);
+        Assert.True(MethodArgumentConversion.TryConvert("Set", [Arg("Values", 10, 1)], [TagValue.FromArray([1L, 2L])], out inputs, out _));
+        Assert.Equal(new float[] { 1, 2 }, (float[])inputs[0].Value!);
+        Assert.False(MethodArgumentConversion.TryConvert("Set", [Arg("Values", 3, 1)], [TagValue.FromArray([1L, 300L])], out _, out var error));
+        Assert.Equal("BadOutOfRange: argument 1 'Values' of Set (Byte[]) element 1: 300 does not fit Byte", error);
+        Assert.False(MethodArgumentConversion.TryConvert("Set", [Arg("Values", 11, 1)], [TagValue.FromDouble(1)], out _, out error));
+        Assert.Equal("BadTypeMismatch: argument 1 'Values' of Set (Double[]) takes an array, got the single value the Double 1", error);
+        // -2 (any rank) takes either.
+        Assert.True(MethodArgumentConversion.TryConvert("Set", [Arg("Any", 11, -2)], [TagValue.FromArray([1.5])], out inputs, out _));
+        Assert.True(inputs[0].IsArray);
+    }
+
+    [Fact]
+    public void Dates_floats_and_untyped_arguments()
+    {
+        Assert.True(MethodArgumentConversion.TryConvert("At", [Arg("When", 13)], [TagValue.FromString("2026-01-02T03:04:05Z")], out var inputs, out _));
+        Assert.Equal(new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc), (DateTime)inputs[0].Value!);
+        Assert.False(MethodArgumentConversion.TryConvert("At", [Arg("When", 13)], [TagValue.FromString("soon")], out _, out var error));
+        Assert.Equal("BadTypeMismatch: argument 1 'When' of At (DateTime) takes an ISO 8601 date and time, got the String 'soon'", error);
+        Assert.False(MethodArgumentConversion.TryConvert("F", [Arg("F", 10)], [TagValue.FromDouble(1e300)], out _, out error));
+        Assert.StartsWith("BadOutOfRange: argument 1 'F' of F (Float)", error, StringComparison.Ordinal);
+        // BaseDataType (i=24): the value goes as it comes.
+        Assert.True(MethodArgumentConversion.TryConvert("V", [Arg("V", 24)], [TagValue.FromString("x")], out inputs, out _));
+        Assert.Equal("x", inputs[0].Value);
     }
 }
