@@ -28,10 +28,12 @@ public static class OpcUaScenario
         var intervalMs = 10;
         var seconds = quick ? 5 : 20;
         var writes = quick ? 500 : 2000;
+        var at = Array.IndexOf(args, "--writes"); // more write round trips than the default, for a steadier tail
+        if (at >= 0 && at + 1 < args.Length) writes = Math.Max(writes, int.Parse(args[at + 1], CultureInfo.InvariantCulture));
         var port = FreePort();
         Console.Error.WriteLine($"opcua: PLC with {count} variables changing every {intervalMs} ms on port {port}");
         await using var plc = NodeProcess.Start("plc.mjs", ["--port", port.ToString(CultureInfo.InvariantCulture), "--bulk", count.ToString(CultureInfo.InvariantCulture),
-            "--bulk-interval", intervalMs.ToString(CultureInfo.InvariantCulture), "--many", "10"], "PLC READY");
+            "--bulk-interval", intervalMs.ToString(CultureInfo.InvariantCulture), "--many", "10", "--stalls", "1"], "PLC READY");
         await plc.WaitForMarkerAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         var url = $"opc.tcp://127.0.0.1:{port}/UA/PLC";
 
@@ -45,6 +47,8 @@ public static class OpcUaScenario
             QueueSize = 20,
             PublishRequests = 3,
         };
+        var max = Array.IndexOf(args, "--max-notifications"); // the gateway's default unless given
+        if (max >= 0 && max + 1 < args.Length) options.MaxNotificationsPerPublish = int.Parse(args[max + 1], CultureInfo.InvariantCulture);
         options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Bulk", TwinIdTemplate = "{endpoint}.{name}" });
         options.Nodes.Add(new OpcUaNodeMapping { NodeId = "ns=1;s=Types.Double", TwinId = "bench.Types", Tag = "Double" });
         var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
@@ -78,25 +82,32 @@ public static class OpcUaScenario
             Console.Error.WriteLine($"opcua: the server samples every {sampling} ms: it can send at most {ceiling:F0} notifications/s for {count} items");
 
             var loaded = await MeasureWritesAsync(connection, writes, ct).ConfigureAwait(false);
-            Console.Error.WriteLine($"opcua: write command under load p50 {Percentile(loaded, 0.50):F2} ms, p99 {Percentile(loaded, 0.99):F2} ms over {writes} writes");
+            Console.Error.WriteLine($"opcua: write command under load p50 {loaded.P50:F2} ms, p99 {loaded.P99:F2} ms over {writes} writes; {loaded.Tail()}");
             // The same writes with the bulk changes paused: the round trip without the PLC's event loop busy.
             await connection.Client.WriteValueAsync(new NodeId("Bulk.Enabled", 1), Variant.From(false), ct).ConfigureAwait(false);
             await Task.Delay(500, ct).ConfigureAwait(false);
             var rtt = await MeasureWritesAsync(connection, writes, ct).ConfigureAwait(false);
-            Console.Error.WriteLine($"opcua: write command quiet p50 {Percentile(rtt, 0.50):F2} ms, p99 {Percentile(rtt, 0.99):F2} ms over {writes} writes");
+            Console.Error.WriteLine($"opcua: write command quiet p50 {rtt.P50:F2} ms, p99 {rtt.P99:F2} ms over {writes} writes; {rtt.Tail()}");
             await connection.Client.WriteValueAsync(new NodeId("Bulk.Enabled", 1), Variant.From(true), ct).ConfigureAwait(false);
             await connection.StopAsync(ct).ConfigureAwait(false);
 
             Console.Error.WriteLine("opcua: node-opcua-client peer, same subscription");
             var tickPeer0 = await ReadTickDirectAsync(url, ct).ConfigureAwait(false);
             await using var peer = NodeProcess.Start("peer.mjs", ["--url", url, "--count", count.ToString(CultureInfo.InvariantCulture),
-                "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--sampling", "0", "--publishing", "100", "--queue", "20"], null);
+                "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--sampling", "0", "--publishing", "100", "--queue", "20",
+                "--writes", writes.ToString(CultureInfo.InvariantCulture),
+                "--max-notifications", options.MaxNotificationsPerPublish.ToString(CultureInfo.InvariantCulture)], null);
             var peerLine = await peer.WaitForExitAsync(TimeSpan.FromSeconds(seconds + 60), ct).ConfigureAwait(false);
             var tickPeer1 = await ReadTickDirectAsync(url, ct).ConfigureAwait(false);
             using var peerJson = JsonDocument.Parse(peerLine);
             var peerRate = peerJson.RootElement.GetProperty("notifications_per_s").GetDouble();
             var peerSeconds = peerJson.RootElement.GetProperty("seconds").GetDouble();
             var peerCpuUs = peerJson.RootElement.GetProperty("cpu_us_per_notification") is { ValueKind: JsonValueKind.Number } u ? u.GetDouble() : double.NaN;
+            var peerWrite = (string name) => peerJson.RootElement.GetProperty(name) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : double.NaN;
+            var peerLoadedP99 = peerWrite("write_rtt_loaded_p99_ms");
+            var peerP50 = peerWrite("write_rtt_p50_ms");
+            var peerP99 = peerWrite("write_rtt_p99_ms");
+            Console.Error.WriteLine($"opcua: peer write under load p50 {peerWrite("write_rtt_loaded_p50_ms"):F2} ms, p99 {peerLoadedP99:F2} ms; quiet p50 {peerP50:F2} ms, p99 {peerP99:F2} ms over {writes} writes");
             Console.Error.WriteLine($"opcua: CPU per notification: gateway {ourCpuUs:F2} us, peer {peerCpuUs:F2} us");
             Console.Error.WriteLine($"opcua: peer {peerRate:F0} notifications/s (PLC ticks during the peer run: {tickPeer1 - tickPeer0}, peer window {peerSeconds:F1} s)");
 
@@ -112,13 +123,25 @@ public static class OpcUaScenario
                 ["server_changes_per_s"] = Math.Round(serverRate),
                 ["ratio_to_peer"] = Math.Round(ours / Math.Max(1, peerRate), 2),
                 ["server_sampling_interval_ms"] = sampling,
+                ["max_notifications_per_publish"] = options.MaxNotificationsPerPublish,
                 ["server_ceiling_notifications_per_s"] = Math.Round(ceiling),
                 ["ratio_to_ceiling"] = Math.Round(ours / Math.Max(1, ceiling), 2),
                 ["cpu_us_per_notification"] = Math.Round(ourCpuUs, 2),
                 ["peer_cpu_us_per_notification"] = Math.Round(peerCpuUs, 2),
-                ["write_rtt_loaded_p99_ms"] = Math.Round(Percentile(loaded, 0.99), 3),
-                ["write_rtt_p50_ms"] = Math.Round(Percentile(rtt, 0.50), 3),
-                ["write_rtt_p99_ms"] = Math.Round(Percentile(rtt, 0.99), 3),
+                ["writes"] = writes,
+                ["write_rtt_loaded_p50_ms"] = Math.Round(loaded.P50, 3),
+                ["write_rtt_loaded_p99_ms"] = Math.Round(loaded.P99, 3),
+                ["peer_write_rtt_loaded_p99_ms"] = Math.Round(peerLoadedP99, 3),
+                ["write_rtt_p50_ms"] = Math.Round(rtt.P50, 3),
+                ["write_rtt_p99_ms"] = Math.Round(rtt.P99, 3),
+                ["peer_write_rtt_p50_ms"] = Math.Round(peerP50, 3),
+                ["peer_write_rtt_p99_ms"] = Math.Round(peerP99, 3),
+                ["writes_over_5ms"] = rtt.Slow,
+                ["writes_over_5ms_in_plc_stall"] = rtt.SlowInPlcStall,
+                ["writes_over_5ms_in_our_gc"] = rtt.SlowInOurGc,
+                ["loaded_writes_over_5ms"] = loaded.Slow,
+                ["loaded_writes_over_5ms_in_plc_stall"] = loaded.SlowInPlcStall,
+                ["loaded_writes_over_5ms_in_our_gc"] = loaded.SlowInOurGc,
             };
             Console.WriteLine(JsonSerializer.Serialize(result));
         }
@@ -138,20 +161,84 @@ public static class OpcUaScenario
         return await ReadTickAsync(client, ct).ConfigureAwait(false);
     }
 
-    private static async Task<double[]> MeasureWritesAsync(OpcUaEndpointConnection connection, int writes, CancellationToken ct)
+    /// <summary>Round trips of sequential write commands (the first 50 warm up and are not counted),
+    /// with what else happened in this process during each: the GC pause time that overlapped it.</summary>
+    private static async Task<WriteRun> MeasureWritesAsync(OpcUaEndpointConnection connection, int writes, CancellationToken ct)
     {
         var rtt = new double[writes];
+        var gcPauseMs = new double[writes];
+        var startUnixMs = new double[writes];
         for (var i = -50; i < writes; i++)
         {
             var command = new DeviceCommand("w" + i.ToString(CultureInfo.InvariantCulture), "bench.Types", "Double", null,
                 TagValue.FromDouble(1000 + i), [], DateTimeOffset.UtcNow.AddMinutes(1));
+            var pause0 = GC.GetTotalPauseDuration();
+            var wallClock = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
             var started = Stopwatch.GetTimestamp();
             var delivery = await connection.SendAsync(command, ct).ConfigureAwait(false);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (delivery.Status == CommandDeliveryStatus.Rejected) throw new InvalidOperationException("Write rejected: " + delivery.Reason);
-            if (i >= 0) rtt[i] = ms; // the first 50 warm up
+            if (i < 0) continue; // the first 50 warm up
+            rtt[i] = ms;
+            startUnixMs[i] = wallClock;
+            gcPauseMs[i] = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds;
         }
-        return rtt;
+        // The PLC's event loop stalls (its --stalls diagnostics), to tell which slow writes it caused.
+        var stalls = await ReadStallsAsync(connection.Client, ct).ConfigureAwait(false);
+        return new WriteRun(rtt, gcPauseMs, startUnixMs, stalls);
+    }
+
+    private static async Task<(double Start, double Ms, double GcMs)[]> ReadStallsAsync(UaClient client, CancellationToken ct)
+    {
+        var value = await client.ReadValueAsync(new NodeId("Diagnostics.Stalls", 1), ct).ConfigureAwait(false);
+        if (value.Value.Value is not string json) return [];
+        using var doc = JsonDocument.Parse(json);
+        return [.. doc.RootElement.EnumerateArray().Select(e => (e[0].GetDouble(), e[1].GetDouble(), e[2].GetDouble()))];
+    }
+
+    /// <summary>The round trips of one write measurement, and the GC pause time inside each.</summary>
+    private sealed record WriteRun(double[] Rtt, double[] GcPauseMs, double[] StartUnixMs, (double Start, double Ms, double GcMs)[] ServerStalls)
+    {
+        public double P50 => Percentile(Rtt, 0.50);
+        public double P99 => Percentile(Rtt, 0.99);
+
+        /// <summary>Writes above 5 ms.</summary>
+        public int Slow => Rtt.Count(r => r > 5);
+
+        /// <summary>Writes above 5 ms during which the PLC's event loop stalled.</summary>
+        public int SlowInPlcStall => Enumerable.Range(0, Rtt.Length).Count(i => Rtt[i] > 5 && ServerStallInside(i) > 0);
+
+        /// <summary>Writes above 5 ms during which this process paused for its GC.</summary>
+        public int SlowInOurGc => Enumerable.Range(0, Rtt.Length).Count(i => Rtt[i] > 5 && GcPauseMs[i] > 0);
+
+        /// <summary>Writes above 5 ms, and how many of them had a GC pause of this process inside.</summary>
+        public string Tail()
+        {
+            var slow = Enumerable.Range(0, Rtt.Length).Where(i => Rtt[i] > 5).ToArray();
+            var withGc = slow.Count(i => GcPauseMs[i] > 0);
+            var gcMs = slow.Sum(i => GcPauseMs[i]);
+            var stalled = slow.Select(ServerStallInside).ToArray();
+            return $"{slow.Length} of {Rtt.Length} writes above 5 ms ({slow.Sum(i => Rtt[i]):F1} ms in all), {withGc} of them with a GC pause of ours inside ({gcMs:F1} ms of GC in them), " +
+                $"{stalled.Count(s => s > 0)} with a PLC event-loop stall inside ({stalled.Sum():F1} ms of stall in them); " +
+                $"all writes: {GcPauseMs.Count(g => g > 0)} with a GC pause of ours (max {GcPauseMs.Max():F2} ms); PLC stalls of 2 ms or more in the window: {StallsInWindow()}";
+        }
+
+        /// <summary>How long the PLC's event loop was stalled during write <paramref name="i"/>, ms.</summary>
+        public double ServerStallInside(int i)
+        {
+            var from = StartUnixMs[i];
+            var to = from + Rtt[i];
+            return ServerStalls.Sum(s => Math.Max(0, Math.Min(to, s.Start + s.Ms) - Math.Max(from, s.Start)));
+        }
+
+        private string StallsInWindow()
+        {
+            var from = StartUnixMs.Min();
+            var to = StartUnixMs.Max() + Rtt.Max();
+            var inside = ServerStalls.Where(s => s.Start + s.Ms > from && s.Start < to).ToArray();
+            return inside.Length == 0 ? "none" : $"{inside.Length}, {inside.Count(s => s.Ms > 5)} over 5 ms, longest {inside.Max(s => s.Ms):F1} ms, " +
+                $"{inside.Sum(s => s.Ms):F1} ms in all of which {inside.Sum(s => s.GcMs):F1} ms V8 garbage collection";
+        }
     }
 
     private static double Percentile(double[] values, double p)

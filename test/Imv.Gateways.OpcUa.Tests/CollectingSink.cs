@@ -22,6 +22,10 @@ public sealed class CollectingSink : IPlantEventSink
     public long UpdateCount => Interlocked.Read(ref _updates);
     private long _updates;
 
+    /// <summary>The largest batch of updates written at once.</summary>
+    public int LargestBatch => Volatile.Read(ref _largestBatch);
+    private int _largestBatch;
+
     /// <summary>Good updates that arrived while the twin was not Online (must stay 0).</summary>
     public int GoodWhileDisconnected { get; private set; }
 
@@ -29,6 +33,8 @@ public sealed class CollectingSink : IPlantEventSink
     {
         var now = DateTimeOffset.UtcNow;
         Interlocked.Add(ref _updates, updates.Length);
+        int largest;
+        while (updates.Length > (largest = Volatile.Read(ref _largestBatch)) && Interlocked.CompareExchange(ref _largestBatch, updates.Length, largest) != largest) { }
         if (!KeepLog) return ValueTask.CompletedTask;
         lock (_lock)
         {

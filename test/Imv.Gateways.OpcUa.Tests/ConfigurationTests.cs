@@ -57,6 +57,7 @@ public sealed class ConfigurationTests(PlcFixture plc)
             ["Gateways:OpcUa:0:Name"] = "a",
             ["Gateways:OpcUa:0:EndpointUrl"] = "http://plc:4840",
             ["Gateways:OpcUa:0:PublishingIntervalMs"] = "0",
+            ["Gateways:OpcUa:0:MaxNotificationsPerPublish"] = "-1",
             ["Gateways:OpcUa:0:Nodes:0:NodeId"] = "ns=x;q=1",
             ["Gateways:OpcUa:0:Nodes:0:TwinId"] = "t",
             ["Gateways:OpcUa:0:Nodes:0:Tag"] = "x",
@@ -69,6 +70,7 @@ public sealed class ConfigurationTests(PlcFixture plc)
         var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<OpcUaGatewayService>());
         Assert.Contains("Gateways:OpcUa:0:EndpointUrl = 'http://plc:4840' is not an opc.tcp:// URL", error.Message, StringComparison.Ordinal);
         Assert.Contains("Gateways:OpcUa:0:PublishingIntervalMs = 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Gateways:OpcUa:0:MaxNotificationsPerPublish = -1 must be 0 (no limit) or positive", error.Message, StringComparison.Ordinal);
         Assert.Contains("Gateways:OpcUa:0:Nodes:0:NodeId = 'ns=x;q=1'", error.Message, StringComparison.Ordinal);
         Assert.Contains("Gateways:OpcUa:0:Nodes:0:DeadbandPercent = 150", error.Message, StringComparison.Ordinal);
         Assert.Contains("Gateways:OpcUa:1:Name = 'a' is used by another endpoint", error.Message, StringComparison.Ordinal);

@@ -148,6 +148,23 @@ public sealed class GatewayTests(PlcFixture plc)
     }
 
     [Fact]
+    public async Task Publish_responses_are_cut_at_MaxNotificationsPerPublish_and_every_change_still_arrives()
+    {
+        var sink = new CollectingSink();
+        var options = Endpoint("cut");
+        options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Bulk", TwinIdTemplate = "{endpoint}.{name}" });
+        options.SamplingIntervalMs = 100;
+        options.PublishingIntervalMs = 500; // about 2,500 changes per publishing interval
+        options.MaxNotificationsPerPublish = 200;
+        await using var connection = await StartAsync(options, sink);
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.Keys.Count(k => k.TwinId == "cut.Bulk" && k.Tag.StartsWith('V')) == 1000, Timeout, "1000 tags reported");
+        var before = connection.NotificationCount;
+        await CollectingSink.WaitUntilAsync(() => connection.NotificationCount >= before + 5000, Timeout, "5 more rounds of changes");
+        // One batch per twin per notification message: no message carried more than 200.
+        Assert.InRange(sink.LargestBatch, 1, 200);
+    }
+
+    [Fact]
     public async Task A_node_the_server_rejects_is_reported_Bad_and_the_rest_keeps_working()
     {
         var sink = new CollectingSink();

@@ -7,4 +7,9 @@ namespace Imv.Gateways.OpcUa.Gateway;
 /// <param name="Method">The method's name in the twin.</param>
 /// <param name="ObjectId">The object that owns the method.</param>
 /// <param name="MethodId">The method node.</param>
-internal sealed record MethodBinding(string TwinId, string Method, NodeId ObjectId, NodeId MethodId);
+internal sealed record MethodBinding(string TwinId, string Method, NodeId ObjectId, NodeId MethodId)
+{
+    /// <summary>The method's input arguments, from its InputArguments property (empty when it has
+    /// none); null when the server did not say, and then values go as they come.</summary>
+    public MethodArgument[]? InputArguments { get; set; }
+}

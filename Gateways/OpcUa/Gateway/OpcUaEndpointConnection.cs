@@ -207,7 +207,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private async Task CreateSubscriptionAsync(CancellationToken cancellationToken)
     {
         var keepAlive = Math.Max(1u, _options.KeepAliveCount);
-        var revision = await _client.CreateSubscriptionAsync(_options.PublishingIntervalMs, keepAlive * 3, keepAlive, 0, cancellationToken).ConfigureAwait(false);
+        var revision = await _client.CreateSubscriptionAsync(_options.PublishingIntervalMs, keepAlive * 3, keepAlive, (uint)_options.MaxNotificationsPerPublish, cancellationToken).ConfigureAwait(false);
         _subscriptionId = revision.SubscriptionId;
         _subscriptionLost = false;
         // A keep-alive must arrive within the keep-alive period; allow two more and the request timeout.
@@ -549,14 +549,24 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     {
         if (!_methodIndex.TryGetValue((command.TwinId, command.Method!), out var method))
             return CommandDelivery.Rejected($"BadMethodInvalid: twin {command.TwinId} has no method {command.Method} on {Name}");
-        var inputs = new Variant[command.Arguments.Count];
-        for (var i = 0; i < inputs.Length; i++)
+        Variant[] inputs;
+        if (method.InputArguments is { } declared)
         {
-            var argument = command.Arguments[i];
-            // Without the method's argument types, integers go as Int32 when they fit: the common PLC width.
-            var target = argument.DataType == TagDataType.Integer && argument.AsInteger() is >= int.MinValue and <= int.MaxValue ? BuiltInType.Int32 : (BuiltInType?)null;
-            if (!TagValueConversion.TryToVariant(argument, target, out inputs[i], out var error))
-                return CommandDelivery.Rejected($"{error} (argument {i})");
+            // The method's declared arguments: each value converted to its type, or the command rejected naming the argument.
+            if (!MethodArgumentConversion.TryConvert(command.Method!, declared, command.Arguments, out inputs, out var error))
+                return CommandDelivery.Rejected(error!);
+        }
+        else
+        {
+            inputs = new Variant[command.Arguments.Count];
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                var argument = command.Arguments[i];
+                // Without the method's argument types, integers go as Int32 when they fit: the common PLC width.
+                var target = argument.DataType == TagDataType.Integer && argument.AsInteger() is >= int.MinValue and <= int.MaxValue ? BuiltInType.Int32 : (BuiltInType?)null;
+                if (!TagValueConversion.TryToVariant(argument, target, out inputs[i], out var error))
+                    return CommandDelivery.Rejected($"{error} (argument {i + 1})");
+            }
         }
         var result = (await _client.CallAsync([new CallMethodRequest(method.ObjectId, method.MethodId, inputs)], cancellationToken).ConfigureAwait(false))[0];
         if (new StatusCode(result.StatusCode).IsBad)

@@ -38,6 +38,13 @@ public sealed class OpcUaEndpointOptions
     /// <summary>Publish requests kept outstanding so notifications flow without a round trip gap (default 3).</summary>
     public int PublishRequests { get; set; } = 3;
 
+    /// <summary>Most notifications the server may put in one Publish response (default 1000; 0 = no
+    /// limit). The rest follow in the next responses at once (MoreNotifications). Smaller responses keep
+    /// a single-threaded server from encoding one huge message while a write waits behind it: with
+    /// 1,000 items changing every 10 ms on the node-opcua PLC, 1000 took the p99 of writes under load
+    /// from about 19 ms to about 12 ms at the same notification rate (docs/opcua.md).</summary>
+    public int MaxNotificationsPerPublish { get; set; } = 1000;
+
     /// <summary>Default absolute deadband for numeric tags; null for none.</summary>
     public double? DeadbandAbsolute { get; set; }
 
@@ -59,6 +66,10 @@ public sealed class OpcUaEndpointOptions
 
     /// <summary>The namespace index of browse path elements written without one (default 1).</summary>
     public ushort BrowseNamespaceIndex { get; set; } = 1;
+
+    /// <summary>The namespace URI of browse path elements written without a namespace; when set it
+    /// takes the place of <see cref="BrowseNamespaceIndex"/>, looked up in the server's NamespaceArray.</summary>
+    public string? BrowseNamespaceUri { get; set; }
 
     /// <summary>Explicit mappings: one node (by node id or browse path) to one twin tag or method.</summary>
     public List<OpcUaNodeMapping> Nodes { get; set; } = [];

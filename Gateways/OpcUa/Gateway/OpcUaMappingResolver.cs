@@ -15,9 +15,14 @@ internal static class OpcUaMappingResolver
     {
         var tags = new List<TagBinding>();
         var methods = new List<MethodBinding>();
-        await ResolveExplicitAsync(client, options, tags, methods, logger, cancellationToken).ConfigureAwait(false);
+        // Namespaces named by URI are looked up in the server's NamespaceArray, read once per resolution.
+        var namespaces = UsesNamespaceUris(options) ? await NamespaceTable.ReadAsync(client, cancellationToken).ConfigureAwait(false) : null;
+        var defaultNamespace = options.BrowseNamespaceUri is { } uri
+            ? namespaces!.IndexOf(uri.Trim(), $"Endpoint {options.Name}: BrowseNamespaceUri")
+            : options.BrowseNamespaceIndex;
+        await ResolveExplicitAsync(client, options, namespaces, defaultNamespace, tags, methods, logger, cancellationToken).ConfigureAwait(false);
         foreach (var discovery in options.Discovery)
-            await DiscoverAsync(client, options, discovery, tags, methods, cancellationToken).ConfigureAwait(false);
+            await DiscoverAsync(client, options, namespaces, defaultNamespace, discovery, tags, methods, cancellationToken).ConfigureAwait(false);
 
         // Duplicate (twin, tag) pairs would make commands ambiguous: the first wins.
         var unique = new List<TagBinding>(tags.Count);
@@ -28,12 +33,24 @@ internal static class OpcUaMappingResolver
             else logger.LogWarning("Endpoint {Endpoint}: tag {Tag} of twin {TwinId} is mapped twice; {NodeId} ignored", options.Name, tag.Tag, tag.TwinId, tag.NodeId);
         }
         await ReadAttributesAsync(client, unique, cancellationToken).ConfigureAwait(false);
+        await ReadInputArgumentsAsync(client, methods, logger, cancellationToken).ConfigureAwait(false);
         await ReadAnalogPropertiesAsync(client, unique, cancellationToken).ConfigureAwait(false);
         return new OpcUaMapping(unique, methods);
     }
 
-    private static async Task ResolveExplicitAsync(UaClient client, OpcUaEndpointOptions options, List<TagBinding> tags, List<MethodBinding> methods,
-        ILogger logger, CancellationToken cancellationToken)
+    private static bool UsesNamespaceUris(OpcUaEndpointOptions options) =>
+        options.BrowseNamespaceUri is not null
+        || options.Nodes.Any(n => n.BrowsePath is { } p && BrowsePathParser.UsesNamespaceUri(p)
+            || ConfiguredNodeId.UsesNamespaceUri(n.NodeId) || ConfiguredNodeId.UsesNamespaceUri(n.ObjectNodeId))
+        || options.Discovery.Any(d => IsNodeIdRoot(d.Root) ? ConfiguredNodeId.UsesNamespaceUri(d.Root) : BrowsePathParser.UsesNamespaceUri(d.Root));
+
+    /// <summary>True when a discovery root is a node id (<c>ns=1;s=Plant</c>, <c>nsu=urn:x;s=Plant</c>,
+    /// <c>i=85</c>) rather than a browse path.</summary>
+    internal static bool IsNodeIdRoot(string root) =>
+        ConfiguredNodeId.TryParse(root, out _, out _, out _) && root.Contains('=', StringComparison.Ordinal);
+
+    private static async Task ResolveExplicitAsync(UaClient client, OpcUaEndpointOptions options, NamespaceTable? namespaces, ushort defaultNamespace,
+        List<TagBinding> tags, List<MethodBinding> methods, ILogger logger, CancellationToken cancellationToken)
     {
         if (options.Nodes.Count == 0) return;
         // Translate every browse path (and the parent of each method path) in one request.
@@ -41,7 +58,7 @@ internal static class OpcUaMappingResolver
         foreach (var node in options.Nodes)
         {
             if (node.BrowsePath is null) continue;
-            var path = BrowsePathParser.Parse(node.BrowsePath, options.BrowseNamespaceIndex);
+            var path = BrowsePathParser.Parse(node.BrowsePath, defaultNamespace, namespaces);
             paths.Add((WellKnownNodes.ObjectsFolder, path));
             if (node.Method is not null) paths.Add((WellKnownNodes.ObjectsFolder, path[..^1]));
         }
@@ -58,8 +75,8 @@ internal static class OpcUaMappingResolver
             }
             else
             {
-                nodeId = NodeId.Parse(node.NodeId!);
-                if (node.Method is not null) objectId = NodeId.Parse(node.ObjectNodeId!);
+                nodeId = ConfiguredNodeId.Resolve(node.NodeId!, namespaces, "NodeId");
+                if (node.Method is not null) objectId = ConfiguredNodeId.Resolve(node.ObjectNodeId!, namespaces, "ObjectNodeId");
             }
             if (node.Method is not null)
             {
@@ -83,20 +100,20 @@ internal static class OpcUaMappingResolver
     internal static DataChangeFilter? Filter(double? absolute, double? percent) =>
         absolute is { } a ? new DataChangeFilter(1, 1, a) : percent is { } p ? new DataChangeFilter(1, 2, p) : null;
 
-    private static async Task DiscoverAsync(UaClient client, OpcUaEndpointOptions options, OpcUaDiscoveryOptions discovery,
-        List<TagBinding> tags, List<MethodBinding> methods, CancellationToken cancellationToken)
+    private static async Task DiscoverAsync(UaClient client, OpcUaEndpointOptions options, NamespaceTable? namespaces, ushort defaultNamespace,
+        OpcUaDiscoveryOptions discovery, List<TagBinding> tags, List<MethodBinding> methods, CancellationToken cancellationToken)
     {
         NodeId root;
         string[] rootPath;
-        if (NodeId.TryParse(discovery.Root, out var parsed) && discovery.Root.Contains('=', StringComparison.Ordinal))
+        if (IsNodeIdRoot(discovery.Root))
         {
-            root = parsed;
+            root = ConfiguredNodeId.Resolve(discovery.Root, namespaces, "Discovery root");
             var name = await client.ReadAsync([new ReadValueId(root, Attributes.BrowseName)], cancellationToken).ConfigureAwait(false);
             rootPath = [name[0].Value.Value is QualifiedName q ? q.Name ?? "" : discovery.Root];
         }
         else
         {
-            var path = BrowsePathParser.Parse(discovery.Root, options.BrowseNamespaceIndex);
+            var path = BrowsePathParser.Parse(discovery.Root, defaultNamespace, namespaces);
             var result = (await client.TranslateBrowsePathsAsync([(WellKnownNodes.ObjectsFolder, path)], cancellationToken).ConfigureAwait(false))[0];
             if (new StatusCode(result.StatusCode).IsBad || result.Targets.Length == 0)
                 throw new UaServiceException(result.StatusCode, $"Discovery root '{discovery.Root}' does not resolve");
@@ -160,6 +177,45 @@ internal static class OpcUaMappingResolver
             }
         }
     }
+
+    /// <summary>Reads each method's InputArguments property (OPC 10000-3 §5.7), so that a command's
+    /// payload can be converted to the declared types and checked before the call. A method without the
+    /// property takes no arguments.</summary>
+    private static async Task ReadInputArgumentsAsync(UaClient client, List<MethodBinding> methods, ILogger logger, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < methods.Count; start += ReadBatch)
+        {
+            var batch = methods.GetRange(start, Math.Min(ReadBatch, methods.Count - start));
+            var results = await client.TranslateBrowsePathsAsync(
+                batch.Select(m => (m.MethodId, new[] { new QualifiedName(0, "InputArguments") })).ToList(), cancellationToken).ConfigureAwait(false);
+            var reads = new List<(MethodBinding Method, ReadValueId Read)>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (results[i].StatusCode == StatusCode.Good && results[i].Targets.Length > 0)
+                    reads.Add((batch[i], new ReadValueId(results[i].Targets[0].NodeId)));
+                else if (results[i].StatusCode == BadNoMatch)
+                    batch[i].InputArguments = [];
+                else
+                    logger.LogWarning("Method {Method} ({NodeId}): InputArguments not found ({Status}); its arguments go unchecked",
+                        batch[i].Method, batch[i].MethodId, StatusCode.NameOf(results[i].StatusCode));
+            }
+            if (reads.Count == 0) continue;
+            var values = await client.ReadAsync(reads.Select(r => r.Read).ToList(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < reads.Count; i++)
+            {
+                var method = reads[i].Method;
+                if (values[i].Value.Value is ExtensionObject[] arguments && arguments.All(a => a.Decoded is MethodArgument))
+                    method.InputArguments = arguments.Select(a => (MethodArgument)a.Decoded!).ToArray();
+                else if (values[i].Value.Value is null && !new StatusCode(values[i].StatusCode).IsBad)
+                    method.InputArguments = [];
+                else
+                    logger.LogWarning("Method {Method} ({NodeId}): InputArguments could not be read ({Status}); its arguments go unchecked",
+                        method.Method, method.MethodId, StatusCode.NameOf(values[i].StatusCode));
+            }
+        }
+    }
+
+    private const uint BadNoMatch = 0x806F0000;
 
     /// <summary>Reads the AnalogItem properties of numeric tags: the EngineeringUnits give the tag's
     /// unit, and only tags with an EURange accept a percent deadband.</summary>

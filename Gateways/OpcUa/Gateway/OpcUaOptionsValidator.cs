@@ -33,18 +33,22 @@ public static class OpcUaOptionsValidator
             Positive(errors, $"{key}:PublishingIntervalMs", e.PublishingIntervalMs, allowZero: false);
             if (e.KeepAliveCount == 0) errors.Add($"{key}:KeepAliveCount = 0 must be at least 1.");
             if (e.PublishRequests is < 1 or > 20) errors.Add($"{key}:PublishRequests = {e.PublishRequests} must be between 1 and 20.");
+            if (e.MaxNotificationsPerPublish < 0) errors.Add($"{key}:MaxNotificationsPerPublish = {e.MaxNotificationsPerPublish} must be 0 (no limit) or positive.");
             if (e.RequestTimeoutMs < 100) errors.Add($"{key}:RequestTimeoutMs = {e.RequestTimeoutMs} must be at least 100.");
             if (e.ReconnectMinDelayMs < 10 || e.ReconnectMaxDelayMs < e.ReconnectMinDelayMs)
                 errors.Add($"{key}:ReconnectMinDelayMs = {e.ReconnectMinDelayMs} / ReconnectMaxDelayMs = {e.ReconnectMaxDelayMs}: need 10 <= min <= max.");
             Deadbands(errors, key, e.DeadbandAbsolute, e.DeadbandPercent);
             if (e.Nodes.Count == 0 && e.Discovery.Count == 0)
                 errors.Add($"{key}: maps no nodes; add {key}:Nodes or {key}:Discovery.");
+            if (e.BrowseNamespaceUri is { } defaultUri && string.IsNullOrWhiteSpace(defaultUri))
+                errors.Add($"{key}:BrowseNamespaceUri is blank; give a namespace URI or leave it out.");
             for (var j = 0; j < e.Nodes.Count; j++) ValidateNode(errors, $"{key}:Nodes:{j}", e.Nodes[j]);
             for (var j = 0; j < e.Discovery.Count; j++)
             {
                 var d = e.Discovery[j];
                 var dkey = $"{key}:Discovery:{j}";
                 if (string.IsNullOrWhiteSpace(d.Root)) errors.Add($"{dkey}:Root is empty; give a browse path (Plant) or a node id (ns=1;s=Plant).");
+                else if (!OpcUaMappingResolver.IsNodeIdRoot(d.Root)) BrowsePath(errors, $"{dkey}:Root", d.Root);
                 if (string.IsNullOrWhiteSpace(d.TwinIdTemplate)) errors.Add($"{dkey}:TwinIdTemplate is empty.");
                 if (d.MaxDepth is < 0 or > 32) errors.Add($"{dkey}:MaxDepth = {d.MaxDepth} must be between 0 and 32.");
             }
@@ -56,15 +60,28 @@ public static class OpcUaOptionsValidator
     {
         if (n.NodeId is null == (n.BrowsePath is null))
             errors.Add($"{key}: give exactly one of NodeId and BrowsePath (NodeId = '{n.NodeId}', BrowsePath = '{n.BrowsePath}').");
-        if (n.NodeId is not null && !NodeId.TryParse(n.NodeId, out _))
-            errors.Add($"{key}:NodeId = '{n.NodeId}' is not a node id; expected e.g. ns=1;s=Machine1.Speed or i=2258.");
+        if (n.NodeId is not null && !ConfiguredNodeId.TryParse(n.NodeId, out _, out _, out var nodeError))
+            errors.Add($"{key}:NodeId = '{n.NodeId}' {nodeError}.");
+        if (n.BrowsePath is not null) BrowsePath(errors, key + ":BrowsePath", n.BrowsePath);
         if (string.IsNullOrWhiteSpace(n.TwinId)) errors.Add($"{key}:TwinId is empty.");
         if (n.Tag is null == (n.Method is null))
             errors.Add($"{key}: give exactly one of Tag and Method (Tag = '{n.Tag}', Method = '{n.Method}').");
-        if (n.Method is not null && n.NodeId is not null && !NodeId.TryParse(n.ObjectNodeId, out _))
+        if (n.Method is not null && n.NodeId is not null && !ConfiguredNodeId.TryParse(n.ObjectNodeId, out _, out _, out _))
             errors.Add($"{key}:ObjectNodeId = '{n.ObjectNodeId}' must name the object that owns method node {n.NodeId}.");
         if (n.SamplingIntervalMs is { } s) Positive(errors, key + ":SamplingIntervalMs", s, allowZero: true);
         Deadbands(errors, key, n.DeadbandAbsolute, n.DeadbandPercent);
+    }
+
+    private static void BrowsePath(List<string> errors, string key, string path)
+    {
+        try
+        {
+            BrowsePathParser.ParseElements(path);
+        }
+        catch (FormatException ex)
+        {
+            errors.Add($"{key}: {ex.Message} Elements are Name, 2:Name, {{namespace-uri}}Name or nsu=namespace-uri;Name, separated by '/'.");
+        }
     }
 
     private static void Deadbands(List<string> errors, string key, double? absolute, double? percent)
