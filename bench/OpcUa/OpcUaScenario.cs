@@ -85,7 +85,8 @@ public static class OpcUaScenario
             Console.Error.WriteLine($"opcua: write command under load p50 {loaded.P50:F2} ms, p99 {loaded.P99:F2} ms over {writes} writes; {loaded.Tail()}");
             // The same writes with the bulk changes paused: the round trip without the PLC's event loop busy.
             await connection.Client.WriteValueAsync(new NodeId("Bulk.Enabled", 1), Variant.From(false), ct).ConfigureAwait(false);
-            await Task.Delay(500, ct).ConfigureAwait(false);
+            var settled = await WaitForPlcToSettleAsync(connection.Client, ct).ConfigureAwait(false);
+            Console.Error.WriteLine($"opcua: the PLC settled after the flood in {settled.TotalSeconds:F1} s (no event-loop stall of 5 ms or more for 1 s)");
             var rtt = await MeasureWritesAsync(connection, writes, ct).ConfigureAwait(false);
             Console.Error.WriteLine($"opcua: write command quiet p50 {rtt.P50:F2} ms, p99 {rtt.P99:F2} ms over {writes} writes; {rtt.Tail()}");
             await connection.Client.WriteValueAsync(new NodeId("Bulk.Enabled", 1), Variant.From(true), ct).ConfigureAwait(false);
@@ -186,6 +187,23 @@ public static class OpcUaScenario
         // The PLC's event loop stalls (its --stalls diagnostics), to tell which slow writes it caused.
         var stalls = await ReadStallsAsync(connection.Client, ct).ConfigureAwait(false);
         return new WriteRun(rtt, gcPauseMs, startUnixMs, stalls);
+    }
+
+    /// <summary>Quiet means the PLC has settled after the flood: no event-loop stall of 5 ms or more in the last
+    /// second (V8 collects the garbage the flood left for a while after it stops); waits at most 20 s. The peer
+    /// (peer.mjs) waits the same way.</summary>
+    private static async Task<TimeSpan> WaitForPlcToSettleAsync(UaClient client, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(500, ct).ConfigureAwait(false);
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var stalls = await ReadStallsAsync(client, ct).ConfigureAwait(false);
+            double lastEnd = stalls.Where(s => s.Ms >= 5).Select(s => s.Start + s.Ms).DefaultIfEmpty(0).Max();
+            if (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - lastEnd >= 1000) break;
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
+        return clock.Elapsed;
     }
 
     private static async Task<(double Start, double Ms, double GcMs)[]> ReadStallsAsync(UaClient client, CancellationToken ct)
