@@ -94,8 +94,11 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, Placement.IClust
                 throw;
             }
         }
+        _metrics = new SqliteStorageMetrics(this, database.Path);
         _writerLoop = Task.Run(WriterLoopAsync);
     }
+
+    private readonly SqliteStorageMetrics _metrics;
 
     /// <summary>Transactions committed so far (for tests and metrics).</summary>
     public long CommittedBatches => Interlocked.Read(ref _committedBatches);
@@ -150,6 +153,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, Placement.IClust
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _queue.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
+        _metrics.Dispose();
         _ownerLock?.Dispose();
         if (_ownsDatabase) _database.Dispose();
     }

@@ -259,3 +259,45 @@ public sealed class WriteBehindTests : IDisposable
         Assert.True(torn > 0);
     }
 }
+
+public sealed class WriteBehindMetricsTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Write_behind_is_observable_on_the_Imv_Storage_meter()
+    {
+        string db = _dir.File("metrics.db");
+        await using var storage = new SqliteGrainStorage(new SqliteStorageOptions { Path = db, CheckpointInterval = TimeSpan.FromMinutes(30) });
+        for (int i = 0; i < 20; i++) await storage.WriteAsync("state", new GrainId("machine", "x" + i), new byte[] { 1, 2, 3 }, null, 1, CancellationToken.None);
+
+        var seen = new Dictionary<string, double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Imv.Storage") l.EnableMeasurementEvents(instrument);
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "imv.storage.path" && Equals(tag.Value, db)) seen[instrument.Name] = value;
+        }
+        listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+        Assert.Equal(20, seen["imv.storage.write_behind.dirty_records"]);
+        Assert.True(seen["imv.storage.write_behind.journal_bytes"] > 20 * 3);
+        Assert.True(seen["imv.storage.commits"] >= 1);
+        Assert.Equal(0, seen["imv.storage.write_behind.checkpoints"]);
+
+        await storage.CheckpointAsync(CancellationToken.None);
+        listener.RecordObservableInstruments();
+        Assert.Equal(0, seen["imv.storage.write_behind.dirty_records"]);
+        Assert.Equal(1, seen["imv.storage.write_behind.checkpoints"]);
+    }
+}
