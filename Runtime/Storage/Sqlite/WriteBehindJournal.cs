@@ -177,7 +177,21 @@ internal sealed class WriteBehindJournal : IDisposable
     private FileStream OpenSegment(int number)
     {
         string path = $"{_databasePath}-wb-{number.ToString("D8", CultureInfo.InvariantCulture)}.journal";
-        return new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        var segment = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        if (_syncEachFrame)
+        {
+            // Frames synced into a file whose directory entry is not durable could vanish with it on a power loss.
+            try
+            {
+                DirectorySync.Flush(Path.GetDirectoryName(path)!);
+            }
+            catch
+            {
+                segment.Dispose();
+                throw;
+            }
+        }
+        return segment;
     }
 
     private static uint Crc32C(ReadOnlySpan<byte> data)

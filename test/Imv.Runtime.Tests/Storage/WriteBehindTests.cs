@@ -80,6 +80,24 @@ public sealed class WriteBehindTests : IDisposable
     }
 
     [Fact]
+    public async Task With_full_synchronous_each_frame_and_each_new_segment_is_synced_and_recovers()
+    {
+        string db = _dir.File("grid.db");
+        var options = Options(db);
+        options.Synchronous = SqliteSynchronousMode.Full;
+        await using var storage = new SqliteGrainStorage(options);
+        for (int i = 0; i < 10; i++) await storage.WriteAsync("state", Grain(i), new byte[] { (byte)i }, null, 1, None);
+        await storage.CheckpointAsync(None); // rotates to a new segment (its directory entry synced)
+        for (int i = 10; i < 20; i++) await storage.WriteAsync("state", Grain(i), new byte[] { (byte)i }, null, 1, None);
+        string image = CrashImage(db);
+        var imageOptions = Options(image);
+        imageOptions.Synchronous = SqliteSynchronousMode.Full;
+        await using var recovered = new SqliteGrainStorage(imageOptions);
+        Assert.Equal(10, recovered.RecoveredRecords);
+        for (int i = 0; i < 20; i++) Assert.Equal(new byte[] { (byte)i }, (await recovered.ReadAsync("state", Grain(i), None))!.Data);
+    }
+
+    [Fact]
     public async Task A_checkpoint_moves_records_to_grain_state_and_empties_the_journal()
     {
         string db = _dir.File("grid.db");
