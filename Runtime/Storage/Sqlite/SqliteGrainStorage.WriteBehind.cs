@@ -59,7 +59,7 @@ public sealed partial class SqliteGrainStorage
     /// <summary>Write-behind: checkpoints completed since the storage opened.</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
 
-    /// <summary>Write-behind: time the writer spent committing journal rows (checks, encoding, the transaction).</summary>
+    /// <summary>Write-behind: time the writer spent committing journal frames (checks, encoding, the write).</summary>
     public TimeSpan JournalCommitTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _journalCommitTicks));
 
     /// <summary>Write-behind: time the writer spent on checkpoint transactions.</summary>
