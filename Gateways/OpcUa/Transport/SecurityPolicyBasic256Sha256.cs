@@ -130,6 +130,15 @@ public sealed class SecurityPolicyBasic256Sha256 : IUaSecurityPolicy, IDisposabl
         throw new UaServiceException(StatusCode.BadSecureChannelTokenUnknown, $"No keys for security token {tokenId}");
     }
 
+    /// <summary>The client signing key of a token, or null when the token has no keys (for tests: every
+    /// renewal must derive new keys).</summary>
+    internal byte[]? ClientSigningKeyOf(uint tokenId)
+    {
+        foreach (var k in Volatile.Read(ref _keys))
+            if (k.TokenId == tokenId) return k.Client.SigningKey.ToArray();
+        return null;
+    }
+
     // ---- asymmetric (OpenSecureChannel) ----
 
     /// <inheritdoc />
