@@ -611,6 +611,10 @@ public sealed class UaSecureChannel : IAsyncDisposable
         Complete(requestId, single, body.Length);
     }
 
+    /// <summary>Starts the receive loop on a channel made by the internal constructor (tests that play
+    /// the server on a raw socket).</summary>
+    internal void StartReceiveLoop() => _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+
     /// <summary>Forgets the receive sequence and partial messages (decoder tests feed unrelated chunks).</summary>
     internal void ResetReceiveState()
     {
