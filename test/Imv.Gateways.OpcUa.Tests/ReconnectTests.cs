@@ -12,9 +12,12 @@ public sealed class ReconnectTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task The_gateway_survives_a_PLC_restart_without_stale_good_values()
+    [Theory]
+    [InlineData("None")]
+    [InlineData("SignAndEncrypt")]
+    public async Task The_gateway_survives_a_PLC_restart_without_stale_good_values(string securityMode)
     {
+        var pki = Path.Combine(Path.GetTempPath(), "imv-opcua-reconnect-pki-" + Guid.NewGuid().ToString("N"));
         await using var plc = new PlcProcess("--bulk", "0");
         await plc.StartAsync();
         var sink = new CollectingSink();
@@ -27,6 +30,10 @@ public sealed class ReconnectTests
             KeepAliveCount = 5,
             ReconnectMinDelayMs = 100,
             ReconnectMaxDelayMs = 1000,
+            SecurityMode = securityMode,
+            SecurityPolicy = securityMode == "None" ? "None" : "Basic256Sha256",
+            PkiPath = pki,
+            AutoAcceptUntrustedServerCertificate = true,
         };
         options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Plant" });
         await using var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
@@ -62,6 +69,8 @@ public sealed class ReconnectTests
         // Values keep flowing on the new subscription.
         var count = connection.NotificationCount;
         await CollectingSink.WaitUntilAsync(() => connection.NotificationCount > count + 20, Timeout, "notifications after the restart");
+        Assert.Equal(securityMode, connection.Client.Channel!.Policy.Mode.ToString());
+        if (Directory.Exists(pki)) Directory.Delete(pki, recursive: true);
     }
 
     [Fact]

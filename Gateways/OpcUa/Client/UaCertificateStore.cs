@@ -24,7 +24,18 @@ public static class UaCertificateStore
         if (options.ClientCertificatePath is { } path)
             return LoadPfx(path, options.ClientCertificatePassword, applicationUri);
         var own = Path.Combine(options.PkiPath, "own", OwnCertificateFile);
-        if (File.Exists(own)) return LoadPfx(own, null, applicationUri);
+        lock (CreateLock)
+        {
+            if (File.Exists(own)) return LoadPfx(own, null, applicationUri);
+            return CreateInto(own, applicationUri);
+        }
+    }
+
+    // Two clients of one process sharing a PKI folder must not each create a certificate.
+    private static readonly Lock CreateLock = new();
+
+    private static X509Certificate2 CreateInto(string own, string applicationUri)
+    {
         var created = CreateSelfSigned(applicationUri);
         Directory.CreateDirectory(Path.GetDirectoryName(own)!);
         var temp = own + ".tmp";
