@@ -197,4 +197,35 @@ public sealed class SecureChunkFuzzTests : IDisposable
         Assert.Contains("signature", status.Message, StringComparison.Ordinal);
         Assert.False(pair.Channel.IsOpen);
     }
+
+    [Theory]
+    [InlineData(2048, 4096)]
+    [InlineData(3072, 2048)]
+    public void OpenSecureChannel_chunks_round_trip_with_larger_keys(int clientBits, int serverBits)
+    {
+        using var clientCertificate = UaCertificateStore.CreateSelfSigned("urn:imv:fuzz:c", "C", clientBits);
+        using var serverCertificate = UaCertificateStore.CreateSelfSigned("urn:imv:fuzz:s", "S", serverBits);
+        using var client = new SecurityPolicyBasic256Sha256(MessageSecurityMode.SignAndEncrypt, clientCertificate, serverCertificate.RawData);
+        using var server = new SecurityPolicyBasic256Sha256(MessageSecurityMode.SignAndEncrypt, serverCertificate, clientCertificate.RawData);
+        foreach (var (from, to) in new[] { (client, server), (server, client) })
+        {
+            for (var bodyLength = 0; bodyLength < 700; bodyLength += 97)
+            {
+                var body = new byte[bodyLength];
+                Random.Shared.NextBytes(body);
+                var chunk = new byte[8192];
+                const int header = 40; // stands for the asymmetric header
+                BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(header), 5);
+                body.CopyTo(chunk, header + 8);
+                var length = from.SecureAsymmetricChunk(chunk, header + 8 + body.Length, header);
+                Assert.Equal((uint)length, BinaryPrimitives.ReadUInt32LittleEndian(chunk.AsSpan(4)));
+                Assert.True(8 + body.Length <= from.MaxAsymmetricPayload(8192, header));
+                Assert.True(length <= 8192);
+                var end = to.UnsecureAsymmetricChunk(chunk.AsSpan(0, length), header, from.ClientCertificate, to.ClientCertificate is { } c
+                    ? System.Security.Cryptography.SHA1.HashData(c) : []);
+                Assert.Equal(header + 8 + body.Length, end);
+                Assert.Equal(body, chunk.AsSpan(header + 8, body.Length).ToArray());
+            }
+        }
+    }
 }

@@ -212,13 +212,17 @@ public sealed class SecurityTests(PlcFixture plc) : IDisposable
         using (var again = X509CertificateLoader.LoadPkcs12FromFile(own, null))
             Assert.Equal(thumbprint, again.Thumbprint);
 
-        // A PFX with a password, from another folder.
+        // A PFX with a password, from another folder, with a 4096-bit key: the server's OpenSecureChannel
+        // answer then carries the extra padding size byte, and signatures are 512 bytes.
         var pfx = Path.Combine(_pki, "given.pfx");
-        using (var given = UaCertificateStore.CreateSelfSigned("urn:imv:opcua-gateway", "Given"))
+        using (var given = UaCertificateStore.CreateSelfSigned("urn:imv:opcua-gateway", "Given", 4096))
             await File.WriteAllBytesAsync(pfx, given.Export(X509ContentType.Pkcs12, "pw"));
         await using (var third = await ConnectAsync(MessageSecurityMode.SignAndEncrypt,
                          security: Security(MessageSecurityMode.SignAndEncrypt) with { ClientCertificatePath = pfx, ClientCertificatePassword = "pw" }))
+        {
             Assert.True(third.IsConnected);
+            Assert.Equal(StatusCode.Good, (await third.ReadValueAsync(WellKnownNodes.ServerState, Ct)).StatusCode);
+        }
         var wrong = await Assert.ThrowsAsync<UaServiceException>(() => ConnectAsync(MessageSecurityMode.SignAndEncrypt,
             security: Security(MessageSecurityMode.SignAndEncrypt) with { ClientCertificatePath = pfx, ClientCertificatePassword = "nope" }));
         Assert.Contains(pfx, wrong.Message, StringComparison.Ordinal);

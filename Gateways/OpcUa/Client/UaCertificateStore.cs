@@ -78,11 +78,12 @@ public static class UaCertificateStore
     }
 
     /// <summary>Creates a self-signed application instance certificate for <paramref name="applicationUri"/>
-    /// with the key usages OPC 10000-6 §6.2.2 asks for.</summary>
-    public static X509Certificate2 CreateSelfSigned(string applicationUri, string? commonName = null)
+    /// with the key usages OPC 10000-6 §6.2.2 asks for, with an RSA key of <paramref name="keySize"/>
+    /// bits (2048 to 4096 for Basic256Sha256).</summary>
+    public static X509Certificate2 CreateSelfSigned(string applicationUri, string? commonName = null, int keySize = 2048)
     {
         ArgumentNullException.ThrowIfNull(applicationUri);
-        using var rsa = RSA.Create(2048);
+        using var rsa = RSA.Create(keySize);
         var host = Dns.GetHostName();
         var subject = new X500DistinguishedName($"CN={commonName ?? "Imv OPC UA gateway"}, DC={host}");
         var request = new CertificateRequest(subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
