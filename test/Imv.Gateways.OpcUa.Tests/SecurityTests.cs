@@ -227,4 +227,43 @@ public sealed class SecurityTests(PlcFixture plc) : IDisposable
             security: Security(MessageSecurityMode.SignAndEncrypt) with { ClientCertificatePath = pfx, ClientCertificatePassword = "nope" }));
         Assert.Contains(pfx, wrong.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_server_that_does_not_trust_the_client_certificate_fails_the_connection_clearly()
+    {
+        var serverPki = Path.Combine(_pki, "server");
+        await using var strictPlc = new PlcProcess("--bulk", "0", "--many", "0", "--pki", serverPki, "--reject-unknown", "1");
+        await strictPlc.StartAsync();
+        var client = new UaClient(new UaClientOptions
+        {
+            EndpointUrl = strictPlc.EndpointUrl,
+            Security = Security(MessageSecurityMode.SignAndEncrypt),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        });
+        await using var _ = client;
+        var error = await Assert.ThrowsAsync<UaServiceException>(() => client.ConnectAsync(Ct));
+        Assert.StartsWith("Bad", error.StatusName, StringComparison.Ordinal);
+        Assert.Contains(strictPlc.EndpointUrl, error.Message, StringComparison.Ordinal);
+        Assert.Contains("refused OpenSecureChannel with Basic256Sha256 SignAndEncrypt (client certificate thumbprint", error.Message, StringComparison.Ordinal);
+
+        // The server put the certificate in its rejected folder; moving it to trusted/certs trusts it (the
+        // server's file watcher picks it up, so the client retries until it does).
+        var rejected = Directory.GetFiles(Path.Combine(serverPki, "rejected"));
+        Assert.NotEmpty(rejected);
+        foreach (var file in rejected) File.Move(file, Path.Combine(serverPki, "trusted", "certs", Path.GetFileName(file)));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync(Ct);
+                break;
+            }
+            catch (UaServiceException ex) when (ex.Status == StatusCode.BadSecurityChecksFailed && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Assert.True(client.IsConnected);
+    }
 }

@@ -232,7 +232,29 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private async Task OpenSecureChannelAsync(bool renew, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clientNonce = _policy.CreateClientNonce();
-        using var response = await SendAsync(
+        UaResponse response;
+        try
+        {
+            response = await SendOpenAsync(renew, clientNonce, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UaServiceException ex) when (_policy.ClientCertificate is { } certificate && ex.Status != StatusCode.BadTimeout)
+        {
+            // A secured open fails when the server does not trust the client certificate: say which one.
+            throw new UaServiceException(ex.Status,
+                $"{_endpointUrl} refused OpenSecureChannel with {_policy.Uri[(_policy.Uri.LastIndexOf('#') + 1)..]} {_policy.Mode} "
+                + $"(client certificate thumbprint {Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(certificate))}; does the server trust it?)", ex);
+        }
+        using (response)
+        {
+            if (response.TypeId != OpenSecureChannelResponseId)
+                throw new UaServiceException(StatusCode.BadUnknownResponse, $"OpenSecureChannel was answered with type {response.TypeId}");
+            ApplyOpenResponse(response.Body, clientNonce, renew);
+        }
+    }
+
+    private Task<UaResponse> SendOpenAsync(bool renew, byte[] clientNonce, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        return SendAsync(
             OpenSecureChannelRequestId,
             (this, renew, clientNonce),
             static (w, s) =>
@@ -246,10 +268,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
             },
             timeout,
             cancellationToken,
-            isOpen: true).ConfigureAwait(false);
-        if (response.TypeId != OpenSecureChannelResponseId)
-            throw new UaServiceException(StatusCode.BadUnknownResponse, $"OpenSecureChannel was answered with type {response.TypeId}");
-        ApplyOpenResponse(response.Body, clientNonce, renew);
+            isOpen: true);
     }
 
     private void ApplyOpenResponse(ReadOnlySpan<byte> body, byte[] clientNonce, bool renew)
