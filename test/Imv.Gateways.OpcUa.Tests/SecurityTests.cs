@@ -266,4 +266,37 @@ public sealed class SecurityTests(PlcFixture plc) : IDisposable
         }
         Assert.True(client.IsConnected);
     }
+
+    [Fact]
+    public async Task A_server_without_the_configured_mode_is_refused_naming_what_it_offers()
+    {
+        await using var nonePlc = new PlcProcess("--bulk", "0", "--many", "0", "--secure", "0");
+        await nonePlc.StartAsync();
+        var client = new UaClient(new UaClientOptions { EndpointUrl = nonePlc.EndpointUrl, Security = Security(MessageSecurityMode.Sign) });
+        await using var _ = client;
+        var error = await Assert.ThrowsAsync<UaServiceException>(() => client.ConnectAsync(Ct));
+        Assert.Equal("BadSecurityPolicyRejected", error.StatusName);
+        Assert.Contains($"{nonePlc.EndpointUrl} offers no endpoint with {SecurityPolicyBasic256Sha256.PolicyUri} Sign; it offers None None", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Server_certificates_out_of_their_validity_or_trusted_by_a_formatted_thumbprint_are_judged_correctly()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new CertificateRequest("CN=Old PLC", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var expired = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddYears(-3), DateTimeOffset.UtcNow.AddDays(-1));
+        var error = Assert.Throws<UaServiceException>(() => UaCertificateStore.CheckServerCertificate(
+            Security(MessageSecurityMode.Sign), expired.RawData, "opc.tcp://old:4840"));
+        Assert.Equal("BadCertificateInvalid", error.StatusName);
+        Assert.Contains("'CN=Old PLC'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expired.Thumbprint, error.Message, StringComparison.Ordinal);
+
+        using var current = UaCertificateStore.CreateSelfSigned("urn:plc", "PLC");
+        var colons = string.Join(":", Enumerable.Range(0, 20).Select(i => current.Thumbprint.Substring(i * 2, 2)));
+        UaCertificateStore.CheckServerCertificate(Security(MessageSecurityMode.Sign, autoAccept: false) with { TrustedServerCertificateThumbprints = [colons] },
+            current.RawData, "opc.tcp://plc:4840");
+        Directory.CreateDirectory(Path.Combine(_pki, "trusted"));
+        File.WriteAllText(Path.Combine(_pki, "trusted", "plc.pem"), current.ExportCertificatePem());
+        UaCertificateStore.CheckServerCertificate(Security(MessageSecurityMode.Sign, autoAccept: false), current.RawData, "opc.tcp://plc:4840");
+    }
 }
