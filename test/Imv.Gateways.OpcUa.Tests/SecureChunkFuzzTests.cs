@@ -228,4 +228,24 @@ public sealed class SecureChunkFuzzTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task An_OpenSecureChannel_answer_from_another_certificate_or_for_another_client_is_refused()
+    {
+        var pair = await CreateAsync(MessageSecurityMode.SignAndEncrypt);
+        await using var _ = pair.Channel;
+        // Signed by an impostor that holds a different key pair.
+        using var impostorCertificate = UaCertificateStore.CreateSelfSigned("urn:imv:fuzz:server", "Fuzz server");
+        using var impostor = new SecurityPolicyBasic256Sha256(MessageSecurityMode.SignAndEncrypt, impostorCertificate, ClientCertificate.RawData);
+        var error = Assert.Throws<UaServiceException>(() => Feed(pair.Channel, Open(impostor, new byte[40])));
+        Assert.Equal("BadCertificateInvalid", error.StatusName);
+        Assert.Contains(impostorCertificate.Thumbprint, error.Message, StringComparison.Ordinal);
+
+        // The right server, but encrypted for another client certificate.
+        using var otherClient = UaCertificateStore.CreateSelfSigned("urn:imv:fuzz:other", "Other client");
+        using var misdirected = new SecurityPolicyBasic256Sha256(MessageSecurityMode.SignAndEncrypt, ServerCertificate, otherClient.RawData);
+        error = Assert.Throws<UaServiceException>(() => Feed(pair.Channel, Open(misdirected, new byte[40])));
+        Assert.Equal("BadCertificateInvalid", error.StatusName);
+        Assert.Contains("not this client's", error.Message, StringComparison.Ordinal);
+    }
 }
