@@ -280,17 +280,9 @@ public sealed class SecurityPolicyBasic256Sha256 : IUaSecurityPolicy, IDisposabl
         HMACSHA256.HashData(keys.SigningKey, chunk[..at], chunk.Slice(at, SignatureLength));
         if (Encrypts)
         {
+            // In place: the one-shot CBC methods accept a destination that is exactly the source.
             var secured = chunk[securedFrom..total];
-            var temp = ArrayPool<byte>.Shared.Rent(secured.Length);
-            try
-            {
-                var n = keys.Aes.EncryptCbc(secured, keys.Iv, temp, PaddingMode.None);
-                temp.AsSpan(0, n).CopyTo(secured);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(temp);
-            }
+            keys.Aes.EncryptCbc(secured, keys.Iv, secured, PaddingMode.None);
         }
         return total;
     }
@@ -307,16 +299,7 @@ public sealed class SecurityPolicyBasic256Sha256 : IUaSecurityPolicy, IDisposabl
             var secured = chunk[securedFrom..];
             if (secured.Length % BlockSize != 0)
                 throw new UaServiceException(StatusCode.BadSecurityChecksFailed, $"Encrypted part of the chunk is {secured.Length} bytes, not a multiple of {BlockSize}");
-            var temp = ArrayPool<byte>.Shared.Rent(secured.Length);
-            try
-            {
-                var n = keys.Aes.DecryptCbc(secured, keys.Iv, temp, PaddingMode.None);
-                temp.AsSpan(0, n).CopyTo(secured);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(temp);
-            }
+            keys.Aes.DecryptCbc(secured, keys.Iv, secured, PaddingMode.None);
         }
         var signedEnd = length - SignatureLength;
         Span<byte> expected = stackalloc byte[SignatureLength];
