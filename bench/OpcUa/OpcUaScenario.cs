@@ -47,6 +47,17 @@ public static class OpcUaScenario
             QueueSize = 20,
             PublishRequests = 3,
         };
+        // --security Sign|SignAndEncrypt: the gateway's channel runs Basic256Sha256 (the peer stays on None).
+        var security = Array.IndexOf(args, "--security");
+        var securityMode = security >= 0 && security + 1 < args.Length ? args[security + 1] : "None";
+        var pki = Path.Combine(Path.GetTempPath(), "imv-bench-pki-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        if (securityMode != "None")
+        {
+            options.SecurityMode = securityMode;
+            options.SecurityPolicy = "Basic256Sha256";
+            options.PkiPath = pki;
+            options.AutoAcceptUntrustedServerCertificate = true;
+        }
         var max = Array.IndexOf(args, "--max-notifications"); // the gateway's default unless given
         if (max >= 0 && max + 1 < args.Length) options.MaxNotificationsPerPublish = int.Parse(args[max + 1], CultureInfo.InvariantCulture);
         options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Bulk", TwinIdTemplate = "{endpoint}.{name}" });
@@ -116,6 +127,7 @@ public static class OpcUaScenario
             {
                 ["scenario"] = "opcua",
                 ["quick"] = quick,
+                ["security_mode"] = securityMode,
                 ["monitored_items"] = count,
                 ["plc_change_interval_ms"] = intervalMs,
                 ["seconds"] = seconds,
@@ -146,6 +158,7 @@ public static class OpcUaScenario
             };
             Console.WriteLine(JsonSerializer.Serialize(result));
         }
+        if (Directory.Exists(pki)) Directory.Delete(pki, recursive: true);
         return 0;
     }
 

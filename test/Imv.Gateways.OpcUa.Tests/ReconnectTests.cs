@@ -12,9 +12,12 @@ public sealed class ReconnectTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task The_gateway_survives_a_PLC_restart_without_stale_good_values()
+    [Theory]
+    [InlineData("None")]
+    [InlineData("SignAndEncrypt")]
+    public async Task The_gateway_survives_a_PLC_restart_without_stale_good_values(string securityMode)
     {
+        var pki = Path.Combine(Path.GetTempPath(), "imv-opcua-reconnect-pki-" + Guid.NewGuid().ToString("N"));
         await using var plc = new PlcProcess("--bulk", "0");
         await plc.StartAsync();
         var sink = new CollectingSink();
@@ -27,6 +30,10 @@ public sealed class ReconnectTests
             KeepAliveCount = 5,
             ReconnectMinDelayMs = 100,
             ReconnectMaxDelayMs = 1000,
+            SecurityMode = securityMode,
+            SecurityPolicy = securityMode == "None" ? "None" : "Basic256Sha256",
+            PkiPath = pki,
+            AutoAcceptUntrustedServerCertificate = true,
         };
         options.Discovery.Add(new OpcUaDiscoveryOptions { Root = "Plant" });
         await using var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
@@ -62,10 +69,14 @@ public sealed class ReconnectTests
         // Values keep flowing on the new subscription.
         var count = connection.NotificationCount;
         await CollectingSink.WaitUntilAsync(() => connection.NotificationCount > count + 20, Timeout, "notifications after the restart");
+        Assert.Equal(securityMode, connection.Client.Channel!.Policy.Mode.ToString());
+        if (Directory.Exists(pki)) Directory.Delete(pki, recursive: true);
     }
 
-    [Fact]
-    public async Task A_server_that_stops_answering_is_detected_and_the_session_comes_back()
+    [Theory]
+    [InlineData("None")]
+    [InlineData("Sign")]
+    public async Task A_server_that_stops_answering_is_detected_and_the_session_comes_back(string securityMode)
     {
         await using var plc = new PlcProcess("--bulk", "0");
         await plc.StartAsync();
@@ -74,6 +85,10 @@ public sealed class ReconnectTests
         {
             Name = "frozen",
             EndpointUrl = plc.EndpointUrl,
+            SecurityMode = securityMode,
+            SecurityPolicy = securityMode == "None" ? "None" : "Basic256Sha256",
+            PkiPath = Path.Combine(Path.GetTempPath(), "imv-opcua-frozen-pki-" + Guid.NewGuid().ToString("N")),
+            AutoAcceptUntrustedServerCertificate = true,
             SamplingIntervalMs = 50,
             PublishingIntervalMs = 50,
             KeepAliveCount = 5,
@@ -102,7 +117,9 @@ public sealed class ReconnectTests
         await CollectingSink.WaitUntilAsync(() => sink.StateOf("m1") == TwinConnectivity.Online, Timeout, "online again");
         await CollectingSink.WaitUntilAsync(() => sink.Tags[("m1", "Temperature")] is { Quality: TagQuality.Good } t && t.At > resumedAt, Timeout, "fresh Good value");
         Assert.Equal(0, sink.GoodWhileDisconnected);
-        // The server kept the session: it was reactivated on a new channel, not recreated.
+        // The server kept the session: it was reactivated on a new channel (secured: with a new client
+        // signature over the last server nonce), not recreated.
         Assert.Equal(session, connection.Client.SessionId);
+        if (Directory.Exists(options.PkiPath)) Directory.Delete(options.PkiPath, recursive: true);
     }
 }

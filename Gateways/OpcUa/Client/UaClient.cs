@@ -30,6 +30,8 @@ public sealed partial class UaClient : IAsyncDisposable
     private byte[] _serverCertificate = [];
     private EndpointDescription[] _serverEndpoints = [];
     private int _requestHandle;
+    private X509Certificate2? _clientCertificate;
+    private SecurityPolicyBasic256Sha256? _policy;
 
     /// <summary>Creates a client; nothing is connected until <see cref="ConnectAsync"/>.</summary>
     public UaClient(UaClientOptions options, ILogger? logger = null)
@@ -85,11 +87,55 @@ public sealed partial class UaClient : IAsyncDisposable
 
     private async Task OpenChannelAsync(CancellationToken cancellationToken)
     {
-        var old = Interlocked.Exchange(ref _channel, null);
-        if (old is not null) await old.DisposeAsync().ConfigureAwait(false);
-        _channel = await UaSecureChannel.OpenAsync(Options.EndpointUrl, Options.SecurityPolicy, Options.TransportLimits,
+        await DropChannelAsync().ConfigureAwait(false);
+        if (Options.Security is not { } security)
+        {
+            _channel = await UaSecureChannel.OpenAsync(Options.EndpointUrl, Options.SecurityPolicy, Options.TransportLimits,
+                Options.ChannelLifetime, Options.ConnectTimeout, _logger, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (!string.Equals(security.PolicyUri, SecurityPolicyBasic256Sha256.PolicyUri, StringComparison.Ordinal))
+            throw new UaServiceException(StatusCode.BadSecurityPolicyRejected, $"Security policy '{security.PolicyUri}' is not implemented; use {SecurityPolicyBasic256Sha256.PolicyUri}");
+        _clientCertificate ??= UaCertificateStore.LoadOrCreateClientCertificate(security, Options.ApplicationUri);
+        // The server certificate comes from the endpoint description, asked for over a None channel.
+        EndpointDescription[] endpoints;
+        var discovery = await UaSecureChannel.OpenAsync(Options.EndpointUrl, SecurityPolicyNone.Instance, Options.TransportLimits,
             Options.ChannelLifetime, Options.ConnectTimeout, _logger, cancellationToken).ConfigureAwait(false);
+        await using (discovery.ConfigureAwait(false))
+        {
+            using var response = await InvokeOnAsync(discovery, NodeId.Null, GetEndpointsRequestId, GetEndpointsResponseId, Options.EndpointUrl,
+                WriteGetEndpoints, cancellationToken).ConfigureAwait(false);
+            endpoints = DecodeEndpoints(response.Body);
+        }
+        var endpoint = endpoints.FirstOrDefault(e => e.SecurityPolicyUri == security.PolicyUri && e.SecurityMode == (int)security.Mode)
+                       ?? throw new UaServiceException(StatusCode.BadSecurityPolicyRejected,
+                           $"{Options.EndpointUrl} offers no endpoint with {security.PolicyUri} {security.Mode}; it offers "
+                           + string.Join(", ", endpoints.Select(e => $"{e.SecurityPolicyUri?[(e.SecurityPolicyUri.LastIndexOf('#') + 1)..]} {(MessageSecurityMode)e.SecurityMode}").Distinct()));
+        UaCertificateStore.CheckServerCertificate(security, endpoint.ServerCertificate, Options.EndpointUrl);
+        var policy = new SecurityPolicyBasic256Sha256(security.Mode, _clientCertificate, endpoint.ServerCertificate);
+        try
+        {
+            _channel = await UaSecureChannel.OpenAsync(Options.EndpointUrl, policy, Options.TransportLimits,
+                Options.ChannelLifetime, Options.ConnectTimeout, _logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            policy.Dispose();
+            throw;
+        }
+        _policy = policy;
     }
+
+    private static void WriteGetEndpoints(UaBinaryWriter w, string url)
+    {
+        w.WriteString(url);
+        w.WriteInt32(-1); // locale ids
+        w.WriteInt32(-1); // profile uris
+    }
+
+    private string ChannelPolicyUri => Options.Security?.PolicyUri ?? Options.SecurityPolicy.Uri;
+
+    private MessageSecurityMode ChannelMode => Options.Security?.Mode ?? Options.SecurityPolicy.Mode;
 
     private async Task CreateAndActivateSessionAsync(CancellationToken cancellationToken)
     {
@@ -108,11 +154,17 @@ public sealed partial class UaClient : IAsyncDisposable
         var channel = _channel;
         if (channel is null || !channel.IsOpen)
             throw new UaServiceException(StatusCode.BadNotConnected, $"Not connected to {Options.EndpointUrl}");
+        return await InvokeOnAsync(channel, _authenticationToken, requestTypeId, responseTypeId, state, encode, cancellationToken, timeout).ConfigureAwait(false);
+    }
+
+    private async Task<UaResponse> InvokeOnAsync<TState>(UaSecureChannel channel, NodeId authenticationToken, uint requestTypeId, uint responseTypeId,
+        TState state, Action<UaBinaryWriter, TState> encode, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
         var wait = timeout ?? Options.RequestTimeout;
         var handle = (uint)Interlocked.Increment(ref _requestHandle);
         var response = await channel.SendAsync(
             requestTypeId,
-            (Token: _authenticationToken, Handle: handle, Hint: (uint)wait.TotalMilliseconds, State: state, Encode: encode),
+            (Token: authenticationToken, Handle: handle, Hint: (uint)wait.TotalMilliseconds, State: state, Encode: encode),
             static (w, s) =>
             {
                 ResponseHeader.WriteRequestHeader(w, s.Token, s.Handle, s.Hint);
@@ -142,12 +194,7 @@ public sealed partial class UaClient : IAsyncDisposable
     public async Task<EndpointDescription[]> GetEndpointsAsync(CancellationToken cancellationToken)
     {
         using var response = await InvokeAsync(GetEndpointsRequestId, GetEndpointsResponseId, Options.EndpointUrl,
-            static (w, url) =>
-            {
-                w.WriteString(url);
-                w.WriteInt32(-1); // locale ids
-                w.WriteInt32(-1); // profile uris
-            }, cancellationToken).ConfigureAwait(false);
+            WriteGetEndpoints, cancellationToken).ConfigureAwait(false);
         return DecodeEndpoints(response.Body);
     }
 
@@ -188,7 +235,8 @@ public sealed partial class UaClient : IAsyncDisposable
     private async Task CreateSessionAsync(CancellationToken cancellationToken)
     {
         var clientNonce = RandomNumberGenerator.GetBytes(32);
-        using var response = await InvokeAsync(CreateSessionRequestId, CreateSessionResponseId, (Options, clientNonce),
+        var clientCertificate = _policy is null ? null : _policy.ClientCertificate;
+        using var response = await InvokeAsync(CreateSessionRequestId, CreateSessionResponseId, (Options, clientNonce, clientCertificate),
             static (w, s) =>
             {
                 // ApplicationDescription of the client.
@@ -203,7 +251,7 @@ public sealed partial class UaClient : IAsyncDisposable
                 w.WriteString(s.Options.EndpointUrl);
                 w.WriteString(s.Options.SessionName);
                 w.WriteByteString(s.clientNonce);
-                w.WriteByteString(null); // client certificate (None)
+                w.WriteByteString(s.clientCertificate); // null with None
                 w.WriteDouble(s.Options.SessionTimeout.TotalMilliseconds);
                 w.WriteUInt32(s.Options.TransportLimits.MaxMessageSize);
             }, cancellationToken).ConfigureAwait(false);
@@ -219,21 +267,49 @@ public sealed partial class UaClient : IAsyncDisposable
             _serverNonce = r.ReadByteString() ?? [];
             _serverCertificate = r.ReadByteString() ?? [];
             _serverEndpoints = r.ReadArray(ReadEndpoint);
-            // Software certificates, signature and max request size follow; nothing to check with None.
+            r.ReadArray(static (ref UaBinaryReader c) =>
+            {
+                c.ReadByteString();
+                return c.ReadByteString();
+            }); // software certificates
+            var algorithm = r.ReadString();
+            var signature = r.ReadByteString();
+            if (_policy is not null) VerifyServerSignature(clientNonce, algorithm, signature);
         }
+    }
+
+    /// <summary>Checks the CreateSession answer of a secured session: the server proves it holds the
+    /// private key of its certificate by signing the client certificate followed by the client nonce
+    /// (OPC 10000-4 §5.6.2).</summary>
+    private void VerifyServerSignature(byte[] clientNonce, string? algorithm, byte[]? signature)
+    {
+        var policy = _policy!;
+        if (_serverNonce.Length < SecurityPolicyBasic256Sha256.NonceLength)
+            throw new UaServiceException(StatusCode.BadNonceInvalid, $"CreateSession on {Options.EndpointUrl} returned a server nonce of {_serverNonce.Length} bytes, at least {SecurityPolicyBasic256Sha256.NonceLength} needed");
+        var channelThumbprint = policy.ServerCertificateThumbprint!;
+        if (!SHA1.HashData(UaCertificates.FirstCertificate(_serverCertificate)).AsSpan().SequenceEqual(channelThumbprint))
+            throw new UaServiceException(StatusCode.BadCertificateInvalid, $"CreateSession on {Options.EndpointUrl} returned a server certificate other than the secure channel's");
+        if (algorithm != SecurityPolicyBasic256Sha256.AsymmetricSignatureUri)
+            throw new UaServiceException(StatusCode.BadApplicationSignatureInvalid, $"CreateSession on {Options.EndpointUrl} signed with '{algorithm}', not {SecurityPolicyBasic256Sha256.AsymmetricSignatureUri}");
+        byte[] signed = [.. policy.ClientCertificate!, .. clientNonce];
+        if (signature is null || !policy.VerifyServerSignature(signed, signature))
+            throw new UaServiceException(StatusCode.BadApplicationSignatureInvalid, $"The server signature of CreateSession on {Options.EndpointUrl} does not verify with its certificate");
     }
 
     private async Task ActivateSessionAsync(CancellationToken cancellationToken)
     {
         var token = BuildIdentityToken();
-        using var response = await InvokeAsync(ActivateSessionRequestId, ActivateSessionResponseId, token,
-            static (w, t) =>
+        // Secured: prove the client holds its private key by signing the server certificate followed by
+        // the latest server nonce (OPC 10000-4 §5.6.3).
+        var clientSignature = _policy?.SignWithClientKey([.. _serverCertificate, .. _serverNonce]);
+        using var response = await InvokeAsync(ActivateSessionRequestId, ActivateSessionResponseId, (token, clientSignature),
+            static (w, s) =>
             {
-                w.WriteString(null); // client signature: algorithm
-                w.WriteByteString(null); // and signature (None)
+                w.WriteString(s.clientSignature is null ? null : SecurityPolicyBasic256Sha256.AsymmetricSignatureUri);
+                w.WriteByteString(s.clientSignature);
                 w.WriteInt32(-1); // software certificates
                 w.WriteStringArray(["en"]);
-                w.WriteExtensionObject(t);
+                w.WriteExtensionObject(s.token);
                 w.WriteString(null); // user token signature
                 w.WriteByteString(null);
             }, cancellationToken).ConfigureAwait(false);
@@ -244,7 +320,7 @@ public sealed partial class UaClient : IAsyncDisposable
 
     private ExtensionObject BuildIdentityToken()
     {
-        var endpoint = _serverEndpoints.FirstOrDefault(e => e.SecurityPolicyUri == Options.SecurityPolicy.Uri && e.SecurityMode == (int)Options.SecurityPolicy.Mode)
+        var endpoint = _serverEndpoints.FirstOrDefault(e => e.SecurityPolicyUri == ChannelPolicyUri && e.SecurityMode == (int)ChannelMode)
                        ?? _serverEndpoints.FirstOrDefault();
         var policies = endpoint?.UserIdentityTokens ?? [];
         using var w = new UaBinaryWriter(512);
@@ -258,9 +334,9 @@ public sealed partial class UaClient : IAsyncDisposable
         var userPolicies = policies.Where(p => p.TokenType == 1).ToArray();
         if (userPolicies.Length == 0)
             throw new UaServiceException(StatusCode.BadIdentityTokenRejected, $"{Options.EndpointUrl} does not accept user names");
-        // A policy without its own security policy (or None) takes the password as it is: the server
-        // accepts it in clear. Otherwise the password is encrypted with the server's certificate.
-        var plain = userPolicies.FirstOrDefault(p => string.IsNullOrEmpty(p.SecurityPolicyUri) || p.SecurityPolicyUri == SecurityPolicyNone.PolicyUri);
+        // A token policy without its own security policy takes the channel's. None takes the password as
+        // it is; any other policy encrypts it with the server's certificate.
+        var plain = userPolicies.FirstOrDefault(p => (string.IsNullOrEmpty(p.SecurityPolicyUri) ? ChannelPolicyUri : p.SecurityPolicyUri) == SecurityPolicyNone.PolicyUri);
         var password = System.Text.Encoding.UTF8.GetBytes(Options.Password ?? "");
         if (plain is not null)
         {
@@ -268,7 +344,7 @@ public sealed partial class UaClient : IAsyncDisposable
         }
         else
         {
-            var encrypted = userPolicies.FirstOrDefault(p => p.SecurityPolicyUri?.EndsWith("#Basic256Sha256", StringComparison.Ordinal) == true)
+            var encrypted = userPolicies.FirstOrDefault(p => (string.IsNullOrEmpty(p.SecurityPolicyUri) ? ChannelPolicyUri : p.SecurityPolicyUri).EndsWith("#Basic256Sha256", StringComparison.Ordinal))
                             ?? userPolicies.FirstOrDefault(p => p.SecurityPolicyUri?.EndsWith("#Aes128_Sha256_RsaOaep", StringComparison.Ordinal) == true)
                             ?? userPolicies.FirstOrDefault(p => p.SecurityPolicyUri?.EndsWith("#Basic256", StringComparison.Ordinal) == true)
                             ?? userPolicies[0];
@@ -292,7 +368,7 @@ public sealed partial class UaClient : IAsyncDisposable
         var der = _serverCertificate.Length > 0 ? _serverCertificate : endpointCertificate ?? [];
         if (der.Length == 0)
             throw new UaServiceException(StatusCode.BadCertificateInvalid, $"{Options.EndpointUrl} sent no certificate to encrypt the password with");
-        using var certificate = X509CertificateLoader.LoadCertificate(FirstCertificate(der));
+        using var certificate = X509CertificateLoader.LoadCertificate(UaCertificates.FirstCertificate(der));
         using var rsa = certificate.GetRSAPublicKey()
                         ?? throw new UaServiceException(StatusCode.BadCertificateInvalid, "The server certificate has no RSA key");
         var plain = new byte[4 + password.Length + _serverNonce.Length];
@@ -307,29 +383,6 @@ public sealed partial class UaClient : IAsyncDisposable
             output.Write(rsa.Encrypt(part, RSAEncryptionPadding.OaepSHA1));
         }
         return output.ToArray();
-    }
-
-    /// <summary>The first DER certificate of a chain (servers may send their chain concatenated).</summary>
-    private static byte[] FirstCertificate(byte[] der)
-    {
-        if (der.Length < 4 || der[0] != 0x30) return der;
-        int length;
-        int header;
-        if (der[1] < 0x80)
-        {
-            length = der[1];
-            header = 2;
-        }
-        else
-        {
-            var count = der[1] & 0x7F;
-            if (count is < 1 or > 4 || der.Length < 2 + count) return der;
-            length = 0;
-            for (var i = 0; i < count; i++) length = (length << 8) | der[2 + i];
-            header = 2 + count;
-        }
-        var total = header + length;
-        return total > 0 && total < der.Length ? der[..total] : der;
     }
 
     /// <summary>Closes the session (deleting its subscriptions) and the channel.</summary>
@@ -349,8 +402,7 @@ public sealed partial class UaClient : IAsyncDisposable
         }
         _authenticationToken = NodeId.Null;
         SessionId = NodeId.Null;
-        var channel = Interlocked.Exchange(ref _channel, null);
-        if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
+        await DropChannelAsync().ConfigureAwait(false);
     }
 
     /// <summary>Closes the channel without closing the session (the session may be reactivated later).</summary>
@@ -358,6 +410,7 @@ public sealed partial class UaClient : IAsyncDisposable
     {
         var channel = Interlocked.Exchange(ref _channel, null);
         if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Exchange(ref _policy, null)?.Dispose();
     }
 
     /// <inheritdoc />
@@ -365,5 +418,7 @@ public sealed partial class UaClient : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         await CloseAsync(timeout.Token).ConfigureAwait(false);
+        _clientCertificate?.Dispose();
+        _clientCertificate = null;
     }
 }

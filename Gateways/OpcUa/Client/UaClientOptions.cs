@@ -8,8 +8,13 @@ public sealed record UaClientOptions
     /// <summary>The opc.tcp:// URL of the endpoint.</summary>
     public required string EndpointUrl { get; init; }
 
-    /// <summary>The security policy of the channel (None for now).</summary>
+    /// <summary>The security policy of the channel when <see cref="Security"/> is null (None).</summary>
     public IUaSecurityPolicy SecurityPolicy { get; init; } = SecurityPolicyNone.Instance;
+
+    /// <summary>Basic256Sha256 with Sign or SignAndEncrypt, certificates and trust; null for
+    /// <see cref="SecurityPolicy"/> (None). The client then asks the endpoint for its certificate over a
+    /// None channel (GetEndpoints), checks that it is trusted, and opens the secured channel.</summary>
+    public UaSecurityOptions? Security { get; init; }
 
     /// <summary>The user name; null for an anonymous session.</summary>
     public string? UserName { get; init; }
@@ -20,7 +25,8 @@ public sealed record UaClientOptions
     /// <summary>The session's name as the server shows it.</summary>
     public string SessionName { get; init; } = "Imv OPC UA gateway";
 
-    /// <summary>The client's application URI.</summary>
+    /// <summary>The client's application URI; with <see cref="Security"/> it must be the URI in the client
+    /// certificate's subjectAltName (a created certificate gets it).</summary>
     public string ApplicationUri { get; init; } = "urn:imv:opcua-gateway";
 
     /// <summary>How long the server keeps the session without requests.</summary>

@@ -86,6 +86,14 @@ public readonly record struct StatusCode(uint Code)
     public const uint BadSecureChannelIdInvalid = 0x80220000;
     /// <summary>The token id is invalid.</summary>
     public const uint BadSecureChannelTokenUnknown = 0x80870000;
+    /// <summary>The certificate is not trusted.</summary>
+    public const uint BadCertificateUntrusted = 0x801A0000;
+    /// <summary>The security policy is not supported or not offered.</summary>
+    public const uint BadSecurityPolicyRejected = 0x80550000;
+    /// <summary>An application signature (CreateSession, ActivateSession) is wrong.</summary>
+    public const uint BadApplicationSignatureInvalid = 0x80580000;
+    /// <summary>The configuration is wrong.</summary>
+    public const uint BadConfigurationError = 0x80890000;
 
     /// <summary>Severity Good.</summary>
     public bool IsGood => (Code & 0xC0000000) == 0;

@@ -55,6 +55,8 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             Password = options.Password,
             RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs),
             SessionName = "Imv gateway " + options.Name,
+            ApplicationUri = options.ApplicationUri,
+            Security = OpcUaOptionsValidator.SecurityOf(options),
         }, logger);
     }
 

@@ -11,11 +11,37 @@ public sealed class OpcUaEndpointOptions
     /// <summary>The opc.tcp:// URL of the server endpoint.</summary>
     public string EndpointUrl { get; set; } = "";
 
-    /// <summary>None (default), Sign or SignAndEncrypt. Only None is implemented so far.</summary>
+    /// <summary>None (default), Sign or SignAndEncrypt. Sign and SignAndEncrypt need
+    /// <see cref="SecurityPolicy"/> Basic256Sha256; None needs SecurityPolicy None.</summary>
     public string SecurityMode { get; set; } = "None";
 
-    /// <summary>None (default) or Basic256Sha256 (with Sign or SignAndEncrypt, later).</summary>
+    /// <summary>None (default) or Basic256Sha256 (with Sign or SignAndEncrypt).</summary>
     public string SecurityPolicy { get; set; } = "None";
+
+    /// <summary>The gateway's application URI, sent in CreateSession and written into the subjectAltName
+    /// of the certificate it creates (default <c>urn:imv:opcua-gateway</c>). A certificate loaded from
+    /// <see cref="ClientCertificatePath"/> must carry the same URI.</summary>
+    public string ApplicationUri { get; set; } = "urn:imv:opcua-gateway";
+
+    /// <summary>The PKI folder of a secured endpoint (default <c>pki</c>, relative to the working
+    /// directory): <c>own/client.pfx</c> is the created client certificate, reused on restart;
+    /// <c>trusted/</c> holds trusted server certificates (DER or PEM); refused ones are copied to
+    /// <c>rejected/</c>.</summary>
+    public string PkiPath { get; set; } = "pki";
+
+    /// <summary>A PKCS#12 (PFX) file with the client certificate and its RSA private key (2048 to 4096
+    /// bits); empty to create a self-signed one under <see cref="PkiPath"/>.</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="ClientCertificatePath"/>.</summary>
+    public string? ClientCertificatePassword { get; set; }
+
+    /// <summary>SHA-1 thumbprints (hex) of server certificates to trust without a file in
+    /// <c>{PkiPath}/trusted</c>.</summary>
+    public List<string> TrustedServerCertificateThumbprints { get; set; } = [];
+
+    /// <summary>Trust any server certificate (default false; for tests and commissioning only).</summary>
+    public bool AutoAcceptUntrustedServerCertificate { get; set; }
 
     /// <summary>User name; empty for an anonymous session.</summary>
     public string? UserName { get; set; }

@@ -23,10 +23,7 @@ public static class OpcUaOptionsValidator
             else if (!names.Add(e.Name)) errors.Add($"{key}:Name = '{e.Name}' is used by another endpoint.");
             if (!Uri.TryCreate(e.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp")
                 errors.Add($"{key}:EndpointUrl = '{e.EndpointUrl}' is not an opc.tcp:// URL.");
-            if (!string.Equals(e.SecurityMode, "None", StringComparison.OrdinalIgnoreCase))
-                errors.Add($"{key}:SecurityMode = '{e.SecurityMode}' is not supported yet; use None (Sign and SignAndEncrypt come with Basic256Sha256).");
-            if (!string.Equals(e.SecurityPolicy, "None", StringComparison.OrdinalIgnoreCase))
-                errors.Add($"{key}:SecurityPolicy = '{e.SecurityPolicy}' is not supported yet; use None.");
+            Security(errors, key, e);
             if (string.IsNullOrEmpty(e.UserName) != string.IsNullOrEmpty(e.Password) && !string.IsNullOrEmpty(e.UserName) && e.Password is null)
                 errors.Add($"{key}:Password is missing for UserName = '{e.UserName}'.");
             Positive(errors, $"{key}:SamplingIntervalMs", e.SamplingIntervalMs, allowZero: true);
@@ -54,6 +51,54 @@ public static class OpcUaOptionsValidator
             }
         }
         return errors;
+    }
+
+    /// <summary>The channel security of an endpoint, from its options (None, or Basic256Sha256 with Sign
+    /// or SignAndEncrypt); null for None. Call after <see cref="Validate"/> found no error.</summary>
+    public static Imv.Gateways.OpcUa.Client.UaSecurityOptions? SecurityOf(OpcUaEndpointOptions e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (!Enum.TryParse<Imv.Gateways.OpcUa.Transport.MessageSecurityMode>(e.SecurityMode, ignoreCase: true, out var mode)
+            || mode is not (Imv.Gateways.OpcUa.Transport.MessageSecurityMode.Sign or Imv.Gateways.OpcUa.Transport.MessageSecurityMode.SignAndEncrypt))
+            return null;
+        return new Imv.Gateways.OpcUa.Client.UaSecurityOptions
+        {
+            Mode = mode,
+            PkiPath = e.PkiPath,
+            ClientCertificatePath = string.IsNullOrEmpty(e.ClientCertificatePath) ? null : e.ClientCertificatePath,
+            ClientCertificatePassword = e.ClientCertificatePassword,
+            TrustedServerCertificateThumbprints = [.. e.TrustedServerCertificateThumbprints],
+            AutoAcceptUntrustedServerCertificate = e.AutoAcceptUntrustedServerCertificate,
+        };
+    }
+
+    private static void Security(List<string> errors, string key, OpcUaEndpointOptions e)
+    {
+        var mode = e.SecurityMode?.Trim() ?? "";
+        var policy = e.SecurityPolicy?.Trim() ?? "";
+        var modeKnown = mode.Equals("None", StringComparison.OrdinalIgnoreCase) || mode.Equals("Sign", StringComparison.OrdinalIgnoreCase)
+                        || mode.Equals("SignAndEncrypt", StringComparison.OrdinalIgnoreCase);
+        var policyKnown = policy.Equals("None", StringComparison.OrdinalIgnoreCase) || policy.Equals("Basic256Sha256", StringComparison.OrdinalIgnoreCase);
+        if (!modeKnown) errors.Add($"{key}:SecurityMode = '{e.SecurityMode}' is not one of None, Sign, SignAndEncrypt.");
+        if (!policyKnown) errors.Add($"{key}:SecurityPolicy = '{e.SecurityPolicy}' is not supported; use None or Basic256Sha256.");
+        if (!modeKnown || !policyKnown) return;
+        var modeNone = mode.Equals("None", StringComparison.OrdinalIgnoreCase);
+        var policyNone = policy.Equals("None", StringComparison.OrdinalIgnoreCase);
+        if (modeNone != policyNone)
+            errors.Add($"{key}:SecurityMode = '{e.SecurityMode}' does not go with SecurityPolicy = '{e.SecurityPolicy}'; None goes with None, Sign and SignAndEncrypt with Basic256Sha256.");
+        if (modeNone) return;
+        if (!Uri.TryCreate(e.ApplicationUri, UriKind.Absolute, out _))
+            errors.Add($"{key}:ApplicationUri = '{e.ApplicationUri}' is not an absolute URI (e.g. urn:imv:opcua-gateway).");
+        if (string.IsNullOrWhiteSpace(e.PkiPath))
+            errors.Add($"{key}:PkiPath is empty; a secured endpoint needs a folder for its certificates.");
+        if (!string.IsNullOrEmpty(e.ClientCertificatePath) && !File.Exists(e.ClientCertificatePath))
+            errors.Add($"{key}:ClientCertificatePath = '{e.ClientCertificatePath}' does not exist.");
+        for (var j = 0; j < e.TrustedServerCertificateThumbprints.Count; j++)
+        {
+            var t = e.TrustedServerCertificateThumbprints[j]?.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal) ?? "";
+            if (t.Length != 40 || !t.All(Uri.IsHexDigit))
+                errors.Add($"{key}:TrustedServerCertificateThumbprints:{j} = '{e.TrustedServerCertificateThumbprints[j]}' is not a SHA-1 thumbprint (40 hex digits).");
+        }
     }
 
     private static void ValidateNode(List<string> errors, string key, OpcUaNodeMapping n)

@@ -25,23 +25,26 @@ public sealed class SecurityPolicyNone : IUaSecurityPolicy
     public byte[] CreateClientNonce() => [];
 
     /// <inheritdoc />
-    public void DeriveKeys(byte[] clientNonce, byte[] serverNonce)
+    public void DeriveKeys(uint tokenId, byte[] clientNonce, byte[] serverNonce)
     {
         // Nothing to derive without cryptography.
     }
 
     /// <inheritdoc />
-    public int AsymmetricOverhead(int bodyLength) => 0;
+    public int MaxAsymmetricPayload(int chunkSize, int headerSize) => chunkSize - headerSize;
 
     /// <inheritdoc />
     public int SecureAsymmetricChunk(Span<byte> chunk, int length, int securedFrom) => length;
 
     /// <inheritdoc />
-    public int SymmetricOverhead(int bodyLength) => 0;
+    public int UnsecureAsymmetricChunk(Span<byte> chunk, int securedFrom, ReadOnlySpan<byte> senderCertificate, ReadOnlySpan<byte> receiverThumbprint) => chunk.Length;
 
     /// <inheritdoc />
-    public int SecureSymmetricChunk(Span<byte> chunk, int length, int securedFrom) => length;
+    public int MaxSymmetricPayload(int chunkSize, int headerSize) => chunkSize - headerSize;
 
     /// <inheritdoc />
-    public int UnsecureSymmetricChunk(Span<byte> chunk, int securedFrom) => chunk.Length;
+    public int SecureSymmetricChunk(Span<byte> chunk, int length, int securedFrom, uint tokenId) => length;
+
+    /// <inheritdoc />
+    public int UnsecureSymmetricChunk(Span<byte> chunk, int securedFrom, uint tokenId) => chunk.Length;
 }

@@ -81,6 +81,9 @@ public sealed class UaSecureChannel : IAsyncDisposable
     /// <summary>How many times the token was renewed.</summary>
     public int RenewCount { get; private set; }
 
+    /// <summary>The security policy and mode of the channel.</summary>
+    public IUaSecurityPolicy Policy => _policy;
+
     /// <summary>The endpoint URL the channel connects to.</summary>
     public string EndpointUrl => _endpointUrl;
 
@@ -229,7 +232,29 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private async Task OpenSecureChannelAsync(bool renew, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clientNonce = _policy.CreateClientNonce();
-        using var response = await SendAsync(
+        UaResponse response;
+        try
+        {
+            response = await SendOpenAsync(renew, clientNonce, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UaServiceException ex) when (_policy.ClientCertificate is { } certificate && ex.Status != StatusCode.BadTimeout)
+        {
+            // A secured open fails when the server does not trust the client certificate: say which one.
+            throw new UaServiceException(ex.Status,
+                $"{_endpointUrl} refused OpenSecureChannel with {_policy.Uri[(_policy.Uri.LastIndexOf('#') + 1)..]} {_policy.Mode} "
+                + $"(client certificate thumbprint {Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(certificate))}; does the server trust it?)", ex);
+        }
+        using (response)
+        {
+            if (response.TypeId != OpenSecureChannelResponseId)
+                throw new UaServiceException(StatusCode.BadUnknownResponse, $"OpenSecureChannel was answered with type {response.TypeId}");
+            ApplyOpenResponse(response.Body, clientNonce, renew);
+        }
+    }
+
+    private Task<UaResponse> SendOpenAsync(bool renew, byte[] clientNonce, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        return SendAsync(
             OpenSecureChannelRequestId,
             (this, renew, clientNonce),
             static (w, s) =>
@@ -243,10 +268,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
             },
             timeout,
             cancellationToken,
-            isOpen: true).ConfigureAwait(false);
-        if (response.TypeId != OpenSecureChannelResponseId)
-            throw new UaServiceException(StatusCode.BadUnknownResponse, $"OpenSecureChannel was answered with type {response.TypeId}");
-        ApplyOpenResponse(response.Body, clientNonce, renew);
+            isOpen: true);
     }
 
     private void ApplyOpenResponse(ReadOnlySpan<byte> body, byte[] clientNonce, bool renew)
@@ -261,7 +283,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
         reader.ReadDateTime(); // created at
         var lifetime = reader.ReadUInt32();
         var serverNonce = reader.ReadByteString() ?? [];
-        _policy.DeriveKeys(clientNonce, serverNonce);
+        _policy.DeriveKeys(tokenId, clientNonce, serverNonce);
         if (renew && channelId != _channelId)
             throw new UaServiceException(StatusCode.BadSecureChannelIdInvalid, $"Renewal changed the channel id from {_channelId} to {channelId}");
         _channelId = channelId;
@@ -368,8 +390,14 @@ public sealed class UaSecureChannel : IAsyncDisposable
         if (RemoteLimits.MaxMessageSize != 0 && body.Length > RemoteLimits.MaxMessageSize)
             throw new UaServiceException(StatusCode.BadRequestTooLarge, $"Request of {body.Length} bytes exceeds the server's message limit of {RemoteLimits.MaxMessageSize}");
         var headerSize = isOpen ? AsymmetricHeaderSize() : SymmetricHeaderSize;
-        var overhead = isOpen ? _policy.AsymmetricOverhead((int)LocalLimits.SendBufferSize) : _policy.SymmetricOverhead((int)LocalLimits.SendBufferSize);
-        var maxBody = (int)LocalLimits.SendBufferSize - headerSize - SequenceHeaderSize - overhead;
+        // The policy says what is left of a chunk once padding, signature and encryption blocks are
+        // accounted for.
+        var maxBody = (isOpen
+            ? _policy.MaxAsymmetricPayload((int)LocalLimits.SendBufferSize, headerSize)
+            : _policy.MaxSymmetricPayload((int)LocalLimits.SendBufferSize, headerSize)) - SequenceHeaderSize;
+        if (maxBody <= 0)
+            throw new UaServiceException(StatusCode.BadTcpInternalError, $"A chunk of {LocalLimits.SendBufferSize} bytes leaves no room for a body under {_policy.Uri} {_policy.Mode}");
+        var tokenId = _tokenId; // every chunk of a message is secured with the same token
         var chunks = Math.Max(1, (body.Length + maxBody - 1) / maxBody);
         if (isOpen && chunks > 1)
             throw new UaServiceException(StatusCode.BadRequestTooLarge, "OpenSecureChannel request does not fit one chunk");
@@ -388,18 +416,18 @@ public sealed class UaSecureChannel : IAsyncDisposable
             if (isOpen) at = WriteAsymmetricHeader(chunk, at);
             else
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(chunk[12..], _tokenId);
+                BinaryPrimitives.WriteUInt32LittleEndian(chunk[12..], tokenId);
                 at = 16;
             }
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[at..], ++_sendSequence);
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[(at + 4)..], requestId);
             at += SequenceHeaderSize;
             body.Span.Slice(offset, part).CopyTo(chunk[at..]);
-            // The size field is written first: signatures cover the whole header.
-            BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)(at + part + overhead));
+            // The policy writes the final size before signing: signatures cover the whole header.
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)(at + part));
             var length = isOpen
                 ? _policy.SecureAsymmetricChunk(chunk, at + part, headerSize)
-                : _policy.SecureSymmetricChunk(chunk, at + part, headerSize);
+                : _policy.SecureSymmetricChunk(chunk, at + part, headerSize, tokenId);
             BinaryPrimitives.WriteUInt32LittleEndian(chunk[4..], (uint)length);
             await _stream.WriteAsync(_chunk.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             offset += part;
@@ -512,30 +540,55 @@ public sealed class UaSecureChannel : IAsyncDisposable
         var channelId = reader.ReadUInt32();
         if (_channelId != 0 && channelId != _channelId)
             throw new UaDecodingException($"Chunk for channel {channelId} arrived on channel {_channelId}", StatusCode.BadSecureChannelIdInvalid);
+        byte[]? senderCertificate = null;
+        byte[]? receiverThumbprint = null;
+        uint tokenId = 0;
         if (isOpen)
         {
             var policyUri = reader.ReadString();
             if (!string.Equals(policyUri, _policy.Uri, StringComparison.Ordinal))
                 throw new UaDecodingException($"OpenSecureChannel response uses policy '{policyUri}', not '{_policy.Uri}'", StatusCode.BadSecurityChecksFailed);
-            reader.ReadByteString();
-            reader.ReadByteString();
+            senderCertificate = reader.ReadByteString();
+            receiverThumbprint = reader.ReadByteString();
         }
         else
         {
-            var tokenId = reader.ReadUInt32();
+            tokenId = reader.ReadUInt32();
             if (tokenId != _tokenId && tokenId != _previousTokenId)
                 throw new UaDecodingException($"Chunk uses unknown security token {tokenId}", StatusCode.BadSecureChannelTokenUnknown);
         }
-        if (_policy.Mode != MessageSecurityMode.None)
+        if (_policy.Mode == MessageSecurityMode.None)
         {
-            // Sign and SignAndEncrypt will verify and decrypt here through _policy.UnsecureSymmetricChunk,
-            // on a private copy of the chunk; only None is implemented so far.
-            throw new UaDecodingException($"Security mode {_policy.Mode} is not implemented yet", StatusCode.BadSecurityChecksFailed);
+            ProcessPayload(chunk, reader.Position, chunkType);
+            return;
         }
-        var sequence = reader.ReadUInt32();
-        var requestId = reader.ReadUInt32();
+        // Verify and decrypt a private copy; only what passes the checks is parsed further.
+        var securedFrom = reader.Position;
+        var copy = ArrayPool<byte>.Shared.Rent(chunk.Length);
+        try
+        {
+            var secured = copy.AsSpan(0, chunk.Length);
+            chunk.CopyTo(secured);
+            var end = isOpen
+                ? _policy.UnsecureAsymmetricChunk(secured, securedFrom, senderCertificate, receiverThumbprint)
+                : _policy.UnsecureSymmetricChunk(secured, securedFrom, tokenId);
+            ProcessPayload(secured[..end], securedFrom, chunkType);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>Handles the sequence header and body of a chunk (verified and decrypted when secured).</summary>
+    private void ProcessPayload(ReadOnlySpan<byte> chunk, int sequenceHeaderAt, byte chunkType)
+    {
+        if (chunk.Length - sequenceHeaderAt < SequenceHeaderSize)
+            throw new UaDecodingException($"Chunk of {chunk.Length} bytes has no room for its sequence header", StatusCode.BadTcpMessageTypeInvalid);
+        var sequence = BinaryPrimitives.ReadUInt32LittleEndian(chunk[sequenceHeaderAt..]);
+        var requestId = BinaryPrimitives.ReadUInt32LittleEndian(chunk[(sequenceHeaderAt + 4)..]);
         CheckSequence(sequence);
-        var body = chunk[reader.Position..];
+        var body = chunk[(sequenceHeaderAt + SequenceHeaderSize)..];
 
         if (chunkType == (byte)'A')
         {
@@ -576,6 +629,10 @@ public sealed class UaSecureChannel : IAsyncDisposable
         body.CopyTo(single);
         Complete(requestId, single, body.Length);
     }
+
+    /// <summary>Starts the receive loop on a channel made by the internal constructor (tests that play
+    /// the server on a raw socket).</summary>
+    internal void StartReceiveLoop() => _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
 
     /// <summary>Forgets the receive sequence and partial messages (decoder tests feed unrelated chunks).</summary>
     internal void ResetReceiveState()
