@@ -49,8 +49,9 @@ public sealed class WriteBehindTests : IDisposable
         var etags = new Dictionary<int, string>();
         await using (var storage = new SqliteGrainStorage(Options(db)))
         {
-            var writes = Enumerable.Range(0, 500).Select(async i => etags[i] = await storage.WriteAsync("state", Grain(i), new byte[] { (byte)i, 1 }, null, 3, None)).ToList();
-            await Task.WhenAll(writes);
+            // Concurrent writers (one group commit), their ETags gathered after all completed.
+            var first = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => storage.WriteAsync("state", Grain(i), new byte[] { (byte)i, 1 }, null, 3, None)));
+            for (int i = 0; i < first.Length; i++) etags[i] = first[i];
             // Second versions of some, a clear of one: the newest acknowledged version must win after the crash.
             for (int i = 0; i < 10; i++) etags[i] = await storage.WriteAsync("state", Grain(i), new byte[] { (byte)i, 2 }, etags[i], 3, None);
             await storage.ClearAsync("state", Grain(499), etags[499], 3, None);
