@@ -19,6 +19,14 @@ public sealed class DiagnosticsTests
         await using var cluster = await TestCluster.StartAsync(new TestClusterOptions { InitialSilos = 1 });
         var grain = cluster.GrainFactory.GetGrain<ICounterGrain>("metered");
         for (int i = 0; i < 10; i++) await grain.IncrementAsync();
+        // A call's duration is recorded as its completion runs, which may be just after the caller resumed.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (seen)
+                if (seen.GetValueOrDefault("imv.grain.call.duration") >= 10 && seen.GetValueOrDefault("imv.grain.calls") >= 10) break;
+            await Task.Delay(10);
+        }
         lock (seen)
         {
             Assert.True(seen.GetValueOrDefault("imv.grain.calls") >= 10);
