@@ -62,6 +62,16 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly Queue<MqttHeldAcknowledgement> _heldAcknowledgements = new();
     private readonly SemaphoreSlim _acknowledgementGate = new(1, 1);
 
+    /// <summary>Acknowledgements held back or being written (for tests): zero once every released one is in the
+    /// connection's output.</summary>
+    internal int HeldAcknowledgements
+    {
+        get
+        {
+            lock (_heldAcknowledgements) return _heldAcknowledgements.Count + (_acknowledgementGate.CurrentCount == 0 ? 1 : 0);
+        }
+    }
+
     /// <summary>With <see cref="MqttClientOptions.ManualAcknowledgement"/>: the consumer is done with
     /// <paramref name="message"/> (it stored it); the client acknowledges it to the broker once every QoS 1/2
     /// message received before it is acknowledged too (MQTT wants acknowledgements in arrival order). A message

@@ -90,6 +90,9 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
         // Stored now: the acknowledgement goes out, and after another break nothing is delivered again.
         gateway.Sink.HoldReceipts = false;
         gateway.Sink.ReleaseReceipts();
+        // The acknowledgement is written once the released receipt's continuation ran; then a publication of the
+        // gateway's own, acknowledged by the broker, shows the broker has taken it (it handles a connection in order).
+        await Wait.UntilAsync(() => gateway.Connection.Client.HeldAcknowledgements == 0, "acknowledgement written");
         await gateway.Connection.Client.PublishAsync(new MqttApplicationMessage($"plant/{site}/sync", new byte[] { 0 }, MqttQualityOfService.AtLeastOnce), Wait.Token());
         gateway.Connection.Client.BreakConnection();
         await Wait.UntilAsync(() => gateway.Connection.Client.State == MqttConnectionState.Connected && gateway.Connection.Client.Statistics.Reconnects == 2, "reconnected");
