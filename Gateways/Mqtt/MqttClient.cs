@@ -785,15 +785,17 @@ public sealed class MqttClient : IAsyncDisposable
             Interlocked.Increment(ref Statistics.received);
             return default;
         }
-        return DeliverSlowlyAsync(message);
+        return DeliverSlowlyAsync(transport, message);
     }
 
-    private async ValueTask DeliverSlowlyAsync(MqttReceivedMessage message)
+    /// <summary>The buffer is full: stop reading the socket (so the broker holds further messages) until the
+    /// consumer makes room.</summary>
+    private async ValueTask DeliverSlowlyAsync(MqttTransport transport, MqttReceivedMessage message)
     {
         _readerBlocked = true;
         try
         {
-            await _messages.Writer.WriteAsync(message, message.HeldAcknowledgement!.Transport.Closed).ConfigureAwait(false);
+            await _messages.Writer.WriteAsync(message, transport.Closed).ConfigureAwait(false);
         }
         finally
         {
@@ -807,17 +809,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// consumer makes room, and only then acknowledge.</summary>
     private async ValueTask DeliverSlowlyThenAckAsync(MqttTransport transport, MqttReceivedMessage message, MqttPacketType ack, ushort packetId)
     {
-        _readerBlocked = true;
-        try
-        {
-            await _messages.Writer.WriteAsync(message, transport.Closed).ConfigureAwait(false);
-        }
-        finally
-        {
-            _readerBlocked = false;
-            Volatile.Write(ref _lastReceivedTicks, Environment.TickCount64);
-        }
-        Interlocked.Increment(ref Statistics.received);
+        await DeliverSlowlyAsync(transport, message).ConfigureAwait(false);
         await WriteAckAsync(transport, ack, packetId).ConfigureAwait(false);
     }
 

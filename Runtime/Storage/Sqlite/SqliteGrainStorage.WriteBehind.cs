@@ -118,10 +118,7 @@ public sealed partial class SqliteGrainStorage
         _database.ExecuteWrite(connection =>
         {
             using var transaction = connection.BeginTransaction(deferred: false);
-            var upsert = _database.WriteCommand(CheckpointUpsertSql, CheckpointParameters);
-            var check = _database.WriteCommand(CheckSql, KeyParameters);
-            upsert.Transaction = transaction;
-            check.Transaction = transaction;
+            var (upsert, check) = CheckpointCommands(transaction);
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             foreach (var record in newest.Values)
             {
@@ -314,10 +311,7 @@ public sealed partial class SqliteGrainStorage
             _database.ExecuteWrite(connection =>
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var upsert = _database.WriteCommand(CheckpointUpsertSql, CheckpointParameters);
-                var check = _database.WriteCommand(CheckSql, KeyParameters);
-                upsert.Transaction = transaction;
-                check.Transaction = transaction;
+                var (upsert, check) = CheckpointCommands(transaction);
                 long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 for (int i = run.Next; i < end; i++)
                 {
@@ -411,6 +405,16 @@ public sealed partial class SqliteGrainStorage
         var wait = reader.WaitToReadAsync(timeout.Token).AsTask();
         await ((Task)wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         return !wait.IsCompletedSuccessfully || wait.Result;
+    }
+
+    /// <summary>The prepared statements of recovery and checkpoints, bound to <paramref name="transaction"/>.</summary>
+    private (SqliteCommand Upsert, SqliteCommand Check) CheckpointCommands(SqliteTransaction transaction)
+    {
+        var upsert = _database.WriteCommand(CheckpointUpsertSql, CheckpointParameters);
+        var check = _database.WriteCommand(CheckSql, KeyParameters);
+        upsert.Transaction = transaction;
+        check.Transaction = transaction;
+        return (upsert, check);
     }
 
     private static bool Upsert(SqliteCommand upsert, string stateName, GrainId grainId, byte[]? data, long etag, long epoch, long now)
