@@ -1,5 +1,16 @@
 using Imv.Silo;
+using Imv.Silo.Hosting;
 
 // The main job: `dotnet run --project Silo` (see docs/main-job.md).
-var app = SiloApplication.Build(args);
-await app.RunAsync();
+try
+{
+    var app = SiloApplication.Build(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (SiloConfigurationException e)
+{
+    // A configuration mistake is the user's to fix: every problem, no stack trace, exit code 2.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}

@@ -1,5 +1,6 @@
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Organizations;
 

@@ -5,8 +5,10 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
-using Imv.Runtime.Storage;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -487,7 +489,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             _expiryTimer = null;
             return;
         }
-        _expiryTimer ??= RegisterGrainTimer(async ct =>
+        _expiryTimer ??= this.RegisterGrainTimer(async ct =>
         {
             if (ExpireDue(Now)) await SaveAsync(false, ct);
             if (!L.HasPendingCommands) { _expiryTimer?.Dispose(); _expiryTimer = null; }
