@@ -5,6 +5,7 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Grains.Diagnostics;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -129,6 +130,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Updates is null || batch.Updates.Length == 0) return default;
+        // No listener (the default), no span: StartActivity returns null and costs a branch.
+        using var span = GrainsActivitySource.Source.StartActivity(GrainsActivitySource.IngestSpan);
+        span?.SetTag("imv.twin", TwinId).SetTag("imv.readings", batch.Updates.Length);
         var now = Now;
         List<AlarmEvent>? events = null;
         var schemaBefore = S.Tags.Schema;
