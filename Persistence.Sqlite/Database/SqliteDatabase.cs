@@ -37,6 +37,7 @@ internal sealed class SqliteDatabase : IDisposable
         _writer = OpenConnection();
         try
         {
+            SqliteSchema.Recognize(_writer, Path); // before WAL mode is set: a refused file is left byte for byte
             Execute(_writer, "PRAGMA journal_mode=WAL;");
             SchemaVersion = SqliteSchema.Migrate(_writer, Path);
         }

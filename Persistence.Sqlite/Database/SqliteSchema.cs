@@ -39,12 +39,36 @@ internal static class SqliteSchema
     /// <summary>The newest schema version this code knows.</summary>
     public static int LatestVersion => Migrations[^1].Version;
 
+    /// <summary>Refuses, before anything is written to it, a file that is not a storage file of these providers
+    /// (see <see cref="Migrate"/>); a new, empty file passes.</summary>
+    public static void Recognize(SqliteConnection connection, string path)
+    {
+        using var transaction = connection.BeginTransaction(deferred: true);
+        Check(connection, transaction, path);
+    }
+
     /// <summary>Recognizes the file behind <paramref name="connection"/> and brings its schema up to date;
     /// returns its schema version. Throws <see cref="InvalidOperationException"/> naming <paramref name="path"/>
     /// for a file of the old runtime, of a newer release, or of another application.</summary>
     public static int Migrate(SqliteConnection connection, string path)
     {
         using var transaction = connection.BeginTransaction(deferred: false);
+        long version = Check(connection, transaction, path);
+        foreach (var (migration, sql) in Migrations)
+        {
+            if (migration <= version) continue;
+            Execute(connection, transaction, sql);
+            version = migration;
+        }
+        Execute(connection, transaction,
+            $"PRAGMA application_id = {ApplicationId.ToString(CultureInfo.InvariantCulture)}; PRAGMA user_version = {version.ToString(CultureInfo.InvariantCulture)};");
+        transaction.Commit();
+        return (int)version;
+    }
+
+    /// <summary>The file's schema version (0 for a new, empty file); throws for a file it must not open.</summary>
+    private static long Check(SqliteConnection connection, SqliteTransaction transaction, string path)
+    {
         long applicationId = Scalar(connection, transaction, "PRAGMA application_id;");
         long version = Scalar(connection, transaction, "PRAGMA user_version;");
         if (applicationId != ApplicationId)
@@ -61,16 +85,7 @@ internal static class SqliteSchema
             throw new InvalidOperationException(
                 $"SQLite database '{path}' has schema version {version}, newer than this code knows (version {LatestVersion}). " +
                 "It was written by a newer release: run that release, or point the storage at another file.");
-        foreach (var (migration, sql) in Migrations)
-        {
-            if (migration <= version) continue;
-            Execute(connection, transaction, sql);
-            version = migration;
-        }
-        Execute(connection, transaction,
-            $"PRAGMA application_id = {ApplicationId.ToString(CultureInfo.InvariantCulture)}; PRAGMA user_version = {version.ToString(CultureInfo.InvariantCulture)};");
-        transaction.Commit();
-        return (int)version;
+        return version;
     }
 
     private static InvalidOperationException OldRuntimeFile(string path, long oldVersion) =>
