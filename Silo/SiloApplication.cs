@@ -45,15 +45,17 @@ public static class SiloApplication
         // Every problem of the Silo section at once, before anything opens.
         var problems = new List<string>();
         var settings = SiloSettingsValidator.Bind(builder.Configuration, problems);
+        if (settings.DefaultStorage == "Sqlite") SqliteStorageSetup.Validate(builder.Configuration, problems);
         if (problems.Count > 0) throw new SiloConfigurationException(problems);
         // Relative data paths are under the working directory, where the user started the silo.
         settings.SqlitePath = Path.GetFullPath(settings.SqlitePath, Environment.CurrentDirectory);
+        if (settings.DefaultStorage == "Sqlite") System.IO.Directory.CreateDirectory(Path.GetDirectoryName(settings.SqlitePath)!);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<SiloInfo>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // The silo first: hosted services start in registration order and stop in reverse, so the bootstrap,
         // the simulator and the gateways start after the silo runs and stop before it stops.
-        builder.UseOrleans(silo => silo.ConfigureImvSilo(settings));
+        builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
         builder.Services.AddSingleton<TwinTelemetryRouter>();

@@ -12,7 +12,7 @@ public static class OrleansSiloSetup
     public const string DefaultStorageName = "Default";
 
     /// <summary>Configures <paramref name="silo"/> from <paramref name="settings"/> (already validated).</summary>
-    public static ISiloBuilder ConfigureImvSilo(this ISiloBuilder silo, SiloSettings settings)
+    public static ISiloBuilder ConfigureImvSilo(this ISiloBuilder silo, SiloSettings settings, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(settings);
@@ -33,12 +33,12 @@ public static class OrleansSiloSetup
         });
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = settings.MinimumReminderPeriod);
         silo.AddActivityPropagation();
-        silo.UseImvStorage(settings);
+        silo.UseImvStorage(settings, configuration);
         if (settings.Dashboard) Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo, _ => { });
         return silo;
     }
 
-    private static void UseImvStorage(this ISiloBuilder silo, SiloSettings settings)
+    private static void UseImvStorage(this ISiloBuilder silo, SiloSettings settings, IConfiguration configuration)
     {
         if (settings.DefaultStorage == "Memory")
         {
@@ -46,6 +46,6 @@ public static class OrleansSiloSetup
             silo.UseInMemoryReminderService();
             return;
         }
-        SqliteStorageSetup.UseSqlite(silo, settings);
+        SqliteStorageSetup.UseSqlite(silo, settings, configuration);
     }
 }

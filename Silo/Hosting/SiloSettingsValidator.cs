@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Imv.Silo.Hosting;
 
 /// <summary>Checks the <c>Silo</c> section as a whole: every bad value and every unknown key is reported, each
@@ -9,32 +7,13 @@ public static class SiloSettingsValidator
     /// <summary>Keys of the section that belong to other settings (the summary, SQLite tuning).</summary>
     private static readonly string[] Subsections = ["Console", "Sqlite"];
 
-    /// <summary>Binds the section, collecting binding failures (a value of the wrong type) and rule violations.</summary>
+    /// <summary>Binds the section, collecting unknown keys, values of the wrong type and rule violations.</summary>
     public static SiloSettings Bind(IConfiguration configuration, ICollection<string> problems)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(problems);
-        var section = configuration.GetSection(SiloSettings.SectionName);
         var settings = new SiloSettings();
-        var known = typeof(SiloSettings).GetProperties().Select(p => p.Name).Concat(Subsections).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetChildren())
-        {
-            if (!known.Contains(child.Key))
-            {
-                problems.Add($"{child.Path}: unknown setting (known: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
-                continue;
-            }
-            if (Subsections.Contains(child.Key, StringComparer.OrdinalIgnoreCase)) continue;
-            var property = typeof(SiloSettings).GetProperties().First(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-            try
-            {
-                property.SetValue(settings, child.Get(property.PropertyType));
-            }
-            catch (InvalidOperationException)
-            {
-                problems.Add($"{child.Path} = '{child.Value}': not a valid {Describe(property.PropertyType)}");
-            }
-        }
+        SectionBinder.Bind(configuration.GetSection(SiloSettings.SectionName), settings, problems, Subsections);
         Validate(settings, problems);
         return settings;
     }
@@ -102,5 +81,4 @@ public static class SiloSettingsValidator
     private static bool IsId(string value) =>
         !string.IsNullOrEmpty(value) && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    private static string Describe(Type type) => type == typeof(TimeSpan) ? "duration (hh:mm:ss)" : type == typeof(int) ? "whole number" : type == typeof(bool) ? "true/false" : type.Name;
 }
