@@ -42,10 +42,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
         [PersistentState("machine")] IPersistentState<MachineState> state,
         [PersistentState("machine-schema")] IPersistentState<MachineSchemaState> schemaState,
         [PersistentState("machine-log")] IPersistentState<MachineLogState> logState,
-        IPlantGatewayRegistry? gateways,
-        IMachineStatusPublisher? publisher,
-        TimeProvider? time,
-        ILogger<MachineGrain>? logger)
+        IPlantGatewayRegistry? gateways = null,
+        IMachineStatusPublisher? publisher = null,
+        TimeProvider? time = null,
+        ILogger<MachineGrain>? logger = null)
     {
         _state = state;
         _logState = logState;
