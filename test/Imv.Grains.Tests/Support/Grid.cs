@@ -5,6 +5,7 @@ using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Machines;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Reminders;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
@@ -105,6 +106,11 @@ public sealed class Grid : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             if (manualClock) silo.Services.AddSingleton<TimeProvider>(clock);
+            // The grains read the manual clock (the unkeyed TimeProvider); Orleans' own areas keep real time, so
+            // membership, timers and reminders behave as in production while a test moves the grains' clock.
+            foreach (var area in (string[])[TimeProviderNames.Grains, TimeProviderNames.Messaging, TimeProviderNames.SystemTimers,
+                         TimeProviderNames.Membership, TimeProviderNames.ActivationManagement, TimeProviderNames.GrainDirectory, ReminderTimeProviderNames.Reminders])
+                silo.Services.AddKeyedSingleton<TimeProvider>(area, TimeProvider.System);
             silo.Services.AddSingleton<IPlantGatewayRegistry>(registry);
             if (recordStatus) silo.Services.AddSingleton<IMachineStatusPublisher>(publisher);
             if (sqlitePath is not null) silo.UseSqlite(o => o.Path = sqlitePath);
