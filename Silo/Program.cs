@@ -1,17 +1,21 @@
 using Imv.Silo;
 using Imv.Silo.Hosting;
-using Microsoft.Extensions.Options;
 
 // The main job: `dotnet run --project Silo` (see docs/main-job.md).
+WebApplication app;
 try
 {
-    var app = SiloApplication.Build(args);
-    await app.RunAsync();
-    return 0;
+    app = SiloApplication.Build(args);
+    await app.StartAsync();
 }
-catch (Exception e) when (e is SiloConfigurationException or OrleansConfigurationException or OptionsValidationException)
+catch (Exception e)
 {
-    // A configuration mistake is the user's to fix: every problem, no stack trace, exit code 2.
-    await Console.Error.WriteLineAsync(e.Message);
-    return 2;
+    // A start refused for a reason the user can fix (configuration, a data file it cannot use) prints that reason
+    // alone, without a stack trace. Exit code 2: configuration; 1: anything else that stopped the start.
+    var (code, message) = StartFailure.Describe(e);
+    await Console.Error.WriteLineAsync(message);
+    return code;
 }
+await app.WaitForShutdownAsync();
+await app.DisposeAsync();
+return 0;

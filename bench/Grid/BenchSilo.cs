@@ -41,7 +41,8 @@ internal sealed class BenchSilo : IAsyncDisposable
     {
         var dir = Directory.CreateTempSubdirectory("imv-bench-");
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning);
+        // Logs go to standard error: a scenario's last line on standard output is its JSON.
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         services?.Invoke(builder.Services);
         builder.UseOrleans(silo =>

@@ -46,6 +46,7 @@ public static class PingScenario
             ["runtime"] = "orleans",
             ["processors"] = Environment.ProcessorCount,
         };
+        await host.DisposeAsync();
         Console.WriteLine(JsonSerializer.Serialize(figures));
         return 0;
     }
