@@ -74,7 +74,7 @@ public sealed class LedgerEntryIndexState
 }
 
 /// <summary>Where one entry id sits in a ledger (<see cref="ILedgerEntryIndexGrain"/>). Deactivates after
-/// every call: there is one per entry ever appended, and each is needed once or twice.</summary>
+/// every write: there is one per entry ever appended, and each is needed once or twice (reads leave it to idle collection).</summary>
 public sealed class LedgerEntryIndexGrain : Grain, ILedgerEntryIndexGrain
 {
     private readonly IPersistentState<LedgerEntryIndexState> _state;
@@ -110,7 +110,8 @@ public sealed class LedgerEntryIndexGrain : Grain, ILedgerEntryIndexGrain
     /// <inheritdoc />
     public Task<long?> GetAsync()
     {
-        DeactivateOnIdle();
+        // No DeactivateOnIdle here: reads of one id run interleaved ([ReadOnly]), and the ones queued behind a
+        // deactivating activation are forwarded from activation to activation until Orleans rejects them.
         return Task.FromResult<long?>(_state.State.Index < 0 ? null : _state.State.Index);
     }
 }

@@ -163,6 +163,8 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     {
         var period = S.Configuration!.SamplePeriod;
         _timer?.Dispose();
+        // KeepAlive: an enabled loop samples whether or not anyone calls it; an idle-collected loop would stand
+        // still until its keep-alive reminder reactivated it.
         _timer = this.RegisterGrainTimer(async _ =>
         {
             if (!S.Enabled) return;
@@ -175,7 +177,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
                 _timer = null;
                 DeactivateOnIdle();
             }
-        }, dueTime ?? period, period);
+        }, new GrainTimerCreationOptions(dueTime ?? period, period) { KeepAlive = true });
     }
 
     private async Task<LoopIteration> IterateAsync()
