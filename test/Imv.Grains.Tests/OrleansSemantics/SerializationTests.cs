@@ -12,25 +12,33 @@ namespace Imv.Grains.Tests.OrleansSemantics;
 /// <summary>Orleans finds a type without a serializer only when a call carries it: every [GenerateSerializer] type
 /// of Grains.Interfaces and Grains, and every type reachable from a grain interface's arguments and results (and
 /// from the grains' persistent states), round-trips through Orleans' Serializer and DeepCopier here.</summary>
-public sealed class SerializationTests : IAsyncLifetime
+/// <summary>One single-silo cluster for all the serialization tests: its Serializer, DeepCopier and codecs.</summary>
+public sealed class SerializationFixture : IAsyncLifetime
 {
-    private Grid _grid = null!;
-    private Serializer _serializer = null!;
-    private DeepCopier _copier = null!;
-    private ICodecProvider _codecs = null!;
-
-    private static readonly Assembly[] Ours = [typeof(IMachineGrain).Assembly, typeof(MachineGrain).Assembly];
+    public Grid Grid { get; private set; } = null!;
+    public Serializer Serializer { get; private set; } = null!;
+    public DeepCopier Copier { get; private set; } = null!;
+    public ICodecProvider Codecs { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _grid = await Grid.StartAsync(silos: 1);
-        var sp = _grid.Silos[0].ServiceProvider;
-        _serializer = sp.GetRequiredService<Serializer>();
-        _copier = sp.GetRequiredService<DeepCopier>();
-        _codecs = sp.GetRequiredService<ICodecProvider>();
+        Grid = await Grid.StartAsync(silos: 1);
+        var sp = Grid.Silos[0].ServiceProvider;
+        Serializer = sp.GetRequiredService<Serializer>();
+        Copier = sp.GetRequiredService<DeepCopier>();
+        Codecs = sp.GetRequiredService<ICodecProvider>();
     }
 
-    public async Task DisposeAsync() => await _grid.DisposeAsync();
+    public async Task DisposeAsync() => await Grid.DisposeAsync();
+}
+
+public sealed class SerializationTests(SerializationFixture fixture) : IClassFixture<SerializationFixture>
+{
+    private readonly Serializer _serializer = fixture.Serializer;
+    private readonly DeepCopier _copier = fixture.Copier;
+    private readonly ICodecProvider _codecs = fixture.Codecs;
+
+    private static readonly Assembly[] Ours = [typeof(IMachineGrain).Assembly, typeof(MachineGrain).Assembly];
 
     private static bool IsOurs(Type t) => Ours.Contains(t.Assembly);
 
@@ -74,8 +82,16 @@ public sealed class SerializationTests : IAsyncLifetime
     [Fact]
     public void Every_type_a_grain_call_or_state_carries_has_a_serializer()
     {
+        var reachable = ReachableTypes();
+        // The walk reaches arguments, results, their members and the persistent states.
+        Assert.Contains(typeof(TwinConfiguration), reachable);
+        Assert.Contains(typeof(Imv.Grains.Interfaces.Commands.CommandRecord), reachable);
+        Assert.Contains(typeof(Imv.Grains.Interfaces.Assets.LedgerEntry), reachable);
+        Assert.Contains(typeof(MachineState), reachable);
+        Assert.Contains(typeof(Imv.Grains.Assets.LedgerHeadState), reachable);
+        Assert.Contains(typeof(TagMetadata), reachable);
         var missing = new List<string>();
-        foreach (var t in ReachableTypes().Where(t => !t.IsEnum && !t.IsInterface))
+        foreach (var t in reachable.Where(t => !t.IsEnum && !t.IsInterface))
         {
             bool generated = t.GetCustomAttribute<GenerateSerializerAttribute>() is not null;
             bool surrogate = t == typeof(TagValue);   // through TagValueSurrogate
@@ -157,10 +173,6 @@ public sealed class SerializationTests : IAsyncLifetime
     {
         // A record whose payload does not match its data type, as a damaged file or a foreign writer would leave it:
         // the surrogate's bytes read back as a TagValue (the TagValue codec writes the surrogate's fields).
-        var bytes = _serializer.SerializeToArray(new TagUpdate("t", TagValue.FromDouble(1), TagQuality.Good, DateTimeOffset.UnixEpoch, 1));
-        var good = _serializer.SerializeToArray(new TagValueSurrogateConverter().ConvertToSurrogate(TagValue.FromDouble(1)));
-        Assert.NotEmpty(bytes);
-        Assert.NotEmpty(good);
         var corrupt = _serializer.SerializeToArray(surrogate);
         var ex = Record.Exception(() => _serializer.Deserialize<TagValue>(corrupt));
         Assert.NotNull(ex);
