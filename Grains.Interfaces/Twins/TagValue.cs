@@ -7,7 +7,7 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <summary>A typed tag value: a boolean, integer, double, string or an array of one of them.
 /// Scalars are held inline (no boxing); strings and arrays by reference.</summary>
 /// <remarks>Immutable: an array handed to a tag value must not be changed afterwards, so grain calls pass
-/// values without copying them. Serialized through <see cref="TagValueSurrogate"/>.</remarks>
+/// values without copying them. Serialized by <see cref="TagValueCodec"/>.</remarks>
 [Immutable]
 public readonly struct TagValue : IEquatable<TagValue>
 {

@@ -94,7 +94,7 @@ public sealed class SerializationTests(SerializationFixture fixture) : IClassFix
         foreach (var t in reachable.Where(t => !t.IsEnum && !t.IsInterface))
         {
             bool generated = t.GetCustomAttribute<GenerateSerializerAttribute>() is not null;
-            bool surrogate = t == typeof(TagValue);   // through TagValueSurrogate
+            bool surrogate = t == typeof(TagValue);   // through TagValueCodec
             if (!generated && !surrogate) missing.Add(t.FullName!);
             else if (_codecs.TryGetCodec(t) is null) missing.Add(t.FullName + " (no codec)");
         }
@@ -145,7 +145,7 @@ public sealed class SerializationTests(SerializationFixture fixture) : IClassFix
 
     [Theory]
     [MemberData(nameof(TagValues))]
-    public void A_tag_value_of_every_data_type_round_trips_through_its_surrogate(TagValue value)
+    public void A_tag_value_of_every_data_type_round_trips_through_its_codec(TagValue value)
     {
         var back = _serializer.Deserialize<TagValue>(_serializer.SerializeToArray(value));
         Assert.Equal(value.DataType, back.DataType);
@@ -158,26 +158,36 @@ public sealed class SerializationTests(SerializationFixture fixture) : IClassFix
         Assert.Equal(value, (TagValue)_serializer.Deserialize<object>(_serializer.SerializeToArray<object>(value))!);
     }
 
-    public static IEnumerable<object[]> CorruptSurrogates() =>
+    /// <summary>A valid value's bytes with one byte changed from its end: <c>(value, offset from the end, new byte)</c>.</summary>
+    public static IEnumerable<object[]> CorruptRecords() =>
     [
-        [new TagValueSurrogate { DataType = TagDataType.String }],
-        [new TagValueSurrogate { DataType = TagDataType.DoubleArray, Integers = [1] }],
-        [new TagValueSurrogate { DataType = TagDataType.StringArray }],
-        [new TagValueSurrogate { DataType = TagDataType.Boolean, Scalar = 2 }],
-        [new TagValueSurrogate { DataType = (TagDataType)99 }],
+        [TagValue.FromBoolean(true), 1, (byte)2],                          // a boolean holding 2
+        [TagValue.FromBoolean(true), 2, (byte)99],                         // an unknown data type
+        [TagValue.FromString("abc"), 4, (byte)TagDataType.Double],         // a double of 3 bytes
+        [TagValue.FromString("abcdefghi"), 10, (byte)TagDataType.IntegerArray], // an integer array of 9 bytes
+        [TagValue.FromString("abc"), 1, (byte)0xFF],                       // a string that is not UTF-8
+        [TagValue.FromArray(new[] { "ab" }), 3, (byte)9],                  // a string element longer than its value
     ];
 
     [Theory]
-    [MemberData(nameof(CorruptSurrogates))]
-    public void A_corrupt_tag_value_record_is_refused(TagValueSurrogate surrogate)
+    [MemberData(nameof(CorruptRecords))]
+    public void A_corrupt_tag_value_record_is_refused(TagValue valid, int fromEnd, byte replacement)
     {
-        // A record whose payload does not match its data type, as a damaged file or a foreign writer would leave it:
-        // the surrogate's bytes read back as a TagValue (the TagValue codec writes the surrogate's fields).
-        var corrupt = _serializer.SerializeToArray(surrogate);
-        var ex = Record.Exception(() => _serializer.Deserialize<TagValue>(corrupt));
+        // A record whose payload does not match its data type, as a damaged file or a foreign writer would leave it.
+        var bytes = _serializer.SerializeToArray(valid);
+        bytes[^fromEnd] = replacement;
+        var ex = Record.Exception(() => _serializer.Deserialize<TagValue>(bytes));
         Assert.NotNull(ex);
         Assert.True(ex is InvalidDataException || ex.InnerException is InvalidDataException, $"expected InvalidDataException, got {ex}");
-        Assert.Throws<InvalidDataException>(() => new TagValueSurrogateConverter().ConvertFromSurrogate(surrogate));
+    }
+
+    [Fact]
+    public void A_double_tag_value_costs_eleven_bytes_in_a_state()
+    {
+        // Field header, length, data type, 8 bytes: the 20 tags of a twin's state stay small on the ingest path.
+        var one = _serializer.SerializeToArray(new[] { TagValue.FromDouble(1.5) }).Length;
+        var two = _serializer.SerializeToArray(new[] { TagValue.FromDouble(1.5), TagValue.FromDouble(2.5) }).Length;
+        Assert.Equal(11, two - one);
     }
 
     /// <summary>Sample values: every constructor parameter, settable [Id] property, collection and value filled.</summary>
