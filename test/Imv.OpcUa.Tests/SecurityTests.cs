@@ -4,7 +4,7 @@ using Imv.Gateways.OpcUa.Encoding;
 using Imv.Gateways.OpcUa.Transport;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>Basic256Sha256 Sign and SignAndEncrypt against the node-opcua PLC.</summary>
 [Collection(PlcCollection.Name)]
