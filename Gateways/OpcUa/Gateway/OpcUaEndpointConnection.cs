@@ -1,6 +1,7 @@
 using Imv.Gateways.OpcUa.Client;
 using Imv.Gateways.OpcUa.Encoding;
 using Imv.Gateways.OpcUa.Transport;
+using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
@@ -41,6 +42,14 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private long _sequence;
     private long _notifications;
     private int _reconnects;
+    private long _typeMismatches;
+    private readonly LogRateLimiter _mismatchLogLimiter = new(MismatchLogsPerSecond);
+
+    /// <summary>How often one tag's type mismatch is logged at most (the count goes on).</summary>
+    private static readonly TimeSpan MismatchLogInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Type mismatch warnings per second of one endpoint at most, whatever the number of tags.</summary>
+    private const int MismatchLogsPerSecond = 10;
 
     /// <summary>Creates the connection; nothing happens until <see cref="StartAsync"/>.</summary>
     public OpcUaEndpointConnection(OpcUaEndpointOptions options, IPlantEventSink sink, ILogger logger)
@@ -68,6 +77,9 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
 
     /// <summary>Data change notifications turned into tag updates so far.</summary>
     public long NotificationCount => Interlocked.Read(ref _notifications);
+
+    /// <summary>Readings refused because they did not fit their tag's type (delivered as Bad, logged with a rate limit).</summary>
+    public long TypeMismatchCount => Interlocked.Read(ref _typeMismatches);
 
     /// <summary>How many times the connection was re-established after a loss.</summary>
     public int ReconnectCount => Volatile.Read(ref _reconnects);
@@ -161,12 +173,17 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         _methodIndex = mapping.Methods.GroupBy(m => (m.TwinId, m.Method)).ToDictionary(g => g.Key, g => g.First());
         _twinIds = mapping.Tags.Select(t => t.TwinId).Concat(mapping.Methods.Select(m => m.TwinId)).Distinct(StringComparer.Ordinal).ToArray();
         _mapping = mapping;
-        foreach (var twin in mapping.Tags.GroupBy(t => t.TwinId, StringComparer.Ordinal))
-        {
-            await _sink.DescribeTwinAsync(new TwinDescription(twin.Key, Name, twin.Select(t => t.ToMetadata()).ToArray()), cancellationToken).ConfigureAwait(false);
-        }
+        foreach (var twinId in _twinIds) await DescribeTwinAsync(twinId, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("OPC UA endpoint {Endpoint}: {Tags} tags and {Methods} methods of {Twins} twins mapped",
             Name, mapping.Tags.Count, mapping.Methods.Count, _twinIds.Length);
+    }
+
+    /// <summary>Tells the sink what the gateway knows of one twin: its tags with their metadata.</summary>
+    private async Task DescribeTwinAsync(string twinId, CancellationToken cancellationToken)
+    {
+        var mapping = _mapping!;
+        var tags = mapping.Tags.Where(t => string.Equals(t.TwinId, twinId, StringComparison.Ordinal)).Select(t => t.ToMetadata()).ToArray();
+        await _sink.DescribeTwinAsync(new TwinDescription(twinId, Name, tags), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EnsureSubscriptionAsync(bool newSession, CancellationToken cancellationToken)
@@ -417,6 +434,21 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             var tag = tags[(int)item.ClientHandle];
             var value = TagValueConversion.ToTagValue(item.Value.Value);
             var quality = TagValueConversion.ToQuality(item.Value.StatusCode);
+            if (!TagShape.TryFit(tag, ref value, out var retype))
+            {
+                if (retype)
+                {
+                    await RetypeAsync(tag, item.Value.Value, value.DataType, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // A reading that really does not fit its tag: counted, logged with a rate limit, and
+                    // delivered as Bad without a value (the twin keeps its type; the operator sees Bad).
+                    ReportMismatch(tag, value, now);
+                    value = TagValue.None;
+                    quality = TagQuality.Bad;
+                }
+            }
             var timestamp = item.Value.SourceTimestamp ?? item.Value.ServerTimestamp;
             var update = new TagUpdate(tag.Tag, value, quality,
                 timestamp is { } t && t != DateTime.MinValue ? new DateTimeOffset(t, TimeSpan.Zero) : now,
@@ -453,6 +485,41 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 pending.Confirmed ? CommandDeliveryStatus.Applied : CommandDeliveryStatus.Expired,
                 pending.Confirmed ? null : "the value was not reported before the command expired", cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task RetypeAsync(TagBinding tag, Variant received, TagDataType type, CancellationToken cancellationToken)
+    {
+        var previous = tag.TagType;
+        lock (tag)
+        {
+            tag.TagType = type;
+            tag.TypeKnown = true;
+            tag.IsArray = received.IsArray;
+            if (tag.DataType is null || !received.IsNull) tag.DataType = received.Type;
+        }
+        _logger.LogInformation(
+            "OPC UA endpoint {Endpoint}: {TwinId}.{Tag} ({NodeId}, ValueRank {ValueRank}) is typed by what the server sends: {Previous} -> {Type}",
+            Name, tag.TwinId, tag.Tag, tag.NodeId, tag.ValueRank, previous, type);
+        await DescribeTwinAsync(tag.TwinId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ReportMismatch(TagBinding tag, TagValue received, DateTimeOffset now)
+    {
+        Interlocked.Increment(ref _typeMismatches);
+        long suppressed;
+        lock (tag)
+        {
+            tag.Mismatches++;
+            tag.MismatchesUnlogged++;
+            if (tag.Mismatches > 1 && now - tag.MismatchLoggedAt < MismatchLogInterval) return;
+            if (!_mismatchLogLimiter.TryTake(now)) return;
+            suppressed = tag.MismatchesUnlogged - 1;
+            tag.MismatchesUnlogged = 0;
+            tag.MismatchLoggedAt = now;
+        }
+        _logger.LogWarning(
+            "OPC UA endpoint {Endpoint}: reading of {TwinId}.{Tag} ({NodeId}) refused: expected {Expected}, received {Received} ({Value}); delivered as Bad. {Suppressed} more since the last warning, {Total} in all",
+            Name, tag.TwinId, tag.Tag, tag.NodeId, tag.TagType, received.DataType, received.ToString(), suppressed, tag.Mismatches);
     }
 
     /// <summary>Settles the writes a reported value confirms (or that expired); called under the tag's lock.</summary>
