@@ -280,6 +280,20 @@ public sealed class SecurityTests(PlcFixture plc) : IDisposable
     }
 
     [Fact]
+    public async Task A_none_client_against_a_server_without_none_is_refused_naming_what_the_server_offers()
+    {
+        await using var securedPlc = new PlcProcess("--bulk", "0", "--many", "0", "--none", "0");
+        await securedPlc.StartAsync();
+        var client = new UaClient(new UaClientOptions { EndpointUrl = securedPlc.EndpointUrl });
+        await using var _ = client;
+        var error = await Assert.ThrowsAsync<UaServiceException>(() => client.ConnectAsync(Ct));
+        Assert.Contains(error.StatusName, new[] { "BadSecurityModeRejected", "BadSecurityPolicyRejected" });
+        Assert.Contains($"{securedPlc.EndpointUrl} refused SecurityMode None with SecurityPolicy None", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the server offers Basic256Sha256 Sign, Basic256Sha256 SignAndEncrypt", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["Basic256Sha256 Sign", "Basic256Sha256 SignAndEncrypt"], (await client.GetOfferedSecurityAsync(Ct)).Order().ToArray());
+    }
+
+    [Fact]
     public void Server_certificates_out_of_their_validity_or_trusted_by_a_formatted_thumbprint_are_judged_correctly()
     {
         using var rsa = System.Security.Cryptography.RSA.Create(2048);
