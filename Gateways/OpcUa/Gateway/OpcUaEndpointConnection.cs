@@ -43,6 +43,9 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private long _notifications;
     private int _reconnects;
     private long _typeMismatches;
+    private long _refusedLogins;
+    private long _connectFailures;
+    private readonly string[] _configuredTwinIds;
     private readonly LogRateLimiter _mismatchLogLimiter = new(MismatchLogsPerSecond);
 
     /// <summary>How often one tag's type mismatch is logged at most (the count goes on).</summary>
@@ -67,6 +70,8 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             ApplicationUri = options.ApplicationUri,
             Security = OpcUaOptionsValidator.SecurityOf(options),
         }, logger);
+        _configuredTwinIds = options.Nodes.Select(n => n.TwinId).Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal).ToArray();
+        OpcUaGatewayMetrics.Register(this);
     }
 
     /// <inheritdoc />
@@ -80,6 +85,16 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
 
     /// <summary>Readings refused because they did not fit their tag's type (delivered as Bad, logged with a rate limit).</summary>
     public long TypeMismatchCount => Interlocked.Read(ref _typeMismatches);
+
+    /// <summary>Logins (or secured channels) the server refused: wrong user or password, rejected token
+    /// or certificate, security mode or policy not offered.</summary>
+    public long RefusedLoginCount => Interlocked.Read(ref _refusedLogins);
+
+    /// <summary>Attempts to connect (or keep a connection) that failed, refused logins included.</summary>
+    public long ConnectFailureCount => Interlocked.Read(ref _connectFailures);
+
+    /// <summary>The connection's counters, for the API and diagnostics.</summary>
+    public OpcUaGatewayStatistics Statistics => new(Name, State, NotificationCount, TypeMismatchCount, ReconnectCount, ConnectFailureCount, RefusedLoginCount);
 
     /// <summary>How many times the connection was re-established after a loss.</summary>
     public int ReconnectCount => Volatile.Read(ref _reconnects);
@@ -111,23 +126,34 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(_options.ReconnectMinDelayMs);
+        var loginDelay = TimeSpan.FromMilliseconds(_options.LoginRetryMinDelayMs);
         var everConnected = false;
         var disconnectedSince = DateTimeOffset.UtcNow;
+        string? lastRefusal = null;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var refused = false;
+            string reason;
             try
             {
                 var newSession = true;
                 if (_client.SessionId.IsNull) await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 else newSession = await _client.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+                if (lastRefusal is not null)
+                {
+                    _logger.LogInformation("OPC UA endpoint {Endpoint} ({Url}) accepted the login again", _options.Name, _options.EndpointUrl);
+                    lastRefusal = null;
+                }
                 if (_mapping is null) await ResolveMappingAsync(cancellationToken).ConfigureAwait(false);
                 await EnsureSubscriptionAsync(newSession, cancellationToken).ConfigureAwait(false);
                 if (everConnected) Interlocked.Increment(ref _reconnects);
                 everConnected = true;
                 delay = TimeSpan.FromMilliseconds(_options.ReconnectMinDelayMs);
+                loginDelay = TimeSpan.FromMilliseconds(_options.LoginRetryMinDelayMs);
                 await SetConnectivityAsync(TwinConnectivity.Online, "connected to " + _options.EndpointUrl, cancellationToken).ConfigureAwait(false);
                 _online.TrySetResult();
                 await PublishLoopAsync(cancellationToken).ConfigureAwait(false);
+                reason = "lost connection to " + _options.EndpointUrl;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -137,7 +163,28 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             {
                 if (State == TwinConnectivity.Online) disconnectedSince = DateTimeOffset.UtcNow;
                 Volatile.Write(ref _online, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                if (ex is UaServiceException or UaDecodingException or IOException or System.Net.Sockets.SocketException)
+                Interlocked.Increment(ref _connectFailures);
+                if (ex is UaServiceException service && IsRefusal(service.Status))
+                {
+                    // The server refused the login or the channel's security: retrying at the reconnect pace
+                    // would lock out an account on a PLC that locks after failures. Back off exponentially up
+                    // to LoginRetryMaxDelayMs; log once per change of the refusal, count every one.
+                    refused = true;
+                    Interlocked.Increment(ref _refusedLogins);
+                    if (!string.Equals(lastRefusal, service.Message, StringComparison.Ordinal))
+                    {
+                        _logger.LogWarning("OPC UA endpoint {Endpoint} ({Url}) refused the login as {Identity}: {Error}; retrying in {Delay} ms, backing off up to {MaxDelay} ms (logged again when the refusal changes)",
+                            _options.Name, _options.EndpointUrl, string.IsNullOrEmpty(_options.UserName) ? "anonymous" : "user " + _options.UserName,
+                            service.Message, (int)loginDelay.TotalMilliseconds, _options.LoginRetryMaxDelayMs);
+                        lastRefusal = service.Message;
+                    }
+                    else
+                    {
+                        _logger.LogDebug("OPC UA endpoint {Endpoint} refused the login again ({Status}); retrying in {Delay} ms",
+                            _options.Name, service.StatusName, (int)loginDelay.TotalMilliseconds);
+                    }
+                }
+                else if (ex is UaServiceException or UaDecodingException or IOException or System.Net.Sockets.SocketException)
                 {
                     _logger.LogWarning("OPC UA endpoint {Endpoint} ({Url}) disconnected: {Error}; retrying in {Delay} ms",
                         _options.Name, _options.EndpointUrl, ex.Message, (int)delay.TotalMilliseconds);
@@ -149,22 +196,33 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                     _logger.LogError(ex, "OPC UA endpoint {Endpoint} ({Url}) failed; retrying in {Delay} ms",
                         _options.Name, _options.EndpointUrl, (int)delay.TotalMilliseconds);
                 }
+                reason = (refused ? "login refused by " : everConnected ? "lost connection to " : "cannot connect to ") + _options.EndpointUrl + ": " + ex.Message;
             }
             try
             {
-                var offline = DateTimeOffset.UtcNow - disconnectedSince > TimeSpan.FromMilliseconds(_options.OfflineAfterMs);
-                await SetConnectivityAsync(offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting,
-                    "lost connection to " + _options.EndpointUrl, cancellationToken).ConfigureAwait(false);
+                // Offline at once when the login is refused or the endpoint was never reached in this process
+                // (twins restored from storage must not look live); after a loss, Reconnecting (Uncertain)
+                // first and Offline after OfflineAfterMs.
+                var offline = refused || !everConnected || DateTimeOffset.UtcNow - disconnectedSince > TimeSpan.FromMilliseconds(_options.OfflineAfterMs);
+                await SetConnectivityAsync(offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting, reason, cancellationToken).ConfigureAwait(false);
                 await _client.DropChannelAsync().ConfigureAwait(false);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(refused ? loginDelay : delay, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.ReconnectMaxDelayMs));
+            if (refused) loginDelay = TimeSpan.FromMilliseconds(Math.Min(loginDelay.TotalMilliseconds * 2, _options.LoginRetryMaxDelayMs));
+            else delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.ReconnectMaxDelayMs));
         }
     }
+
+    /// <summary>Status codes by which a server refuses who the gateway is (user, token, certificate) or
+    /// the channel's security: retried with the login backoff, not the reconnect pace.</summary>
+    internal static bool IsRefusal(uint status) => status is StatusCode.BadUserAccessDenied or StatusCode.BadIdentityTokenRejected
+        or StatusCode.BadIdentityTokenInvalid or StatusCode.BadUserSignatureInvalid or StatusCode.BadSecurityChecksFailed
+        or StatusCode.BadCertificateUntrusted or StatusCode.BadCertificateInvalid or StatusCode.BadSecurityModeRejected
+        or StatusCode.BadSecurityPolicyRejected;
 
     private async Task ResolveMappingAsync(CancellationToken cancellationToken)
     {
@@ -540,6 +598,9 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     {
         if (State == state) return;
         State = state;
+        // Before the first mapping the twins are those configured by node; the sink also hears it per
+        // gateway, for the twins discovery found before a restart.
+        var twinIds = _mapping is null ? _configuredTwinIds : _twinIds;
         if (state != TwinConnectivity.Online && _mapping is not null)
         {
             foreach (var tag in _mapping.Tags)
@@ -547,7 +608,8 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 lock (tag) tag.HasGoodValue = false;
             }
         }
-        foreach (var twinId in _twinIds)
+        await _sink.SetGatewayConnectivityAsync(Name, state, reason, cancellationToken).ConfigureAwait(false);
+        foreach (var twinId in twinIds)
             await _sink.SetTwinConnectivityAsync(twinId, state, reason, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("OPC UA endpoint {Endpoint} is {State}: {Reason}", Name, state, reason);
     }
@@ -683,5 +745,6 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             _logger.LogWarning(ex, "Stopping OPC UA endpoint {Endpoint} timed out", Name);
         }
         _stop.Dispose();
+        OpcUaGatewayMetrics.Unregister(this);
     }
 }

@@ -34,6 +34,9 @@ public static class OpcUaOptionsValidator
             if (e.RequestTimeoutMs < 100) errors.Add($"{key}:RequestTimeoutMs = {e.RequestTimeoutMs} must be at least 100.");
             if (e.ReconnectMinDelayMs < 10 || e.ReconnectMaxDelayMs < e.ReconnectMinDelayMs)
                 errors.Add($"{key}:ReconnectMinDelayMs = {e.ReconnectMinDelayMs} / ReconnectMaxDelayMs = {e.ReconnectMaxDelayMs}: need 10 <= min <= max.");
+            if (e.LoginRetryMinDelayMs < 100 || e.LoginRetryMaxDelayMs < e.LoginRetryMinDelayMs)
+                errors.Add($"{key}:LoginRetryMinDelayMs = {e.LoginRetryMinDelayMs} / LoginRetryMaxDelayMs = {e.LoginRetryMaxDelayMs}: need 100 <= min <= max.");
+            if (e.OfflineAfterMs < 0) errors.Add($"{key}:OfflineAfterMs = {e.OfflineAfterMs} must not be negative.");
             Deadbands(errors, key, e.DeadbandAbsolute, e.DeadbandPercent);
             if (e.Nodes.Count == 0 && e.Discovery.Count == 0)
                 errors.Add($"{key}: maps no nodes; add {key}:Nodes or {key}:Discovery.");
