@@ -6,7 +6,10 @@ namespace Imv.Gateways.MqttGateway;
 public static class MqttGatewayOptionsValidator
 {
     /// <summary>All problems, one line each; empty when the configuration is valid.</summary>
-    public static IReadOnlyList<string> Validate(IReadOnlyList<MqttGatewayOptions> connections)
+    /// <param name="connections">The connection list.</param>
+    /// <param name="checkFiles">Check that the files named (TLS certificates and keys) exist; false to judge a
+    /// configuration meant for another machine.</param>
+    public static IReadOnlyList<string> Validate(IReadOnlyList<MqttGatewayOptions> connections, bool checkFiles = true)
     {
         ArgumentNullException.ThrowIfNull(connections);
         var errors = new List<string>();
@@ -33,7 +36,7 @@ public static class MqttGatewayOptionsValidator
             if (o.ReconnectMinDelayMs < 1) Error("ReconnectMinDelayMs", o.ReconnectMinDelayMs, "must be at least 1");
             if (o.ReconnectMaxDelayMs < o.ReconnectMinDelayMs) Error("ReconnectMaxDelayMs", o.ReconnectMaxDelayMs, $"must not be below ReconnectMinDelayMs ({o.ReconnectMinDelayMs})");
             if (o.Username is null && o.Password is not null) Error("Password", "***", "is set without a Username");
-            if (o.Tls.Enabled)
+            if (o.Tls.Enabled && checkFiles)
             {
                 if (o.Tls.CaCertificatePath is { } ca && !File.Exists(ca)) Error("Tls:CaCertificatePath", ca, "does not exist");
                 if (o.Tls.ClientCertificatePath is { } cert && !File.Exists(cert)) Error("Tls:ClientCertificatePath", cert, "does not exist");

@@ -10,7 +10,10 @@ public static class OpcUaOptionsValidator
     public const string Section = "Gateways:OpcUa";
 
     /// <summary>Returns every problem found (empty when the configuration is valid).</summary>
-    public static IReadOnlyList<string> Validate(IReadOnlyList<OpcUaEndpointOptions> endpoints)
+    /// <param name="endpoints">The endpoint list.</param>
+    /// <param name="checkFiles">Check that the files named (client certificate) exist; false to judge a
+    /// configuration meant for another machine.</param>
+    public static IReadOnlyList<string> Validate(IReadOnlyList<OpcUaEndpointOptions> endpoints, bool checkFiles = true)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var errors = new List<string>();
@@ -23,7 +26,7 @@ public static class OpcUaOptionsValidator
             else if (!names.Add(e.Name)) errors.Add($"{key}:Name = '{e.Name}' is used by another endpoint.");
             if (!Uri.TryCreate(e.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp")
                 errors.Add($"{key}:EndpointUrl = '{e.EndpointUrl}' is not an opc.tcp:// URL.");
-            Security(errors, key, e);
+            Security(errors, key, e, checkFiles);
             if (string.IsNullOrEmpty(e.UserName) != string.IsNullOrEmpty(e.Password) && !string.IsNullOrEmpty(e.UserName) && e.Password is null)
                 errors.Add($"{key}:Password is missing for UserName = '{e.UserName}'.");
             Positive(errors, $"{key}:SamplingIntervalMs", e.SamplingIntervalMs, allowZero: true);
@@ -75,7 +78,7 @@ public static class OpcUaOptionsValidator
         };
     }
 
-    private static void Security(List<string> errors, string key, OpcUaEndpointOptions e)
+    private static void Security(List<string> errors, string key, OpcUaEndpointOptions e, bool checkFiles)
     {
         var mode = e.SecurityMode?.Trim() ?? "";
         var policy = e.SecurityPolicy?.Trim() ?? "";
@@ -94,7 +97,7 @@ public static class OpcUaOptionsValidator
             errors.Add($"{key}:ApplicationUri = '{e.ApplicationUri}' is not an absolute URI (e.g. urn:imv:opcua-gateway).");
         if (string.IsNullOrWhiteSpace(e.PkiPath))
             errors.Add($"{key}:PkiPath is empty; a secured endpoint needs a folder for its certificates.");
-        if (!string.IsNullOrEmpty(e.ClientCertificatePath) && !File.Exists(e.ClientCertificatePath))
+        if (checkFiles && !string.IsNullOrEmpty(e.ClientCertificatePath) && !File.Exists(e.ClientCertificatePath))
             errors.Add($"{key}:ClientCertificatePath = '{e.ClientCertificatePath}' does not exist.");
         for (var j = 0; j < e.TrustedServerCertificateThumbprints.Count; j++)
         {
