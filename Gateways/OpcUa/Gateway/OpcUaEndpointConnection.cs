@@ -240,8 +240,10 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private async Task DescribeTwinAsync(string twinId, CancellationToken cancellationToken)
     {
         var mapping = _mapping!;
-        var tags = mapping.Tags.Where(t => string.Equals(t.TwinId, twinId, StringComparison.Ordinal)).Select(t => t.ToMetadata()).ToArray();
-        await _sink.DescribeTwinAsync(new TwinDescription(twinId, Name, tags), cancellationToken).ConfigureAwait(false);
+        var tags = mapping.Tags.Where(t => string.Equals(t.TwinId, twinId, StringComparison.Ordinal)).Select(t => t.ToMetadata(Name)).ToArray();
+        var methods = mapping.Methods.Where(m => string.Equals(m.TwinId, twinId, StringComparison.Ordinal))
+            .DistinctBy(m => m.Method, StringComparer.Ordinal).Select(m => m.ToMetadata()).ToArray();
+        await _sink.DescribeTwinAsync(new TwinDescription(twinId, Name, tags, methods), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EnsureSubscriptionAsync(bool newSession, CancellationToken cancellationToken)

@@ -236,13 +236,24 @@ internal static class OpcUaMappingResolver
             }
             var results = await client.TranslateBrowsePathsAsync(paths, cancellationToken).ConfigureAwait(false);
             var unitReads = new List<(TagBinding Tag, ReadValueId Read)>();
+            var rangeReads = new List<(TagBinding Tag, ReadValueId Read)>();
             for (var i = 0; i < batch.Count; i++)
             {
                 var range = results[2 * i];
                 batch[i].HasRange = range.StatusCode == StatusCode.Good && range.Targets.Length > 0;
+                if (batch[i].HasRange && batch[i].Writable) rangeReads.Add((batch[i], new ReadValueId(range.Targets[0].NodeId)));
                 var units = results[2 * i + 1];
                 if (units.StatusCode == StatusCode.Good && units.Targets.Length > 0)
                     unitReads.Add((batch[i], new ReadValueId(units.Targets[0].NodeId)));
+            }
+            if (rangeReads.Count > 0)
+            {
+                // The EURange of a writable analog item bounds what a command may write.
+                var ranges = await client.ReadAsync(rangeReads.Select(r => r.Read).ToList(), cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < rangeReads.Count; i++)
+                {
+                    if (ranges[i].Value.Value is ExtensionObject { Decoded: UaRange r } && r.Low <= r.High) rangeReads[i].Tag.Range = (r.Low, r.High);
+                }
             }
             if (unitReads.Count == 0) continue;
             var values = await client.ReadAsync(unitReads.Select(u => u.Read).ToList(), cancellationToken).ConfigureAwait(false);

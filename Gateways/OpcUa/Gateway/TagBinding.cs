@@ -37,6 +37,9 @@ internal sealed class TagBinding(string twinId, string tag, NodeId nodeId)
     public DateTimeOffset MismatchLoggedAt { get; set; }
     public bool Writable { get; set; }
     public bool HasRange { get; set; }
+
+    /// <summary>The EURange of an analog item (its low and high), when it has one.</summary>
+    public (double Low, double High)? Range { get; set; }
     public string? Unit { get; set; }
     public double? SamplingIntervalMs { get; set; }
     public DataChangeFilter? Filter { get; set; }
@@ -51,5 +54,17 @@ internal sealed class TagBinding(string twinId, string tag, NodeId nodeId)
     /// <summary>Commands written and waiting for the value to be reported; lock the binding to use it.</summary>
     public List<PendingWrite> PendingWrites { get; } = [];
 
-    public TagMetadata ToMetadata() => new(Tag, TagType, Unit, Writable);
+    /// <summary>The tag's metadata for the twin description: type, rank, writable, unit, the EURange of a
+    /// writable analog item as its command limits, and where it comes from.</summary>
+    public TagMetadata ToMetadata(string gateway) => new(
+        Tag,
+        TagType,
+        Unit,
+        Writable,
+        Minimum: Writable ? Range?.Low : null,
+        Maximum: Writable ? Range?.High : null,
+        ArrayRank: !IsArray ? 0 : ValueRank >= 1 ? ValueRank : 1,
+        SourceGateway: gateway,
+        SourceAddress: NodeId.ToString(),
+        SourceDataType: DataType is { } t ? (IsArray ? t + "[]" : t.ToString()) : null);
 }
