@@ -204,7 +204,17 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 // (twins restored from storage must not look live); after a loss, Reconnecting (Uncertain)
                 // first and Offline after OfflineAfterMs.
                 var offline = refused || !everConnected || DateTimeOffset.UtcNow - disconnectedSince > TimeSpan.FromMilliseconds(_options.OfflineAfterMs);
-                await SetConnectivityAsync(offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting, reason, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await SetConnectivityAsync(offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting, reason, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The sink failed (the grid is busy or stopping): keep the connection loop alive and try again
+                    // at the next transition.
+                    State = TwinConnectivity.Unknown;
+                    _logger.LogError(ex, "OPC UA endpoint {Endpoint}: telling its twins they are {State} failed", Name, offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting);
+                }
                 await _client.DropChannelAsync().ConfigureAwait(false);
                 await Task.Delay(refused ? loginDelay : delay, cancellationToken).ConfigureAwait(false);
             }
@@ -730,7 +740,16 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         if (_mapping is not null)
         {
             State = TwinConnectivity.Online; // force the transition below to be reported
-            await SetConnectivityAsync(TwinConnectivity.Offline, "gateway stopped", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await SetConnectivityAsync(TwinConnectivity.Offline, "gateway stopped", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                // The grid stopped first (a host that stops gateways after the silo): the twins cannot be told any
+                // more, and a stop must not fail for it. Hosts should stop gateways before the grid.
+                _logger.LogWarning("OPC UA endpoint {Endpoint}: its twins could not be marked Offline at stop: {Error}", Name, ex.Message);
+            }
         }
     }
 
