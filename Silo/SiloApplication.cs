@@ -5,13 +5,14 @@ using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Machines;
 using Imv.Grains.Organizations;
-using Imv.Runtime.Hosting;
-using Imv.Runtime.Storage.Sqlite;
 using Imv.Silo.Api;
 using Imv.Silo.Directory;
+using Imv.Silo.Hosting;
 using Imv.Silo.Plant;
 using Imv.Silo.Summary;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
+using Orleans.Dashboard;
 using Microsoft.Extensions.Options;
 
 namespace Imv.Silo;
@@ -41,11 +42,21 @@ public static class SiloApplication
         // The live table owns the terminal: only warnings and errors are logged to the console meanwhile.
         if (summary.LiveEnabled) builder.Logging.AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
 
-        builder.Services.AddImvSilo(builder.Configuration, o =>
-        {
-            // Relative data paths are under the working directory, where the user started the silo.
-            if (!Path.IsPathRooted(o.SqlitePath)) o.SqlitePath = Path.GetFullPath(o.SqlitePath, Environment.CurrentDirectory);
-        });
+        // Every problem of the Silo section at once, before anything opens.
+        var problems = new List<string>();
+        var settings = SiloSettingsValidator.Bind(builder.Configuration, problems);
+        if (settings.DefaultStorage == "Sqlite") SqliteStorageSetup.Validate(builder.Configuration, problems);
+        if (problems.Count > 0) throw new SiloConfigurationException(problems);
+        // Relative data paths are under the working directory, where the user started the silo.
+        settings.SqlitePath = Path.GetFullPath(settings.SqlitePath, Environment.CurrentDirectory);
+        if (settings.DefaultStorage == "Sqlite") System.IO.Directory.CreateDirectory(Path.GetDirectoryName(settings.SqlitePath)!);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<SiloInfo>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // The silo first: hosted services start in registration order and stop in reverse, so the bootstrap,
+        // the simulator and the gateways start after the silo runs and stop before it stops.
+        builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
+        builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
         builder.Services.AddSingleton<TwinTelemetryRouter>();
         builder.Services.AddSingleton<TwinDirectory>();
@@ -96,9 +107,9 @@ public static class SiloApplication
             };
             await response.WriteAsJsonAsync(new ApiError(message), context.HttpContext.RequestAborted).ConfigureAwait(false);
         });
-        var sqlite = app.Services.GetRequiredService<SqliteStorageOptions>();
-        var storage = app.Services.GetRequiredService<SiloOptions>();
-        app.Logger.LogInformation("Imv silo starting; storage {Storage}, data file {DataFile}", storage.DefaultStorage, Path.GetFullPath(sqlite.Path));
+        var info = app.Services.GetRequiredService<SiloInfo>();
+        app.Logger.LogInformation("Imv silo starting; storage {Storage}, data file {DataFile}", info.Storage, info.DataFile ?? "(none: memory)");
+        if (settings.Dashboard) app.MapOrleansDashboard("/dashboard");
         app.MapSummaryEndpoints();
         app.MapTwinEndpoints();
         app.MapCommandEndpoints();

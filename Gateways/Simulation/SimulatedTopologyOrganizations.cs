@@ -1,5 +1,5 @@
 using Imv.Grains.Interfaces.Organizations;
-using Imv.Runtime;
+using Orleans;
 
 namespace Imv.Gateways.Simulation;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
 using Microsoft.Extensions.Logging;
 
 namespace Imv.Gateways.Twins;

@@ -1,4 +1,5 @@
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Assets;
 

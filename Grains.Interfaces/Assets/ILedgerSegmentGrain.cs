@@ -1,4 +1,5 @@
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Assets;
 
@@ -20,7 +21,7 @@ public interface ILedgerSegmentGrain : IGrainWithStringKey
 
 /// <summary>Where an entry id sits in a ledger: the ledger's index of entry ids, one small grain per id, so that
 /// appends stay idempotent on their id without the ledger keeping every id. The grain deactivates after each
-/// call. Key: <c>{ledger}/id/{entry id}</c>.</summary>
+/// write (claim, set). Key: <c>{ledger}/id/{entry id}</c>.</summary>
 public interface ILedgerEntryIndexGrain : IGrainWithStringKey
 {
     /// <summary>Claims the id for <paramref name="proposedIndex"/> unless it holds an index below

@@ -1,6 +1,7 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Avatars;
 

@@ -1,5 +1,5 @@
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
 
 namespace Imv.Grains.Interfaces.Commands;
 

@@ -1,6 +1,6 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
 
 namespace Imv.Grains.Interfaces.ControlLoops;
 

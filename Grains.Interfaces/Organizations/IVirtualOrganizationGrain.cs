@@ -1,5 +1,6 @@
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Organizations;
 
@@ -14,8 +15,10 @@ public interface IVirtualOrganizationGrain : IGrainWithStringKey
     /// level of an organization that has a parent or children is refused (<see cref="InvalidOperationException"/>).</summary>
     Task InitializeAsync(OrganizationKind kind, string name);
 
-    /// <summary>The organization's place in the tree.</summary>
-    [ReadOnly]
+    /// <summary>The organization's place in the tree. Always interleaved (a pure read): an organization adopting
+    /// another asks it for its info, so two organizations adopting each other at once (or a parent asked for its info
+    /// by a child it is adopting) would otherwise wait for each other until the call timed out.</summary>
+    [AlwaysInterleave]
     Task<OrganizationInfo> GetInfoAsync();
 
     /// <summary>Adds a child organization. The child must be initialized, at a deeper level, and without

@@ -1,4 +1,4 @@
-using Imv.Runtime;
+using Orleans;
 
 namespace Imv.Grains.Interfaces.Twins;
 

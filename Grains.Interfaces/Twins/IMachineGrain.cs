@@ -1,6 +1,7 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Twins;
 
@@ -63,12 +64,12 @@ public interface IMachineGrain : IGrainWithStringKey
     /// when the id is known.</summary>
     Task<CommandRecord> SubmitCommandAsync(CommandRequest command);
 
-    /// <summary>A command's record; null when unknown (never submitted, or dropped from the bounded history).</summary>
-    [ReadOnly]
+    /// <summary>A command's record; null when unknown (never submitted, or dropped from the bounded history).
+    /// Not [ReadOnly]: it expires overdue commands and stores that before answering.</summary>
     Task<CommandRecord?> GetCommandAsync(string commandId);
 
-    /// <summary>The latest commands, oldest first; bounded.</summary>
-    [ReadOnly]
+    /// <summary>The latest commands, oldest first; bounded. Not [ReadOnly]: it expires overdue commands and
+    /// stores that before answering.</summary>
     Task<IReadOnlyList<CommandRecord>> GetCommandsAsync();
 
     /// <summary>The device confirmed (Acked, Applied) or refused (Rejected) a command after delivery.</summary>

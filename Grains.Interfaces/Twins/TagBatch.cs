@@ -1,10 +1,12 @@
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Twins;
 
 /// <summary>A batch of readings for one twin, as the plant event sink hands it over.</summary>
 /// <param name="Updates">The readings, in any order; the twin keeps the newest per tag.</param>
-[GenerateSerializer]
+/// <remarks>Immutable: the sender must not change the array after the call, so the call passes it without a copy.</remarks>
+[GenerateSerializer, Immutable]
 public sealed record TagBatch([property: Id(0)] TagUpdate[] Updates);
 
 /// <summary>What became of a batch of readings. Every reading is counted exactly once.</summary>

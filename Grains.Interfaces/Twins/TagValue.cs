@@ -1,11 +1,14 @@
 using System.Globalization;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace Imv.Grains.Interfaces.Twins;
 
 /// <summary>A typed tag value: a boolean, integer, double, string or an array of one of them.
 /// Scalars are held inline (no boxing); strings and arrays by reference.</summary>
-[CustomCodec(typeof(TagValueCodec))]
+/// <remarks>Immutable: an array handed to a tag value must not be changed afterwards, so grain calls pass
+/// values without copying them. Serialized by <see cref="TagValueCodec"/>.</remarks>
+[Immutable]
 public readonly struct TagValue : IEquatable<TagValue>
 {
     private readonly long _scalar;
@@ -79,10 +82,10 @@ public readonly struct TagValue : IEquatable<TagValue>
         }
     }
 
-    /// <summary>The raw scalar bits (for codecs).</summary>
+    /// <summary>The raw scalar bits (for serialization).</summary>
     internal long ScalarBits => _scalar;
 
-    /// <summary>The referenced object (for codecs).</summary>
+    /// <summary>The referenced string or array (for serialization).</summary>
     internal object? Reference => _reference;
 
     internal static TagValue FromRaw(TagDataType type, long scalar, object? reference) => new(type, scalar, reference);

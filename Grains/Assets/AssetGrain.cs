@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Assets;
 
@@ -53,7 +55,7 @@ public sealed class AssetGrain : Grain, IAssetGrain
         _state = state;
     }
 
-    private string AssetId => GrainId.Key;
+    private string AssetId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Assets;
 
@@ -27,7 +29,7 @@ public sealed class LedgerGrain : Grain, ILedgerGrain
         _head = head;
     }
 
-    private string Name => GrainId.Key;
+    private string Name => this.GetPrimaryKeyString();
     private LedgerHeadState H => _head.State;
 
     private ILedgerSegmentGrain Segment(long segment) => GrainFactory.GetGrain<ILedgerSegmentGrain>(LedgerSegments.SegmentKey(Name, segment));

@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Assets;
 
@@ -41,7 +43,7 @@ public sealed class LedgerSegmentGrain : Grain, ILedgerSegmentGrain
     /// <summary>Created by the runtime.</summary>
     public LedgerSegmentGrain([PersistentState("ledger-segment")] IPersistentState<LedgerSegmentState> state) => _state = state;
 
-    private long FirstIndex => LedgerSegments.ParseSegment(GrainId.Key) * LedgerSegments.Capacity;
+    private long FirstIndex => LedgerSegments.ParseSegment(this.GetPrimaryKeyString()) * LedgerSegments.Capacity;
 
     /// <inheritdoc />
     public async Task PutAsync(LedgerEntry entry)
@@ -50,9 +52,9 @@ public sealed class LedgerSegmentGrain : Grain, ILedgerSegmentGrain
         var entries = _state.State.Entries;
         long offset = entry.Index - FirstIndex;
         if (offset < 0 || offset >= LedgerSegments.Capacity)
-            throw new ArgumentException($"Entry {entry.Index} does not belong in ledger segment '{GrainId.Key}' (entries {FirstIndex} to {FirstIndex + LedgerSegments.Capacity - 1}).", nameof(entry));
+            throw new ArgumentException($"Entry {entry.Index} does not belong in ledger segment '{this.GetPrimaryKeyString()}' (entries {FirstIndex} to {FirstIndex + LedgerSegments.Capacity - 1}).", nameof(entry));
         if (offset > entries.Count)
-            throw new ArgumentException($"Entry {entry.Index} would leave a gap in ledger segment '{GrainId.Key}', which ends before entry {FirstIndex + entries.Count}.", nameof(entry));
+            throw new ArgumentException($"Entry {entry.Index} would leave a gap in ledger segment '{this.GetPrimaryKeyString()}', which ends before entry {FirstIndex + entries.Count}.", nameof(entry));
         if (offset < entries.Count && entries[(int)offset] == entry && offset == entries.Count - 1) return;
         if (offset < entries.Count) entries.RemoveRange((int)offset, entries.Count - (int)offset);
         entries.Add(entry);
@@ -72,7 +74,7 @@ public sealed class LedgerEntryIndexState
 }
 
 /// <summary>Where one entry id sits in a ledger (<see cref="ILedgerEntryIndexGrain"/>). Deactivates after
-/// every call: there is one per entry ever appended, and each is needed once or twice.</summary>
+/// every write: there is one per entry ever appended, and each is needed once or twice (reads leave it to idle collection).</summary>
 public sealed class LedgerEntryIndexGrain : Grain, ILedgerEntryIndexGrain
 {
     private readonly IPersistentState<LedgerEntryIndexState> _state;
@@ -108,7 +110,8 @@ public sealed class LedgerEntryIndexGrain : Grain, ILedgerEntryIndexGrain
     /// <inheritdoc />
     public Task<long?> GetAsync()
     {
-        DeactivateOnIdle();
+        // No DeactivateOnIdle here: reads of one id run interleaved ([ReadOnly]), and the ones queued behind a
+        // deactivating activation are forwarded from activation to activation until Orleans rejects them.
         return Task.FromResult<long?>(_state.State.Index < 0 ? null : _state.State.Index);
     }
 }

@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Assets;
 
@@ -27,8 +29,8 @@ public sealed class TransferGrain : Grain, ITransferGrain
     public Task<TransferReceipt> ExecuteAsync(TransferRequest transfer)
     {
         ArgumentNullException.ThrowIfNull(transfer);
-        if (_state.State.Request is null && transfer.TransferId != GrainId.Key)
-            throw new ArgumentException($"Transfer '{transfer.TransferId}' sent to coordinator '{GrainId.Key}'.", nameof(transfer));
+        if (_state.State.Request is null && transfer.TransferId != this.GetPrimaryKeyString())
+            throw new ArgumentException($"Transfer '{transfer.TransferId}' sent to coordinator '{this.GetPrimaryKeyString()}'.", nameof(transfer));
         return RunAsync(transfer);
     }
 

@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Assets;
 
@@ -23,7 +25,7 @@ public sealed class WalletGrain : Grain, IWalletGrain
     }
 
     /// <inheritdoc />
-    public Task<WalletSnapshot> GetSnapshotAsync() => Task.FromResult(_book.Snapshot(GrainId.Key));
+    public Task<WalletSnapshot> GetSnapshotAsync() => Task.FromResult(_book.Snapshot(this.GetPrimaryKeyString()));
 
     /// <inheritdoc />
     public Task<long> GetBalanceAsync(string currency) => Task.FromResult(_book.Balance(currency));

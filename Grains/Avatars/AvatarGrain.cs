@@ -1,7 +1,9 @@
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

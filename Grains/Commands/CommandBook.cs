@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Commands;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Commands;
 
@@ -11,7 +13,9 @@ public sealed class CommandBook
     /// <summary>How many finished commands are kept.</summary>
     public const int MaxFinished = 256;
 
+    [NonSerialized]
     private Dictionary<string, int>? _index;
+    [NonSerialized]
     private int _pending = -1;
 
     /// <summary>The records, oldest first.</summary>

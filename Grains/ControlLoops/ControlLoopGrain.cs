@@ -1,8 +1,10 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
-using Imv.Runtime.Storage;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -53,7 +55,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         // Registered again on every activation: restores a lost reminder, and gives a loop enabled under an
         // older period (a fixed minute) the period of its sample rate. One reminder-table write per activation.
         var keepAlive = KeepAlivePeriodOf(S.Configuration.SamplePeriod);
-        await RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
+        await this.RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
     }
 
     /// <summary>How long until the next sample is due: zero when overdue (the loop stood still, e.g. while no silo ran).</summary>
@@ -78,7 +80,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         await _state.WriteStateAsync();
         if (S.Enabled)
         {
-            await RegisterOrUpdateReminder(KeepAlive, KeepAlivePeriodOf(configuration.SamplePeriod), KeepAlivePeriodOf(configuration.SamplePeriod));
+            await this.RegisterOrUpdateReminder(KeepAlive, KeepAlivePeriodOf(configuration.SamplePeriod), KeepAlivePeriodOf(configuration.SamplePeriod));
             StartTimer();
         }
         _log.LogInformation("Control loop {LoopId} configured: {Law} on {MeasuredTwinId}/{MeasuredTag} -> {OutputTwinId}/{OutputTag}, setpoint {Setpoint}",
@@ -92,7 +94,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         S.Enabled = true;
         await _state.WriteStateAsync();
         var keepAlive = KeepAlivePeriodOf(S.Configuration.SamplePeriod);
-        await RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
+        await this.RegisterOrUpdateReminder(KeepAlive, keepAlive, keepAlive);
         StartTimer();
         _log.LogInformation("Control loop {LoopId} enabled", LoopId);
     }
@@ -104,7 +106,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         await _state.WriteStateAsync();
         _timer?.Dispose();
         _timer = null;
-        if (await GetReminder(KeepAlive) is { } reminder) await UnregisterReminder(reminder);
+        if (await this.GetReminder(KeepAlive) is { } reminder) await this.UnregisterReminder(reminder);
         _log.LogInformation("Control loop {LoopId} disabled", LoopId);
     }
 
@@ -150,7 +152,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         if (reminderName != KeepAlive) return;
         if (!S.Enabled)
         {
-            if (await GetReminder(KeepAlive) is { } reminder) await UnregisterReminder(reminder);
+            if (await this.GetReminder(KeepAlive) is { } reminder) await this.UnregisterReminder(reminder);
             return;
         }
         // The activation (re)started the timer; start it here too in case it was lost.
@@ -161,7 +163,9 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     {
         var period = S.Configuration!.SamplePeriod;
         _timer?.Dispose();
-        _timer = RegisterGrainTimer(async _ =>
+        // KeepAlive: an enabled loop samples whether or not anyone calls it; an idle-collected loop would stand
+        // still until its keep-alive reminder reactivated it.
+        _timer = this.RegisterGrainTimer(async _ =>
         {
             if (!S.Enabled) return;
             try { await IterateAsync(); }
@@ -173,7 +177,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
                 _timer = null;
                 DeactivateOnIdle();
             }
-        }, dueTime ?? period, period);
+        }, new GrainTimerCreationOptions(dueTime ?? period, period) { KeepAlive = true });
     }
 
     private async Task<LoopIteration> IterateAsync()

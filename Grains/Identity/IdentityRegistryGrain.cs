@@ -1,5 +1,7 @@
 using Imv.Grains.Interfaces.Identity;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Identity;
 
@@ -19,7 +21,7 @@ public sealed class IdentityRegistryGrain : Grain, IIdentityRegistryGrain
         _state = state;
     }
 
-    private string Key => GrainId.Key;
+    private string Key => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)

@@ -5,8 +5,11 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
-using Imv.Runtime.Storage;
+using Imv.Grains.Diagnostics;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -39,10 +42,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
         [PersistentState("machine")] IPersistentState<MachineState> state,
         [PersistentState("machine-schema")] IPersistentState<MachineSchemaState> schemaState,
         [PersistentState("machine-log")] IPersistentState<MachineLogState> logState,
-        IPlantGatewayRegistry? gateways,
-        IMachineStatusPublisher? publisher,
-        TimeProvider? time,
-        ILogger<MachineGrain>? logger)
+        IPlantGatewayRegistry? gateways = null,
+        IMachineStatusPublisher? publisher = null,
+        TimeProvider? time = null,
+        ILogger<MachineGrain>? logger = null)
     {
         _state = state;
         _logState = logState;
@@ -127,6 +130,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Updates is null || batch.Updates.Length == 0) return default;
+        // No listener (the default), no span: StartActivity returns null and costs a branch.
+        using var span = GrainsActivitySource.Source.StartActivity(GrainsActivitySource.IngestSpan);
+        span?.SetTag("imv.twin", TwinId).SetTag("imv.readings", batch.Updates.Length);
         var now = Now;
         List<AlarmEvent>? events = null;
         var schemaBefore = S.Tags.Schema;
@@ -487,7 +493,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             _expiryTimer = null;
             return;
         }
-        _expiryTimer ??= RegisterGrainTimer(async ct =>
+        _expiryTimer ??= this.RegisterGrainTimer(async ct =>
         {
             if (ExpireDue(Now)) await SaveAsync(false, ct);
             if (!L.HasPendingCommands) { _expiryTimer?.Dispose(); _expiryTimer = null; }

@@ -1,7 +1,9 @@
 using Imv.Grains.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Machines;
 
@@ -43,8 +45,11 @@ public sealed class MachineLogState
     /// <summary>How many alarm events are kept.</summary>
     public const int AlarmHistoryLength = 100;
 
+    [NonSerialized]
     private CommandBook? _commands;
+    [NonSerialized]
     private OperatorLeaseBook? _lease;
+    [NonSerialized]
     private List<AlarmEvent>? _alarmHistory;
 
     /// <summary>Pending and recent commands (created on first use: most twins are never commanded).</summary>

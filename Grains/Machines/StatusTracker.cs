@@ -1,6 +1,8 @@
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Machines;
 

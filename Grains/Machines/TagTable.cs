@@ -1,19 +1,26 @@
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Machines;
 
 /// <summary>The tags of one twin, stored column-wise: one array per field, indexed by the tag's position in
 /// the shared <see cref="TagSchema"/>. Scalars live inline in the arrays (no object per tag), so an idle twin
 /// with 20 tags costs about 1.3 KiB here. The arrays are the persisted form too: this class is serialized as is.</summary>
+// SourceTicks and ReceivedTicks are stored through their packed forms, Metadata through MachineSchemaState.
+#pragma warning disable ORLEANS0004
 [GenerateSerializer]
+#pragma warning restore ORLEANS0004
 public sealed class TagTable
 {
     /// <summary>The most tags a twin accepts; readings of further unknown tags are rejected.</summary>
     public const int MaxTags = 4096;
 
+    [NonSerialized]
     private TagSchema _schema = TagSchema.Empty;
+    [NonSerialized]
     private IReadOnlyList<AlarmBand>? _bands;
 
     /// <summary>The schema (names, metadata, alarm bands), shared between twins.</summary>

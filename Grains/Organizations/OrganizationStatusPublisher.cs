@@ -1,7 +1,9 @@
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Machines;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Organizations;
 

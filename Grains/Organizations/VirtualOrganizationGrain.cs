@@ -1,6 +1,8 @@
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
+using Orleans;
+using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Imv.Grains.Organizations;
 
@@ -27,14 +29,13 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
         _state = state;
     }
 
-    // GrainId.Key, not this.GetPrimaryKeyString(): that call is ambiguous on a grain class (Grain and IAddressable overloads).
-    private string Id => GrainId.Key;
+    private string Id => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _book = new AggregateBook(_state.State);
-        RegisterGrainTimer(FlushAsync, FlushPeriod, FlushPeriod);
+        this.RegisterGrainTimer(FlushAsync, FlushPeriod, FlushPeriod);
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,4 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
 
 namespace Imv.Silo.Api;
 

@@ -1,5 +1,4 @@
 using Imv.Grains.Interfaces.Avatars;
-using Imv.Runtime;
 using Imv.Silo.Directory;
 
 namespace Imv.Silo.Api;

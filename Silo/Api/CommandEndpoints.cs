@@ -1,7 +1,6 @@
 using System.Globalization;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
 using Imv.Silo.Directory;
 using Imv.Silo.Summary;
 

@@ -1,6 +1,5 @@
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
 using Imv.Silo.Directory;
 
 namespace Imv.Silo.Api;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
 
 namespace Imv.Silo.Api;
 

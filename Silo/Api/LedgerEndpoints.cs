@@ -1,6 +1,5 @@
 using System.Globalization;
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
 
 namespace Imv.Silo.Api;
 

@@ -1,5 +1,4 @@
 using Imv.Grains.Interfaces.Organizations;
-using Imv.Runtime;
 using Imv.Silo.Directory;
 
 namespace Imv.Silo.Api;

@@ -1,5 +1,4 @@
 using Imv.Grains.Interfaces.Organizations;
-using Imv.Runtime;
 
 namespace Imv.Silo.Api;
 

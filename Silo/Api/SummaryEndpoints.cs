@@ -1,3 +1,4 @@
+using Imv.Silo.Hosting;
 using Imv.Silo.Summary;
 
 namespace Imv.Silo.Api;
@@ -9,6 +10,6 @@ public static class SummaryEndpoints
     public static void MapSummaryEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/summary", async (GridSummarySource source) => Results.Ok(await source.GetAsync().ConfigureAwait(false)));
-        app.MapGet("/api/health", (Imv.Runtime.SiloRuntime silo) => Results.Ok(new { silo = silo.Name, activations = silo.ActivationCount }));
+        app.MapGet("/api/health", async (SiloInfo silo) => Results.Ok(new { silo = silo.Name, activations = await silo.GetActivationCountAsync().ConfigureAwait(false) }));
     }
 }

@@ -1,4 +1,3 @@
-using Imv.Runtime;
 
 namespace Imv.Silo.Directory;
 

@@ -1,4 +1,4 @@
-using Imv.Runtime;
+using Orleans.Concurrency;
 
 namespace Imv.Silo.Directory;
 

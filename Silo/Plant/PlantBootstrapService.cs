@@ -4,7 +4,6 @@ using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Identity;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
 using Imv.Silo.Directory;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,6 @@
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Organizations;
-using Imv.Runtime;
-using Imv.Runtime.Hosting;
+using Imv.Silo.Hosting;
 using Imv.Silo.Directory;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -10,8 +9,8 @@ namespace Imv.Silo.Summary;
 
 /// <summary>Computes the <see cref="GridSummary"/>: the router's counters, the silo's counters and the enterprise aggregate.</summary>
 public sealed class GridSummarySource(
-    TwinTelemetryRouter router, GridCounters counters, TwinDirectory directory, GridCatalog catalog, SiloRuntime silo,
-    SiloStorage storage, IServer server)
+    TwinTelemetryRouter router, GridCounters counters, TwinDirectory directory, GridCatalog catalog, SiloInfo silo,
+    IGrainFactory grains, IServer server)
 {
     private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly Lock _lock = new();
@@ -37,12 +36,12 @@ public sealed class GridSummarySource(
             rate = _lastRate;
         }
         var aggregate = catalog.EnterpriseId is { } enterprise
-            ? await silo.GetGrain<IVirtualOrganizationGrain>(enterprise).GetAggregateAsync().ConfigureAwait(false)
+            ? await grains.GetGrain<IVirtualOrganizationGrain>(enterprise).GetAggregateAsync().ConfigureAwait(false)
             : OrganizationAggregate.Empty;
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
         return new GridSummary(DateTimeOffset.UtcNow, TimeProvider.System.GetElapsedTime(_started), directory.Count,
             aggregate.MachineCount - aggregate.Offline - aggregate.Unknown, aggregate.Running, aggregate.Faulted, aggregate.ActiveAlarms,
-            aggregate.Oee, rate, stats.Applied, counters.CommandsApplied, counters.CommandsRejected, silo.ActivationCount,
-            storage.DataFile, addresses);
+            aggregate.Oee, rate, stats.Applied, counters.CommandsApplied, counters.CommandsRejected, await silo.GetActivationCountAsync().ConfigureAwait(false),
+            silo.DataFile, addresses);
     }
 }

@@ -3,14 +3,13 @@ using System.Text.Json;
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime.Storage.Sqlite;
-using Imv.Runtime.Testing;
+using Imv.Bench.Grid;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Imv.Bench.Ingest;
 
 /// <summary>Telemetry into machine twins the way gateways deliver it (through the telemetry router), with
-/// SQLite group-committed write-behind on: tag updates per second over 100,000 twins of 20 tags, and the
+/// SQLite group-committed write-behind on, on an Orleans silo: tag updates per second over 100,000 twins of 20 tags, and the
 /// memory of an idle twin.</summary>
 public static class IngestScenario
 {
@@ -25,10 +24,9 @@ public static class IngestScenario
         try
         {
             bool memory = args.Contains("--memory");
-            var sqlite = memory ? null : new SqliteGrainStorage(new SqliteStorageOptions { Path = Path.Combine(dir.FullName, "ingest.db"), WriteBehind = !args.Contains("--no-write-behind") });
-            Imv.Runtime.Storage.IGrainStorage storage = sqlite is null ? new Imv.Runtime.Storage.MemoryGrainStorage() : sqlite;
-            await using var cluster = await TestCluster.StartAsync(new TestClusterOptions { InitialSilos = 1, PartitionCount = 4096, Storage = storage }, cancellationToken);
-            var silo = cluster.Silos[0];
+            await using var cluster = await BenchSilo.StartAsync(memory ? "memory" : args.Contains("--no-write-behind") ? "sqlite-direct" : "sqlite", null, cancellationToken);
+            var silo = cluster.Grains;
+            var sqlite = cluster.Sqlite?.Store;
             var routerOptions = new TwinTelemetryRouterOptions();
             if (ArgValue(args, "--pending") is int pending) routerOptions.MaxPendingUpdates = pending;
             var router = new TwinTelemetryRouter(silo, NullLogger<TwinTelemetryRouter>.Instance, routerOptions);
@@ -95,7 +93,6 @@ public static class IngestScenario
                 ["processors"] = Environment.ProcessorCount,
             };
             await cluster.DisposeAsync();
-            if (sqlite is not null) await sqlite.DisposeAsync();
             Console.WriteLine(JsonSerializer.Serialize(figures));
             return 0;
         }

@@ -1,33 +1,28 @@
+using Imv.Bench.Grid;
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
-using Imv.Runtime;
-using Imv.Runtime.Storage.Sqlite;
-using Imv.Runtime.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Imv.Bench.Mqtt;
 
-/// <summary>The real grid behind the gateway: one silo with the machine twin and control loop grains, SQLite
-/// state with group commit in a temporary folder, and the silo's telemetry router as the gateway's sink.
+/// <summary>The real grid behind the gateway: one Orleans silo with the machine twin and control loop grains,
+/// SQLite state (write-behind) in a temporary folder, and the silo's telemetry router as the gateway's sink.
 /// Commands of the twins leave through the gateway registered with <see cref="UseGateway"/>.</summary>
 internal sealed class BenchTwinGrid : IAsyncDisposable
 {
-    private readonly DirectoryInfo _dir;
-    private readonly SqliteGrainStorage _storage;
-    private readonly Registry _registry = new();
+    private readonly Registry _registry;
 
-    private BenchTwinGrid(DirectoryInfo dir, SqliteGrainStorage storage, TestCluster cluster)
+    private BenchTwinGrid(BenchSilo silo, Registry registry)
     {
-        _dir = dir;
-        _storage = storage;
-        Cluster = cluster;
-        Router = new TwinTelemetryRouter(cluster.Silos[0], NullLogger<TwinTelemetryRouter>.Instance);
+        Silo = silo;
+        _registry = registry;
+        Router = new TwinTelemetryRouter(silo.Grains, NullLogger<TwinTelemetryRouter>.Instance);
     }
 
-    public TestCluster Cluster { get; }
+    public BenchSilo Silo { get; }
 
-    public IGrainFactory Grains => Cluster.Silos[0];
+    public IGrainFactory Grains => Silo.Grains;
 
     public TwinTelemetryRouter Router { get; }
 
@@ -43,27 +38,14 @@ internal sealed class BenchTwinGrid : IAsyncDisposable
 
     public static async Task<BenchTwinGrid> StartAsync(CancellationToken ct)
     {
-        var dir = Directory.CreateTempSubdirectory("imv-mqtt-bench-");
-        var storage = new SqliteGrainStorage(new SqliteStorageOptions { Path = Path.Combine(dir.FullName, "grid.db"), GroupCommitWindow = TimeSpan.Zero });
-        BenchTwinGrid? grid = null;
-        var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = 1,
-            Storage = storage,
-            ConfigureServices = s => s.AddSingleton<IPlantGatewayRegistry>(_ => grid!._registry),
-        }, ct);
-        grid = new BenchTwinGrid(dir, storage, cluster);
-        return grid;
+        var registry = new Registry();
+        var silo = await BenchSilo.StartAsync("sqlite", s => s.AddSingleton<IPlantGatewayRegistry>(registry), ct);
+        return new BenchTwinGrid(silo, registry);
     }
 
     public void UseGateway(IPlantGateway gateway) => _registry.Gateway = gateway;
 
-    public async ValueTask DisposeAsync()
-    {
-        await Cluster.DisposeAsync();
-        await _storage.DisposeAsync();
-        try { _dir.Delete(recursive: true); } catch (IOException) { }
-    }
+    public ValueTask DisposeAsync() => Silo.DisposeAsync();
 
     private sealed class Registry : IPlantGatewayRegistry
     {

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using System.Threading.Channels;
-using Imv.Runtime.Testing;
+using Imv.Bench.Grid;
 
 namespace Imv.Bench.Ping;
 
@@ -8,7 +8,7 @@ namespace Imv.Bench.Ping;
 [MemoryDiagnoser]
 public class PingBenchmarks
 {
-    private TestCluster _cluster = null!;
+    private BenchSilo _cluster = null!;
     private IPingGrain _grain = null!;
     private Channel<int> _requests = null!;
     private Channel<int> _responses = null!;
@@ -17,8 +17,8 @@ public class PingBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _cluster = await TestCluster.StartAsync(new TestClusterOptions { InitialSilos = 1 });
-        _grain = _cluster.Silos[0].GetGrain<IPingGrain>(0);
+        _cluster = await BenchSilo.StartAsync("memory", null, CancellationToken.None);
+        _grain = _cluster.Grains.GetGrain<IPingGrain>(0);
         await _grain.PingAsync(0);
         _requests = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         _responses = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });

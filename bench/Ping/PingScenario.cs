@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using Imv.Runtime;
-using Imv.Runtime.Testing;
+using Imv.Bench.Grid;
 
 namespace Imv.Bench.Ping;
 
-/// <summary>The runtime's call path against its floor: a bare channel round trip to a worker task,
+/// <summary>Orleans' call path against its floor: a bare channel round trip to a worker task,
 /// measured in the same run, plus throughput with 1,000 grains and memory per idle activation.</summary>
 public static class PingScenario
 {
@@ -18,8 +17,8 @@ public static class PingScenario
         var parallelDuration = TimeSpan.FromSeconds(quick ? 2 : 6);
         int activations = 100_000;
 
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions { InitialSilos = 1, PartitionCount = 4096 }, cancellationToken);
-        var silo = cluster.Silos[0];
+        await using var host = await BenchSilo.StartAsync("memory", null, cancellationToken);
+        var silo = host.Grains;
 
         Console.Error.WriteLine("ping: channel round trip (floor)...");
         double channelNs = await MeasureChannelHopAsync(rounds, callsPerRound, cancellationToken);
@@ -34,7 +33,7 @@ public static class PingScenario
         Console.Error.WriteLine($"ping: calls_per_s_parallel={perSecond:F0}");
 
         Console.Error.WriteLine($"ping: memory of {activations:N0} idle activations...");
-        double bytes = await MeasureActivationBytesAsync(silo, activations, cancellationToken);
+        double bytes = await MeasureActivationBytesAsync(host, activations, cancellationToken);
         Console.Error.WriteLine($"ping: bytes_per_activation={bytes:F0}");
 
         var figures = new Dictionary<string, object>
@@ -44,8 +43,10 @@ public static class PingScenario
             ["grain_call_vs_channel"] = Math.Round(grainNs / channelNs, 2),
             ["calls_per_s_parallel"] = Math.Round(perSecond),
             ["bytes_per_activation"] = Math.Round(bytes),
+            ["runtime"] = "orleans",
             ["processors"] = Environment.ProcessorCount,
         };
+        await host.DisposeAsync();
         Console.WriteLine(JsonSerializer.Serialize(figures));
         return 0;
     }
@@ -74,7 +75,7 @@ public static class PingScenario
         return Median(samples);
     }
 
-    private static async Task<double> MeasureGrainCallAsync(SiloRuntime silo, int rounds, int calls, CancellationToken cancellationToken)
+    private static async Task<double> MeasureGrainCallAsync(IGrainFactory silo, int rounds, int calls, CancellationToken cancellationToken)
     {
         var grain = silo.GetGrain<IPingGrain>(0);
         await grain.PingAsync(0);
@@ -92,7 +93,7 @@ public static class PingScenario
         return Median(samples);
     }
 
-    private static async Task<double> MeasureParallelAsync(SiloRuntime silo, int grains, TimeSpan duration, CancellationToken cancellationToken)
+    private static async Task<double> MeasureParallelAsync(IGrainFactory silo, int grains, TimeSpan duration, CancellationToken cancellationToken)
     {
         var refs = Enumerable.Range(1, grains).Select(i => silo.GetGrain<IPingGrain>(i)).ToArray();
         await Task.WhenAll(refs.Select(r => r.PingAsync(0).AsTask()));
@@ -116,9 +117,10 @@ public static class PingScenario
         return total / sw.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> MeasureActivationBytesAsync(SiloRuntime silo, int count, CancellationToken cancellationToken)
+    private static async Task<double> MeasureActivationBytesAsync(BenchSilo host, int count, CancellationToken cancellationToken)
     {
-        int before = silo.ActivationCount;
+        var silo = host.Grains;
+        int before = await host.ActivationCountAsync();
         long memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
         const int batch = 5000;
         for (int start = 0; start < count; start += batch)
@@ -129,7 +131,7 @@ public static class PingScenario
             await Task.WhenAll(tasks);
         }
         long memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
-        int created = silo.ActivationCount - before;
+        int created = await host.ActivationCountAsync() - before;
         if (created != count) throw new InvalidOperationException($"Expected {count} activations, found {created}.");
         return (memoryAfter - memoryBefore) / (double)count;
     }

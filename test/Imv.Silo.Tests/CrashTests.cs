@@ -37,7 +37,7 @@ public sealed class CrashTests
             silo, "--urls", $"http://127.0.0.1:{port}", "--Silo:SqlitePath=" + dataFile, "--Silo:Console:Summary=false",
             "--Simulator:Sites=1", "--Simulator:LinesPerSite=2", "--Simulator:MachinesPerLine=3", "--Simulator:TickInterval=00:00:00.100",
             "--Simulator:FaultRate=0", "--Simulator:InitiallyRunning=1", "--Plant:ControlLoopShare=0.34", "--Plant:ControlLoopPeriod=00:00:00.500",
-            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Default=Warning", $"--Silo:SiloPort={FreePort()}", $"--Silo:GatewayPort={FreePort()}",
         }) start.ArgumentList.Add(arg);
         var process = Process.Start(start)!;
         void Keep(string? line)

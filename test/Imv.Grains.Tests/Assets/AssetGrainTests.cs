@@ -1,7 +1,5 @@
 using Imv.Grains.Interfaces.Assets;
-using Imv.Runtime;
-using Imv.Runtime.Storage;
-using Imv.Runtime.Testing;
+using Imv.Grains.Tests.Support;
 using Xunit;
 
 namespace Imv.Grains.Tests.Assets;
@@ -65,10 +63,10 @@ public sealed class AssetGrainTests
     [Fact]
     public async Task Restarting_loses_no_acknowledged_ledger_entry()
     {
-        var storage = new MemoryGrainStorage();
+        var storage = new SharedTestStorage();
         LedgerHead head;
         IReadOnlyList<LedgerEntry> before;
-        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        await using (var cluster = await GrainsTestCluster.StartAsync(storage))
         {
             var f = cluster.GrainFactory;
             await SetUpAsync(f, 3, 500);
@@ -76,10 +74,10 @@ public sealed class AssetGrainTests
                 Assert.Equal(TransferStatus.Completed, (await f.GetGrain<ITransferGrain>($"r{i}").ExecuteAsync(new TransferRequest($"r{i}", $"w{i % 3}", $"w{(i + 1) % 3}", "IMV", 5))).Status);
             head = await f.GetGrain<ILedgerGrain>(LedgerNames.Main).GetHeadAsync();
             before = await f.GetGrain<ILedgerGrain>(LedgerNames.Main).GetEntriesAsync(0, 1000);
-            foreach (var silo in cluster.Silos) cluster.KillSilo(silo); // no graceful deactivation
+            await cluster.KillAllSilosAsync(); // no graceful deactivation
         }
 
-        await using (var cluster = await GrainsTestCluster.StartAsync(new TestClusterOptions { Storage = storage }))
+        await using (var cluster = await GrainsTestCluster.StartAsync(storage))
         {
             var f = cluster.GrainFactory;
             var ledger = f.GetGrain<ILedgerGrain>(LedgerNames.Main);

@@ -4,7 +4,6 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Tests.Support;
-using Imv.Runtime;
 using Xunit;
 
 namespace Imv.Grains.Tests.Avatars;
@@ -51,7 +50,7 @@ public class AvatarTests
         await Assert.ThrowsAnyAsync<Exception>(() => ann.SuperviseAsync("bot"));        // a worker supervises nobody
         await Assert.ThrowsAnyAsync<Exception>(() => sam.SuperviseAsync("nobody"));     // not registered
 
-        g.KillOwnerOf(ann);
+        await g.KillOwnerOfAsync(ann);
         var seen = await sam.GetSupervisedAsync();
         Assert.Equal(["ann", "bot"], seen.Select(v => v.Profile.AvatarId).Order());
         var annView = seen.Single(v => v.Profile.AvatarId == "ann");

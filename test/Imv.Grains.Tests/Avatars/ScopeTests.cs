@@ -4,7 +4,6 @@ using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Tests.Support;
-using Imv.Runtime.Storage;
 using Xunit;
 
 namespace Imv.Grains.Tests.Avatars;
@@ -96,7 +95,7 @@ public class ScopeTests
     [Fact]
     public async Task Moving_a_line_to_another_factory_changes_who_may_command_its_machines_and_survives_a_restart()
     {
-        var storage = new MemoryGrainStorage();
+        var storage = new SharedTestStorage();
         await using (var g = await Grid.StartAsync(storage: storage))
         {
             await TreeAsync(g);
@@ -127,7 +126,7 @@ public class ScopeTests
             Assert.Equal(["ent", "fac-1", "ws-2", "line-1"], await g.Factory.GetGrain<IVirtualOrganizationGrain>("line-1").GetPathAsync());
             Assert.Equal(CommandDeliveryStatus.Applied, (await Write(manager1, "m1", "a8")).Status);
             Assert.Equal(CommandDeliveryStatus.Rejected, (await Write(manager2, "m1", "a9")).Status);
-            foreach (var silo in g.Cluster.Silos.ToList()) g.Cluster.KillSilo(silo);
+            await g.KillAllSilosAsync();
         }
 
         await using (var g = await Grid.StartAsync(storage: storage))

@@ -191,7 +191,7 @@ public class CommandPathGrainTests
         await bob.IssueCommandAsync("m7", "k1", "sp", null, TagValue.FromDouble(20), null, TimeSpan.FromMinutes(5));
         await twin.ReportCommandOutcomeAsync("k1", CommandDeliveryStatus.Acked, "device ack");
         var before = await twin.GetCommandAsync("k1");
-        g.KillOwnerOf(twin);
+        await g.KillOwnerOfAsync(twin);
         var after = await twin.GetCommandAsync("k1");
         Assert.Equal(before!.Status, after!.Status);
         Assert.Equal(before.Transitions.Count, after.Transitions.Count);

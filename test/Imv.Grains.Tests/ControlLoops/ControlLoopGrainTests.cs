@@ -4,7 +4,7 @@ using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Tests.Support;
-using Imv.Runtime;
+using Orleans;
 using Xunit;
 
 namespace Imv.Grains.Tests.ControlLoops;
@@ -114,7 +114,7 @@ public class ControlLoopGrainTests
         await Until(async () => (await loop.GetStatusAsync()).IterationCount >= 3);
         // A graceful restart: KillSilo leaves the killed activation's timer running (a zombie that keeps
         // writing with the old epoch), see docs/twins.md, "Runtime needs".
-        await g.Cluster.RestartSiloAsync(g.Cluster.OwnerOf(loop.GetGrainId()));
+        await g.RestartOwnerOfAsync(loop);
         long before = (await loop.GetStatusAsync()).IterationCount;    // reactivates: the timer restarts
         Assert.True((await loop.GetStatusAsync()).Enabled);
         await Until(async () => (await loop.GetStatusAsync()).IterationCount >= before + 3);
@@ -134,7 +134,7 @@ public class ControlLoopGrainTests
         await Measure(g, twin, 45, 1);
         await loop.EnableAsync();
         await Until(async () => (await loop.GetStatusAsync()).IterationCount >= 2);
-        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+        await g.RestartAllSilosAsync();
 
         // Nothing calls the loop or its twin now: the stored state changes only if the loop runs by itself
         // (here the keep-alive reminder wakes it: 5 s for a 100 ms loop, instead of a minute).
@@ -155,7 +155,7 @@ public class ControlLoopGrainTests
         await Measure(g, twin, 45, 1);
         await loop.EnableAsync();
         await loop.RunOnceAsync();
-        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+        await g.RestartAllSilosAsync();
 
         // The plant comes back: telemetry activates the twin, which wakes the loop; a sample is overdue, so it
         // runs at once, long before the reminder's first firing (a minute after enabling) or its timer (10 s).
@@ -173,13 +173,14 @@ public class ControlLoopGrainTests
         await loop.ConfigureAsync(Pid("oven-7") with { SamplePeriod = TimeSpan.FromMilliseconds(200), StaleAfter = TimeSpan.FromHours(1) });
         await loop.EnableAsync();
         var id = loop.GetGrainId();
-        var row = (await g.Cluster.ReminderTable.ReadRowAsync(id, "keep-alive", CancellationToken.None))!;
+        var reminders = g.Storage!.Reminders;
+        var row = reminders.Find(id, "keep-alive")!;
         Assert.Equal(TimeSpan.FromSeconds(5), row.Period);
         // As an earlier version registered it: a fixed minute.
-        await g.Cluster.ReminderTable.UpsertRowAsync(row with { Period = TimeSpan.FromMinutes(1), StartAt = DateTimeOffset.UtcNow.AddMinutes(1) }, CancellationToken.None);
-        foreach (var silo in g.Cluster.Silos.ToList()) await g.Cluster.RestartSiloAsync(silo);
+        await reminders.UpsertRow(new ReminderEntry { GrainId = id, ReminderName = "keep-alive", Period = TimeSpan.FromMinutes(1), StartAt = g.Clock.Now.AddMinutes(1).UtcDateTime, ETag = row.ETag });
+        await g.RestartAllSilosAsync();
         await Measure(g, twin, 45, 1);    // the twin activates and wakes the loop
-        await Until(async () => (await g.Cluster.ReminderTable.ReadRowAsync(id, "keep-alive", CancellationToken.None))?.Period == TimeSpan.FromSeconds(5),
+        await Until(() => Task.FromResult(reminders.Find(id, "keep-alive")?.Period == TimeSpan.FromSeconds(5)),
             TimeSpan.FromSeconds(10), "the keep-alive reminder to be registered again with a 5 s period");
         await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(10));
     }
@@ -189,7 +190,7 @@ public class ControlLoopGrainTests
     private static async Task WaitForStoredIterationsAsync(Grid g, IControlLoopGrain loop, int writes, TimeSpan timeout)
     {
         var id = loop.GetGrainId();
-        async Task<string?> ETag() => (await g.Cluster.Storage.ReadAsync("loop", id, CancellationToken.None))?.ETag;
+        Task<string?> ETag() => Task.FromResult(g.Storage!.Read("loop", id)?.ETag);
         var etag = await ETag();
         Assert.NotNull(etag);
         for (int i = 0; i < writes; i++)

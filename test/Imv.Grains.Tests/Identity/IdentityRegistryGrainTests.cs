@@ -1,5 +1,4 @@
 using Imv.Grains.Interfaces.Identity;
-using Imv.Runtime.Testing;
 using Xunit;
 
 namespace Imv.Grains.Tests.Identity;

@@ -122,7 +122,7 @@ public class MachineGrainTests
         for (int i = 1; i <= 20; i++) await twin.IngestAsync(new TagBatch([U(g, "temp", 60 + i, i)]));
         await twin.SetDesiredAsync(new DesiredUpdate(new Dictionary<string, TagValue> { ["mode"] = TagValue.FromString("auto") }));
         var before = await twin.GetSnapshotAsync();
-        g.KillOwnerOf(twin);
+        await g.KillOwnerOfAsync(twin);
         var after = await twin.GetSnapshotAsync();
         Assert.Equal(before.AppliedCount, after.AppliedCount);
         Assert.Equal(before.Tags.Select(t => (t.Name, t.Value, t.Sequence)), after.Tags.Select(t => (t.Name, t.Value, t.Sequence)));

@@ -4,7 +4,6 @@ using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Tests.Support;
-using Imv.Runtime.Storage.Sqlite;
 using Xunit;
 
 namespace Imv.Grains.Tests.Machines;
@@ -18,10 +17,11 @@ public class SqliteRestartTests
         Directory.CreateDirectory(dir);
         try
         {
-            await using var storage = new SqliteGrainStorage(new SqliteStorageOptions { Path = Path.Combine(dir, "grid.db") });
+            // The real SQLite provider (grain storage and reminders on one file): one silo, since a file has one owner.
+            string path = Path.Combine(dir, "grid.db");
             TwinSnapshot before;
             CommandRecord command;
-            await using (var g = await Grid.StartAsync(storage: storage))
+            await using (var g = await Grid.StartAsync(silos: 1, sqlitePath: path))
             {
                 var twin = g.Factory.GetGrain<IMachineGrain>("press-9");
                 await twin.ConfigureAsync(new TwinConfiguration(TwinKind.Product, OrganizationId: "line-1",
@@ -44,8 +44,9 @@ public class SqliteRestartTests
                 await loop.ConfigureAsync(new ControlLoopConfiguration("press-9", "p", "press-9", "sp", 4, ControlLawKind.Pid,
                     TimeSpan.FromSeconds(1), 0, 10, 0, Pid: new PidParameters(1)));
                 before = await twin.GetSnapshotAsync();
+                await g.StopAllSilosAsync();   // the whole grid stops; the file is closed
             }
-            await using (var g = await Grid.StartAsync(storage: storage))
+            await using (var g = await Grid.StartAsync(silos: 1, sqlitePath: path))
             {
                 var twin = g.Factory.GetGrain<IMachineGrain>("press-9");
                 var after = await twin.GetSnapshotAsync();

@@ -1,15 +1,11 @@
-using Imv.Runtime;
-using Imv.Runtime.Testing;
+using Imv.Grains.Tests.Support;
 
 namespace Imv.Grains.Tests;
 
-/// <summary>Starts a test cluster with the grain classes of Imv.Grains registered (the silo does not scan
-/// referenced assemblies by itself yet).</summary>
+/// <summary>Starts a two-silo Orleans test cluster for the grains that need no twin doubles (organizations, identity,
+/// assets): twins, if any, report to their organization grains themselves.</summary>
 internal static class GrainsTestCluster
 {
-    public static Task<TestCluster> StartAsync(TestClusterOptions? options = null)
-    {
-        GrainTypeRegistry.EnsureRegistered(typeof(Imv.Grains.Organizations.VirtualOrganizationGrain).Assembly);
-        return TestCluster.StartAsync(options);
-    }
+    public static Task<Grid> StartAsync(SharedTestStorage? storage = null, int silos = 2) =>
+        Grid.StartAsync(silos, storage, recordStatus: false);
 }

@@ -1,6 +1,5 @@
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime.Testing;
 using Xunit;
 
 namespace Imv.Grains.Tests.Organizations;

@@ -5,8 +5,7 @@ using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Machines;
 using Imv.Grains.Organizations;
-using Imv.Runtime;
-using Imv.Runtime.Testing;
+using Imv.Grains.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -39,15 +38,11 @@ public sealed class SimulatedPlantToTwinsTests
     [Fact]
     public async Task Organization_aggregates_follow_the_simulated_plant_through_the_twins()
     {
-        GrainTypeRegistry.EnsureRegistered(typeof(MachineGrain).Assembly);
         SimulatedPlant? plant = null;
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
+        await using var cluster = await Grid.StartAsync(recordStatus: false, manualClock: false, configure: silo =>
         {
-            ConfigureServices = s =>
-            {
-                s.AddSingleton<IMachineStatusPublisher, OrganizationStatusPublisher>();
-                s.AddSingleton<IPlantGatewayRegistry>(_ => new Registry(plant!));
-            },
+            silo.Services.AddSingleton<IMachineStatusPublisher, OrganizationStatusPublisher>();
+            silo.Services.AddSingleton<IPlantGatewayRegistry>(_ => new Registry(plant!));
         });
         var f = cluster.GrainFactory;
         var options = new SimulatorOptions { Sites = 1, LinesPerSite = 2, MachinesPerLine = 4, FaultRate = 120, AutoResetAfter = TimeSpan.Zero, InitiallyRunning = 0.75, Seed = 3 };

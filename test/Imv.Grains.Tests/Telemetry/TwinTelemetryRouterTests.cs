@@ -1,9 +1,6 @@
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Runtime;
-using Imv.Runtime.Placement;
-using Imv.Runtime.Storage;
 using Imv.Grains.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -44,54 +41,41 @@ public sealed class TwinTelemetryRouterTests
         }
     }
 
-    /// <summary>Memory storage whose machine-state writes wait until the test opens the gate.</summary>
-    private sealed class GatedStorage : IGrainStorage, IClusterGenerationSource
-    {
-        private readonly MemoryGrainStorage _inner = new();
-        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public volatile bool Closed;
-        public int Waiting;
-
-        public Task<GrainStateRecord?> ReadAsync(string stateName, GrainId grainId, CancellationToken cancellationToken) => _inner.ReadAsync(stateName, grainId, cancellationToken);
-
-        public async Task<string> WriteAsync(string stateName, GrainId grainId, ReadOnlyMemory<byte> data, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken)
-        {
-            if (Closed && grainId.Key.StartsWith("receipt-", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref Waiting);
-                await Gate.Task;
-            }
-            return await _inner.WriteAsync(stateName, grainId, data, expectedETag, fencingEpoch, cancellationToken);
-        }
-
-        public Task ClearAsync(string stateName, GrainId grainId, string? expectedETag, long fencingEpoch, CancellationToken cancellationToken) => _inner.ClearAsync(stateName, grainId, expectedETag, fencingEpoch, cancellationToken);
-
-        public long NextGeneration() => _inner.NextGeneration();
-    }
-
     [Fact]
     public async Task A_receipt_completes_only_once_every_twin_has_stored_its_readings()
     {
-        var storage = new GatedStorage();
+        // Storage whose writes of the receipt twins wait, once closed, until the test opens the gate.
+        var storage = new SharedTestStorage();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = false;
+        int waiting = 0;
+        storage.BeforeWrite = async (_, grainId) =>
+        {
+            if (Volatile.Read(ref closed) && grainId.Key.ToString()!.StartsWith("receipt-", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref waiting);
+                await gate.Task;
+            }
+        };
         await using var grid = await Grid.StartAsync(storage: storage);
         var router = new TwinTelemetryRouter(grid.Factory, NullLogger<TwinTelemetryRouter>.Instance);
         var at = grid.Clock.Now;
         // Activate both twins first, so the gate holds only the ingest writes.
         foreach (var id in new[] { "receipt-a", "receipt-b" }) await grid.Factory.GetGrain<IMachineGrain>(id).GetTagAsync("t");
-        storage.Closed = true;
+        Volatile.Write(ref closed, true);
 
         var receipt = new TelemetryReceipt();
         await router.WriteTelemetryAsync("receipt-a", new[] { Reading("t", 1, 1, at) }, receipt, CancellationToken.None);
         await router.WriteTelemetryAsync("receipt-b", new[] { Reading("t", 2, 1, at) }, receipt, CancellationToken.None);
         receipt.Seal();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Volatile.Read(ref storage.Waiting) < 2 && DateTime.UtcNow < deadline) await Task.Delay(10);
-        Assert.Equal(2, Volatile.Read(ref storage.Waiting)); // both twins applied the readings and are writing them
+        while (Volatile.Read(ref waiting) < 2 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(2, Volatile.Read(ref waiting)); // both twins applied the readings and are writing them
         Assert.False(receipt.Stored.IsCompleted);
 
-        storage.Gate.SetResult();
+        gate.SetResult();
         await receipt.Stored.WaitAsync(TimeSpan.FromSeconds(30));
-        storage.Closed = false;
+        Volatile.Write(ref closed, false);
         Assert.Equal(2, (await grid.Factory.GetGrain<IMachineGrain>("receipt-b").GetTagAsync("t"))!.Value.AsDouble());
         Assert.Throws<InvalidOperationException>(receipt.Enter);
     }

@@ -31,6 +31,14 @@ public sealed class TestSilo : IAsyncDisposable
     /// <summary>The host's services.</summary>
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>A free TCP port on the loopback interface.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>A new temporary data file path (its directory is created).</summary>
     public static string NewDataFile()
     {
@@ -47,6 +55,9 @@ public sealed class TestSilo : IAsyncDisposable
         var values = new Dictionary<string, string?>
         {
             ["Silo:Name"] = "test-silo",
+            // Silos of parallel tests must not share Orleans ports.
+            ["Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Silo:DefaultStorage"] = "Sqlite",
             ["Silo:SqlitePath"] = dataFile,
             ["Silo:Console:Summary"] = "false",

@@ -1,4 +1,0 @@
-namespace Imv.Runtime.Messaging;
-
-/// <summary>The result of a call that returns no value.</summary>
-public readonly struct Unit;

@@ -1,0 +1,54 @@
+namespace Imv.Silo.Hosting;
+
+/// <summary>The Orleans silo of the main job, bound from the configuration section <see cref="SectionName"/>.
+/// Every value is checked by <see cref="SiloSettingsValidator"/> before anything opens.</summary>
+public sealed class SiloSettings
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Silo";
+
+    /// <summary>The silo's name in the cluster and in logs. Default "silo-" and the machine name.</summary>
+    public string Name { get; set; } = "silo-" + Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>Orleans' cluster id: silos and clients with the same id form one cluster. Default "imv".</summary>
+    public string ClusterId { get; set; } = "imv";
+
+    /// <summary>Orleans' service id: grain state and reminders are keyed by it, so it stays the same across
+    /// deployments of one grid. Default "imv".</summary>
+    public string ServiceId { get; set; } = "imv";
+
+    /// <summary>The port silos talk to each other on (loopback only with localhost clustering). Default 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The port Orleans clients (the SDK) connect to. Default 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>How long a grain call may take before the caller gets a TimeoutException (HTTP 504). Default 30 s.</summary>
+    public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Activations idle longer than this are deactivated (Orleans' GrainCollectionOptions.CollectionAge). Default 15 min.</summary>
+    public TimeSpan CollectionAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often idle activations are looked for (GrainCollectionOptions.CollectionQuantum). Default 1 min.</summary>
+    public TimeSpan CollectionQuantum { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a deactivation may take, state write included. Default 30 s.</summary>
+    public TimeSpan DeactivationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Memory load (percent) above which Orleans sheds the least recently used activations
+    /// (GrainCollectionOptions.MemoryUsageLimitPercentage with activation shedding on); 0 switches shedding off. Default 90.</summary>
+    public int MemoryPressurePercent { get; set; } = 90;
+
+    /// <summary>The shortest reminder period grains may ask for (Orleans' ReminderOptions.MinimumReminderPeriod,
+    /// whose own default is 1 min). Control loops keep themselves alive with a reminder of 5 s to 1 min. Default 5 s.</summary>
+    public TimeSpan MinimumReminderPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Grain state and reminders: "Sqlite" (default: one file, survives restarts) or "Memory" (nothing survives).</summary>
+    public string DefaultStorage { get; set; } = "Sqlite";
+
+    /// <summary>The SQLite file for grain state and reminders. Default "data/imv.db" under the working directory.</summary>
+    public string SqlitePath { get; set; } = Path.Combine("data", "imv.db");
+
+    /// <summary>The Orleans Dashboard on the HTTP host at /dashboard. Default true.</summary>
+    public bool Dashboard { get; set; } = true;
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Imv.Silo.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace Imv.Silo.Tests;
+
+/// <summary>The main job as its own process refuses what it cannot use with one message and an exit code, never a
+/// crash: every configuration problem at once (exit 2), a data file of the old runtime named with what to do (exit 1).</summary>
+public sealed class StartupTests
+{
+    private static async Task<(int ExitCode, string StdOut, string StdErr)> RunSiloAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Imv.Silo.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.ArgumentList.Add($"--Silo:SiloPort={TestSilo.FreePort()}");
+        start.ArgumentList.Add($"--Silo:GatewayPort={TestSilo.FreePort()}");
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{TestSilo.FreePort()}");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("The silo did not exit; it should have refused to start. Output: " + await stdout);
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Every_configuration_problem_is_listed_at_once_without_a_stack_trace_and_exit_code_2()
+    {
+        var dir = Path.GetDirectoryName(TestSilo.NewDataFile())!;
+        var (code, stdout, stderr) = await RunSiloAsync(dir,
+            "--Silo:CollectionAge=abc", "--Silo:Bogus=1", "--Silo:DefaultCallTimeout=-00:00:01", "--Silo:Sqlite:WriteBehind=maybe",
+            "--Silo:Sqlite:Colour=blue", "--Silo:SqlitePath=" + dir);
+        Assert.Equal(2, code);
+        foreach (var key in new[] { "Silo:CollectionAge = 'abc'", "Silo:Bogus: unknown setting", "Silo:DefaultCallTimeout", "Silo:Sqlite:WriteBehind = 'maybe'", "Silo:Sqlite:Colour: unknown setting", "Silo:SqlitePath" })
+            Assert.Contains(key, stderr, StringComparison.Ordinal);
+        Assert.Contains("6 problems", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "imv.db")), "nothing is opened before the configuration is valid");
+    }
+
+    [Fact]
+    public async Task A_data_file_of_the_old_runtime_is_refused_naming_the_file_and_what_to_do_and_kept()
+    {
+        var file = TestSilo.NewDataFile();
+        using (var connection = new SqliteConnection("Data Source=" + file + ";Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // The old runtime's schema (schema_version table) with one state row in its own encoding.
+            command.CommandText = """
+                CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL);
+                CREATE TABLE grain_state (state_name TEXT NOT NULL, grain_type TEXT NOT NULL, grain_key TEXT NOT NULL, data BLOB,
+                    etag INTEGER, epoch INTEGER, updated_at INTEGER, PRIMARY KEY (state_name, grain_type, grain_key));
+                INSERT INTO schema_version VALUES (1, 'grain_state', '2026-11-01');
+                INSERT INTO grain_state VALUES ('machine', 'machine', 'press-7', X'0102', 3, 1, 0);
+                """;
+            command.ExecuteNonQuery();
+        }
+        byte[] before = await File.ReadAllBytesAsync(file);
+        var (code, _, stderr) = await RunSiloAsync(Path.GetDirectoryName(file)!, "--Silo:SqlitePath=" + file, "--Silo:Console:Summary=false");
+        Assert.Equal(1, code);
+        Assert.Contains(file, stderr, StringComparison.Ordinal);
+        Assert.Contains("old Imv runtime", stderr, StringComparison.Ordinal);
+        Assert.Contains("Move it aside", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(file));
+    }
+}
