@@ -393,7 +393,12 @@ public sealed class MqttClient : IAsyncDisposable
                 transport.Input.AdvanceTo(buffer.Start);
                 if (packet.Type != MqttPacketType.ConnAck) throw new MqttDecodeException($"Expected CONNACK, received {packet.Type}.");
                 var refused = _options.ProtocolVersion == MqttProtocolVersion.V500 ? packet.ReasonCode >= 0x80 : packet.ReasonCode != 0;
-                if (refused) throw new MqttReasonException("CONNECT", packet.ReasonCode, packet.Properties?.ReasonString);
+                if (refused)
+                {
+                    var login = _options.ProtocolVersion == MqttProtocolVersion.V500 ? packet.ReasonCode is 0x86 or 0x87 or 0x8C : packet.ReasonCode is 4 or 5;
+                    if (login) Interlocked.Increment(ref Statistics.refusedLogins);
+                    throw new MqttReasonException("CONNECT", packet.ReasonCode, packet.Properties?.ReasonString);
+                }
                 return packet;
             }
             if (result.IsCompleted) throw new IOException($"The broker at {_options.Host}:{_options.Port} closed the connection before CONNACK (wrong protocol version, or TLS expected?).");

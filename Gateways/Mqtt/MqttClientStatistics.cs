@@ -9,6 +9,7 @@ public sealed class MqttClientStatistics
     internal long decodeErrors;
     internal long reconnects;
     internal long resent;
+    internal long refusedLogins;
 
     /// <summary>Messages delivered to the receive buffer.</summary>
     public long MessagesReceived => Interlocked.Read(ref received);
@@ -22,4 +23,7 @@ public sealed class MqttClientStatistics
     public long Reconnects => Interlocked.Read(ref reconnects);
     /// <summary>Unacknowledged QoS 1/2 publications sent again after a reconnect.</summary>
     public long Resent => Interlocked.Read(ref resent);
+    /// <summary>CONNECTs the broker refused for their credentials (MQTT 5: 0x86 bad user name or password, 0x87
+    /// not authorized, 0x8C bad authentication method; MQTT 3.1.1: 4 and 5).</summary>
+    public long RefusedLogins => Interlocked.Read(ref refusedLogins);
 }

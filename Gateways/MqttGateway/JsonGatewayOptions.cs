@@ -16,4 +16,9 @@ public sealed class JsonGatewayOptions
     public string? StatusTopic { get; set; }
     /// <summary>QoS of the subscriptions and of commands.</summary>
     public int Qos { get; set; } = 1;
+    /// <summary>Declared tags by name: type, writable, limits, unit. Tags not declared are learned from the
+    /// readings and are read-only.</summary>
+    public Dictionary<string, JsonTagOptions> Tags { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Declared methods by name with their arguments; commands calling other methods are rejected.</summary>
+    public Dictionary<string, JsonMethodOptions> Methods { get; set; } = new(StringComparer.Ordinal);
 }

@@ -36,7 +36,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         _logger = loggerFactory.CreateLogger<MqttGatewayConnection>();
         _mode = options.Mode == MqttGatewayMode.SparkplugB
             ? new SparkplugHostApplication(options.Name, options.Sparkplug, Statistics, _logger)
-            : new JsonDeviceMapping(options.Name, options.Json, _logger);
+            : new JsonDeviceMapping(options.Name, options.Json, Statistics, _logger);
         _batch = new GatewayBatch(options.Name, sink, _commands, Statistics, _logger);
         var clientOptions = new MqttClientOptions
         {
@@ -68,6 +68,13 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
 
     /// <summary>Counters of this connection.</summary>
     public MqttGatewayStatistics Statistics { get; } = new();
+
+    /// <summary>A snapshot of every counter of this connection and its client, for the API and diagnostics (the same
+    /// figures are the instruments of <see cref="MqttGatewayMetrics"/>).</summary>
+    public MqttGatewayStatisticsSnapshot Snapshot() => new(
+        Name, _client.State.ToString(), Statistics.Messages, Statistics.BadMessages, Statistics.TypeMismatches,
+        _client.Statistics.MessagesDropped, _client.Statistics.Reconnects, _client.Statistics.RefusedLogins,
+        Statistics.CommandsSent, Statistics.CommandsApplied, Statistics.CommandsRejected, Statistics.SinkErrors);
 
     /// <summary>The MQTT client (its statistics: received, dropped, reconnects).</summary>
     public MqttClient Client => _client;
@@ -165,6 +172,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         var plan = _mode.PrepareCommand(command);
         if (plan.Rejection is { } rejection)
         {
+            Interlocked.Increment(ref Statistics.commandsRejected);
             _logger.LogWarning("MQTT gateway {Gateway}: command {CommandId} to {TwinId} rejected: {Reason}", Name, command.CommandId, command.TwinId, rejection);
             return CommandDelivery.Rejected(rejection);
         }

@@ -25,6 +25,9 @@ public static class MqttGatewayMetrics
         Counter("imv.mqtt.sequence_gaps", "{gap}", "Sparkplug seq gaps seen", c => c.Statistics.SequenceGaps);
         Counter("imv.mqtt.commands_sent", "{command}", "Commands published", c => c.Statistics.CommandsSent);
         Counter("imv.mqtt.commands_applied", "{command}", "Commands confirmed as applied", c => c.Statistics.CommandsApplied);
+        Counter("imv.mqtt.commands_rejected", "{command}", "Commands rejected before publishing (device offline, read-only tag, undeclared method, limits)", c => c.Statistics.CommandsRejected);
+        Counter("imv.mqtt.type_mismatches", "{reading}", "Readings refused because they did not fit their tag's type", c => c.Statistics.TypeMismatches);
+        Counter("imv.mqtt.refused_logins", "{refusal}", "CONNECTs the broker refused for their credentials", c => c.Client.Statistics.RefusedLogins);
     }
 
     private static void Counter(string name, string unit, string description, Func<MqttGatewayConnection, long> read) =>

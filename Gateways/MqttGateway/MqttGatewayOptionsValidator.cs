@@ -1,4 +1,5 @@
 using Imv.Gateways.MqttJson;
+using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Gateways.MqttGateway;
 
@@ -6,7 +7,10 @@ namespace Imv.Gateways.MqttGateway;
 public static class MqttGatewayOptionsValidator
 {
     /// <summary>All problems, one line each; empty when the configuration is valid.</summary>
-    public static IReadOnlyList<string> Validate(IReadOnlyList<MqttGatewayOptions> connections)
+    /// <param name="connections">The connection list.</param>
+    /// <param name="checkFiles">Check that the files named (TLS certificates and keys) exist; false to judge a
+    /// configuration meant for another machine.</param>
+    public static IReadOnlyList<string> Validate(IReadOnlyList<MqttGatewayOptions> connections, bool checkFiles = true)
     {
         ArgumentNullException.ThrowIfNull(connections);
         var errors = new List<string>();
@@ -33,7 +37,7 @@ public static class MqttGatewayOptionsValidator
             if (o.ReconnectMinDelayMs < 1) Error("ReconnectMinDelayMs", o.ReconnectMinDelayMs, "must be at least 1");
             if (o.ReconnectMaxDelayMs < o.ReconnectMinDelayMs) Error("ReconnectMaxDelayMs", o.ReconnectMaxDelayMs, $"must not be below ReconnectMinDelayMs ({o.ReconnectMinDelayMs})");
             if (o.Username is null && o.Password is not null) Error("Password", "***", "is set without a Username");
-            if (o.Tls.Enabled)
+            if (o.Tls.Enabled && checkFiles)
             {
                 if (o.Tls.CaCertificatePath is { } ca && !File.Exists(ca)) Error("Tls:CaCertificatePath", ca, "does not exist");
                 if (o.Tls.ClientCertificatePath is { } cert && !File.Exists(cert)) Error("Tls:ClientCertificatePath", cert, "does not exist");
@@ -73,6 +77,28 @@ public static class MqttGatewayOptionsValidator
                     }
                 }
                 if (j.Qos is < 0 or > 2) Error("Json:Qos", j.Qos, "is not a QoS (0, 1 or 2)");
+                var commands = !string.IsNullOrEmpty(j.CommandTopic);
+                foreach (var (tag, t) in j.Tags)
+                {
+                    var at = $"Json:Tags:{tag}";
+                    if (t is null) continue;
+                    if (t.DataType == TagDataType.None) Error(at + ":DataType", t.DataType, "is not a tag type (Boolean, Integer, Double, String or an array of them)");
+                    if (t.Writable && !commands) Error(at + ":Writable", t.Writable, "needs Json:CommandTopic (where commands are published)");
+                    var numeric = t.DataType is null or TagDataType.Integer or TagDataType.Double;
+                    if ((t.Minimum is not null || t.Maximum is not null) && !numeric) Error(at + ":Minimum", t.Minimum, $"limits apply to numeric tags, not {t.DataType}");
+                    if (t.Minimum is { } min && t.Maximum is { } max && min > max) Error(at + ":Maximum", max, $"is below Minimum ({min})");
+                    if ((t.Minimum is not null || t.Maximum is not null) && !t.Writable) Error(at + ":Minimum", t.Minimum ?? t.Maximum, "limits commands, but the tag is not Writable");
+                }
+                foreach (var (method, m) in j.Methods)
+                {
+                    if (m is null) continue;
+                    if (!commands) Error($"Json:Methods:{method}", method, "needs Json:CommandTopic (where method calls are published)");
+                    for (var a = 0; a < m.Arguments.Count; a++)
+                    {
+                        if (string.IsNullOrWhiteSpace(m.Arguments[a].Name)) Error($"Json:Methods:{method}:Arguments:{a}:Name", m.Arguments[a].Name, "must be set");
+                        if (m.Arguments[a].DataType == TagDataType.None) Error($"Json:Methods:{method}:Arguments:{a}:DataType", m.Arguments[a].DataType, "is not a tag type");
+                    }
+                }
             }
             else
             {

@@ -12,6 +12,8 @@ public sealed class MqttGatewayStatistics
     internal long sinkErrors;
     internal long commandsSent;
     internal long commandsApplied;
+    internal long typeMismatches;
+    internal long commandsRejected;
 
     /// <summary>Messages taken from the broker.</summary>
     public long Messages => Interlocked.Read(ref messages);
@@ -31,4 +33,10 @@ public sealed class MqttGatewayStatistics
     public long CommandsSent => Interlocked.Read(ref commandsSent);
     /// <summary>Commands confirmed as applied.</summary>
     public long CommandsApplied => Interlocked.Read(ref commandsApplied);
+    /// <summary>Readings refused because they did not fit their tag's type (delivered as Bad, logged with a rate limit).</summary>
+    public long TypeMismatches => Interlocked.Read(ref typeMismatches);
+    /// <summary>Commands rejected by the gateway before publishing (device offline, read-only tag, undeclared method,
+    /// value out of limits or of the wrong type).</summary>
+    public long CommandsRejected => Interlocked.Read(ref commandsRejected);
+
 }

@@ -17,4 +17,10 @@ internal sealed class JsonTwin
     /// <summary>Tags and their types; replaced (never mutated) so command senders read a snapshot.</summary>
     public volatile IReadOnlyDictionary<string, TagDataType> Tags = new Dictionary<string, TagDataType>(StringComparer.Ordinal);
     public volatile bool Online;
+    /// <summary>The device's status topic (its last will) said offline and no telemetry came since: commands are rejected.</summary>
+    public volatile bool StatusOffline;
+    /// <summary>When the status said offline.</summary>
+    public DateTimeOffset StatusOfflineAt;
+    /// <summary>The twin's telemetry topic (the tags' source address).</summary>
+    public string? TelemetryTopic;
 }

@@ -161,7 +161,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         foreach (var device in node.Devices.Values) device.Born = false;
         _routes[node.TwinId] = new SparkplugTwinRoute(node.Group, node.Edge, null, metrics, Online: true);
 
-        await batch.DescribeAsync(new TwinDescription(node.TwinId, _gateway, Describe(payload, metrics)), cancellationToken).ConfigureAwait(false);
+        await batch.DescribeAsync(new TwinDescription(node.TwinId, _gateway, Describe(payload, metrics, _gateway, $"spBv1.0/{topic.Group}/N*/{topic.EdgeNode}")), cancellationToken).ConfigureAwait(false);
         await batch.SetConnectivityAsync(node.TwinId, TwinConnectivity.Online, "NBIRTH", cancellationToken).ConfigureAwait(false);
         AddValues(payload, metrics, null, node, batch, topic);
     }
@@ -189,7 +189,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         device.Born = true;
         _routes[twinId] = new SparkplugTwinRoute(node.Group, node.Edge, device.Name, metrics, Online: true);
 
-        await batch.DescribeAsync(new TwinDescription(twinId, _gateway, Describe(payload, metrics)), cancellationToken).ConfigureAwait(false);
+        await batch.DescribeAsync(new TwinDescription(twinId, _gateway, Describe(payload, metrics, _gateway, $"spBv1.0/{topic.Group}/D*/{topic.EdgeNode}/{topic.Device}")), cancellationToken).ConfigureAwait(false);
         await batch.SetConnectivityAsync(twinId, TwinConnectivity.Online, "DBIRTH", cancellationToken).ConfigureAwait(false);
         AddValues(payload, metrics, device, node, batch, topic);
         if (gap) await RequestRebirthAsync(node, "seq gap", cancellationToken).ConfigureAwait(false);
@@ -292,7 +292,9 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         return metrics;
     }
 
-    private static List<TagMetadata> Describe(Payload payload, Dictionary<string, SparkplugMetricInfo> metrics)
+    /// <summary>The tags of a birth: type, array rank, unit, limits and writable from the metric properties, and the
+    /// source (gateway, <c>{topic pattern} {metric}</c>, the Sparkplug data type).</summary>
+    private static List<TagMetadata> Describe(Payload payload, Dictionary<string, SparkplugMetricInfo> metrics, string gateway, string address)
     {
         var tags = new List<TagMetadata>(metrics.Count);
         foreach (var m in payload.Metrics)
@@ -328,7 +330,9 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
                     }
                 }
             }
-            tags.Add(new TagMetadata(m.Name, type, unit, writable, low, high));
+            tags.Add(new TagMetadata(m.Name, type, unit, writable, low, high,
+                ArrayRank: type >= TagDataType.BooleanArray ? 1 : 0, SourceGateway: gateway, SourceAddress: address + " " + m.Name,
+                SourceDataType: ((SparkplugDataType)m.Datatype).ToString()));
         }
         return tags;
     }

@@ -36,6 +36,18 @@ public interface IPlantEventSink
     /// every tag of the twin Bad; reconnecting turns them Uncertain until fresh values arrive.</summary>
     ValueTask SetTwinConnectivityAsync(string twinId, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken);
 
+    /// <summary>A gateway connection as a whole became reachable or not (cannot connect, login refused, back
+    /// online). Gateways also call <see cref="SetTwinConnectivityAsync"/> for every twin they know, but before
+    /// their first successful connection (after a restart) they do not know which twins discovery will find:
+    /// a sink that remembers which twins a gateway described (<see cref="TwinDescription.Gateway"/>) applies
+    /// the state to those twins too. The default does nothing.</summary>
+    /// <param name="gateway">The gateway connection's name.</param>
+    /// <param name="connectivity">Its state.</param>
+    /// <param name="reason">Why, for the twins' status and the log.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    ValueTask SetGatewayConnectivityAsync(string gateway, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken) =>
+        ValueTask.CompletedTask;
+
     /// <summary>The device confirmed or refused a command after it was delivered (an acknowledgement
     /// topic, a method result).</summary>
     ValueTask ReportCommandOutcomeAsync(string twinId, string commandId, CommandDeliveryStatus status, string? reason, CancellationToken cancellationToken);

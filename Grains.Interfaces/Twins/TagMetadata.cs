@@ -10,6 +10,13 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <param name="Minimum">Lowest value a command may write; null for no limit.</param>
 /// <param name="Maximum">Highest value a command may write; null for no limit.</param>
 /// <param name="ExpectedPeriod">How often the tag is expected to update; older values turn Uncertain. Null: never.</param>
+/// <param name="ArrayRank">0 for a single value, 1 for a one-dimensional array, n for n dimensions (a matrix
+/// arrives flattened); -1 when the source allows either and the value decides (OPC UA ValueRank -2, -3).</param>
+/// <param name="SourceGateway">The gateway connection the tag comes from; null when not from a gateway.</param>
+/// <param name="SourceAddress">The tag's address in the protocol: an OPC UA node id (<c>ns=1;s=Plant.M1.Speed</c>),
+/// a Sparkplug metric name, a JSON topic and key.</param>
+/// <param name="SourceDataType">The protocol's own type name (<c>Int16</c>, <c>Float</c>, <c>UInt64</c>), when it says
+/// more than <paramref name="DataType"/>.</param>
 [GenerateSerializer]
 public sealed record TagMetadata(
     [property: Id(0)] string Name,
@@ -18,4 +25,8 @@ public sealed record TagMetadata(
     [property: Id(3)] bool Writable = false,
     [property: Id(4)] double? Minimum = null,
     [property: Id(5)] double? Maximum = null,
-    [property: Id(6)] TimeSpan? ExpectedPeriod = null);
+    [property: Id(6)] TimeSpan? ExpectedPeriod = null,
+    [property: Id(7)] int ArrayRank = 0,
+    [property: Id(8)] string? SourceGateway = null,
+    [property: Id(9)] string? SourceAddress = null,
+    [property: Id(10)] string? SourceDataType = null);

@@ -204,6 +204,8 @@ public sealed class BrokerLifecycleTests
         {
             Assert.Contains(error.ReasonCode, new byte[] { 4, 5 });
         }
+        // Counted as a refused login (the gateway exports it as imv.mqtt.refused_logins).
+        Assert.Equal(1, refused.Statistics.RefusedLogins);
     }
 
     private static void WriteCertificates(string directory)

@@ -23,6 +23,11 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
         o.Json.CommandTopic = $"plant/{site}/{{line}}/{{machine}}/cmd";
         o.Json.AckTopic = ack ? $"plant/{site}/{{line}}/{{machine}}/ack" : null;
         o.Json.StatusTopic = status ? $"plant/{site}/{{line}}/{{machine}}/status" : null;
+        o.Json.Tags["speed"] = new JsonTagOptions { Writable = true, Maximum = 100 };
+        o.Json.Tags["valve"] = new JsonTagOptions { DataType = TagDataType.Boolean, Writable = true };
+        o.Json.Tags["Flow"] = new JsonTagOptions { DataType = TagDataType.Double, Writable = true, Unit = "m3/h" };
+        o.Json.Methods["reset"] = new JsonMethodOptions { Arguments = [new JsonMethodArgumentOptions { Name = "mode", DataType = TagDataType.String }] };
+        o.Json.Methods["jog"] = new JsonMethodOptions { Arguments = [new JsonMethodArgumentOptions { Name = "distance", DataType = TagDataType.Double }] };
     });
 
     private async Task<MqttClient> DeviceAsync(string site, string machine, bool will = false)
@@ -199,5 +204,110 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
         Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "not valid JSON"));
         Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "not a JSON object"));
         Assert.True(gateway.Logger.Contains(LogLevel.Warning, topic, "'yesterday'"));
+    }
+    [Fact]
+    public async Task A_whole_number_never_narrows_a_tag_and_a_value_that_does_not_fit_is_refused_and_counted()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        await using var device = await DeviceAsync(site, "m6");
+        var topic = $"plant/{site}/l1/m6/telemetry";
+        var twin = $"{site}.l1.m6";
+        // Declared Double: a whole number (what many JSON writers emit for 12.0) arrives as a Double.
+        await PublishAsync(device, topic, """{"Flow": 12, "level": 3}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "level") is not null, "first reading");
+        Assert.Equal(TagValue.FromDouble(12), gateway.Sink.Tag(twin, "Flow")!.Value.Value);
+        // Learned Integer: a fraction widens it to Double, and later whole numbers stay Doubles.
+        await PublishAsync(device, topic, """{"level": 3.5}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "level")?.Value.DataType == TagDataType.Double, "widened to double");
+        await PublishAsync(device, topic, """{"level": 4, "Flow": 13}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "level")?.Value == TagValue.FromDouble(4), "whole number into the widened tag");
+        var tags = gateway.Sink.Twins[twin].Description!.Tags.ToDictionary(t => t.Name);
+        Assert.Equal(TagDataType.Double, tags["Flow"].DataType);
+        Assert.Equal(TagDataType.Double, tags["level"].DataType);
+        Assert.Equal(("m3/h", true, false), (tags["Flow"].Unit, tags["Flow"].Writable, tags["level"].Writable));
+        Assert.Equal((gateway.Connection.Name, $"{topic} Flow"), (tags["Flow"].SourceGateway, tags["Flow"].SourceAddress));
+
+        // A command Flow=13.5 goes out (the tag stayed Double).
+        var delivery = await gateway.Connection.SendAsync(new DeviceCommand("f-1", twin, "Flow", null, TagValue.FromDouble(13.5), [], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
+        Assert.Equal(CommandDeliveryStatus.Delivered, delivery.Status);
+
+        // A string does not fit a Double tag: delivered as Bad, counted, logged naming twin, tag, expected and received type.
+        await PublishAsync(device, topic, """{"Flow": "high"}""");
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "Flow")?.Quality == TagQuality.Bad, "misfit delivered as Bad");
+        Assert.Equal(1, gateway.Connection.Statistics.TypeMismatches);
+        Assert.True(gateway.Logger.Contains(LogLevel.Warning, twin, "Flow", "expected Double", "received String"));
+        Assert.Equal(TagDataType.Double, gateway.Sink.Twins[twin].Description!.Tags.Single(t => t.Name == "Flow").DataType);
+        Assert.Equal(1, gateway.Connection.Snapshot().TypeMismatches);
+    }
+
+    [Fact]
+    public async Task Tags_are_read_only_unless_declared_writable_and_declared_limits_and_methods_hold()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        await using var device = await DeviceAsync(site, "m7");
+        await device.SubscribeAsync($"plant/{site}/l1/m7/cmd", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        await PublishAsync(device, $"plant/{site}/l1/m7/telemetry", """{"temp": 20.5, "speed": 10}""");
+        var twin = $"{site}.l1.m7";
+        await Wait.UntilAsync(() => gateway.Sink.Tag(twin, "speed") is not null, "device seen");
+
+        // Methods travel in the description with their arguments.
+        var methods = gateway.Sink.Twins[twin].Description!.Methods!.ToDictionary(m => m.Name);
+        Assert.Equal(["jog", "reset"], methods.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(("distance", TagDataType.Double), (methods["jog"].InputArguments[0].Name, methods["jog"].InputArguments[0].DataType));
+
+        async Task<string?> RejectedAsync(DeviceCommand command)
+        {
+            var result = await gateway.Connection.SendAsync(command, Wait.Token());
+            Assert.Equal(CommandDeliveryStatus.Rejected, result.Status);
+            return result.Reason;
+        }
+        var expires = DateTimeOffset.UtcNow.AddSeconds(30);
+        Assert.Contains("read-only", await RejectedAsync(new DeviceCommand("r-1", twin, "temp", null, TagValue.FromDouble(30), [], expires)), StringComparison.Ordinal);
+        Assert.Contains("above the maximum 100", await RejectedAsync(new DeviceCommand("r-2", twin, "speed", null, TagValue.FromInteger(150), [], expires)), StringComparison.Ordinal);
+        Assert.Contains("not declared", await RejectedAsync(new DeviceCommand("r-3", twin, null, "explode", default, [], expires)), StringComparison.Ordinal);
+        Assert.Contains("takes 1 arguments", await RejectedAsync(new DeviceCommand("r-4", twin, null, "jog", default, [], expires)), StringComparison.Ordinal);
+        Assert.Contains("cannot take the String", await RejectedAsync(new DeviceCommand("r-5", twin, null, "jog", default, [TagValue.FromString("far")], expires)), StringComparison.Ordinal);
+        Assert.Equal(5, gateway.Connection.Statistics.CommandsRejected);
+
+        // An integer argument of a Double parameter is widened and published.
+        var jog = await gateway.Connection.SendAsync(new DeviceCommand("j-1", twin, null, "jog", default, [TagValue.FromInteger(3)], expires), Wait.Token());
+        Assert.Equal(CommandDeliveryStatus.Delivered, jog.Status);
+        var published = await Wait.ReadAsync(device.Messages);
+        using var body = JsonDocument.Parse(published.Payload);
+        Assert.Equal("j-1", body.RootElement.GetProperty("id").GetString()); // none of the rejected commands was published
+        Assert.Equal(3.0, body.RootElement.GetProperty("args")[0].GetDouble());
+    }
+
+    [Fact]
+    public async Task A_command_to_a_twin_whose_device_is_offline_is_rejected_and_not_published()
+    {
+        var site = Site();
+        await using var gateway = await StartAsync(site);
+        var device = await DeviceAsync(site, "m8", will: true);
+        await using var listener = await DeviceAsync(site, "listener");
+        await listener.SubscribeAsync($"plant/{site}/l1/m8/cmd", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        await PublishAsync(device, $"plant/{site}/l1/m8/telemetry", """{"speed": 5}""");
+        var twin = $"{site}.l1.m8";
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "online");
+        await device.AbortAsync();
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Offline, "offline by last will");
+
+        var result = await gateway.Connection.SendAsync(new DeviceCommand("o-1", twin, "speed", null, TagValue.FromInteger(20), [], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
+        Assert.Equal(CommandDeliveryStatus.Rejected, result.Status);
+        Assert.Contains("offline", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("not published", result.Reason, StringComparison.Ordinal);
+        // Nothing went out: the first message on the command topic is a marker published after the command.
+        await PublishAsync(listener, $"plant/{site}/l1/m8/cmd", """{"marker": true}""");
+        var first = await Wait.ReadAsync(listener.Messages);
+        Assert.Contains("marker", Encoding.UTF8.GetString(first.Payload), StringComparison.Ordinal);
+
+        // The device comes back: commands go out again.
+        await using var again = await DeviceAsync(site, "m8b");
+        await PublishAsync(again, $"plant/{site}/l1/m8/telemetry", """{"speed": 6}""");
+        await Wait.UntilAsync(() => gateway.Sink.Connectivity(twin) == TwinConnectivity.Online, "online again");
+        var delivered = await gateway.Connection.SendAsync(new DeviceCommand("o-2", twin, "speed", null, TagValue.FromInteger(20), [], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
+        Assert.Equal(CommandDeliveryStatus.Delivered, delivered.Status);
     }
 }

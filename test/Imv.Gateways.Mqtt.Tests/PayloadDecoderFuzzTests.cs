@@ -4,6 +4,7 @@ using Imv.Gateways.MqttGateway;
 using Imv.Gateways.MqttJson;
 using Imv.Gateways.Sparkplug;
 using Imv.Gateways.Sparkplug.Proto;
+using Imv.Grains.Interfaces.Twins;
 using Microsoft.Extensions.Logging.Abstractions;
 using Metric = Imv.Gateways.Sparkplug.Proto.Payload.Types.Metric;
 
@@ -93,7 +94,13 @@ public sealed class PayloadDecoderFuzzTests
     {
         var sink = new CollectingSink();
         var batch = Batch(sink);
-        var mapping = new JsonDeviceMapping("fuzz", new JsonGatewayOptions { TelemetryTopic = "p/{line}/{machine}/t", AckTopic = "p/{line}/{machine}/ack", StatusTopic = "p/{line}/{machine}/s" }, NullLogger.Instance);
+        // Declared tags too, so that mutated values meet the type fitting (widening, refusal) as well as learning.
+        var options = new JsonGatewayOptions { TelemetryTopic = "p/{line}/{machine}/t", AckTopic = "p/{line}/{machine}/ack", StatusTopic = "p/{line}/{machine}/s" };
+        options.Tags["temp"] = new JsonTagOptions { DataType = TagDataType.Double };
+        options.Tags["vec"] = new JsonTagOptions { DataType = TagDataType.DoubleArray };
+        options.Tags["mode"] = new JsonTagOptions { DataType = TagDataType.String };
+        var statistics = new MqttGatewayStatistics();
+        var mapping = new JsonDeviceMapping("fuzz", options, statistics, NullLogger.Instance);
         var random = new Random(777);
         string[] seeds =
         [
@@ -135,5 +142,6 @@ public sealed class PayloadDecoderFuzzTests
         }
         Assert.True(rejected > 10_000, $"only {rejected} rejected");
         Assert.True(accepted > 300, $"only {accepted} accepted");
+        Assert.True(statistics.TypeMismatches > 0, "no mutated value met a declared tag of another type");
     }
 }

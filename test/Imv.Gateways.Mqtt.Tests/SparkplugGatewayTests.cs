@@ -48,6 +48,11 @@ public sealed class SparkplugGatewayTests(BrokerFixture fixture)
         Assert.Equal(150, temperature.Maximum);
         Assert.Equal(TagDataType.Boolean, description.Tags.Single(t => t.Name == "Running").DataType);
         Assert.Equal(TagDataType.DoubleArray, description.Tags.Single(t => t.Name == "Profile").DataType);
+        // Where each tag comes from: the gateway, the device's topics and metric, the Sparkplug type.
+        Assert.Equal((gateway.Connection.Name, $"spBv1.0/{group}/D*/edge1/oven Temperature", 0),
+            (temperature.SourceGateway, temperature.SourceAddress, temperature.ArrayRank));
+        Assert.Equal(1, description.Tags.Single(t => t.Name == "Profile").ArrayRank);
+        Assert.Null(description.Methods);
         Assert.Equal(65535, gateway.Sink.Tag(twin, "Count")!.Value.Value.AsInteger());
         Assert.Equal([1.5, 2.5], (double[])gateway.Sink.Tag(twin, "Profile")!.Value.Value.AsArray());
         Assert.Equal(TwinConnectivity.Online, gateway.Sink.Connectivity($"{group}.edge1"));

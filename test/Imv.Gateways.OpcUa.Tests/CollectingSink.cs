@@ -74,6 +74,14 @@ public sealed class CollectingSink : IPlantEventSink
         return ValueTask.CompletedTask;
     }
 
+    public ConcurrentQueue<(string Gateway, TwinConnectivity State, string Reason, DateTimeOffset At)> GatewayLog { get; } = new();
+
+    public ValueTask SetGatewayConnectivityAsync(string gateway, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken)
+    {
+        GatewayLog.Enqueue((gateway, connectivity, reason, DateTimeOffset.UtcNow));
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask ReportCommandOutcomeAsync(string twinId, string commandId, CommandDeliveryStatus status, string? reason, CancellationToken cancellationToken)
     {
         Outcomes.Enqueue((twinId, commandId, status, reason));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Imv.Gateways.OpcUa.Encoding;
+using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Gateways.OpcUa.Gateway;
@@ -32,6 +33,21 @@ internal static class MethodArgumentConversion
 
     /// <summary>"Name Type" or "Name Type[]".</summary>
     public static string Describe(MethodArgument argument) => $"{argument.Name} {TypeName(argument)}";
+
+    /// <summary>An argument as the twin description shows it: the tag value type a command gives for it,
+    /// its rank, the OPC UA type and the description.</summary>
+    public static MethodArgumentMetadata ToMetadata(MethodArgument argument, int index)
+    {
+        var type = TagValueConversion.FromDataTypeId(argument.DataType);
+        var rank = argument.ValueRank switch { -1 => 0, -2 or -3 => -1, 0 => 1, var r => r };
+        var dataType = TagValueConversion.ToTagDataType(type, rank > 0);
+        return new MethodArgumentMetadata(
+            string.IsNullOrEmpty(argument.Name) ? "arg" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : argument.Name,
+            dataType,
+            rank,
+            TypeName(argument),
+            string.IsNullOrEmpty(argument.Description.Text) ? null : argument.Description.Text);
+    }
 
     private static string TypeName(MethodArgument argument)
     {

@@ -1,4 +1,5 @@
 using Imv.Gateways.OpcUa.Encoding;
+using Imv.Grains.Interfaces.Plant;
 
 namespace Imv.Gateways.OpcUa.Gateway;
 
@@ -12,4 +13,11 @@ internal sealed record MethodBinding(string TwinId, string Method, NodeId Object
     /// <summary>The method's input arguments, from its InputArguments property (empty when it has
     /// none); null when the server did not say, and then values go as they come.</summary>
     public MethodArgument[]? InputArguments { get; set; }
+
+    /// <summary>The method's metadata for the twin description, with its input arguments.</summary>
+    public MethodMetadata ToMetadata() => new(
+        Method,
+        InputArguments is { } arguments ? arguments.Select(MethodArgumentConversion.ToMetadata).ToArray() : [],
+        ArgumentsKnown: InputArguments is not null,
+        SourceAddress: $"{MethodId} on {ObjectId}");
 }

@@ -1,6 +1,7 @@
 using Imv.Gateways.OpcUa.Client;
 using Imv.Gateways.OpcUa.Encoding;
 using Imv.Gateways.OpcUa.Transport;
+using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
@@ -41,6 +42,17 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private long _sequence;
     private long _notifications;
     private int _reconnects;
+    private long _typeMismatches;
+    private long _refusedLogins;
+    private long _connectFailures;
+    private readonly string[] _configuredTwinIds;
+    private readonly LogRateLimiter _mismatchLogLimiter = new(MismatchLogsPerSecond);
+
+    /// <summary>How often one tag's type mismatch is logged at most (the count goes on).</summary>
+    private static readonly TimeSpan MismatchLogInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Type mismatch warnings per second of one endpoint at most, whatever the number of tags.</summary>
+    private const int MismatchLogsPerSecond = 10;
 
     /// <summary>Creates the connection; nothing happens until <see cref="StartAsync"/>.</summary>
     public OpcUaEndpointConnection(OpcUaEndpointOptions options, IPlantEventSink sink, ILogger logger)
@@ -58,6 +70,8 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             ApplicationUri = options.ApplicationUri,
             Security = OpcUaOptionsValidator.SecurityOf(options),
         }, logger);
+        _configuredTwinIds = options.Nodes.Select(n => n.TwinId).Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal).ToArray();
+        OpcUaGatewayMetrics.Register(this);
     }
 
     /// <inheritdoc />
@@ -68,6 +82,19 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
 
     /// <summary>Data change notifications turned into tag updates so far.</summary>
     public long NotificationCount => Interlocked.Read(ref _notifications);
+
+    /// <summary>Readings refused because they did not fit their tag's type (delivered as Bad, logged with a rate limit).</summary>
+    public long TypeMismatchCount => Interlocked.Read(ref _typeMismatches);
+
+    /// <summary>Logins (or secured channels) the server refused: wrong user or password, rejected token
+    /// or certificate, security mode or policy not offered.</summary>
+    public long RefusedLoginCount => Interlocked.Read(ref _refusedLogins);
+
+    /// <summary>Attempts to connect (or keep a connection) that failed, refused logins included.</summary>
+    public long ConnectFailureCount => Interlocked.Read(ref _connectFailures);
+
+    /// <summary>The connection's counters, for the API and diagnostics.</summary>
+    public OpcUaGatewayStatistics Statistics => new(Name, State, NotificationCount, TypeMismatchCount, ReconnectCount, ConnectFailureCount, RefusedLoginCount);
 
     /// <summary>How many times the connection was re-established after a loss.</summary>
     public int ReconnectCount => Volatile.Read(ref _reconnects);
@@ -99,23 +126,34 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(_options.ReconnectMinDelayMs);
+        var loginDelay = TimeSpan.FromMilliseconds(_options.LoginRetryMinDelayMs);
         var everConnected = false;
         var disconnectedSince = DateTimeOffset.UtcNow;
+        string? lastRefusal = null;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var refused = false;
+            string reason;
             try
             {
                 var newSession = true;
                 if (_client.SessionId.IsNull) await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
                 else newSession = await _client.ReconnectAsync(cancellationToken).ConfigureAwait(false);
+                if (lastRefusal is not null)
+                {
+                    _logger.LogInformation("OPC UA endpoint {Endpoint} ({Url}) accepted the login again", _options.Name, _options.EndpointUrl);
+                    lastRefusal = null;
+                }
                 if (_mapping is null) await ResolveMappingAsync(cancellationToken).ConfigureAwait(false);
                 await EnsureSubscriptionAsync(newSession, cancellationToken).ConfigureAwait(false);
                 if (everConnected) Interlocked.Increment(ref _reconnects);
                 everConnected = true;
                 delay = TimeSpan.FromMilliseconds(_options.ReconnectMinDelayMs);
+                loginDelay = TimeSpan.FromMilliseconds(_options.LoginRetryMinDelayMs);
                 await SetConnectivityAsync(TwinConnectivity.Online, "connected to " + _options.EndpointUrl, cancellationToken).ConfigureAwait(false);
                 _online.TrySetResult();
                 await PublishLoopAsync(cancellationToken).ConfigureAwait(false);
+                reason = "lost connection to " + _options.EndpointUrl;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -125,7 +163,28 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             {
                 if (State == TwinConnectivity.Online) disconnectedSince = DateTimeOffset.UtcNow;
                 Volatile.Write(ref _online, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                if (ex is UaServiceException or UaDecodingException or IOException or System.Net.Sockets.SocketException)
+                Interlocked.Increment(ref _connectFailures);
+                if (ex is UaServiceException service && IsRefusal(service.Status))
+                {
+                    // The server refused the login or the channel's security: retrying at the reconnect pace
+                    // would lock out an account on a PLC that locks after failures. Back off exponentially up
+                    // to LoginRetryMaxDelayMs; log once per change of the refusal, count every one.
+                    refused = true;
+                    Interlocked.Increment(ref _refusedLogins);
+                    if (!string.Equals(lastRefusal, service.Message, StringComparison.Ordinal))
+                    {
+                        _logger.LogWarning("OPC UA endpoint {Endpoint} ({Url}) refused the login as {Identity}: {Error}; retrying in {Delay} ms, backing off up to {MaxDelay} ms (logged again when the refusal changes)",
+                            _options.Name, _options.EndpointUrl, string.IsNullOrEmpty(_options.UserName) ? "anonymous" : "user " + _options.UserName,
+                            service.Message, (int)loginDelay.TotalMilliseconds, _options.LoginRetryMaxDelayMs);
+                        lastRefusal = service.Message;
+                    }
+                    else
+                    {
+                        _logger.LogDebug("OPC UA endpoint {Endpoint} refused the login again ({Status}); retrying in {Delay} ms",
+                            _options.Name, service.StatusName, (int)loginDelay.TotalMilliseconds);
+                    }
+                }
+                else if (ex is UaServiceException or UaDecodingException or IOException or System.Net.Sockets.SocketException)
                 {
                     _logger.LogWarning("OPC UA endpoint {Endpoint} ({Url}) disconnected: {Error}; retrying in {Delay} ms",
                         _options.Name, _options.EndpointUrl, ex.Message, (int)delay.TotalMilliseconds);
@@ -137,22 +196,43 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                     _logger.LogError(ex, "OPC UA endpoint {Endpoint} ({Url}) failed; retrying in {Delay} ms",
                         _options.Name, _options.EndpointUrl, (int)delay.TotalMilliseconds);
                 }
+                reason = (refused ? "login refused by " : everConnected ? "lost connection to " : "cannot connect to ") + _options.EndpointUrl + ": " + ex.Message;
             }
             try
             {
-                var offline = DateTimeOffset.UtcNow - disconnectedSince > TimeSpan.FromMilliseconds(_options.OfflineAfterMs);
-                await SetConnectivityAsync(offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting,
-                    "lost connection to " + _options.EndpointUrl, cancellationToken).ConfigureAwait(false);
+                // Offline at once when the login is refused or the endpoint was never reached in this process
+                // (twins restored from storage must not look live); after a loss, Reconnecting (Uncertain)
+                // first and Offline after OfflineAfterMs.
+                var offline = refused || !everConnected || DateTimeOffset.UtcNow - disconnectedSince > TimeSpan.FromMilliseconds(_options.OfflineAfterMs);
+                try
+                {
+                    await SetConnectivityAsync(offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting, reason, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The sink failed (the grid is busy or stopping): keep the connection loop alive and try again
+                    // at the next transition.
+                    State = TwinConnectivity.Unknown;
+                    _logger.LogError(ex, "OPC UA endpoint {Endpoint}: telling its twins they are {State} failed", Name, offline ? TwinConnectivity.Offline : TwinConnectivity.Reconnecting);
+                }
                 await _client.DropChannelAsync().ConfigureAwait(false);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(refused ? loginDelay : delay, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.ReconnectMaxDelayMs));
+            if (refused) loginDelay = TimeSpan.FromMilliseconds(Math.Min(loginDelay.TotalMilliseconds * 2, _options.LoginRetryMaxDelayMs));
+            else delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.ReconnectMaxDelayMs));
         }
     }
+
+    /// <summary>Status codes by which a server refuses who the gateway is (user, token, certificate) or
+    /// the channel's security: retried with the login backoff, not the reconnect pace.</summary>
+    internal static bool IsRefusal(uint status) => status is StatusCode.BadUserAccessDenied or StatusCode.BadIdentityTokenRejected
+        or StatusCode.BadIdentityTokenInvalid or StatusCode.BadUserSignatureInvalid or StatusCode.BadSecurityChecksFailed
+        or StatusCode.BadCertificateUntrusted or StatusCode.BadCertificateInvalid or StatusCode.BadSecurityModeRejected
+        or StatusCode.BadSecurityPolicyRejected;
 
     private async Task ResolveMappingAsync(CancellationToken cancellationToken)
     {
@@ -161,12 +241,19 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         _methodIndex = mapping.Methods.GroupBy(m => (m.TwinId, m.Method)).ToDictionary(g => g.Key, g => g.First());
         _twinIds = mapping.Tags.Select(t => t.TwinId).Concat(mapping.Methods.Select(m => m.TwinId)).Distinct(StringComparer.Ordinal).ToArray();
         _mapping = mapping;
-        foreach (var twin in mapping.Tags.GroupBy(t => t.TwinId, StringComparer.Ordinal))
-        {
-            await _sink.DescribeTwinAsync(new TwinDescription(twin.Key, Name, twin.Select(t => t.ToMetadata()).ToArray()), cancellationToken).ConfigureAwait(false);
-        }
+        foreach (var twinId in _twinIds) await DescribeTwinAsync(twinId, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("OPC UA endpoint {Endpoint}: {Tags} tags and {Methods} methods of {Twins} twins mapped",
             Name, mapping.Tags.Count, mapping.Methods.Count, _twinIds.Length);
+    }
+
+    /// <summary>Tells the sink what the gateway knows of one twin: its tags with their metadata.</summary>
+    private async Task DescribeTwinAsync(string twinId, CancellationToken cancellationToken)
+    {
+        var mapping = _mapping!;
+        var tags = mapping.Tags.Where(t => string.Equals(t.TwinId, twinId, StringComparison.Ordinal)).Select(t => t.ToMetadata(Name)).ToArray();
+        var methods = mapping.Methods.Where(m => string.Equals(m.TwinId, twinId, StringComparison.Ordinal))
+            .DistinctBy(m => m.Method, StringComparer.Ordinal).Select(m => m.ToMetadata()).ToArray();
+        await _sink.DescribeTwinAsync(new TwinDescription(twinId, Name, tags, methods), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EnsureSubscriptionAsync(bool newSession, CancellationToken cancellationToken)
@@ -417,6 +504,21 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             var tag = tags[(int)item.ClientHandle];
             var value = TagValueConversion.ToTagValue(item.Value.Value);
             var quality = TagValueConversion.ToQuality(item.Value.StatusCode);
+            if (!TagShape.TryFit(tag, ref value, out var retype))
+            {
+                if (retype)
+                {
+                    await RetypeAsync(tag, item.Value.Value, value.DataType, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // A reading that really does not fit its tag: counted, logged with a rate limit, and
+                    // delivered as Bad without a value (the twin keeps its type; the operator sees Bad).
+                    ReportMismatch(tag, value, now);
+                    value = TagValue.None;
+                    quality = TagQuality.Bad;
+                }
+            }
             var timestamp = item.Value.SourceTimestamp ?? item.Value.ServerTimestamp;
             var update = new TagUpdate(tag.Tag, value, quality,
                 timestamp is { } t && t != DateTime.MinValue ? new DateTimeOffset(t, TimeSpan.Zero) : now,
@@ -455,6 +557,41 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         }
     }
 
+    private async Task RetypeAsync(TagBinding tag, Variant received, TagDataType type, CancellationToken cancellationToken)
+    {
+        var previous = tag.TagType;
+        lock (tag)
+        {
+            tag.TagType = type;
+            tag.TypeKnown = true;
+            tag.IsArray = received.IsArray;
+            if (tag.DataType is null || !received.IsNull) tag.DataType = received.Type;
+        }
+        _logger.LogInformation(
+            "OPC UA endpoint {Endpoint}: {TwinId}.{Tag} ({NodeId}, ValueRank {ValueRank}) is typed by what the server sends: {Previous} -> {Type}",
+            Name, tag.TwinId, tag.Tag, tag.NodeId, tag.ValueRank, previous, type);
+        await DescribeTwinAsync(tag.TwinId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ReportMismatch(TagBinding tag, TagValue received, DateTimeOffset now)
+    {
+        Interlocked.Increment(ref _typeMismatches);
+        long suppressed;
+        lock (tag)
+        {
+            tag.Mismatches++;
+            tag.MismatchesUnlogged++;
+            if (tag.Mismatches > 1 && now - tag.MismatchLoggedAt < MismatchLogInterval) return;
+            if (!_mismatchLogLimiter.TryTake(now)) return;
+            suppressed = tag.MismatchesUnlogged - 1;
+            tag.MismatchesUnlogged = 0;
+            tag.MismatchLoggedAt = now;
+        }
+        _logger.LogWarning(
+            "OPC UA endpoint {Endpoint}: reading of {TwinId}.{Tag} ({NodeId}) refused: expected {Expected}, received {Received} ({Value}); delivered as Bad. {Suppressed} more since the last warning, {Total} in all",
+            Name, tag.TwinId, tag.Tag, tag.NodeId, tag.TagType, received.DataType, received.ToString(), suppressed, tag.Mismatches);
+    }
+
     /// <summary>Settles the writes a reported value confirms (or that expired); called under the tag's lock.</summary>
     private static void MatchPendingWrites(TagBinding tag, TagValue value, TagQuality quality, DateTimeOffset now, ref List<(TagBinding, PendingWrite)>? confirmed)
     {
@@ -473,6 +610,9 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     {
         if (State == state) return;
         State = state;
+        // Before the first mapping the twins are those configured by node; the sink also hears it per
+        // gateway, for the twins discovery found before a restart.
+        var twinIds = _mapping is null ? _configuredTwinIds : _twinIds;
         if (state != TwinConnectivity.Online && _mapping is not null)
         {
             foreach (var tag in _mapping.Tags)
@@ -480,7 +620,8 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
                 lock (tag) tag.HasGoodValue = false;
             }
         }
-        foreach (var twinId in _twinIds)
+        await _sink.SetGatewayConnectivityAsync(Name, state, reason, cancellationToken).ConfigureAwait(false);
+        foreach (var twinId in twinIds)
             await _sink.SetTwinConnectivityAsync(twinId, state, reason, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("OPC UA endpoint {Endpoint} is {State}: {Reason}", Name, state, reason);
     }
@@ -599,7 +740,16 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         if (_mapping is not null)
         {
             State = TwinConnectivity.Online; // force the transition below to be reported
-            await SetConnectivityAsync(TwinConnectivity.Offline, "gateway stopped", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await SetConnectivityAsync(TwinConnectivity.Offline, "gateway stopped", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+            {
+                // The grid stopped first (a host that stops gateways after the silo): the twins cannot be told any
+                // more, and a stop must not fail for it. Hosts should stop gateways before the grid.
+                _logger.LogWarning("OPC UA endpoint {Endpoint}: its twins could not be marked Offline at stop: {Error}", Name, ex.Message);
+            }
         }
     }
 
@@ -616,5 +766,6 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
             _logger.LogWarning(ex, "Stopping OPC UA endpoint {Endpoint} timed out", Name);
         }
         _stop.Dispose();
+        OpcUaGatewayMetrics.Unregister(this);
     }
 }

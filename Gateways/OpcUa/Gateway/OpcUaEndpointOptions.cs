@@ -86,8 +86,18 @@ public sealed class OpcUaEndpointOptions
     /// <summary>Longest reconnect delay, in ms (default 30000).</summary>
     public int ReconnectMaxDelayMs { get; set; } = 30000;
 
+    /// <summary>First delay after the server refused the login or the channel's security (BadUserAccessDenied,
+    /// BadIdentityTokenRejected, BadSecurityChecksFailed, BadSecurityModeRejected ...), in ms; it doubles per
+    /// refusal up to <see cref="LoginRetryMaxDelayMs"/>, so a PLC that locks accounts after failures is not
+    /// hammered (default 5000).</summary>
+    public int LoginRetryMinDelayMs { get; set; } = 5000;
+
+    /// <summary>Longest delay between refused logins, in ms (default 300000, five minutes).</summary>
+    public int LoginRetryMaxDelayMs { get; set; } = 300000;
+
     /// <summary>After this long without a connection, twins turn Offline (Bad) instead of Reconnecting
-    /// (Uncertain), in ms (default 30000).</summary>
+    /// (Uncertain), in ms (default 30000). A refused login, or an endpoint never reached since the start,
+    /// turns them Offline at once.</summary>
     public int OfflineAfterMs { get; set; } = 30000;
 
     /// <summary>The namespace index of browse path elements written without one (default 1).</summary>

@@ -160,20 +160,23 @@ internal static class OpcUaMappingResolver
         for (var start = 0; start < tags.Count; start += ReadBatch)
         {
             var batch = tags.GetRange(start, Math.Min(ReadBatch, tags.Count - start));
-            var reads = new List<ReadValueId>(batch.Count * 3);
+            var reads = new List<ReadValueId>(batch.Count * 4);
             foreach (var tag in batch)
             {
                 reads.Add(new ReadValueId(tag.NodeId, Attributes.DataType));
                 reads.Add(new ReadValueId(tag.NodeId, Attributes.ValueRank));
                 reads.Add(new ReadValueId(tag.NodeId, Attributes.UserAccessLevel));
+                reads.Add(new ReadValueId(tag.NodeId, Attributes.Value));
             }
             var values = await client.ReadAsync(reads, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < batch.Count; i++)
             {
                 var tag = batch[i];
-                if (values[3 * i].Value.Value is NodeId dataType) tag.DataType = TagValueConversion.FromDataTypeId(dataType);
-                if (values[3 * i + 1].Value.TryGetDouble(out var rank)) tag.IsArray = rank >= 0; // -1 scalar, -2 any, -3 scalar or array: treated as scalar
-                if (values[3 * i + 2].Value.TryGetDouble(out var access)) tag.Writable = ((int)access & 0x02) != 0;
+                var declared = values[4 * i].Value.Value is NodeId dataType ? TagValueConversion.FromDataTypeId(dataType) : null;
+                var rank = values[4 * i + 1].Value.TryGetDouble(out var r) ? (int)r : -1;
+                if (values[4 * i + 2].Value.TryGetDouble(out var access)) tag.Writable = ((int)access & 0x02) != 0;
+                var sample = new StatusCode(values[4 * i + 3].StatusCode).IsBad ? Variant.Null : values[4 * i + 3].Value;
+                TagShape.Resolve(tag, declared, rank, sample);
             }
         }
     }
@@ -233,13 +236,24 @@ internal static class OpcUaMappingResolver
             }
             var results = await client.TranslateBrowsePathsAsync(paths, cancellationToken).ConfigureAwait(false);
             var unitReads = new List<(TagBinding Tag, ReadValueId Read)>();
+            var rangeReads = new List<(TagBinding Tag, ReadValueId Read)>();
             for (var i = 0; i < batch.Count; i++)
             {
                 var range = results[2 * i];
                 batch[i].HasRange = range.StatusCode == StatusCode.Good && range.Targets.Length > 0;
+                if (batch[i].HasRange && batch[i].Writable) rangeReads.Add((batch[i], new ReadValueId(range.Targets[0].NodeId)));
                 var units = results[2 * i + 1];
                 if (units.StatusCode == StatusCode.Good && units.Targets.Length > 0)
                     unitReads.Add((batch[i], new ReadValueId(units.Targets[0].NodeId)));
+            }
+            if (rangeReads.Count > 0)
+            {
+                // The EURange of a writable analog item bounds what a command may write.
+                var ranges = await client.ReadAsync(rangeReads.Select(r => r.Read).ToList(), cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < rangeReads.Count; i++)
+                {
+                    if (ranges[i].Value.Value is ExtensionObject { Decoded: UaRange r } && r.Low <= r.High) rangeReads[i].Tag.Range = (r.Low, r.High);
+                }
             }
             if (unitReads.Count == 0) continue;
             var values = await client.ReadAsync(unitReads.Select(u => u.Read).ToList(), cancellationToken).ConfigureAwait(false);

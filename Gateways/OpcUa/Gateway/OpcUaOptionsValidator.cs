@@ -10,7 +10,10 @@ public static class OpcUaOptionsValidator
     public const string Section = "Gateways:OpcUa";
 
     /// <summary>Returns every problem found (empty when the configuration is valid).</summary>
-    public static IReadOnlyList<string> Validate(IReadOnlyList<OpcUaEndpointOptions> endpoints)
+    /// <param name="endpoints">The endpoint list.</param>
+    /// <param name="checkFiles">Check that the files named (client certificate) exist; false to judge a
+    /// configuration meant for another machine.</param>
+    public static IReadOnlyList<string> Validate(IReadOnlyList<OpcUaEndpointOptions> endpoints, bool checkFiles = true)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var errors = new List<string>();
@@ -23,7 +26,7 @@ public static class OpcUaOptionsValidator
             else if (!names.Add(e.Name)) errors.Add($"{key}:Name = '{e.Name}' is used by another endpoint.");
             if (!Uri.TryCreate(e.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp")
                 errors.Add($"{key}:EndpointUrl = '{e.EndpointUrl}' is not an opc.tcp:// URL.");
-            Security(errors, key, e);
+            Security(errors, key, e, checkFiles);
             if (string.IsNullOrEmpty(e.UserName) != string.IsNullOrEmpty(e.Password) && !string.IsNullOrEmpty(e.UserName) && e.Password is null)
                 errors.Add($"{key}:Password is missing for UserName = '{e.UserName}'.");
             Positive(errors, $"{key}:SamplingIntervalMs", e.SamplingIntervalMs, allowZero: true);
@@ -34,6 +37,9 @@ public static class OpcUaOptionsValidator
             if (e.RequestTimeoutMs < 100) errors.Add($"{key}:RequestTimeoutMs = {e.RequestTimeoutMs} must be at least 100.");
             if (e.ReconnectMinDelayMs < 10 || e.ReconnectMaxDelayMs < e.ReconnectMinDelayMs)
                 errors.Add($"{key}:ReconnectMinDelayMs = {e.ReconnectMinDelayMs} / ReconnectMaxDelayMs = {e.ReconnectMaxDelayMs}: need 10 <= min <= max.");
+            if (e.LoginRetryMinDelayMs < 100 || e.LoginRetryMaxDelayMs < e.LoginRetryMinDelayMs)
+                errors.Add($"{key}:LoginRetryMinDelayMs = {e.LoginRetryMinDelayMs} / LoginRetryMaxDelayMs = {e.LoginRetryMaxDelayMs}: need 100 <= min <= max.");
+            if (e.OfflineAfterMs < 0) errors.Add($"{key}:OfflineAfterMs = {e.OfflineAfterMs} must not be negative.");
             Deadbands(errors, key, e.DeadbandAbsolute, e.DeadbandPercent);
             if (e.Nodes.Count == 0 && e.Discovery.Count == 0)
                 errors.Add($"{key}: maps no nodes; add {key}:Nodes or {key}:Discovery.");
@@ -72,7 +78,7 @@ public static class OpcUaOptionsValidator
         };
     }
 
-    private static void Security(List<string> errors, string key, OpcUaEndpointOptions e)
+    private static void Security(List<string> errors, string key, OpcUaEndpointOptions e, bool checkFiles)
     {
         var mode = e.SecurityMode?.Trim() ?? "";
         var policy = e.SecurityPolicy?.Trim() ?? "";
@@ -91,7 +97,7 @@ public static class OpcUaOptionsValidator
             errors.Add($"{key}:ApplicationUri = '{e.ApplicationUri}' is not an absolute URI (e.g. urn:imv:opcua-gateway).");
         if (string.IsNullOrWhiteSpace(e.PkiPath))
             errors.Add($"{key}:PkiPath is empty; a secured endpoint needs a folder for its certificates.");
-        if (!string.IsNullOrEmpty(e.ClientCertificatePath) && !File.Exists(e.ClientCertificatePath))
+        if (checkFiles && !string.IsNullOrEmpty(e.ClientCertificatePath) && !File.Exists(e.ClientCertificatePath))
             errors.Add($"{key}:ClientCertificatePath = '{e.ClientCertificatePath}' does not exist.");
         for (var j = 0; j < e.TrustedServerCertificateThumbprints.Count; j++)
         {

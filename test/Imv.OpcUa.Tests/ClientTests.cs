@@ -3,7 +3,7 @@ using Imv.Gateways.OpcUa.Encoding;
 using Imv.Gateways.OpcUa.Transport;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 [Collection(PlcCollection.Name)]
 public sealed class ClientTests(PlcFixture plc)

@@ -6,7 +6,7 @@ using Imv.Gateways.OpcUa.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>A scripted server that answers Hello and OpenSecureChannel properly, then misbehaves on the
 /// first request. The client must fail that request with a clear, named error, and close the channel

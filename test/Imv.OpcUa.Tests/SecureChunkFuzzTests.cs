@@ -9,7 +9,7 @@ using Imv.Gateways.OpcUa.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>Secured chunks, valid and corrupted, fed to the receive path of a Basic256Sha256 channel.
 /// The "server" side is a second policy instance with the roles swapped: its client keys are the

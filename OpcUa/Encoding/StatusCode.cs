@@ -82,6 +82,12 @@ public readonly record struct StatusCode(uint Code)
     public const uint BadSequenceNumberInvalid = 0x80880000;
     /// <summary>The security checks failed.</summary>
     public const uint BadSecurityChecksFailed = 0x80130000;
+
+    /// <summary>The server does not accept the requested message security mode.</summary>
+    public const uint BadSecurityModeRejected = 0x80540000;
+
+    /// <summary>The user token signature is missing or invalid.</summary>
+    public const uint BadUserSignatureInvalid = 0x80570000;
     /// <summary>The secure channel id is invalid.</summary>
     public const uint BadSecureChannelIdInvalid = 0x80220000;
     /// <summary>The token id is invalid.</summary>

@@ -53,16 +53,76 @@ public sealed partial class UaClient : IAsyncDisposable
     public bool IsConnected => _channel is { IsOpen: true } && !_authenticationToken.IsNull;
 
     /// <summary>Opens a channel, creates and activates a session.</summary>
+    /// <remarks>When the server refuses the configured security mode or policy
+    /// (BadSecurityModeRejected, BadSecurityPolicyRejected), the exception names what the server offers,
+    /// read with GetEndpoints over a None channel.</remarks>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
-        await CreateAndActivateSessionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
+            await CreateAndActivateSessionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (UaServiceException ex) when (IsSecurityMismatch(ex))
+        {
+            throw await WithOfferedEndpointsAsync(ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsSecurityMismatch(UaServiceException ex) =>
+        ex.Status is StatusCode.BadSecurityModeRejected or StatusCode.BadSecurityPolicyRejected
+        && !ex.Message.Contains(" offers ", StringComparison.Ordinal);
+
+    /// <summary>The endpoints the server offers, as "policy mode" pairs (e.g. <c>Basic256Sha256 SignAndEncrypt</c>),
+    /// asked for with GetEndpoints over a None channel (which servers keep open for discovery).</summary>
+    public async Task<IReadOnlyList<string>> GetOfferedSecurityAsync(CancellationToken cancellationToken)
+    {
+        var discovery = await UaSecureChannel.OpenAsync(Options.EndpointUrl, SecurityPolicyNone.Instance, Options.TransportLimits,
+            Options.ChannelLifetime, Options.ConnectTimeout, _logger, cancellationToken).ConfigureAwait(false);
+        await using (discovery.ConfigureAwait(false))
+        {
+            using var response = await InvokeOnAsync(discovery, NodeId.Null, GetEndpointsRequestId, GetEndpointsResponseId, Options.EndpointUrl,
+                WriteGetEndpoints, cancellationToken).ConfigureAwait(false);
+            return DescribeSecurity(DecodeEndpoints(response.Body));
+        }
+    }
+
+    private static string[] DescribeSecurity(EndpointDescription[] endpoints) =>
+        endpoints.Select(e => $"{e.SecurityPolicyUri?[(e.SecurityPolicyUri.LastIndexOf('#') + 1)..]} {(MessageSecurityMode)e.SecurityMode}").Distinct().ToArray();
+
+    private async Task<UaServiceException> WithOfferedEndpointsAsync(UaServiceException ex, CancellationToken cancellationToken)
+    {
+        string offered;
+        try
+        {
+            var endpoints = await GetOfferedSecurityAsync(cancellationToken).ConfigureAwait(false);
+            offered = endpoints.Count == 0 ? "no endpoint" : string.Join(", ", endpoints);
+        }
+        catch (Exception discoveryError) when (discoveryError is UaServiceException or UaDecodingException or IOException or System.Net.Sockets.SocketException)
+        {
+            offered = "endpoints that could not be read (" + discoveryError.Message + ")";
+        }
+        var policy = ChannelPolicyUri[(ChannelPolicyUri.LastIndexOf('#') + 1)..];
+        return new UaServiceException(ex.Status,
+            $"{Options.EndpointUrl} refused SecurityMode {ChannelMode} with SecurityPolicy {policy} ({ex.Message}); the server offers {offered}", ex);
     }
 
     /// <summary>Opens a new channel after the old one was lost, then reactivates the existing session on
     /// it; when the server no longer knows the session, creates a new one. Returns true when the
     /// session is new (subscriptions must then be transferred or recreated).</summary>
     public async Task<bool> ReconnectAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReconnectCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (UaServiceException ex) when (IsSecurityMismatch(ex))
+        {
+            throw await WithOfferedEndpointsAsync(ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> ReconnectCoreAsync(CancellationToken cancellationToken)
     {
         await OpenChannelAsync(cancellationToken).ConfigureAwait(false);
         if (!_authenticationToken.IsNull)
@@ -110,7 +170,7 @@ public sealed partial class UaClient : IAsyncDisposable
         var endpoint = endpoints.FirstOrDefault(e => e.SecurityPolicyUri == security.PolicyUri && e.SecurityMode == (int)security.Mode)
                        ?? throw new UaServiceException(StatusCode.BadSecurityPolicyRejected,
                            $"{Options.EndpointUrl} offers no endpoint with {security.PolicyUri} {security.Mode}; it offers "
-                           + string.Join(", ", endpoints.Select(e => $"{e.SecurityPolicyUri?[(e.SecurityPolicyUri.LastIndexOf('#') + 1)..]} {(MessageSecurityMode)e.SecurityMode}").Distinct()));
+                           + string.Join(", ", DescribeSecurity(endpoints)));
         UaCertificateStore.CheckServerCertificate(security, endpoint.ServerCertificate, Options.EndpointUrl);
         var policy = new SecurityPolicyBasic256Sha256(security.Mode, _clientCertificate, endpoint.ServerCertificate);
         try

@@ -4,7 +4,7 @@ using Imv.Gateways.OpcUa.Encoding;
 using Imv.Gateways.OpcUa.Transport;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>Basic256Sha256 Sign and SignAndEncrypt against the node-opcua PLC.</summary>
 [Collection(PlcCollection.Name)]
@@ -277,6 +277,20 @@ public sealed class SecurityTests(PlcFixture plc) : IDisposable
         var error = await Assert.ThrowsAsync<UaServiceException>(() => client.ConnectAsync(Ct));
         Assert.Equal("BadSecurityPolicyRejected", error.StatusName);
         Assert.Contains($"{nonePlc.EndpointUrl} offers no endpoint with {SecurityPolicyBasic256Sha256.PolicyUri} Sign; it offers None None", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_none_client_against_a_server_without_none_is_refused_naming_what_the_server_offers()
+    {
+        await using var securedPlc = new PlcProcess("--bulk", "0", "--many", "0", "--none", "0");
+        await securedPlc.StartAsync();
+        var client = new UaClient(new UaClientOptions { EndpointUrl = securedPlc.EndpointUrl });
+        await using var _ = client;
+        var error = await Assert.ThrowsAsync<UaServiceException>(() => client.ConnectAsync(Ct));
+        Assert.Contains(error.StatusName, new[] { "BadSecurityModeRejected", "BadSecurityPolicyRejected" });
+        Assert.Contains($"{securedPlc.EndpointUrl} refused SecurityMode None with SecurityPolicy None", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the server offers Basic256Sha256 Sign, Basic256Sha256 SignAndEncrypt", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["Basic256Sha256 Sign", "Basic256Sha256 SignAndEncrypt"], (await client.GetOfferedSecurityAsync(Ct)).Order().ToArray());
     }
 
     [Fact]

@@ -34,11 +34,13 @@ public readonly struct Variant : IEquatable<Variant>
     /// <summary>True when no value is held.</summary>
     public bool IsNull => Type == BuiltInType.Null;
 
-    /// <summary>The raw inline bits of a numeric scalar (for fast conversions).</summary>
-    internal long Bits => _bits;
+    /// <summary>The raw inline bits of a numeric scalar, for conversions that must not box: the value
+    /// itself for Boolean and the integers (UInt64 reinterpreted), the IEEE bits for Float (low 32) and
+    /// Double, UTC ticks for DateTime, the code for StatusCode; 0 for values held by reference.</summary>
+    public long Bits => _bits;
 
-    /// <summary>The referenced object (string, array, NodeId...).</summary>
-    internal object? Reference => _ref;
+    /// <summary>The referenced object (string, typed array, NodeId...); null for inline scalars.</summary>
+    public object? Reference => _ref;
 
     /// <summary>A scalar from its built-in type and inline bits (decoder use).</summary>
     internal static Variant FromBits(BuiltInType type, long bits) => new(type, bits, null, false, null);
@@ -107,8 +109,8 @@ public readonly struct Variant : IEquatable<Variant>
         throw new ArgumentException($"{value.GetType().Name} is not an OPC UA built-in type.", nameof(value));
     }
 
-    /// <summary>The CLR element type used for arrays of a built-in type.</summary>
-    internal static Type? ArrayElementType(BuiltInType type) => type switch
+    /// <summary>The CLR element type used for arrays of a built-in type (null for Null and unknown types).</summary>
+    public static Type? ArrayElementType(BuiltInType type) => type switch
     {
         BuiltInType.Boolean => typeof(bool),
         BuiltInType.SByte => typeof(sbyte),

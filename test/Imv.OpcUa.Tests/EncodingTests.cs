@@ -1,7 +1,7 @@
 using Imv.Gateways.OpcUa.Encoding;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 public sealed class EncodingTests
 {

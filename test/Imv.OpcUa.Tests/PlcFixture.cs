@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>One PLC shared by the tests of a collection.</summary>
 public sealed class PlcFixture : IAsyncLifetime

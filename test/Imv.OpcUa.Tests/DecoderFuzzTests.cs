@@ -7,7 +7,7 @@ using Imv.Gateways.OpcUa.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>Feeds random and mutated messages to every decoder: the built-in types, the service
 /// responses and the chunk layer. Only clean decoding errors (UaDecodingException, or

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Imv.Gateways.OpcUa.Tests;
+namespace Imv.OpcUa.Tests;
 
 /// <summary>A node-opcua-server PLC (test/fixtures/opcua-plc/plc.mjs) on a free loopback port. Started
 /// and stopped by tests; restarting keeps the port so a client can reconnect to the same URL.</summary>
