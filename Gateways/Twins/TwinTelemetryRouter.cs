@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
@@ -61,7 +62,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         receipt?.Enter();
         lock (twin)
         {
-            twin.Buffer.AddRange(updates.Span);
+            twin.Append(updates.Span);
             if (receipt is not null) (twin.Receipts ??= []).Add(receipt);
             twin.Reserved += count;
             start = !twin.InFlight;
@@ -80,13 +81,13 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
             List<TelemetryReceipt>? receipts;
             lock (twin)
             {
-                if (twin.Buffer.Count == 0)
+                if (twin.Count == 0)
                 {
                     twin.InFlight = false;
+                    twin.ReleaseBuffer();
                     return;
                 }
-                batch = twin.Buffer.ToArray();
-                twin.Buffer.Clear();
+                batch = twin.TakeBatch();
                 reserved = twin.Reserved;
                 twin.Reserved = 0;
                 receipts = twin.Receipts;
@@ -145,8 +146,43 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     private sealed class PendingTwin(string twinId)
     {
         public readonly string TwinId = twinId;
-        public readonly List<TagUpdate> Buffer = [];
+        // Pooled while readings wait, returned when the twin's pump drains: an idle twin holds no buffer (100,000
+        // twins would otherwise keep about 1.4 KB each of empty capacity).
+        private TagUpdate[]? _buffer;
+        public int Count;
         public List<TelemetryReceipt>? Receipts;
+
+        public void Append(ReadOnlySpan<TagUpdate> updates)
+        {
+            int needed = Count + updates.Length;
+            if (_buffer is null || _buffer.Length < needed)
+            {
+                var larger = ArrayPool<TagUpdate>.Shared.Rent(Math.Max(needed, 32));
+                if (_buffer is not null)
+                {
+                    _buffer.AsSpan(0, Count).CopyTo(larger);
+                    ArrayPool<TagUpdate>.Shared.Return(_buffer, clearArray: true);
+                }
+                _buffer = larger;
+            }
+            updates.CopyTo(_buffer.AsSpan(Count));
+            Count = needed;
+        }
+
+        public TagUpdate[] TakeBatch()
+        {
+            var batch = _buffer.AsSpan(0, Count).ToArray();
+            Count = 0;
+            return batch;
+        }
+
+        public void ReleaseBuffer()
+        {
+            if (_buffer is null) return;
+            // Cleared: the pool must not keep readings' strings and arrays alive.
+            ArrayPool<TagUpdate>.Shared.Return(_buffer, clearArray: true);
+            _buffer = null;
+        }
         public int Reserved;
         public bool InFlight;
     }
