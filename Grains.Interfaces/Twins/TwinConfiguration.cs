@@ -21,6 +21,9 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <param name="ReadBackTimeout">How long a write may wait for its read-back (also bounded by the command's expiry). Null: 10 s.</param>
 /// <param name="DefaultCommandLifetime">Lifetime of commands that give none. Null: 30 s.</param>
 /// <param name="Status">Which tags give the machine's run state and OEE counts; null for none.</param>
+/// <param name="DescribedMethods">The methods gateways described (OPC UA discovery, JSON mappings), per gateway,
+/// with their input arguments; kept by the twin from <c>TwinDescription.Methods</c> (a configuration given to
+/// <c>ConfigureAsync</c> cannot set them). Commands may call them besides <paramref name="Methods"/>.</param>
 /// <param name="TriggeredLoops">Control loops told (one-way) after every batch that changed a tag, so they react to a new measurement at once instead of at their next sample.</param>
 [GenerateSerializer]
 public sealed record TwinConfiguration(
@@ -37,7 +40,8 @@ public sealed record TwinConfiguration(
     [property: Id(10)] TimeSpan? ReadBackTimeout = null,
     [property: Id(11)] TimeSpan? DefaultCommandLifetime = null,
     [property: Id(12)] StatusMapping? Status = null,
-    [property: Id(13)] IReadOnlyList<string>? TriggeredLoops = null);
+    [property: Id(13)] IReadOnlyList<string>? TriggeredLoops = null,
+    [property: Id(14)] IReadOnlyList<Plant.GatewayMethods>? DescribedMethods = null);
 
 /// <summary>Which tags of a twin give its run state and OEE inputs. Every tag is optional.</summary>
 /// <param name="RunningTag">A boolean (or numeric, non-zero = true) tag: the machine is producing.</param>

@@ -1,5 +1,6 @@
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Grains.Commands;
@@ -93,7 +94,10 @@ public static class CommandChecks
         ArgumentNullException.ThrowIfNull(configuration);
         if ((request.Tag is null) == (request.Method is null)) return "interlock: a command either writes a tag or calls a method";
         if (request.Method is { } method)
+        {
+            if (FindMethod(configuration, method) is { } described) return Arguments(request, described);
             return Contains(configuration.Methods, method) ? null : $"interlock: method '{method}' is not allowed on this twin";
+        }
         if (metadata is null) return $"interlock: unknown tag '{request.Tag}'";
         if (!metadata.Writable) return $"interlock: tag '{request.Tag}' is not writable";
         var value = request.Value;
@@ -108,6 +112,80 @@ public static class CommandChecks
             if (metadata.Maximum is { } max && number > max) return $"interlock: value {number} is above the maximum {max} of tag '{request.Tag}'";
         }
         return null;
+    }
+
+    /// <summary>The method <paramref name="name"/> as the twin's gateway (the one commands go out through) described
+    /// it; null when it did not (the method may still be allowed by name in <see cref="TwinConfiguration.Methods"/>).</summary>
+    public static MethodMetadata? FindMethod(TwinConfiguration configuration, string? name)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (name is null || configuration.DescribedMethods is not { Count: > 0 } described) return null;
+        foreach (var g in described)
+        {
+            if (configuration.Gateway is { } gateway && !string.Equals(g.Gateway, gateway, StringComparison.Ordinal)) continue;
+            foreach (var m in g.Methods) if (string.Equals(m.Name, name, StringComparison.Ordinal)) return m;
+        }
+        return null;
+    }
+
+    /// <summary>Whether a call's arguments fit the described method's input arguments (their number, and each
+    /// value's type: an integer is widened into a double argument; an argument of rank -1 takes a single value
+    /// or an array). A method whose arguments are not known (<see cref="MethodMetadata.ArgumentsKnown"/> false)
+    /// takes them as given: the device judges them.</summary>
+    public static string? Arguments(CommandRequest request, MethodMetadata method)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(method);
+        if (!method.ArgumentsKnown) return null;
+        var given = request.Arguments ?? [];
+        var declared = method.InputArguments;
+        if (given.Count != declared.Count)
+            return $"interlock: method '{method.Name}' takes {declared.Count} argument{(declared.Count == 1 ? "" : "s")}"
+                + (declared.Count == 0 ? "" : $" ({string.Join(", ", declared.Select(a => $"{a.Name} {a.DataType}"))})") + $", not {given.Count}";
+        for (int i = 0; i < declared.Count; i++)
+        {
+            var a = declared[i];
+            var v = given[i];
+            if (!Fits(v.DataType, a.DataType) && !(a.ArrayRank < 0 && Fits(v.DataType, ArrayOf(a.DataType))))
+                return $"interlock: argument {i + 1} '{a.Name}' of method '{method.Name}' is {a.DataType}, not {v.DataType}";
+        }
+        return null;
+    }
+
+    private static bool Fits(TagDataType given, TagDataType declared) =>
+        given == declared
+        || (declared == TagDataType.Double && given == TagDataType.Integer)
+        || (declared == TagDataType.DoubleArray && given == TagDataType.IntegerArray);
+
+    private static TagDataType ArrayOf(TagDataType scalar) => scalar switch
+    {
+        TagDataType.Boolean => TagDataType.BooleanArray,
+        TagDataType.Integer => TagDataType.IntegerArray,
+        TagDataType.Double => TagDataType.DoubleArray,
+        TagDataType.String => TagDataType.StringArray,
+        _ => scalar,
+    };
+
+    /// <summary>A method call's arguments in the described arguments' types (an integer given for a double
+    /// argument becomes a double); as given when the method or its arguments are not known.</summary>
+    public static IReadOnlyList<TagValue> NormalizeArguments(IReadOnlyList<TagValue>? arguments, MethodMetadata? method)
+    {
+        if (arguments is null || arguments.Count == 0) return [];
+        if (method is not { ArgumentsKnown: true } || method.InputArguments.Count != arguments.Count) return arguments;
+        TagValue[]? normalized = null;
+        for (int i = 0; i < arguments.Count; i++)
+        {
+            var v = arguments[i];
+            var declared = method.InputArguments[i].DataType;
+            TagValue n = v;
+            if (declared == TagDataType.Double && v.DataType == TagDataType.Integer) n = TagValue.FromDouble(v.AsInteger());
+            else if ((declared == TagDataType.DoubleArray || (declared == TagDataType.Double && method.InputArguments[i].ArrayRank < 0))
+                && v.DataType == TagDataType.IntegerArray)
+                n = TagValue.FromArray(Array.ConvertAll((long[])v.AsArray(), l => (double)l));
+            if (normalized is null && n.DataType != v.DataType) normalized = [.. arguments];
+            if (normalized is not null) normalized[i] = n;
+        }
+        return normalized ?? arguments;
     }
 
     /// <summary>The value in the tag's own data type (an integer written to a double tag becomes a double).</summary>

@@ -105,7 +105,12 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (configuration.AlarmBands is not null) foreach (var b in configuration.AlarmBands) AlarmEvaluator.Validate(b);
         S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
         S.Tags.SetBands(configuration.AlarmBands);
-        Schema.Configuration = Share(configuration with { Tags = null, Gateway = configuration.Gateway ?? Schema.Configuration?.Gateway });
+        Schema.Configuration = Share(configuration with
+        {
+            Tags = null,
+            Gateway = configuration.Gateway ?? Schema.Configuration?.Gateway,
+            DescribedMethods = Schema.Configuration?.DescribedMethods,   // only a gateway's description sets them
+        });
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
             TwinId, configuration.Kind, configuration.Coupling, Schema.Configuration.Gateway, configuration.OrganizationId);
@@ -119,10 +124,32 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task DescribeAsync(TwinDescription description)
     {
         ArgumentNullException.ThrowIfNull(description);
-        Schema.Configuration = Share(Config with { Gateway = description.Gateway });
+        Schema.Configuration = Share(Config with
+        {
+            Gateway = description.Gateway,
+            DescribedMethods = WithMethods(Config.DescribedMethods, description.Gateway, description.Methods),
+        });
         S.Tags.Describe(description.Tags, Schema.Configuration.AlarmBands);
         await SaveAsync(true, schema: true);
-        _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags", TwinId, description.Gateway, description.Tags.Count);
+        _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags and {MethodCount} methods",
+            TwinId, description.Gateway, description.Tags.Count, description.Methods?.Count ?? 0);
+    }
+
+    /// <summary>The described methods with <paramref name="gateway"/>'s replaced by <paramref name="methods"/>
+    /// (removed when it describes none); the same list when nothing changed, so alike twins keep sharing it.</summary>
+    private static IReadOnlyList<GatewayMethods>? WithMethods(IReadOnlyList<GatewayMethods>? current, string gateway, IReadOnlyList<MethodMetadata>? methods)
+    {
+        int at = -1;
+        if (current is not null)
+            for (int i = 0; i < current.Count; i++)
+                if (string.Equals(current[i].Gateway, gateway, StringComparison.Ordinal)) { at = i; break; }
+        bool none = methods is null || methods.Count == 0;
+        if (at >= 0 && !none && current![at].Methods.SequenceEqual(methods!)) return current;
+        if (at < 0 && none) return current;
+        var list = current is null ? new List<GatewayMethods>() : new List<GatewayMethods>(current);
+        if (at >= 0) list.RemoveAt(at);
+        if (!none) list.Insert(at >= 0 ? at : list.Count, new GatewayMethods(gateway, [.. methods!]));
+        return list.Count == 0 ? null : list.ToArray();
     }
 
     /// <inheritdoc />
@@ -246,7 +273,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var metadata = tagIndex < 0 ? null : S.Tags.Schema.Metadata[tagIndex];
         var lifetime = command.Lifetime ?? config.DefaultCommandLifetime ?? DefaultLifetime;
         var envelope = new CommandEnvelope(command.CommandId, command.IssuerKind, command.Issuer ?? "", TwinId, command.Tag, command.Method,
-            CommandChecks.Normalize(command.Value, metadata), command.Arguments ?? [], now, now + (lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero));
+            CommandChecks.Normalize(command.Value, metadata), CommandChecks.NormalizeArguments(command.Arguments, CommandChecks.FindMethod(config, command.Method)), now, now + (lifetime > TimeSpan.Zero ? lifetime : TimeSpan.Zero));
         string? rejection = issuerFailure
             ?? (lifetime <= TimeSpan.Zero ? "interlock: the lifetime must be positive" : null)
             ?? CommandChecks.Evaluate(command, TwinId, config, avatar, L.Lease, metadata, now, organizationPath);

@@ -27,8 +27,28 @@ public static class TwinEndpoints
     public sealed record TwinDetail(string TwinId, TwinKind Kind, CouplingMode Coupling, string? OrganizationId, string? Gateway,
         Grains.Interfaces.Plant.TwinConnectivity Connectivity, MachineStatus Status, DateTimeOffset? LastUpdate, TimeSpan? Staleness,
         IReadOnlyList<TagSnapshot> Tags, IReadOnlyList<ActiveAlarm> ActiveAlarms, Grains.Interfaces.Commands.OperatorLease? Lease,
-        IReadOnlyList<string> Methods, IReadOnlyList<string> ControlLoops, IReadOnlyList<AlarmBand> AlarmBands,
+        IReadOnlyList<TwinMethod> Methods, IReadOnlyList<string> ControlLoops, IReadOnlyList<AlarmBand> AlarmBands,
         long AppliedCount, long StaleCount, long DuplicateCount, long RejectedCount);
+
+    /// <summary>A method commands may call on the twin: described by a gateway (with its input arguments), or
+    /// allowed by name in the twin's configuration (<c>gateway</c> null, arguments not known).</summary>
+    public sealed record TwinMethod(string Name, string? Gateway, IReadOnlyList<Grains.Interfaces.Plant.MethodArgumentMetadata> InputArguments,
+        bool ArgumentsKnown, string? SourceAddress);
+
+    /// <summary>The twin's methods: every described one (per gateway), then the configured names no gateway described.</summary>
+    public static IReadOnlyList<TwinMethod> MethodsOf(TwinConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var list = new List<TwinMethod>();
+        if (config.DescribedMethods is { } described)
+            foreach (var g in described)
+                foreach (var m in g.Methods)
+                    list.Add(new TwinMethod(m.Name, g.Gateway, m.InputArguments, m.ArgumentsKnown, m.SourceAddress));
+        if (config.Methods is { } names)
+            foreach (var n in names)
+                if (!list.Exists(m => string.Equals(m.Name, n, StringComparison.Ordinal))) list.Add(new TwinMethod(n, null, [], false, null));
+        return list;
+    }
 
     /// <summary>An active alarm with its twin.</summary>
     public sealed record TwinAlarm(string TwinId, string Tag, AlarmLevel Level, DateTimeOffset RaisedAt, double Value);
@@ -132,7 +152,7 @@ public static class TwinEndpoints
         var lease = await twin.GetLeaseAsync().ConfigureAwait(false);
         return Results.Ok(new TwinDetail(id, snapshot.Kind, snapshot.Coupling, config.OrganizationId, config.Gateway, snapshot.Connectivity,
             snapshot.Status, snapshot.LastUpdate, snapshot.Staleness, snapshot.Tags, alarms, lease,
-            config.Methods ?? [], config.ControlLoops ?? [], config.AlarmBands ?? [],
+            MethodsOf(config), config.ControlLoops ?? [], config.AlarmBands ?? [],
             snapshot.AppliedCount, snapshot.StaleCount, snapshot.DuplicateCount, snapshot.RejectedCount));
     }
 

@@ -92,7 +92,7 @@ public sealed class TwinApiTests(SharedSiloFixture fixture)
         Assert.Equal("site-1.line-01", twin.GetProperty("organizationId").GetString());
         Assert.Equal("simulator", twin.GetProperty("gateway").GetString());
         Assert.Contains(twin.GetProperty("tags").EnumerateArray(), t => t.GetProperty("name").GetString() == "temperature" && t.GetProperty("value").ValueKind == JsonValueKind.Number);
-        Assert.Contains(twin.GetProperty("methods").EnumerateArray(), m => m.GetString() == "Start");
+        Assert.Contains(twin.GetProperty("methods").EnumerateArray(), m => m.GetProperty("name").GetString() == "Start");
         Assert.Equal(2, twin.GetProperty("alarmBands").GetArrayLength());
         Assert.NotEqual("Unknown", twin.GetProperty("status").GetProperty("state").GetString());
 
