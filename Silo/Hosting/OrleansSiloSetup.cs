@@ -32,6 +32,11 @@ public static class OrleansSiloSetup
             }
         });
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = settings.MinimumReminderPeriod);
+        silo.Configure<GrainDirectoryOptions>(o =>
+        {
+            o.CacheSize = settings.DirectoryCacheSize;
+            if (settings.DirectoryCacheSize == 0) o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None;
+        });
         silo.AddActivityPropagation();
         silo.UseImvStorage(settings, configuration);
         if (settings.Dashboard) Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo, _ => { });

@@ -43,6 +43,11 @@ public sealed class SiloSettings
     /// whose own default is 1 min). Control loops keep themselves alive with a reminder of 5 s to 1 min. Default 5 s.</summary>
     public TimeSpan MinimumReminderPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How many grain addresses the silo's directory cache keeps (Orleans' GrainDirectoryOptions.CacheSize,
+    /// whose own default is 1,000,000). The cache saves a directory look-up for grains called often; each entry costs
+    /// about 600 bytes, which at Orleans' default is most of an idle twin's memory. Default 10,000.</summary>
+    public int DirectoryCacheSize { get; set; } = 10_000;
+
     /// <summary>Grain state and reminders: "Sqlite" (default: one file, survives restarts) or "Memory" (nothing survives).</summary>
     public string DefaultStorage { get; set; } = "Sqlite";
 

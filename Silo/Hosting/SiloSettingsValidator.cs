@@ -39,6 +39,7 @@ public static class SiloSettingsValidator
         Check(settings.DeactivationTimeout > TimeSpan.Zero, nameof(settings.DeactivationTimeout), settings.DeactivationTimeout, "must be positive");
         Check(settings.MemoryPressurePercent is >= 0 and <= 100, nameof(settings.MemoryPressurePercent), settings.MemoryPressurePercent, "must be 0 (off) or between 1 and 100");
         Check(settings.MinimumReminderPeriod >= TimeSpan.FromSeconds(1), nameof(settings.MinimumReminderPeriod), settings.MinimumReminderPeriod, "must be at least 00:00:01");
+        Check(settings.DirectoryCacheSize >= 0, nameof(settings.DirectoryCacheSize), settings.DirectoryCacheSize, "must be 0 (no cache) or positive");
         Check(settings.DefaultStorage is "Sqlite" or "Memory", nameof(settings.DefaultStorage), settings.DefaultStorage, "must be Sqlite or Memory");
         if (settings.DefaultStorage == "Sqlite") CheckSqlitePath(settings.SqlitePath, problems);
     }

@@ -48,7 +48,9 @@ internal sealed class BenchSilo : IAsyncDisposable
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(FreePort(), FreePort());
+            // The main job's defaults (Silo/Hosting/SiloSettings.cs).
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(5));
+            silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = 10_000);
             if (storage == "memory")
             {
                 silo.AddMemoryGrainStorage("Default");
