@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Imv.Gateways.Configuration;
 using Imv.Gateways.OpcUa.Gateway;
 using Imv.Gateways.Simulation;
 using Imv.Gateways.Twins;
@@ -42,10 +43,13 @@ public static class SiloApplication
         // The live table owns the terminal: only warnings and errors are logged to the console meanwhile.
         if (summary.LiveEnabled) builder.Logging.AddFilter<ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
 
-        // Every problem of the Silo section at once, before anything opens.
+        // Every problem of the configuration at once (the Silo section, every gateway, the plant), before anything
+        // opens: the data file, a gateway connection, the silo's ports.
         var problems = new List<string>();
         var settings = SiloSettingsValidator.Bind(builder.Configuration, problems);
         if (settings.DefaultStorage == "Sqlite") SqliteStorageSetup.Validate(builder.Configuration, problems);
+        problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));
+        ValidatePlant(builder.Configuration, problems);
         if (problems.Count > 0) throw new SiloConfigurationException(problems);
         // Relative data paths are under the working directory, where the user started the silo.
         settings.SqlitePath = Path.GetFullPath(settings.SqlitePath, Environment.CurrentDirectory);
@@ -54,7 +58,9 @@ public static class SiloApplication
         builder.Services.AddSingleton<SiloInfo>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // The silo first: hosted services start in registration order and stop in reverse, so the bootstrap,
-        // the simulator and the gateways start after the silo runs and stop before it stops.
+        // the simulator and the gateways (MqttGatewayHostedService, OpcUaGatewayHostedService, registered below)
+        // start after the silo runs and stop before it stops: a gateway marks its twins offline while the grid
+        // still answers. Nothing that talks to grains may be registered as a hosted service before this line.
         builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
@@ -112,6 +118,7 @@ public static class SiloApplication
         if (settings.Dashboard) app.MapOrleansDashboard("/dashboard");
         app.MapSummaryEndpoints();
         app.MapTwinEndpoints();
+        app.MapGatewayEndpoints();
         app.MapCommandEndpoints();
         app.MapLeaseEndpoints();
         app.MapOrganizationEndpoints();
@@ -121,5 +128,21 @@ public static class SiloApplication
         app.MapControlLoopEndpoints();
         app.MapAssetEndpoints();
         return app;
+    }
+
+    /// <summary>The Plant section's problems (a value of the wrong type, or a rule of <see cref="PlantOptions.Validate"/>).</summary>
+    private static void ValidatePlant(IConfiguration configuration, List<string> problems)
+    {
+        PlantOptions? plant;
+        try
+        {
+            plant = configuration.GetSection(PlantOptions.SectionName).Get<PlantOptions>();
+        }
+        catch (InvalidOperationException e)
+        {
+            problems.Add($"{PlantOptions.SectionName}: {e.Message}");
+            return;
+        }
+        if (plant is not null) problems.AddRange(plant.Validate());
     }
 }
