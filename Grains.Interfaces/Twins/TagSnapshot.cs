@@ -12,6 +12,7 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <param name="Sequence">The source's sequence number of the value.</param>
 /// <param name="Staleness">Time since the twin received the value.</param>
 /// <param name="Alarm">The tag's active alarm level.</param>
+/// <param name="LastRejection">The last reading of the tag the twin refused (and how many); null when none.</param>
 [GenerateSerializer]
 public sealed record TagSnapshot(
     [property: Id(0)] string Name,
@@ -21,7 +22,8 @@ public sealed record TagSnapshot(
     [property: Id(4)] DateTimeOffset ReceivedTimestamp,
     [property: Id(5)] long Sequence,
     [property: Id(6)] TimeSpan Staleness,
-    [property: Id(7)] AlarmLevel Alarm);
+    [property: Id(7)] AlarmLevel Alarm,
+    [property: Id(8)] TagRejection? LastRejection = null);
 
 /// <summary>A twin as read now.</summary>
 /// <param name="TwinId">The twin's id.</param>

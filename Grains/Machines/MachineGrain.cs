@@ -164,6 +164,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         List<AlarmEvent>? events = null;
         var schemaBefore = S.Tags.Schema;
         var result = S.Tags.Ingest(batch.Updates, now, TwinId, ref events);
+        if (result.Rejected > 0) LogRejections(result.Rejected, now);
         if (result.Applied > 0)
         {
             S.Shadow.Version++;
@@ -176,6 +177,29 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (result.Applied > 0 && Config.TriggeredLoops is { Count: > 0 } loops)
             foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync();
         return result;
+    }
+
+    private static readonly TimeSpan RejectionLogInterval = TimeSpan.FromSeconds(30);
+    private long _rejectionLoggedTicks;
+    private long _rejectionsUnlogged;
+
+    /// <summary>Logs refused readings with a rate limit (one line per twin per 30 s, with the number refused
+    /// since the last line), naming the twin, each tag refused in this batch, the tag's type and the reading's:
+    /// a flood of misfits cannot fill the disk, and none is silent.</summary>
+    private void LogRejections(int rejected, DateTimeOffset now)
+    {
+        _rejectionsUnlogged += rejected;
+        if (_rejectionLoggedTicks != 0 && now.UtcTicks - _rejectionLoggedTicks < RejectionLogInterval.Ticks) return;
+        var tags = new List<string>();
+        if (S.Tags.Rejections is { } rejections)
+            for (int i = 0; i < rejections.Length && i < S.Tags.Count && tags.Count < 5; i++)
+                if (rejections[i] is { } r && r.At == now)
+                    tags.Add($"'{S.Tags.Schema.Metadata[i].Name}' expected {r.Expected}, received {r.Received}");
+        _logger.LogWarning("Twin {TwinId} refused {Rejected} readings since {Since}: {Tags}",
+            TwinId, _rejectionsUnlogged, _rejectionLoggedTicks == 0 ? "activation" : new DateTimeOffset(_rejectionLoggedTicks, TimeSpan.Zero).ToString("O"),
+            tags.Count > 0 ? string.Join("; ", tags) : "readings of unknown tags or without a tag name");
+        _rejectionLoggedTicks = now.UtcTicks;
+        _rejectionsUnlogged = 0;
     }
 
     /// <inheritdoc />

@@ -85,6 +85,10 @@ public sealed class TagTable
     [Id(14)]
     public long[] ReceivedTicksPacked { get => Pack(ReceivedTicks); set => ReceivedTicks = Unpack(value); }
 
+    /// <summary>The last refused reading per tag (by index); null until a reading of a known tag is refused (most
+    /// twins never see one), and null where a tag never had one.</summary>
+    [Id(15)] public TagRejection?[]? Rejections { get; set; }
+
     /// <summary>Each element minus the previous one.</summary>
     public static long[] Pack(long[] values)
     {
@@ -136,7 +140,11 @@ public sealed class TagTable
             if (tag.Minimum is { } min && tag.Maximum is { } max && min > max)
                 throw new ArgumentException($"Tag '{tag.Name}': Minimum is above Maximum.", nameof(tags));
             int i = metadata.FindIndex(m => string.Equals(m.Name, tag.Name, StringComparison.Ordinal));
-            if (i >= 0) metadata[i] = tag;
+            if (i >= 0)
+            {
+                if (metadata[i].DataType != tag.DataType) Retype(i, tag.DataType);
+                metadata[i] = tag;
+            }
             else
             {
                 if (metadata.Count >= MaxTags) throw new ArgumentException($"A twin holds at most {MaxTags} tags.", nameof(tags));
@@ -148,6 +156,28 @@ public sealed class TagTable
         _schema = TagSchema.Intern([.. metadata], new AlarmBand?[metadata.Count]).WithBands(_bands);
         EnsureCapacity(Count);
         return !ReferenceEquals(before, _schema);
+    }
+
+    /// <summary>A tag's data type changed (a new description: the value's shape changed, or integers widened to
+    /// doubles): the stored value is kept when it fits the new type (an integer widened to a double), else cleared
+    /// (never read: the next reading of the new type is taken whatever its timestamp).</summary>
+    private void Retype(int index, TagDataType type)
+    {
+        if (index >= Values.Length) return;
+        var value = Values[index];
+        if (value.IsNone || value.DataType == type || type == TagDataType.None) return;
+        if (type == TagDataType.Double && value.DataType == TagDataType.Integer) { Values[index] = TagValue.FromDouble(value.AsInteger()); return; }
+        if (type == TagDataType.DoubleArray && value.DataType == TagDataType.IntegerArray)
+        {
+            Values[index] = TagValue.FromArray(Array.ConvertAll((long[])value.AsArray(), l => (double)l));
+            return;
+        }
+        Values[index] = TagValue.None;
+        SourceTicks[index] = 0;
+        ReceivedTicks[index] = 0;
+        Sequences[index] = 0;
+        Qualities[index] = TagQuality.Bad;
+        if (index < Alarms.Length) { Alarms[index] = AlarmLevel.None; AlarmSinceTicks[index] = 0; }
     }
 
     /// <summary>Applies readings; the newest per tag (by source timestamp, then sequence) wins. Unknown tags
@@ -173,7 +203,14 @@ public sealed class TagTable
             if (value.DataType != declared && !value.IsNone && declared != TagDataType.None)
             {
                 if (declared == TagDataType.Double && value.DataType == TagDataType.Integer) value = TagValue.FromDouble(value.AsInteger());
-                else { rejected++; continue; }
+                else if (declared == TagDataType.DoubleArray && value.DataType == TagDataType.IntegerArray)
+                    value = TagValue.FromArray(Array.ConvertAll((long[])value.AsArray(), l => (double)l));
+                else
+                {
+                    rejected++;
+                    Reject(i, value.DataType, declared, now);
+                    continue;
+                }
             }
             long ts = u.SourceTimestamp.UtcTicks;
             if (ReceivedTicks[i] != 0)
@@ -209,6 +246,18 @@ public sealed class TagTable
         RejectedCount += rejected;
         return new IngestResult(applied, stale, duplicate, rejected);
     }
+
+    /// <summary>Records a refused reading of tag <paramref name="index"/>.</summary>
+    private void Reject(int index, TagDataType received, TagDataType expected, DateTimeOffset now)
+    {
+        var rejections = Rejections;
+        if (rejections is null || rejections.Length < Count) Rejections = rejections = Grow(rejections ?? [], Count);
+        long count = (rejections[index]?.Count ?? 0) + 1;
+        rejections[index] = new TagRejection($"value is {received}, tag '{_schema.Metadata[index].Name}' is {expected}", now, count, expected, received);
+    }
+
+    /// <summary>The last refused reading of a tag; null when none.</summary>
+    public TagRejection? RejectionOf(int index) => Rejections is { } r && index < r.Length ? r[index] : null;
 
     /// <summary>Adds every unknown tag of a batch at once (in batch order), so a batch of N new tags makes one
     /// new schema, not N intermediate ones.</summary>
@@ -261,7 +310,8 @@ public sealed class TagTable
             new DateTimeOffset(received, TimeSpan.Zero),
             Sequences[index],
             received == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - received)),
-            index < Alarms.Length ? Alarms[index] : AlarmLevel.None);
+            index < Alarms.Length ? Alarms[index] : AlarmLevel.None,
+            RejectionOf(index));
     }
 
     /// <summary>The alarms active now.</summary>
@@ -327,6 +377,7 @@ public sealed class TagTable
         Sequences = Sequences[..Math.Min(count, Sequences.Length)];
         Qualities = Qualities[..Math.Min(count, Qualities.Length)];
         if (Alarms.Length > count) { Alarms = Alarms[..count]; AlarmSinceTicks = AlarmSinceTicks[..count]; }
+        if (Rejections is { } r && r.Length > count) Rejections = r[..count];
     }
 
     private static T[] Grow<T>(T[] array, int capacity)

@@ -96,7 +96,13 @@ public sealed class TagValueJsonConverter : JsonConverter<TagValue>
 
     private static void WriteDouble(Utf8JsonWriter writer, double d)
     {
-        if (double.IsFinite(d)) writer.WriteNumberValue(d);
+        // A double keeps its fraction (50.0, not 50), so a reader tells a double tag from an integer one.
+        if (double.IsFinite(d))
+        {
+            var text = d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            if (text.AsSpan().IndexOfAny('.', 'E', 'e') < 0) writer.WriteRawValue(text + ".0", skipInputValidation: true);
+            else writer.WriteNumberValue(d);
+        }
         else writer.WriteStringValue(d.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -26,9 +26,36 @@ public static class TwinEndpoints
     /// <summary>A twin in detail.</summary>
     public sealed record TwinDetail(string TwinId, TwinKind Kind, CouplingMode Coupling, string? OrganizationId, string? Gateway,
         Grains.Interfaces.Plant.TwinConnectivity Connectivity, MachineStatus Status, DateTimeOffset? LastUpdate, TimeSpan? Staleness,
-        IReadOnlyList<TagSnapshot> Tags, IReadOnlyList<ActiveAlarm> ActiveAlarms, Grains.Interfaces.Commands.OperatorLease? Lease,
+        IReadOnlyList<TwinTag> Tags, IReadOnlyList<ActiveAlarm> ActiveAlarms, Grains.Interfaces.Commands.OperatorLease? Lease,
         IReadOnlyList<TwinMethod> Methods, IReadOnlyList<string> ControlLoops, IReadOnlyList<AlarmBand> AlarmBands,
         long AppliedCount, long StaleCount, long DuplicateCount, long RejectedCount);
+
+    /// <summary>One tag in a twin's detail: its reading (timestamps null when never read), its metadata (data type,
+    /// array rank, writable, unit, limits, expected period, source gateway, address and protocol type) and the last
+    /// reading the twin refused for it.</summary>
+    public sealed record TwinTag(string Name, TagValue Value, TagQuality Quality, DateTimeOffset? SourceTimestamp, DateTimeOffset? ReceivedTimestamp,
+        long Sequence, TimeSpan? Staleness, AlarmLevel Alarm, TagDataType DataType, int ArrayRank, bool Writable, string? Unit, double? Minimum,
+        double? Maximum, TimeSpan? ExpectedPeriod, string? SourceGateway, string? SourceAddress, string? SourceDataType, TagRejection? LastRejection);
+
+    /// <summary>The tags of a snapshot with their metadata.</summary>
+    public static IReadOnlyList<TwinTag> TagsOf(TwinSnapshot snapshot, TwinConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(config);
+        var metadata = new Dictionary<string, TagMetadata>(StringComparer.Ordinal);
+        if (config.Tags is { } tags) foreach (var m in tags) metadata[m.Name] = m;
+        var list = new TwinTag[snapshot.Tags.Count];
+        for (int i = 0; i < list.Length; i++)
+        {
+            var t = snapshot.Tags[i];
+            var m = metadata.GetValueOrDefault(t.Name) ?? new TagMetadata(t.Name, t.Value.DataType);
+            bool read = t.ReceivedTimestamp.UtcTicks != 0;
+            list[i] = new TwinTag(t.Name, t.Value, t.Quality, read ? t.SourceTimestamp : null, read ? t.ReceivedTimestamp : null, t.Sequence,
+                read ? t.Staleness : null, t.Alarm, m.DataType, m.ArrayRank, m.Writable, m.Unit, m.Minimum, m.Maximum, m.ExpectedPeriod,
+                m.SourceGateway, m.SourceAddress, m.SourceDataType, t.LastRejection);
+        }
+        return list;
+    }
 
     /// <summary>A method commands may call on the twin: described by a gateway (with its input arguments), or
     /// allowed by name in the twin's configuration (<c>gateway</c> null, arguments not known).</summary>
@@ -151,7 +178,7 @@ public static class TwinEndpoints
         var alarms = await twin.GetActiveAlarmsAsync().ConfigureAwait(false);
         var lease = await twin.GetLeaseAsync().ConfigureAwait(false);
         return Results.Ok(new TwinDetail(id, snapshot.Kind, snapshot.Coupling, config.OrganizationId, config.Gateway, snapshot.Connectivity,
-            snapshot.Status, snapshot.LastUpdate, snapshot.Staleness, snapshot.Tags, alarms, lease,
+            snapshot.Status, snapshot.LastUpdate, snapshot.Staleness, TagsOf(snapshot, config), alarms, lease,
             MethodsOf(config), config.ControlLoops ?? [], config.AlarmBands ?? [],
             snapshot.AppliedCount, snapshot.StaleCount, snapshot.DuplicateCount, snapshot.RejectedCount));
     }

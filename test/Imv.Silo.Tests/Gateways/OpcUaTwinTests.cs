@@ -76,4 +76,43 @@ public sealed class OpcUaTwinTests(OpcUaSiloFixture fixture) : IClassFixture<Opc
         Assert.Contains("'B'", wrongType.GetProperty("error").GetString(), StringComparison.Ordinal);
         await Silo.PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "SelfDestruct" }, 422);
     }
+
+    [Fact]
+    public async Task Tags_show_their_metadata_and_doubles_keep_their_fraction()
+    {
+        await DescribedTwinAsync();
+        string raw = "";
+        await TestSilo.EventuallyAsync(async () =>
+        {
+            raw = await Silo.Client.GetStringAsync(new Uri("/api/twins/" + Twin, UriKind.Relative));
+            return raw.Contains("\"name\":\"Setpoint\",\"value\":50.0,", StringComparison.Ordinal);
+        }, "the Setpoint written as 50.0");
+        var tags = JsonDocument.Parse(raw).RootElement.GetProperty("tags").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+        var setpoint = tags["Setpoint"];
+        Assert.Equal("Double", setpoint.GetProperty("dataType").GetString());
+        Assert.Equal(0, setpoint.GetProperty("arrayRank").GetInt32());
+        Assert.True(setpoint.GetProperty("writable").GetBoolean());
+        Assert.Equal("plc", setpoint.GetProperty("sourceGateway").GetString());
+        Assert.Contains("ns=1;s=Plant.Machine1.Setpoint", setpoint.GetProperty("sourceAddress").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, setpoint.GetProperty("lastRejection").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, setpoint.GetProperty("sourceTimestamp").ValueKind);
+        Assert.False(tags["Speed"].GetProperty("writable").GetBoolean());
+        Assert.Equal("Integer", tags["Speed"].GetProperty("dataType").GetString());
+        Assert.Equal("DoubleArray", tags["Vibration"].GetProperty("dataType").GetString());
+        Assert.Equal(1, tags["Vibration"].GetProperty("arrayRank").GetInt32());
+        Assert.False(string.IsNullOrEmpty(tags["Temperature"].GetProperty("unit").GetString()));
+    }
+
+    [Fact]
+    public async Task The_gateways_endpoint_shows_the_endpoint_online_with_its_counters()
+    {
+        await DescribedTwinAsync();
+        var gateways = await Silo.GetAsync("/api/gateways");
+        var plc = Assert.Single(gateways.GetProperty("opcUa").EnumerateArray());
+        Assert.Equal("plc", plc.GetProperty("gateway").GetString());
+        Assert.Equal("Online", plc.GetProperty("state").GetString());
+        Assert.True(plc.GetProperty("notifications").GetInt64() > 0);
+        Assert.Equal(0, gateways.GetProperty("mqtt").GetArrayLength());
+        await Silo.GetAsync("/api/gateways/nope", 404);
+    }
 }
