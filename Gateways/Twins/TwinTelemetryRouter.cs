@@ -136,6 +136,24 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         await _grains.GetGrain<IMachineGrain>(twinId).SetConnectivityAsync(connectivity, reason).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sets the connectivity of every twin a gateway described, when the gateway as a whole became reachable or
+    /// not (<see cref="IPlantEventSink.SetGatewayConnectivityAsync"/>): the router does not know which twins a gateway
+    /// described, its caller does (the silo's twin directory). At most 32 calls in flight; a twin that fails is
+    /// logged and the others still hear it.</summary>
+    public async ValueTask SetConnectivityOfTwinsAsync(IReadOnlyCollection<string> twinIds, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(twinIds);
+        if (twinIds.Count == 0) return;
+        await Parallel.ForEachAsync(twinIds, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken }, async (twinId, ct) =>
+        {
+            try { await SetTwinConnectivityAsync(twinId, connectivity, reason, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+            {
+                _logger.LogWarning(e, "Twin {TwinId} could not be set {Connectivity}: {Reason}", twinId, connectivity, reason);
+            }
+        }).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public async ValueTask ReportCommandOutcomeAsync(string twinId, string commandId, CommandDeliveryStatus status, string? reason, CancellationToken cancellationToken)
     {

@@ -9,7 +9,7 @@ namespace Imv.Silo.Directory;
 /// <summary>The <see cref="IPlantEventSink"/> the gateways see: notes every twin heard of in the
 /// <see cref="TwinDirectory"/>, counts confirmed commands for the summary, and passes everything on to the
 /// <see cref="TwinTelemetryRouter"/>.</summary>
-public sealed class DirectoryRecordingSink(TwinTelemetryRouter router, TwinDirectory directory, GridCounters counters) : IPlantEventSink
+public sealed class DirectoryRecordingSink(TwinTelemetryRouter router, TwinDirectory directory, GridCounters counters, IGrainFactory grains) : IPlantEventSink
 {
     /// <inheritdoc />
     public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken)
@@ -29,9 +29,22 @@ public sealed class DirectoryRecordingSink(TwinTelemetryRouter router, TwinDirec
     public ValueTask DescribeTwinAsync(TwinDescription description, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(description);
-        directory.Observe(description.TwinId, description.Gateway);
-        return router.DescribeTwinAsync(description, cancellationToken);
+        return DescribeAsync(description, cancellationToken);
     }
+
+    private async ValueTask DescribeAsync(TwinDescription description, CancellationToken cancellationToken)
+    {
+        // A new (twin, gateway) pair is remembered by the grid catalog, so that after a restart a gateway that
+        // cannot connect still turns the twins it described Offline (SetGatewayConnectivityAsync).
+        if (directory.Observe(description.TwinId, description.Gateway) && !string.IsNullOrEmpty(description.Gateway))
+            await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).SetTwinGatewayAsync(description.TwinId, description.Gateway)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        await router.DescribeTwinAsync(description, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask SetGatewayConnectivityAsync(string gateway, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken) =>
+        router.SetConnectivityOfTwinsAsync(directory.TwinsOf(gateway), connectivity, reason, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask SetTwinConnectivityAsync(string twinId, TwinConnectivity connectivity, string reason, CancellationToken cancellationToken) =>

@@ -13,6 +13,17 @@ public sealed class GridCatalogGrain([PersistentState("gridCatalog")] IPersisten
     /// <inheritdoc />
     public Task<GridCatalogState> GetAsync() => Task.FromResult(state.State);
 
+    /// <inheritdoc />
+    public async Task SetTwinGatewayAsync(string twinId, string gateway)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(twinId);
+        ArgumentException.ThrowIfNullOrEmpty(gateway);
+        var map = state.State.TwinGateways ??= new(StringComparer.Ordinal);
+        if (map.TryGetValue(twinId, out var known) && known == gateway) return;
+        map[twinId] = gateway;
+        await state.WriteStateAsync();
+    }
+
     private async Task AddAsync(List<string> list, string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);

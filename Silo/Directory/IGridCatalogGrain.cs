@@ -16,6 +16,9 @@ public interface IGridCatalogGrain : IGrainWithStringKey
     Task AddLoopAsync(string loopId);
 
     /// <summary>Every recorded avatar and loop id.</summary>
+    /// <summary>Records that <paramref name="gateway"/> described <paramref name="twinId"/> (replacing another gateway).</summary>
+    Task SetTwinGatewayAsync(string twinId, string gateway);
+
     [ReadOnly]
     Task<GridCatalogState> GetAsync();
 }

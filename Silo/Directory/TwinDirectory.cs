@@ -23,10 +23,28 @@ public sealed class TwinDirectory
     }
 
     /// <summary>Adds a twin heard from a gateway, unless already known.</summary>
-    public void Observe(string twinId, string? gateway)
+    public bool Observe(string twinId, string? gateway)
     {
-        if (_twins.ContainsKey(twinId)) return;
-        if (_twins.TryAdd(twinId, new TwinDirectoryEntry(twinId, TwinKind.Equipment, null, gateway))) _sorted = null;
+        while (true)
+        {
+            if (_twins.TryGetValue(twinId, out var known))
+            {
+                // A twin first heard of through telemetry learns its gateway from the description that follows.
+                if (gateway is null || known.Gateway == gateway) return false;
+                if (_twins.TryUpdate(twinId, known with { Gateway = gateway }, known)) { _sorted = null; return true; }
+                continue;
+            }
+            if (_twins.TryAdd(twinId, new TwinDirectoryEntry(twinId, TwinKind.Equipment, null, gateway))) { _sorted = null; return gateway is not null; }
+        }
+    }
+
+    /// <summary>The twins <paramref name="gateway"/> described (in this process, or before a restart as the grid catalog remembers).</summary>
+    public IReadOnlyList<string> TwinsOf(string gateway)
+    {
+        var list = new List<string>();
+        foreach (var (id, entry) in _twins)
+            if (string.Equals(entry.Gateway, gateway, StringComparison.Ordinal)) list.Add(id);
+        return list;
     }
 
     /// <summary>What is known of a twin; null when nothing.</summary>

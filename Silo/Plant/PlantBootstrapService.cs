@@ -37,6 +37,9 @@ public sealed partial class PlantBootstrapService(
             var created = await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).GetAsync().ConfigureAwait(false);
             foreach (var avatar in created.Avatars) catalog.AddAvatar(avatar);
             foreach (var loop in created.Loops) catalog.AddLoop(loop);
+            // Which gateway described which twin before the restart: a gateway that cannot connect now turns them Offline.
+            if (created.TwinGateways is { } twinGateways)
+                foreach (var (twinId, gateway) in twinGateways) directory.Observe(twinId, gateway);
             if (!plant.Options.Enabled || !o.Bootstrap)
             {
                 LogSkipped(logger, plant.Options.Enabled, o.Bootstrap);

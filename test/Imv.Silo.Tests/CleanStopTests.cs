@@ -10,7 +10,7 @@ namespace Imv.Silo.Tests;
 /// (exit code 0, no unhandled exception), and a configuration with problems in several sections lists them all.</summary>
 public sealed class CleanStopTests
 {
-    private static Process Start(string workingDirectory, StringBuilder output, IEnumerable<string> args)
+    internal static Process Start(string workingDirectory, StringBuilder output, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
