@@ -54,14 +54,25 @@ public static class CommandLifecycle
     }
 
     /// <summary>Whether the record has run out of time at <paramref name="now"/>, and why.</summary>
-    public static string? DueExpiry(CommandRecord record, DateTimeOffset now)
+    /// <param name="record">The command.</param>
+    /// <param name="now">The twin's clock.</param>
+    /// <param name="lastRead">The tag's value as last read, for the reason of an expired read-back (null: never read or not known).</param>
+    public static string? DueExpiry(CommandRecord record, DateTimeOffset now, TagValue? lastRead = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         if (IsTerminal(record.Status)) return null;
         if (record.ReadBackDeadline is { } rb && now > rb && now <= record.Envelope.ExpiresAt)
-            return "the tag did not read back the commanded value before the read-back timeout";
+            return ReadBack(record, lastRead) + " before the read-back timeout";
         if (now > record.Envelope.ExpiresAt)
-            return record.ReadBackDeadline is not null ? "the tag did not read back the commanded value before expiry" : "not confirmed before expiry";
+            return record.ReadBackDeadline is not null ? ReadBack(record, lastRead) + " before expiry" : $"{What(record)} not confirmed before expiry";
         return null;
     }
+
+    /// <summary>"tag 'Setpoint' did not read back the commanded value 42.5 (last read 40.0 at ...)".</summary>
+    private static string ReadBack(CommandRecord record, TagValue? lastRead) =>
+        $"tag '{record.Envelope.Tag}' did not read back the commanded value {record.Envelope.Payload}"
+        + (lastRead is { IsNone: false } v ? $" (last read {v})" : " (no reading since)");
+
+    private static string What(CommandRecord record) =>
+        record.Envelope.Method is { } m ? $"method '{m}'" : $"write of {record.Envelope.Payload} to tag '{record.Envelope.Tag}'";
 }

@@ -531,10 +531,15 @@ public sealed class MachineGrain : Grain, IMachineGrain
         bool changed = false;
         var records = L.Commands.Records;
         for (int i = 0; i < records.Count; i++)
-            if (CommandLifecycle.DueExpiry(records[i], now) is { } why)
+            if (CommandLifecycle.DueExpiry(records[i], now, LastRead(records[i])) is { } why)
                 changed |= Move(records[i], CommandDeliveryStatus.Expired, now, why) is not null;
         return changed;
     }
+
+    /// <summary>The value the commanded tag last read since the command was issued (for an expired read-back's reason).</summary>
+    private TagValue? LastRead(CommandRecord record) =>
+        record.ReadBackDeadline is not null && record.Envelope.Tag is { } tag && S.Tags.TryGetValue(tag, out var value, out long received)
+            && received >= record.Envelope.IssuedAt.UtcTicks ? value : null;
 
     private void EnsureExpiryTimer()
     {

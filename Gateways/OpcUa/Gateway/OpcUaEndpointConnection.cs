@@ -724,9 +724,13 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         return new CommandDelivery(CommandDeliveryStatus.Applied, null, outputs);
     }
 
-    /// <summary>Stops the connection and closes the session.</summary>
+    private int _stopped;
+
+    /// <summary>Stops the connection and closes the session; once (a host stops it, then disposes it: the second call
+    /// must not tell the twins again, the grid is gone by then).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

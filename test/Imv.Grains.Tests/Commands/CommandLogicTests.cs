@@ -118,6 +118,10 @@ public class CommandLogicTests
         Assert.Equal(CommandDeliveryStatus.Acked, CommandLifecycle.Confirmation(r, CommandDeliveryStatus.Applied, null).Status);
         Assert.Null(CommandLifecycle.DueExpiry(r, T0.AddSeconds(10)));
         Assert.Contains("read-back timeout", CommandLifecycle.DueExpiry(r, T0.AddSeconds(11)));
+        // The reason names the tag, the value it waited for and what the tag read meanwhile.
+        Assert.Equal("tag 'sp' did not read back the commanded value 5 (last read 4.5) before the read-back timeout",
+            CommandLifecycle.DueExpiry(r, T0.AddSeconds(11), TagValue.FromDouble(4.5)));
+        Assert.Equal("tag 'sp' did not read back the commanded value 5 (no reading since) before expiry", CommandLifecycle.DueExpiry(r, T0.AddSeconds(31)));
         var plain = CommandLifecycle.Start(Envelope(), null, null);
         Assert.Equal(CommandDeliveryStatus.Applied, CommandLifecycle.Confirmation(plain, CommandDeliveryStatus.Applied, null).Status);
         Assert.Null(CommandLifecycle.DueExpiry(plain, T0.AddSeconds(30)));
