@@ -37,7 +37,7 @@ internal sealed class BenchSilo : IAsyncDisposable
     public Task<int> ActivationCountAsync() => Grains.GetGrain<IManagementGrain>(0).GetTotalActivationCount();
 
     /// <summary>Starts the silo. <paramref name="storage"/>: "sqlite", "sqlite-direct" (no write-behind) or "memory".</summary>
-    public static async Task<BenchSilo> StartAsync(string storage, Action<IServiceCollection>? services, CancellationToken cancellationToken)
+    public static async Task<BenchSilo> StartAsync(string storage, Action<IServiceCollection>? services, CancellationToken cancellationToken, TimeSpan? groupCommitWindow = null)
     {
         var dir = Directory.CreateTempSubdirectory("imv-bench-");
         var builder = Host.CreateApplicationBuilder();
@@ -62,6 +62,7 @@ internal sealed class BenchSilo : IAsyncDisposable
                 {
                     o.Path = Path.Combine(dir.FullName, "bench.db");
                     o.WriteBehind = storage != "sqlite-direct";
+                    if (groupCommitWindow is { } window) o.GroupCommitWindow = window;
                 });
             }
         });

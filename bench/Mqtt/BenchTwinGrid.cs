@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Imv.Bench.Mqtt;
 
 /// <summary>The real grid behind the gateway: one Orleans silo with the machine twin and control loop grains,
-/// SQLite state (write-behind) in a temporary folder, and the silo's telemetry router as the gateway's sink.
+/// SQLite state (write-behind, group commit window 0) in a temporary folder, and the silo's telemetry router as the gateway's sink.
 /// Commands of the twins leave through the gateway registered with <see cref="UseGateway"/>.</summary>
 internal sealed class BenchTwinGrid : IAsyncDisposable
 {
@@ -39,7 +39,9 @@ internal sealed class BenchTwinGrid : IAsyncDisposable
     public static async Task<BenchTwinGrid> StartAsync(CancellationToken ct)
     {
         var registry = new Registry();
-        var silo = await BenchSilo.StartAsync("sqlite", s => s.AddSingleton<IPlantGatewayRegistry>(registry), ct);
+        // As before the port: the group commit does not wait for more writes (a loop's two state writes would
+        // otherwise each wait up to the 2 ms default window).
+        var silo = await BenchSilo.StartAsync("sqlite", s => s.AddSingleton<IPlantGatewayRegistry>(registry), ct, groupCommitWindow: TimeSpan.Zero);
         return new BenchTwinGrid(silo, registry);
     }
 
