@@ -10,27 +10,8 @@ namespace Imv.Silo.Tests;
 /// (exit code 0, no unhandled exception), and a configuration with problems in several sections lists them all.</summary>
 public sealed class CleanStopTests
 {
-    internal static Process Start(string workingDirectory, StringBuilder output, IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Imv.Silo.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.ArgumentList.Add($"--Silo:SiloPort={TestSilo.FreePort()}");
-        start.ArgumentList.Add($"--Silo:GatewayPort={TestSilo.FreePort()}");
-        start.ArgumentList.Add("--Silo:Console:Summary=false");
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    internal static Process Start(string workingDirectory, StringBuilder output, IEnumerable<string> args) =>
+        SiloProcess.Start(workingDirectory, args.Append("--Silo:Console:Summary=false"), (line, _) => { lock (output) output.AppendLine(line); });
 
     private static string Text(StringBuilder output) { lock (output) return output.ToString(); }
 

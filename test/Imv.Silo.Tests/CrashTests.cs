@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Imv.Silo.Tests.Support;
 
@@ -14,47 +12,22 @@ public sealed class CrashTests
     private const string Twin = "site-1.line-01.machine-001";
     private const string Worker = "worker.site-1.line-01.1";
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Starts Imv.Silo.dll (copied next to the tests by the project reference) as its own process.</summary>
-    private static Process StartSiloProcess(string dataFile, int port, Queue<string> output)
-    {
-        string silo = Path.Combine(AppContext.BaseDirectory, "Imv.Silo.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dataFile)!,
-        };
-        foreach (var arg in new[]
-        {
-            silo, "--urls", $"http://127.0.0.1:{port}", "--Silo:SqlitePath=" + dataFile, "--Silo:Console:Summary=false",
+    private static Process StartSiloProcess(string dataFile, int port, Queue<string> output) =>
+        SiloProcess.Start(Path.GetDirectoryName(dataFile)!,
+        [
+            "--urls", $"http://127.0.0.1:{port}", "--Silo:SqlitePath=" + dataFile, "--Silo:Console:Summary=false",
             "--Simulator:Sites=1", "--Simulator:LinesPerSite=2", "--Simulator:MachinesPerLine=3", "--Simulator:TickInterval=00:00:00.100",
             "--Simulator:FaultRate=0", "--Simulator:InitiallyRunning=1", "--Plant:ControlLoopShare=0.34", "--Plant:ControlLoopPeriod=00:00:00.500",
-            "--Logging:LogLevel:Default=Warning", $"--Silo:SiloPort={FreePort()}", $"--Silo:GatewayPort={FreePort()}",
-        }) start.ArgumentList.Add(arg);
-        var process = Process.Start(start)!;
-        void Keep(string? line)
+            "--Logging:LogLevel:Default=Warning",
+        ], (line, _) =>
         {
-            if (line is null) return;
             lock (output)
             {
                 output.Enqueue(line);
                 if (output.Count > 200) output.Dequeue();
             }
-        }
-        process.OutputDataReceived += (_, e) => Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+        });
 
     private static async Task<JsonElement> SendAsync(HttpClient client, HttpMethod method, string path, object? body, int expected)
     {
@@ -70,7 +43,7 @@ public sealed class CrashTests
     public async Task A_killed_silo_loses_no_acknowledged_command_transfer_or_ledger_entry()
     {
         var dataFile = TestSilo.NewDataFile();
-        int port = FreePort();
+        int port = TestSilo.FreePort();
         var output = new Queue<string>();
         string commandId;
         using (var process = StartSiloProcess(dataFile, port, output))

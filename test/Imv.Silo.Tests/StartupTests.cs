@@ -10,21 +10,13 @@ public sealed class StartupTests
 {
     private static async Task<(int ExitCode, string StdOut, string StdErr)> RunSiloAsync(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        using var process = SiloProcess.Start(workingDirectory, args.Append($"--urls=http://127.0.0.1:{TestSilo.FreePort()}"), (line, error) =>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Imv.Silo.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.ArgumentList.Add($"--Silo:SiloPort={TestSilo.FreePort()}");
-        start.ArgumentList.Add($"--Silo:GatewayPort={TestSilo.FreePort()}");
-        start.ArgumentList.Add($"--urls=http://127.0.0.1:{TestSilo.FreePort()}");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+            var to = error ? stderr : stdout;
+            lock (to) to.AppendLine(line);
+        });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         try
         {
@@ -33,9 +25,10 @@ public sealed class StartupTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail("The silo did not exit; it should have refused to start. Output: " + await stdout);
+            Assert.Fail("The silo did not exit; it should have refused to start. Output: " + stdout);
         }
-        return (process.ExitCode, await stdout, await stderr);
+        // WaitForExitAsync returns once both redirected streams reached their end.
+        return (process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
     [Fact]

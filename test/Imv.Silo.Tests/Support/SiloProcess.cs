@@ -1,0 +1,30 @@
+using System.Diagnostics;
+
+namespace Imv.Silo.Tests.Support;
+
+/// <summary>The main job (Imv.Silo.dll, copied next to the tests by the project reference) as its own process, on
+/// free Orleans ports, every output line handed to <c>onLine</c> (true for standard error).</summary>
+public static class SiloProcess
+{
+    /// <summary>Starts the process in <paramref name="workingDirectory"/> with <paramref name="args"/>.</summary>
+    public static Process Start(string workingDirectory, IEnumerable<string> args, Action<string, bool> onLine)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Imv.Silo.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.ArgumentList.Add($"--Silo:SiloPort={TestSilo.FreePort()}");
+        start.ArgumentList.Add($"--Silo:GatewayPort={TestSilo.FreePort()}");
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data, false); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data, true); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
