@@ -1,4 +1,5 @@
 using Imv.Grains.Interfaces.Twins;
+using Imv.Grains.Interfaces.Watching;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -75,6 +76,13 @@ public interface IVirtualOrganizationGrain : IGrainWithStringKey
     /// <summary>The live aggregate over every machine below the organization.</summary>
     [ReadOnly]
     Task<OrganizationAggregate> GetAggregateAsync();
+
+    /// <summary>Registers <paramref name="observer"/> for the organization's new aggregates, or renews it (dropped
+    /// when not renewed within <see cref="WatchLimits.Expiry"/>). Returns the feed's position and the aggregate as of it.</summary>
+    Task<OrganizationWatch> WatchAsync(IOrganizationObserver observer);
+
+    /// <summary>Removes a watcher; nothing when it was not registered.</summary>
+    Task UnwatchAsync(IOrganizationObserver observer);
 
     /// <summary>Adds a member or changes the member's role.</summary>
     Task SetMemberAsync(string memberId, OrganizationRole role);

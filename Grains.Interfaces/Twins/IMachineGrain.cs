@@ -1,5 +1,6 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Watching;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -80,6 +81,15 @@ public interface IMachineGrain : IGrainWithStringKey
 
     /// <summary>Gives write control back; false when the avatar did not hold it.</summary>
     Task<bool> ReleaseLeaseAsync(string avatarId);
+
+    /// <summary>Registers <paramref name="observer"/> for the twin's changes, or renews its registration (a watcher
+    /// not renewed within <see cref="WatchLimits.Expiry"/> is dropped). Returns the feed's position and the twin as of it;
+    /// a renewal whose epoch differs from the one the watcher knew means the twin was reactivated (changes may have
+    /// been missed in between).</summary>
+    Task<TwinWatch> WatchAsync(ITwinObserver observer);
+
+    /// <summary>Removes a watcher; nothing when it was not registered.</summary>
+    Task UnwatchAsync(ITwinObserver observer);
 
     /// <summary>The lease in force; null when none.</summary>
     [ReadOnly]

@@ -5,6 +5,7 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Grains.Interfaces.Watching;
 using Imv.Grains.Diagnostics;
 using Orleans;
 using Orleans.Concurrency;
@@ -36,6 +37,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private IGrainTimer? _expiryTimer;
+    private TwinChangeFeed? _feed;   // created by the first watch: an unwatched twin holds none
 
     /// <summary>Creates the grain (the runtime does).</summary>
     public MachineGrain(
@@ -169,6 +171,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         {
             S.Shadow.Version++;
             if (S.Connectivity != TwinConnectivity.Online) S.Connectivity = TwinConnectivity.Online;
+            _feed?.TagsChanged(batch.Updates);
             if (events is not null) RecordAlarms(events);
             ConfirmReadBacks(now);
             await ObserveStatusAsync(now);
@@ -208,21 +211,24 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var now = Now;
         S.Connectivity = connectivity;
         S.Tags.SetConnectivity(connectivity);
+        _feed?.AllTagsChanged();
         await ObserveStatusAsync(now);
         await SaveAsync(true);
         _logger.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
     }
 
     /// <inheritdoc />
-    public Task<TwinSnapshot> GetSnapshotAsync()
+    public Task<TwinSnapshot> GetSnapshotAsync() => Task.FromResult(BuildSnapshot());
+
+    private TwinSnapshot BuildSnapshot()
     {
         var now = Now;
         var t = S.Tags;
         var tags = new TagSnapshot[t.Count];
         for (int i = 0; i < tags.Length; i++) tags[i] = t.Snapshot(i, now);
         DateTimeOffset? last = t.LastReceivedTicks == 0 ? null : new DateTimeOffset(t.LastReceivedTicks, TimeSpan.Zero);
-        return Task.FromResult(new TwinSnapshot(TwinId, Config.Kind, Config.Coupling, S.Connectivity, tags, last,
-            last is { } l ? now - l : null, t.AppliedCount, t.StaleCount, t.DuplicateCount, t.RejectedCount, BuildStatus(now)));
+        return new TwinSnapshot(TwinId, Config.Kind, Config.Coupling, S.Connectivity, tags, last,
+            last is { } l ? now - l : null, t.AppliedCount, t.StaleCount, t.DuplicateCount, t.RejectedCount, BuildStatus(now));
     }
 
     /// <inheritdoc />
@@ -247,7 +253,11 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ArgumentNullException.ThrowIfNull(update);
         long before = S.Shadow.Version;
         bool applied = S.Shadow.Apply(update);
-        if (S.Shadow.Version != before) await SaveAsync(true);
+        if (S.Shadow.Version != before)
+        {
+            _feed?.Touched();
+            await SaveAsync(true);
+        }
         return new ShadowUpdateResult(!applied, S.Shadow.Build(S.Tags));
     }
 
@@ -495,6 +505,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
                 _logger.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
         }
         _logDirty = true;
+        _feed?.AlarmsChanged(events);
         var history = L.AlarmHistory;
         history.AddRange(events);
         if (history.Count > MachineLogState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineLogState.AlarmHistoryLength);
@@ -522,6 +533,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         List<AlarmEvent>? events = null;
         S.Tags.Ingest([new TagUpdate(tag, value, TagQuality.Good, ts, seq)], now, TwinId, ref events);
         S.Shadow.Version++;
+        _feed?.TagChanged(tag);
         if (events is not null) RecordAlarms(events);
     }
 
@@ -562,6 +574,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (moved is null) return null;
         L.Commands.Replace(moved);
         _logDirty = true;
+        _feed?.CommandMoved(moved);
         LogTransition(moved);
         return moved;
     }
@@ -599,12 +612,36 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         catch (InconsistentStateException ex)
         {
+            _feed?.Discard();   // not stored: not published
             _logger.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
             _expiryTimer?.Dispose();
             _expiryTimer = null;
             DeactivateOnIdle();
             throw;
         }
+        catch (Exception)
+        {
+            _feed?.Discard();
+            throw;
+        }
+        _feed?.Publish(TwinId, S.Connectivity, S.Shadow.Version, name => S.Tags.IndexOf(name) is int i and >= 0 ? S.Tags.Snapshot(i, Now) : null,
+            () => { var now = Now; var all = new TagSnapshot[S.Tags.Count]; for (int i = 0; i < all.Length; i++) all[i] = S.Tags.Snapshot(i, now); return all; });
+    }
+
+    /// <inheritdoc />
+    public Task<TwinWatch> WatchAsync(ITwinObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _feed ??= new TwinChangeFeed(_logger);
+        _feed.Watch(observer);
+        return Task.FromResult(new TwinWatch(_feed.Position, BuildSnapshot()));
+    }
+
+    /// <inheritdoc />
+    public Task UnwatchAsync(ITwinObserver observer)
+    {
+        _feed?.Unwatch(observer);
+        return Task.CompletedTask;
     }
 
     /// <summary>One instance per distinct configuration (records compare by value; lists by reference), so

@@ -1,5 +1,8 @@
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Grains.Interfaces.Watching;
+using Imv.Grains.Watching;
+using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -18,15 +21,18 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
     private readonly IPersistentState<OrganizationState> _state;
     private AggregateBook _book = null!;
     private bool _dirty;
+    private readonly ILogger _logger;
+    private WatcherSet<IOrganizationObserver>? _watchers;   // created by the first watch
 
     // Children being adopted (between the adoption call and recording the child), and the newest report each
     // sent meanwhile (ReportChildAggregateAsync interleaves with AddChildOrganizationAsync).
     private readonly Dictionary<string, (OrganizationAggregate Aggregate, long Version)?> _adopting = new(StringComparer.Ordinal);
 
     /// <summary>Created by the runtime.</summary>
-    public VirtualOrganizationGrain([PersistentState("organization")] IPersistentState<OrganizationState> state)
+    public VirtualOrganizationGrain([PersistentState("organization")] IPersistentState<OrganizationState> state, ILogger<VirtualOrganizationGrain>? logger = null)
     {
         _state = state;
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
     private string Id => this.GetPrimaryKeyString();
@@ -281,9 +287,27 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
         Task.FromResult<IReadOnlyList<OrganizationMember>>(
             _state.State.Members.Values.OrderBy(m => m.MemberId, StringComparer.Ordinal).ToList());
 
+    /// <inheritdoc />
+    public Task<OrganizationWatch> WatchAsync(IOrganizationObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _watchers ??= new WatcherSet<IOrganizationObserver>(_logger);
+        _watchers.Watch(observer);
+        return Task.FromResult(new OrganizationWatch(_watchers.Position, _book.Total));
+    }
+
+    /// <inheritdoc />
+    public Task UnwatchAsync(IOrganizationObserver observer)
+    {
+        _watchers?.Unwatch(observer);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every change of the aggregate passes here: the watchers hear it, then the parent.</summary>
     private async Task PushToParentAsync()
     {
         var s = _state.State;
+        _watchers?.Publish(p => new OrganizationChange(Id, p, s.Total), static (o, c) => o.OnOrganizationChangedAsync(c));
         if (s.ParentId is null) return;
         s.Version = NextVersion(s.Version);
         _dirty = true;

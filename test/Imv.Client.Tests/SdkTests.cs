@@ -1,0 +1,126 @@
+using Imv.Client.Connection;
+using Imv.Client.Watching;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Silo.Tests.Support;
+
+namespace Imv.Client.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class SdkTests(SiloWithClient fixture)
+{
+    private const string Twin = "site-1.line-01.machine-001";
+    private ImvClient Imv => fixture.Imv;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Reads_twins_organizations_and_the_ledger()
+    {
+        var twin = await Imv.Twins.GetAsync(Twin);
+        Assert.NotNull(twin);
+        Assert.Contains(twin.Tags, t => t.Name == "temperature");
+        Assert.Null(await Imv.Twins.GetAsync("no-such-twin"));
+
+        var machines = await Imv.Twins.ListAsync();
+        Assert.Equal(6, machines.Count);
+        Assert.Contains(Twin, machines);
+
+        var tree = await Imv.Organizations.TreeAsync();
+        Assert.NotNull(tree);
+        Assert.Equal("enterprise", tree.Info.Id);
+        Assert.Equal(6, tree.Aggregate.MachineCount);
+        Assert.Equal("site-1", Assert.Single(tree.Children).Info.Id);
+        Assert.Equal(2, tree.Children[0].Children.Count);
+        Assert.Null(await Imv.Organizations.TreeAsync("no-such-org"));
+
+        Assert.True((await Imv.Ledger.VerifyAsync()).IsValid);
+        Assert.NotNull(await Imv.Avatars.GetAsync("manager"));
+        Assert.NotNull(await Imv.Twins.GetShadowAsync(Twin));
+    }
+
+    [Fact]
+    public async Task A_twin_subscription_starts_from_the_snapshot_and_receives_changes_in_order()
+    {
+        await using var watch = await Imv.Twins.WatchAsync(Twin);
+        var first = await watch.ReadAsync();
+        Assert.Equal(WatchEventKind.Started, first.Kind);
+        Assert.Equal(Twin, first.State!.TwinId);
+        using var cts = new CancellationTokenSource(Wait);
+        long last = 0;
+        int changes = 0;
+        await foreach (var e in watch.ReadAllAsync(cts.Token))
+        {
+            Assert.Equal(WatchEventKind.Changed, e.Kind);
+            Assert.Equal(Twin, e.Change!.TwinId);
+            Assert.NotEmpty(e.Change.Tags);
+            Assert.True(last == 0 || e.Change.Position.Sequence == last + 1, $"sequence {e.Change.Position.Sequence} after {last}");
+            last = e.Change.Position.Sequence;
+            if (++changes == 5) break;
+        }
+    }
+
+    [Fact]
+    public async Task An_organization_subscription_receives_new_aggregates()
+    {
+        await using var watch = await Imv.Organizations.WatchAsync("site-1.line-01");
+        var first = await watch.ReadAsync();
+        Assert.Equal(WatchEventKind.Started, first.Kind);
+        Assert.Equal(3, first.State!.MachineCount);
+        // Turning a machine off changes the line's aggregate.
+        var command = new CommandRequest("org-watch-stop", IssuerKind.Avatar, "manager", null, "Stop", default);
+        await Imv.Commands.SendAsync("site-1.line-01.machine-002", command);
+        using var cts = new CancellationTokenSource(Wait);
+        var next = await watch.ReadAsync(cts.Token);
+        Assert.Equal(WatchEventKind.Changed, next.Kind);
+        Assert.Equal("site-1.line-01", next.Change!.OrganizationId);
+    }
+
+    [Fact]
+    public async Task A_command_is_followed_through_its_states_to_applied()
+    {
+        var moves = new List<CommandDeliveryStatus>();
+        var command = new CommandRequest("sdk-follow-1", IssuerKind.Avatar, "manager", "speedSetpoint", null, TagValue.FromDouble(81));
+        var final = await Imv.Commands.SendAndFollowAsync(Twin, command, r => { lock (moves) moves.Add(r.Status); }, Wait);
+        Assert.Equal(CommandDeliveryStatus.Applied, final.Status);
+        Assert.Equal(CommandDeliveryStatus.Applied, moves[^1]);
+        Assert.Equal(["Issued", "Delivered", "Applied"], final.Transitions.Select(t => t.Status.ToString()).ToArray());
+    }
+
+    [Fact]
+    public async Task A_refused_command_carries_its_reason()
+    {
+        var command = new CommandRequest("sdk-refused-1", IssuerKind.Avatar, "manager", "temperatureSetpoint", null, TagValue.FromDouble(900));
+        var final = await Imv.Commands.SendAndFollowAsync(Twin, command, null, Wait);
+        Assert.Equal(CommandDeliveryStatus.Rejected, final.Status);
+        Assert.Contains("interlock", final.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Alarms_are_listed_below_an_organization()
+    {
+        // The temperature limit is 100 degC: running machines are in alarm.
+        await TestSilo.EventuallyAsync(async () => (await Imv.Twins.ListActiveAlarmsAsync()).Count > 0, "an active alarm");
+        var alarms = await Imv.Twins.ListActiveAlarmsAsync("site-1");
+        Assert.All(alarms, a => Assert.StartsWith("site-1.", a.TwinId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unreachable_gateway_is_named()
+    {
+        var port = TestSilo.FreePort();
+        var options = SiloWithClient.Options(port);
+        options.ConnectTimeout = TimeSpan.FromSeconds(1);
+        var e = await Assert.ThrowsAsync<ClusterUnreachableException>(() => ImvClient.ConnectAsync(options));
+        Assert.Contains("127.0.0.1:" + port, e.Message, StringComparison.Ordinal);
+        Assert.Contains("'imv'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_options_are_named_all_at_once()
+    {
+        var options = new ImvClientOptions { ClusterId = "", Gateways = { "nohost" }, RenewInterval = TimeSpan.FromMinutes(5) };
+        var problems = options.Validate();
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.Contains("'nohost'", StringComparison.Ordinal));
+    }
+}
