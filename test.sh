@@ -11,6 +11,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} (apt-get)"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -19,7 +20,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     || { echo "test.sh: apt-get install ${need_apt[*]} failed; see $logs/apt.log"; tail -20 "$logs/apt.log"; }
 fi
 # The broker must not run as a system service: fixtures start their own on free ports.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop mosquitto >/dev/null 2>&1 || true; fi
+# Nor PostgreSQL: fixtures run initdb/pg_ctl in temporary directories on free ports.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop mosquitto postgresql >/dev/null 2>&1 || true; fi
 
 for fixture in test/fixtures/*/; do
   if [ -f "$fixture/package.json" ] && [ ! -d "$fixture/node_modules" ]; then

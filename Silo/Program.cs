@@ -1,7 +1,10 @@
 using Imv.Silo;
 using Imv.Silo.Hosting;
 
-// The main job: `dotnet run --project Silo` (see docs/main-job.md).
+// The main job: `dotnet run --project Silo` (see docs/main-job.md); `dotnet run --project Silo -- migrate` applies
+// the PostgreSQL schema (docs/cluster.md).
+if (args.Length > 0 && args[0] == MigrateCommand.Name)
+    return await MigrateCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None);
 WebApplication app;
 try
 {

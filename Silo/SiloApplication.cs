@@ -32,9 +32,7 @@ public static class SiloApplication
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (args.SkipWhile(a => a != "--config").Skip(1).FirstOrDefault() is { } configFile)
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile, Environment.CurrentDirectory), optional: false);
-        builder.Configuration.AddEnvironmentVariables("IMV_").AddCommandLine(args);
+        AddImvSources(builder.Configuration, args);
         configure?.Invoke(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrl);
@@ -47,13 +45,13 @@ public static class SiloApplication
         // opens: the data file, a gateway connection, the silo's ports.
         var problems = new List<string>();
         var settings = SiloSettingsValidator.Bind(builder.Configuration, problems);
-        if (settings.DefaultStorage == "Sqlite") SqliteStorageSetup.Validate(builder.Configuration, problems);
+        if (settings.Uses(StorageKinds.Sqlite)) SqliteStorageSetup.Validate(builder.Configuration, problems);
         problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));
         ValidatePlant(builder.Configuration, problems);
         if (problems.Count > 0) throw new SiloConfigurationException(problems);
         // Relative data paths are under the working directory, where the user started the silo.
         settings.SqlitePath = Path.GetFullPath(settings.SqlitePath, Environment.CurrentDirectory);
-        if (settings.DefaultStorage == "Sqlite") System.IO.Directory.CreateDirectory(Path.GetDirectoryName(settings.SqlitePath)!);
+        if (settings.Uses(StorageKinds.Sqlite)) System.IO.Directory.CreateDirectory(Path.GetDirectoryName(settings.SqlitePath)!);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<SiloInfo>();
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -61,6 +59,8 @@ public static class SiloApplication
         // the simulator and the gateways (MqttGatewayHostedService, OpcUaGatewayHostedService, registered below)
         // start after the silo runs and stop before it stops: a gateway marks its twins offline while the grid
         // still answers. Nothing that talks to grains may be registered as a hosted service before this line.
+        // PostgreSQL reachable and its schema current (or migrated) before Orleans' providers read their queries.
+        if (settings.Uses(StorageKinds.AdoNet)) builder.Services.AddHostedService<PostgreSqlStartup>();
         builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
@@ -114,7 +114,8 @@ public static class SiloApplication
             await response.WriteAsJsonAsync(new ApiError(message), context.HttpContext.RequestAborted).ConfigureAwait(false);
         });
         var info = app.Services.GetRequiredService<SiloInfo>();
-        app.Logger.LogInformation("Imv silo starting; storage {Storage}, data file {DataFile}", info.Storage, info.DataFile ?? "(none: memory)");
+        app.Logger.LogInformation("Imv silo starting; clustering {Clustering}, storage {Storage}, reminders {Reminders}, data file {DataFile}",
+            settings.Clustering, settings.Storage, settings.Reminders, info.DataFile ?? "(none)");
         if (settings.Dashboard) app.MapOrleansDashboard("/dashboard");
         app.MapSummaryEndpoints();
         app.MapTwinEndpoints();
@@ -128,6 +129,15 @@ public static class SiloApplication
         app.MapControlLoopEndpoints();
         app.MapAssetEndpoints();
         return app;
+    }
+
+    /// <summary>Imv's configuration sources on top of the host's (appsettings.json): the file named by
+    /// <c>--config</c>, environment variables prefixed <c>IMV_</c>, then the command line.</summary>
+    internal static void AddImvSources(IConfigurationBuilder configuration, string[] args)
+    {
+        if (args.SkipWhile(a => a != "--config").Skip(1).FirstOrDefault() is { } configFile)
+            configuration.AddJsonFile(Path.GetFullPath(configFile, Environment.CurrentDirectory), optional: false);
+        configuration.AddEnvironmentVariables("IMV_").AddCommandLine(args);
     }
 
     /// <summary>The Plant section's problems (a value of the wrong type, or a rule of <see cref="PlantOptions.Validate"/>).</summary>

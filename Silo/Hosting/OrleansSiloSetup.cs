@@ -1,4 +1,9 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Imv.Persistence.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.Configuration;
 using Orleans.Hosting;
 
@@ -16,7 +21,7 @@ public static class OrleansSiloSetup
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(settings);
-        silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, primarySiloEndpoint: null, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+        silo.UseImvClustering(settings);
         silo.Configure<SiloOptions>(o => o.SiloName = settings.Name);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = settings.DefaultCallTimeout);
         silo.Configure<GrainCollectionOptions>(o =>
@@ -43,14 +48,107 @@ public static class OrleansSiloSetup
         return silo;
     }
 
-    private static void UseImvStorage(this ISiloBuilder silo, SiloSettings settings, IConfiguration configuration)
+    /// <summary>The ADO.NET invariant of PostgreSQL (Npgsql's provider name).</summary>
+    public const string PostgreSqlInvariant = "Npgsql";
+
+    private static void UseImvClustering(this ISiloBuilder silo, SiloSettings settings)
     {
-        if (settings.DefaultStorage == "Memory")
+        if (settings.Clustering == ClusteringKinds.Localhost)
         {
-            silo.AddMemoryGrainStorage(DefaultStorageName);
-            silo.UseInMemoryReminderService();
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, primarySiloEndpoint: null, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
             return;
         }
-        SqliteStorageSetup.UseSqlite(silo, settings, configuration);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        silo.ConfigureEndpoints(AdvertisedAddressOf(settings), settings.SiloPort, settings.GatewayPort, settings.ListenOnAnyAddress);
+        var m = settings.Membership;
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = m.ProbeTimeout;
+            o.NumMissedProbesLimit = m.NumMissedProbesLimit;
+            o.NumVotesForDeathDeclaration = m.NumVotesForDeathDeclaration;
+            o.IAmAliveTablePublishTimeout = m.IAmAliveTablePublishTimeout;
+        });
+        if (settings.Clustering == ClusteringKinds.AdoNet)
+        {
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = PostgreSqlInvariant;
+                o.ConnectionString = settings.PostgreSqlConnectionString!;
+            });
+        }
+        else
+        {
+            silo.UseAzureStorageClustering(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(settings.AzureStorageConnectionString!));
+        }
     }
+
+    /// <summary>The address peers and clients reach this silo at (see <see cref="SiloSettings.AdvertisedAddress"/>).</summary>
+    public static IPAddress AdvertisedAddressOf(SiloSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.AdvertisedAddress is { } configured) return IPAddress.Parse(configured);
+        if (settings.Clustering == ClusteringKinds.Localhost) return IPAddress.Loopback;
+        var address = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        return address ?? IPAddress.Loopback;
+    }
+
+    private static void UseImvStorage(this ISiloBuilder silo, SiloSettings settings, IConfiguration configuration)
+    {
+        switch (settings.Storage)
+        {
+            case StorageKinds.Memory:
+                silo.AddMemoryGrainStorage(DefaultStorageName);
+                break;
+            case StorageKinds.Sqlite:
+                silo.AddSqliteGrainStorageAsDefault(o => SqliteStorageSetup.Configure(o, settings, configuration));
+                break;
+            case StorageKinds.AdoNet:
+                silo.AddAdoNetGrainStorage(DefaultStorageName, ob => ob.Configure<IServiceProvider>((o, services) =>
+                {
+                    o.Invariant = PostgreSqlInvariant;
+                    o.ConnectionString = settings.PostgreSqlConnectionString!;
+                    o.GrainStorageSerializer = BinarySerializer(services);
+                }));
+                break;
+            case StorageKinds.AzureStorage:
+                silo.AddAzureTableGrainStorage(DefaultStorageName, ob => ob.Configure<IServiceProvider>((o, services) =>
+                {
+                    o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(settings.AzureStorageConnectionString!);
+                    o.GrainStorageSerializer = BinarySerializer(services);
+                }));
+                break;
+        }
+        switch (settings.Reminders)
+        {
+            case StorageKinds.Memory:
+                silo.UseInMemoryReminderService();
+                break;
+            case StorageKinds.Sqlite:
+                silo.UseSqliteReminderService(o => SqliteStorageSetup.Configure(o, settings, configuration));
+                break;
+            case StorageKinds.AdoNet:
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = PostgreSqlInvariant;
+                    o.ConnectionString = settings.PostgreSqlConnectionString!;
+                });
+                break;
+            case StorageKinds.AzureStorage:
+                silo.UseAzureTableReminderService(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(settings.AzureStorageConnectionString!));
+                break;
+        }
+    }
+
+    // Grain state in Orleans' binary serializer (version tolerant by [Id]), as in the SQLite file: the providers'
+    // own default is JSON.
+    private static OrleansGrainStorageSerializer BinarySerializer(IServiceProvider services) =>
+        new(services.GetRequiredService<Orleans.Serialization.Serializer>());
 }

@@ -48,11 +48,51 @@ public sealed class SiloSettings
     /// about 600 bytes, which at Orleans' default is most of an idle twin's memory. Default 10,000.</summary>
     public int DirectoryCacheSize { get; set; } = 10_000;
 
-    /// <summary>Grain state and reminders: "Sqlite" (default: one file, survives restarts) or "Memory" (nothing survives).</summary>
-    public string DefaultStorage { get; set; } = "Sqlite";
+    /// <summary>How silos find each other: "Localhost" (default: one silo, nothing shared), "AdoNet" (a membership
+    /// table in PostgreSQL, <c>ConnectionStrings:PostgreSql</c>) or "AzureStorage" (Azure Table storage,
+    /// <c>ConnectionStrings:AzureStorage</c>).</summary>
+    public string Clustering { get; set; } = ClusteringKinds.Localhost;
+
+    /// <summary>Where grain state lives: "Sqlite" (default: one file, one silo), "AdoNet" (PostgreSQL), "AzureStorage"
+    /// (Azure Table storage) or "Memory" (nothing survives a restart).</summary>
+    public string Storage { get; set; } = StorageKinds.Sqlite;
+
+    /// <summary>Where reminders live: the same choices as <see cref="Storage"/>; default: the same as <see cref="Storage"/>.</summary>
+    public string? Reminders { get; set; }
+
+    /// <summary>The key of earlier versions: sets both <see cref="Storage"/> and <see cref="Reminders"/> when they are not
+    /// given ("Sqlite" or "Memory"). Kept so that existing configurations keep working.</summary>
+    public string? DefaultStorage { get; set; }
+
+    /// <summary>The IP address this silo tells its peers and clients to reach it at. Default: 127.0.0.1 with Localhost
+    /// clustering; with a shared membership table, the first IPv4 address of an up, non-loopback interface (or
+    /// 127.0.0.1 when there is none: every silo on one machine).</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Whether the silo and gateway ports listen on every interface (0.0.0.0) rather than only on
+    /// <see cref="AdvertisedAddress"/>. Default false.</summary>
+    public bool ListenOnAnyAddress { get; set; }
 
     /// <summary>The SQLite file for grain state and reminders. Default "data/imv.db" under the working directory.</summary>
     public string SqlitePath { get; set; } = Path.Combine("data", "imv.db");
+
+    /// <summary>Membership timing with a shared membership table (<c>Silo:Membership</c>).</summary>
+    public MembershipSettings Membership { get; } = new();
+
+    /// <summary>The PostgreSQL database of AdoNet engines (<c>Silo:Database</c>).</summary>
+    public DatabaseSettings Database { get; } = new();
+
+    /// <summary>The PostgreSQL connection string (<c>ConnectionStrings:PostgreSql</c>); null when not configured.</summary>
+    public string? PostgreSqlConnectionString { get; internal set; }
+
+    /// <summary>The Azure Storage connection string (<c>ConnectionStrings:AzureStorage</c>); null when not configured.</summary>
+    public string? AzureStorageConnectionString { get; internal set; }
+
+    /// <summary>True when silos share a membership table (more than one silo may run).</summary>
+    public bool IsClustered => Clustering != ClusteringKinds.Localhost;
+
+    /// <summary>Whether any engine is <paramref name="kind"/>.</summary>
+    public bool Uses(string kind) => Clustering == kind || Storage == kind || Reminders == kind;
 
     /// <summary>The Orleans Dashboard on the HTTP host at /dashboard. Default true.</summary>
     public bool Dashboard { get; set; } = true;

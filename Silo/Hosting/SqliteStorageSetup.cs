@@ -17,16 +17,15 @@ public static class SqliteStorageSetup
             nameof(SqliteStorageOptions.Path), nameof(SqliteStorageOptions.ConfigurationPath));
     }
 
-    /// <summary>Registers grain storage "Default" and the reminder table on <see cref="SiloSettings.SqlitePath"/>.</summary>
-    public static void UseSqlite(ISiloBuilder silo, SiloSettings settings, IConfiguration configuration)
+    /// <summary>Sets <paramref name="options"/> from the tuning section and <see cref="SiloSettings.SqlitePath"/> (grain
+    /// storage and reminders share the file).</summary>
+    public static void Configure(SqliteStorageOptions options, SiloSettings settings, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(settings);
-        var section = configuration.GetSection(SectionName);
-        silo.UseSqlite(o =>
-        {
-            section.Bind(o);
-            o.Path = settings.SqlitePath;
-            o.ConfigurationPath = SectionName;
-        });
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.GetSection(SectionName).Bind(options);
+        options.Path = settings.SqlitePath;
+        options.ConfigurationPath = SectionName;
     }
 }

@@ -47,6 +47,30 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Cluster_engine_problems_are_listed_at_once_naming_their_keys()
+    {
+        var dir = Path.GetDirectoryName(TestSilo.NewDataFile())!;
+        var (code, stdout, stderr) = await RunSiloAsync(dir,
+            "--Silo:Clustering=AdoNet", "--Silo:Reminders=Cassandra", "--Silo:AdvertisedAddress=not-an-ip",
+            "--Silo:Membership:ProbeTimeout=00:00:00", "--Silo:Membership:Colour=red", "--Silo:Database:Migrate=perhaps",
+            "--Silo:DefaultStorage=Memory", "--Silo:Storage=Sqlite");
+        Assert.Equal(2, code);
+        foreach (var expected in new[]
+        {
+            "Silo:Storage = 'Sqlite': silos sharing a membership table (Silo:Clustering = 'AdoNet') need shared storage",
+            "Silo:Reminders = 'Cassandra': must be Sqlite, AdoNet, AzureStorage, Memory",
+            "ConnectionStrings:PostgreSql: missing",
+            "Silo:AdvertisedAddress = 'not-an-ip'",
+            "Silo:Membership:ProbeTimeout = '00:00:00'",
+            "Silo:Membership:Colour: unknown setting",
+            "Silo:Database:Migrate = 'perhaps'",
+            "Silo:DefaultStorage = 'Memory' contradicts Silo:Storage = 'Sqlite'",
+        })
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_data_file_of_the_old_runtime_is_refused_naming_the_file_and_what_to_do_and_kept()
     {
         var file = TestSilo.NewDataFile();

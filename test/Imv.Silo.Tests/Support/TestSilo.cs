@@ -58,7 +58,7 @@ public sealed class TestSilo : IAsyncDisposable
             // Silos of parallel tests must not share Orleans ports.
             ["Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Silo:DefaultStorage"] = "Sqlite",
+            ["Silo:Storage"] = "Sqlite",
             ["Silo:SqlitePath"] = dataFile,
             ["Silo:Console:Summary"] = "false",
             ["Simulator:Sites"] = "1",
