@@ -2,50 +2,70 @@ using Imv.Grains.Interfaces.Watching;
 
 namespace Imv.Client.Watching;
 
-/// <summary>Follows one grain's change feed (epoch, sequence) and tells when changes were missed: a sequence that
-/// skips, a new epoch (the grain was reactivated, on this or another silo), or a renewal showing a position that
-/// no change delivered before the next renewal (a lost one-way message). A plain class: tested alone.</summary>
-internal sealed class FeedTracker
+/// <summary>Follows one grain's change feed (epoch, sequence), puts changes back in order, and tells when changes
+/// were missed. Orleans does not order one-way messages, so a change that arrives before its predecessor is held
+/// until the predecessor comes; a change still missing one whole renewal interval after a renewal showed it
+/// published is a gap, as is a new epoch (the grain was reactivated, on this or another silo). A plain class: tested alone.</summary>
+internal sealed class FeedTracker<T>
 {
+    private readonly SortedDictionary<long, T> _held = [];
     private long _epoch;
     private long _seen;
     private long _mustReach;
 
-    /// <summary>The last position accepted.</summary>
+    /// <summary>The last position delivered (or started from).</summary>
     public WatchPosition Seen => new(_epoch, _seen);
 
-    /// <summary>The watch started at <paramref name="position"/> (its state is as of it).</summary>
+    /// <summary>Changes held back, waiting for an earlier one.</summary>
+    public int Held => _held.Count;
+
+    /// <summary>The watch (re)started at <paramref name="position"/>: its state is as of it.</summary>
     public void Start(WatchPosition position)
     {
         _epoch = position.Epoch;
         _seen = position.Sequence;
         _mustReach = 0;
+        // Held changes after the new start are still good; older ones are covered by the state.
+        foreach (var old in _held.Keys.Where(k => k <= _seen).ToList()) _held.Remove(old);
     }
 
-    /// <summary>A change arrived. Returns whether to deliver it, and the gap's reason when changes before it were missed.</summary>
-    public (bool Deliver, string? Gap) OnChange(WatchPosition position)
+    /// <summary>A change arrived. Returns the changes to deliver now, in order (it and the held ones it unblocks), and
+    /// the gap's reason when the change comes from a new activation (the state must then be read again).</summary>
+    public (IReadOnlyList<T> Deliver, string? Gap) OnChange(WatchPosition position, T change)
     {
         if (position.Epoch != _epoch)
         {
-            var reason = $"the grain was reactivated (feed epoch {_epoch:x} -> {position.Epoch:x}); changes after #{_seen} of the old activation and before #{position.Sequence} of the new one may be missed";
+            var reason = $"the grain was reactivated (feed epoch {_epoch:x} -> {position.Epoch:x}); changes after #{_seen} of the old activation may be missed";
+            _held.Clear();
             _epoch = position.Epoch;
             _seen = position.Sequence;
             _mustReach = 0;
-            return (false, reason);
+            return ([], reason);
         }
-        if (position.Sequence <= _seen) return (false, null);   // already covered by a state or delivered
-        string? gap = position.Sequence > _seen + 1 ? $"changes #{_seen + 1}..#{position.Sequence - 1} never arrived" : null;
+        if (position.Sequence <= _seen) return ([], null);   // covered by a state, or delivered
+        if (position.Sequence > _seen + 1)
+        {
+            _held[position.Sequence] = change;
+            return ([], null);
+        }
+        var deliver = new List<T> { change };
         _seen = position.Sequence;
-        return (gap is null, gap);
+        while (_held.Remove(_seen + 1, out var next))
+        {
+            deliver.Add(next);
+            _seen++;
+        }
+        return (deliver, null);
     }
 
-    /// <summary>A renewal answered with <paramref name="position"/>. Returns the gap's reason when the state of the
-    /// renewal must replace what was followed (the reader resynchronizes from it), null when the feed is whole.</summary>
+    /// <summary>A renewal answered with <paramref name="position"/>. Returns the gap's reason when the renewal's state
+    /// must replace what was followed (the reader resynchronizes from it), null when the feed is whole so far.</summary>
     public string? OnRenewed(WatchPosition position)
     {
         if (position.Epoch != _epoch)
         {
-            var reason = $"the grain was reactivated (feed epoch {_epoch:x} -> {position.Epoch:x}, a silo failover or a deactivation); changes after #{_seen} may be missed";
+            var reason = $"the grain was reactivated (feed epoch {_epoch:x} -> {position.Epoch:x}: a silo failover or a deactivation); changes after #{_seen} may be missed";
+            _held.Clear();
             Start(position);
             return reason;
         }
@@ -55,8 +75,9 @@ internal sealed class FeedTracker
             Start(position);
             return reason;
         }
-        // Changes published before this answer may still be on their way: they must arrive before the next renewal.
-        _mustReach = position.Sequence > _seen ? position.Sequence : 0;
+        // What was published before this answer (or arrived out of order) must have arrived by the next renewal.
+        long highest = Math.Max(position.Sequence, _held.Count > 0 ? _held.Keys.Max() : 0);
+        _mustReach = highest > _seen ? highest : 0;
         return null;
     }
 }

@@ -14,7 +14,7 @@ public abstract class LiveSubscription<TState, TChange> : IAsyncDisposable
     private const int Capacity = 10_000;
     private readonly Channel<WatchEvent<TState, TChange>> _events =
         Channel.CreateBounded<WatchEvent<TState, TChange>>(new BoundedChannelOptions(Capacity) { SingleReader = false, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
-    private readonly FeedTracker _tracker = new();
+    private readonly FeedTracker<TChange> _tracker = new();
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeSpan _renewInterval;
@@ -65,24 +65,30 @@ public abstract class LiveSubscription<TState, TChange> : IAsyncDisposable
     {
         lock (_gate)
         {
-            var (deliver, gap) = _tracker.OnChange(position);
+            var (deliver, gap) = _tracker.OnChange(position, change);
             if (gap is not null)
             {
                 // The state to resynchronize from comes with the renewal, asked for at once.
                 _pendingGap = gap;
-                _resyncNow = true;
-                if (_wake.CurrentCount == 0) _wake.Release();
+                RenewNow();
                 return;
             }
-            if (!deliver) return;
-            if (!_events.Writer.TryWrite(new(WatchEventKind.Changed, null, change, null)))
+            foreach (var c in deliver)
             {
+                if (_events.Writer.TryWrite(new(WatchEventKind.Changed, null, c, null))) continue;
                 Interlocked.Increment(ref _dropped);
                 _pendingGap ??= "the reader fell more than " + Capacity + " events behind; changes were dropped";
-                _resyncNow = true;
-                if (_wake.CurrentCount == 0) _wake.Release();
+                RenewNow();
             }
         }
+    }
+
+    private void RenewNow()
+    {
+        _resyncNow = true;
+        try { if (_wake.CurrentCount == 0) _wake.Release(); }
+        catch (ObjectDisposedException) { /* disposed meanwhile */ }
+        catch (SemaphoreFullException) { /* already woken */ }
     }
 
     private string? _pendingGap;

@@ -50,12 +50,13 @@ public sealed class SdkTests(SiloWithClient fixture)
         int changes = 0;
         await foreach (var e in watch.ReadAllAsync(cts.Token))
         {
-            Assert.Equal(WatchEventKind.Changed, e.Kind);
+            // Orleans does not order one-way messages: the subscription puts them back in order, so no gap here.
+            Assert.True(e.Kind == WatchEventKind.Changed, $"{e.Kind}: {e.Reason}");
             Assert.Equal(Twin, e.Change!.TwinId);
             Assert.NotEmpty(e.Change.Tags);
             Assert.True(last == 0 || e.Change.Position.Sequence == last + 1, $"sequence {e.Change.Position.Sequence} after {last}");
             last = e.Change.Position.Sequence;
-            if (++changes == 5) break;
+            if (++changes == 20) break;
         }
     }
 
