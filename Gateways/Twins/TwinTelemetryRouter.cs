@@ -57,18 +57,24 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         if (updates.IsEmpty) return;
         int count = updates.Length;
         if (!_budget.TryTake(count)) await _budget.TakeAsync(count, cancellationToken).ConfigureAwait(false);
-        var twin = _twins.GetOrAdd(twinId, static id => new PendingTwin(id));
-        bool start;
         receipt?.Enter();
-        lock (twin)
+        while (true)
         {
-            twin.Append(updates.Span);
-            if (receipt is not null) (twin.Receipts ??= []).Add(receipt);
-            twin.Reserved += count;
-            start = !twin.InFlight;
-            if (start) twin.InFlight = true;
+            var twin = _twins.GetOrAdd(twinId, static id => new PendingTwin(id));
+            bool start;
+            lock (twin)
+            {
+                // Retired by its pump after it drained (and removed from the map): take the twin's next entry.
+                if (twin.Retired) continue;
+                twin.Append(updates.Span);
+                if (receipt is not null) (twin.Receipts ??= []).Add(receipt);
+                twin.Reserved += count;
+                start = !twin.InFlight;
+                if (start) twin.InFlight = true;
+            }
+            if (start) _ = PumpAsync(twin);
+            return;
         }
-        if (start) _ = PumpAsync(twin);
     }
 
     private async Task PumpAsync(PendingTwin twin)
@@ -83,8 +89,12 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
             {
                 if (twin.Count == 0)
                 {
+                    // An idle twin keeps no entry here (100,000 idle twins would hold ~12 MB of entries): the next
+                    // reading makes a new one. Writers that found this entry see Retired and take the new one.
                     twin.InFlight = false;
+                    twin.Retired = true;
                     twin.ReleaseBuffer();
+                    _twins.TryRemove(new KeyValuePair<string, PendingTwin>(twin.TwinId, twin));
                     return;
                 }
                 batch = twin.TakeBatch();
@@ -203,6 +213,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
         }
         public int Reserved;
         public bool InFlight;
+        public bool Retired;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of {Count} readings into twin {TwinId} failed")]

@@ -10,6 +10,8 @@ using Imv.Grains.Diagnostics;
 using Orleans;
 using Orleans.Concurrency;
 using Orleans.Runtime;
+using Orleans.Providers;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,7 +32,6 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<TwinConfiguration, TwinConfiguration> SharedConfigurations = new();
 
     private readonly IPersistentState<MachineState> _state;
-    private readonly IPersistentState<MachineLogState> _logState;
     private readonly IPersistentState<MachineSchemaState> _schemaState;
     private readonly IPlantGatewayRegistry? _gateways;
     private readonly IMachineStatusPublisher? _publisher;
@@ -43,14 +44,12 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public MachineGrain(
         [PersistentState("machine")] IPersistentState<MachineState> state,
         [PersistentState("machine-schema")] IPersistentState<MachineSchemaState> schemaState,
-        [PersistentState("machine-log")] IPersistentState<MachineLogState> logState,
         IPlantGatewayRegistry? gateways = null,
         IMachineStatusPublisher? publisher = null,
         TimeProvider? time = null,
         ILogger<MachineGrain>? logger = null)
     {
         _state = state;
-        _logState = logState;
         _schemaState = schemaState;
         _gateways = gateways;
         _publisher = publisher;
@@ -59,7 +58,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     }
 
     private MachineState S => _state.State;
-    private MachineLogState L => _logState.State;
+    private MachineSchemaState L => _schemaState.State;
     private MachineSchemaState Schema => _schemaState.State;
     private bool _logDirty;
     private string TwinId => this.GetPrimaryKeyString();
@@ -69,6 +68,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (!Schema.LogMerged) await MergeLegacyLogAsync(cancellationToken);
         if (Schema.Configuration is { } stored) Schema.Configuration = Share(stored);
         S.Tags.SetBands(Schema.Configuration?.AlarmBands);
         S.Tags.Metadata = Schema.Tags;
@@ -77,6 +77,25 @@ public sealed class MachineGrain : Grain, IMachineGrain
         EnsureExpiryTimer();
         WakeLoops();
     }
+
+    /// <summary>Moves the commands, lease and alarm events an earlier layout kept in a state of their own
+    /// ("machine-log") into the schema state, then clears the old record. A twin that never had one is only marked
+    /// (stored with its next write).</summary>
+    private async Task MergeLegacyLogAsync(CancellationToken cancellationToken)
+    {
+        var storage = ServiceProvider.GetKeyedService<IGrainStorage>(ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME);
+        if (storage is null) { Schema.LogMerged = true; return; }
+        var legacy = new GrainState<MachineLogState>(new MachineLogState());
+        await storage.ReadStateAsync(LegacyLogStateName, this.GetGrainId(), legacy);
+        if (!legacy.RecordExists) { Schema.LogMerged = true; return; }
+        Schema.Merge(legacy.State ?? new MachineLogState());
+        await _schemaState.WriteStateAsync(cancellationToken);
+        await storage.ClearStateAsync(LegacyLogStateName, this.GetGrainId(), legacy);
+        _logger.LogInformation("Twin {TwinId}: commands, lease and alarm events moved from state '{Legacy}' into 'machine-schema'",
+            TwinId, LegacyLogStateName);
+    }
+
+    private const string LegacyLogStateName = "machine-log";
 
     /// <summary>Wakes the control loops this twin lists (they resume at once after a silo restart instead of
     /// waiting for their keep-alive reminder); one-way calls, an enabled loop restarts its timer on activation.</summary>
@@ -508,7 +527,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         _feed?.AlarmsChanged(events);
         var history = L.AlarmHistory;
         history.AddRange(events);
-        if (history.Count > MachineLogState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineLogState.AlarmHistoryLength);
+        if (history.Count > MachineSchemaState.AlarmHistoryLength) history.RemoveRange(0, history.Count - MachineSchemaState.AlarmHistoryLength);
     }
 
     private void ConfirmReadBacks(DateTimeOffset now)
@@ -597,18 +616,15 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         try
         {
-            if (schema)
+            if (schema || _logDirty)
             {
                 // Metadata first: after a failure between the two writes the stored values never outnumber it.
                 Schema.Tags = S.Tags.Schema.Metadata;
+                Schema.LogMerged = true;
                 await _schemaState.WriteStateAsync(cancellationToken);
-            }
-            if (machine) await _state.WriteStateAsync(cancellationToken);
-            if (_logDirty)
-            {
-                await _logState.WriteStateAsync(cancellationToken);
                 _logDirty = false;
             }
+            if (machine) await _state.WriteStateAsync(cancellationToken);
         }
         catch (InconsistentStateException ex)
         {

@@ -25,26 +25,62 @@ public sealed class MachineState
     [Id(6)] public TwinConnectivity Connectivity { get; set; }
 }
 
-/// <summary>The persisted configuration and tag metadata of a machine twin, written only when they change
-/// (and before <see cref="MachineState"/>, so the tag arrays never outgrow the metadata that names them).</summary>
+/// <summary>The persisted configuration, tag metadata, commands, lease and alarm events of a machine twin: what
+/// changes rarely next to telemetry, written only when it changes (and before <see cref="MachineState"/>, so the
+/// tag arrays never outgrow the metadata that names them). One state rather than two keeps an idle twin small
+/// (each persistent state costs its activation about 200 bytes); an ingest batch still writes only the tags.</summary>
 [GenerateSerializer]
 public sealed class MachineSchemaState
 {
+    /// <summary>How many alarm events are kept.</summary>
+    public const int AlarmHistoryLength = 100;
+
+    [NonSerialized]
+    private CommandBook? _commands;
+    [NonSerialized]
+    private OperatorLeaseBook? _lease;
+    [NonSerialized]
+    private List<AlarmEvent>? _alarmHistory;
+
     /// <summary>The configuration (its Tags list is kept empty here).</summary>
     [Id(0)] public TwinConfiguration? Configuration { get; set; }
 
     /// <summary>The tags' metadata, in tag-table order (tags are only ever appended).</summary>
     [Id(1)] public TagMetadata[] Tags { get; set; } = [];
+
+    /// <summary>Pending and recent commands (created on first use: most twins are never commanded).</summary>
+    [Id(2)] public CommandBook Commands { get => _commands ??= new(); set => _commands = value; }
+
+    /// <summary>The operator lease (created on first use).</summary>
+    [Id(3)] public OperatorLeaseBook Lease { get => _lease ??= new(); set => _lease = value; }
+
+    /// <summary>The latest alarm events, oldest first (created on first use).</summary>
+    [Id(4)] public List<AlarmEvent> AlarmHistory { get => _alarmHistory ??= []; set => _alarmHistory = value; }
+
+    /// <summary>True once the commands, lease and alarm events of the earlier layout (the state "machine-log",
+    /// <see cref="MachineLogState"/>) were merged into this one, or there were none.</summary>
+    [Id(5)] public bool LogMerged { get; set; }
+
+    /// <summary>True when a command is pending (without creating the book).</summary>
+    public bool HasPendingCommands => _commands is not null && _commands.PendingCount > 0;
+
+    /// <summary>Takes the commands, lease and alarm events of the earlier layout.</summary>
+    public void Merge(MachineLogState legacy)
+    {
+        ArgumentNullException.ThrowIfNull(legacy);
+        Commands = legacy.Commands;
+        Lease = legacy.Lease;
+        AlarmHistory = legacy.AlarmHistory;
+        LogMerged = true;
+    }
 }
 
-/// <summary>The persisted commands, lease and alarm events of a machine twin: kept apart from
-/// <see cref="MachineState"/> so that an ingest batch writes only the tags, not hundreds of command records.</summary>
+/// <summary>The commands, lease and alarm events of a machine twin as an earlier layout stored them, in a state of
+/// their own ("machine-log"). Read once, when such a twin activates, merged into <see cref="MachineSchemaState"/>,
+/// and cleared.</summary>
 [GenerateSerializer]
 public sealed class MachineLogState
 {
-    /// <summary>How many alarm events are kept.</summary>
-    public const int AlarmHistoryLength = 100;
-
     [NonSerialized]
     private CommandBook? _commands;
     [NonSerialized]

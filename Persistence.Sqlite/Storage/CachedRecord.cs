@@ -1,14 +1,14 @@
 namespace Imv.Persistence.Sqlite;
 
-/// <summary>Write-behind: the newest version of a record; dirty ones also carry the acknowledged data (null: a
-/// tombstone) that a checkpoint has yet to write. Never changed once created: a write or checkpoint replaces the object.</summary>
-internal sealed class CachedRecord(byte[]? data, long etag, bool dirty, bool tombstone = false)
+/// <summary>Write-behind: a record acknowledged and not yet written to <c>grain_state</c>, with its key and data
+/// (null: a tombstone). Never changed once created: a newer write replaces the object.</summary>
+internal sealed class CachedRecord(string stateName, string grainId, byte[]? data, long etag)
 {
+    public string StateName { get; } = stateName;
+    public string GrainId { get; } = grainId;
     public byte[]? Data { get; } = data;
     public long ETag { get; } = etag;
-    public bool Dirty { get; } = dirty;
-    public bool Tombstone { get; } = dirty ? data is null : tombstone;
+    public bool Tombstone => Data is null;
     public StoredVersion Version => new(true, Tombstone, ETag);
-
-    public CachedRecord Cleaned() => new(null, ETag, dirty: false, Tombstone);
+    public bool Is(string stateName, string grainId) => StateName == stateName && GrainId == grainId;
 }

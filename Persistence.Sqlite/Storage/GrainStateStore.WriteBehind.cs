@@ -17,13 +17,17 @@ namespace Imv.Persistence.Sqlite;
 // grain_state once per interval, however often it was written in between.
 //
 // Invariants:
-// - _cache holds the newest committed version of every record written since the storage opened (up to
-//   MaxCachedVersions): "dirty" entries carry the data acknowledged but not yet in grain_state, "clean" ones only
-//   the version, so the ETag check of a write never has to read the table. Reads use dirty entries.
+// - _cache holds every record acknowledged but not yet in grain_state ("dirty"), with its data; reads use it.
+// - _cleanNew and _cleanOld hold the versions of records a checkpoint wrote to grain_state, by key fingerprint, so
+//   that the ETag check of the next write never has to read the table. They are two generations: each checkpoint
+//   (and an idle writer once per checkpoint interval) drops _cleanOld and ages _cleanNew into it, so a record not
+//   written again within one to two intervals is forgotten (an idle grain then costs nothing here; its next write
+//   reads its version from the table once). Lookups: this batch, _cache, _cleanNew, _cleanOld, the table.
 // - Every journal record is either in grain_state already or its grain's newer record is in _cache.
 //   A checkpoint snapshots the dirty keys and rotates the journal to a new segment, writes each key's current
 //   record, and only then deletes the segments before the new one.
-// - Only the writer task changes _cache (so it reads it without the lock); readers take the lock.
+// - Only the writer task changes _cache (so it reads it without the lock); readers take the lock. The clean
+//   generations are the writer task's alone.
 internal sealed partial class GrainStateStore
 {
     private const string CheckpointUpsertSql = """
@@ -40,11 +44,14 @@ internal sealed partial class GrainStateStore
     /// version from the table once).</summary>
     private const int MaxCachedVersions = 1_000_000;
 
-    private Dictionary<StateKey, CachedRecord>? _cache;
+    private Dictionary<StateFingerprint, CachedRecord>? _cache;
+    // Clean versions: the ETag, complemented for a tombstone (ETags are positive).
+    private Dictionary<StateFingerprint, long> _cleanNew = [], _cleanOld = [];
+    private long _lastRotation = Stopwatch.GetTimestamp();
     private int _dirtyCount;
     private FileStream? _ownerLock;
     private readonly ArrayBufferWriter<byte> _journal = new();
-    private readonly Dictionary<StateKey, CachedRecord> _staged = [];
+    private readonly Dictionary<StateFingerprint, CachedRecord> _staged = [];
     private readonly List<PendingWrite> _checkpointRequests = [];
     private WriteBehindJournal? _journalFile;
     private long _dirtySince;
@@ -57,6 +64,10 @@ internal sealed partial class GrainStateStore
 
     /// <summary>Write-behind: bytes appended to the journal since the last checkpoint started.</summary>
     public long JournalBytes => _journalFile?.Length ?? 0;
+
+    /// <summary>Write-behind: versions of records in grain_state held in memory (both generations); read from
+    /// another thread it is an estimate.</summary>
+    public int CleanVersions => _cleanNew.Count + _cleanOld.Count;
 
     /// <summary>Write-behind: checkpoints completed since the storage opened.</summary>
     public long Checkpoints => Interlocked.Read(ref _checkpoints);
@@ -141,11 +152,14 @@ internal sealed partial class GrainStateStore
     {
         record = null;
         if (_cache is null) return false;
+        var fingerprint = StateFingerprint.Of(stateName, grainId);
         CachedRecord? dirty;
         lock (_cache)
         {
-            if (!_cache.TryGetValue(new StateKey(stateName, grainId), out dirty) || !dirty.Dirty) return false;
+            if (!_cache.TryGetValue(fingerprint, out dirty)) return false;
         }
+        // Fingerprints are seeded per process and 128 bits wide; the key is still compared before data is served.
+        if (!dirty.Is(stateName, grainId)) return false;
         // A record is never changed once cached (a newer write replaces the object), so it is read outside the lock.
         record = new StoredState(dirty.Data is null ? null : (byte[])dirty.Data.Clone(), dirty.ETag);
         return true;
@@ -176,10 +190,10 @@ internal sealed partial class GrainStateStore
                     if (write.IsCheckpointRequest) continue;
                     try
                     {
-                        var key = new StateKey(write.StateName, write.GrainId);
-                        var stored = CurrentVersion(cache, key, check);
+                        var key = StateFingerprint.Of(write.StateName, write.GrainId);
+                        var stored = CurrentVersion(cache, key, write, check);
                         long newETag = Accept(write, stored);
-                        var record = new CachedRecord(write.IsClear ? null : write.Data.ToArray(), newETag, dirty: true);
+                        var record = new CachedRecord(write.StateName, write.GrainId, write.IsClear ? null : write.Data.ToArray(), newETag);
                         StateJournalCodec.Write(_journal, write.StateName, write.GrainId, record.Data, record.Data is null, newETag);
                         _staged[key] = record;
                         write.NewETag = newETag.ToString(CultureInfo.InvariantCulture);
@@ -212,8 +226,8 @@ internal sealed partial class GrainStateStore
             {
                 foreach (var (key, record) in _staged)
                 {
-                    if (!cache.TryGetValue(key, out var previous) || !previous.Dirty) newlyDirty++;
-                    cache[key] = record;
+                    if (cache.TryAdd(key, record)) newlyDirty++;
+                    else cache[key] = record;
                 }
             }
             Interlocked.Add(ref _dirtyCount, newlyDirty);
@@ -230,11 +244,28 @@ internal sealed partial class GrainStateStore
         if (_checkpointRequests.Count > 0 && _checkpoint is null) StartCheckpoint();
     }
 
-    private StoredVersion CurrentVersion(Dictionary<StateKey, CachedRecord> cache, StateKey key, SqliteCommand check)
+    private StoredVersion CurrentVersion(Dictionary<StateFingerprint, CachedRecord> cache, StateFingerprint key, PendingWrite write, SqliteCommand check)
     {
         if (_staged.TryGetValue(key, out var staged)) return staged.Version;
-        return cache.TryGetValue(key, out var cached) ? cached.Version : ReadStoredVersion(check, key.StateName, key.GrainId);
+        if (cache.TryGetValue(key, out var dirty)) return dirty.Version;
+        if (_cleanNew.TryGetValue(key, out long clean) || _cleanOld.TryGetValue(key, out clean))
+            return clean < 0 ? new StoredVersion(true, true, ~clean) : new StoredVersion(true, false, clean);
+        return ReadStoredVersion(check, write.StateName, write.GrainId);
     }
+
+    /// <summary>Ages the clean versions by one generation (see the invariants above); gives an emptied dirty
+    /// table's memory back.</summary>
+    private void RotateCleanVersions()
+    {
+        _cleanOld = _cleanNew;
+        _cleanNew = [];
+        _lastRotation = Stopwatch.GetTimestamp();
+        var cache = _cache!;
+        if (cache.Count == 0 && cache.EnsureCapacity(0) > 1024) lock (cache) cache.TrimExcess();
+    }
+
+    private bool RotationDue() =>
+        (_cleanNew.Count > 0 || _cleanOld.Count > 0) && Stopwatch.GetElapsedTime(_lastRotation) >= _options.CheckpointInterval;
 
     /// <summary>The same rules as the statements of the direct path: no ETag replaces nothing or a tombstone;
     /// an ETag must match the stored version. Returns the new version.</summary>
@@ -261,9 +292,8 @@ internal sealed partial class GrainStateStore
 
     private void StartCheckpoint()
     {
-        var keys = new List<StateKey>(_dirtyCount);
-        foreach (var (key, record) in _cache!)
-            if (record.Dirty) keys.Add(key);
+        var keys = new List<StateFingerprint>(_dirtyCount);
+        keys.AddRange(_cache!.Keys);
         int closedSegment;
         try
         {
@@ -303,7 +333,7 @@ internal sealed partial class GrainStateStore
         var run = _checkpoint!;
         var cache = _cache!;
         int end = Math.Min(run.Keys.Count, run.Next + _options.CheckpointChunkSize);
-        var written = new List<(StateKey Key, CachedRecord Record)>(end - run.Next);
+        var written = new List<(StateFingerprint Key, CachedRecord Record)>(end - run.Next);
         try
         {
             _database.ExecuteWrite(connection =>
@@ -314,13 +344,13 @@ internal sealed partial class GrainStateStore
                 for (int i = run.Next; i < end; i++)
                 {
                     var key = run.Keys[i];
-                    if (!cache.TryGetValue(key, out var record) || !record.Dirty) continue; // an earlier chunk of this run already wrote its newest record
-                    if (!Upsert(upsert, key.StateName, key.GrainId, record.Data, record.ETag, now))
+                    if (!cache.TryGetValue(key, out var record)) continue; // an earlier chunk of this run already wrote its newest record
+                    if (!Upsert(upsert, record.StateName, record.GrainId, record.Data, record.ETag, now))
                     {
-                        var stored = ReadStoredVersion(check, key.StateName, key.GrainId); // throws for an invalid row
+                        var stored = ReadStoredVersion(check, record.StateName, record.GrainId); // throws for an invalid row
                         if (!stored.Exists || stored.ETag != record.ETag)
                             throw new InvalidOperationException(
-                                $"Checkpoint of state '{key.StateName}' of grain {key.GrainId} found version {stored.ETag} in grain_state of '{_database.Path}', " +
+                                $"Checkpoint of state '{record.StateName}' of grain {record.GrainId} found version {stored.ETag} in grain_state of '{_database.Path}', " +
                                 $"newer than the acknowledged version {record.ETag}: the table was changed outside this storage.");
                     }
                     written.Add((key, record));
@@ -345,8 +375,9 @@ internal sealed partial class GrainStateStore
             // Records rewritten since the chunk read them are newer objects and stay dirty.
             foreach (var (key, record) in written)
             {
+                _cleanNew[key] = record.Tombstone ? ~record.ETag : record.ETag;
                 if (!cache.TryGetValue(key, out var current) || !ReferenceEquals(current, record)) continue;
-                cache[key] = record.Cleaned();
+                cache.Remove(key);
                 cleaned++;
             }
         }
@@ -363,14 +394,8 @@ internal sealed partial class GrainStateStore
             // The records are in grain_state; a segment left behind is replayed harmlessly at the next open.
             LogCheckpointFailed(_logger, e, _database.Path);
         }
-        if (cache.Count > MaxCachedVersions)
-        {
-            lock (cache)
-            {
-                foreach (var (key, record) in cache)
-                    if (!record.Dirty) cache.Remove(key);
-            }
-        }
+        if (_cleanNew.Count > MaxCachedVersions) _cleanNew.Clear();
+        RotateCleanVersions();
         Interlocked.Increment(ref _checkpoints);
         foreach (var request in run.Requests) request.Complete();
         LogCheckpoint(_logger, run.Keys.Count, run.JournalHead, _database.Path);
@@ -393,11 +418,12 @@ internal sealed partial class GrainStateStore
     }
 
     /// <summary>Waits until a write is queued (true) or the queue is completed and empty (false); with dirty
-    /// records, wakes up when the checkpoint interval is over (true).</summary>
+    /// records or clean versions, wakes up when the checkpoint interval is over (true).</summary>
     private async Task<bool> WaitForWorkAsync(ChannelReader<PendingWrite> reader)
     {
-        if (_dirtySince == 0) return await reader.WaitToReadAsync().ConfigureAwait(false);
-        var due = _options.CheckpointInterval - Stopwatch.GetElapsedTime(_dirtySince);
+        long since = _dirtySince != 0 ? _dirtySince : _cleanNew.Count > 0 || _cleanOld.Count > 0 ? _lastRotation : 0;
+        if (since == 0) return await reader.WaitToReadAsync().ConfigureAwait(false);
+        var due = _options.CheckpointInterval - Stopwatch.GetElapsedTime(since);
         if (due <= TimeSpan.Zero) return true;
         using var timeout = new CancellationTokenSource(due);
         var wait = reader.WaitToReadAsync(timeout.Token).AsTask();

@@ -170,6 +170,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
                 // Nothing queued: the idle writer moves a checkpoint on, or waits for writes (or a checkpoint's time).
                 if (_checkpoint is not null) { RunCheckpointChunk(); continue; }
                 if (CheckpointDue()) { StartCheckpoint(); continue; }
+                if (RotationDue()) { RotateCleanVersions(); continue; }
                 if (!await WaitForWorkAsync(reader).ConfigureAwait(false)) break;
                 continue;
             }

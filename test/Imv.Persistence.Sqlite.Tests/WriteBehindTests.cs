@@ -228,6 +228,45 @@ public sealed class WriteBehindTests : IDisposable
     }
 
     [Fact]
+    public async Task Versions_of_records_not_written_again_are_forgotten_after_two_checkpoints_and_checked_against_the_table()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new OpenStore(Options(db));
+        var etags = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => storage.Grains.WriteAsync("state", Grain(i), new byte[] { (byte)i }, null, None)));
+        await storage.Grains.CheckpointAsync(None);
+        Assert.Equal(100, storage.Grains.CleanVersions);
+
+        // A record written again stays known; the others are forgotten by the next checkpoint.
+        etags[7] = await storage.Grains.WriteAsync("state", Grain(7), new byte[] { 70 }, etags[7], None);
+        await storage.Grains.CheckpointAsync(None);
+        Assert.Equal(1, storage.Grains.CleanVersions);
+
+        // A forgotten record's version comes from the table: the ETag rules hold as before.
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.Grains.WriteAsync("state", Grain(3), new byte[] { 30 }, null, None));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.Grains.WriteAsync("state", Grain(3), new byte[] { 30 }, "2", None));
+        Assert.Equal("2", await storage.Grains.WriteAsync("state", Grain(3), new byte[] { 30 }, etags[3], None));
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.Grains.WriteAsync("state", Grain(7), new byte[] { 71 }, etags[3], None));
+        Assert.Equal("3", await storage.Grains.WriteAsync("state", Grain(7), new byte[] { 71 }, etags[7], None));
+        Assert.Equal(new byte[] { 71 }, storage.Grains.Read("state", Grain(7))!.Data);
+    }
+
+    [Fact]
+    public async Task An_idle_storage_forgets_every_version_within_two_checkpoint_intervals()
+    {
+        string db = _dir.File("grid.db");
+        await using var storage = new OpenStore(Options(db, TimeSpan.FromMilliseconds(100)));
+        var etags = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => storage.Grains.WriteAsync("state", Grain(i), new byte[] { (byte)i }, null, None)));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (storage.Grains.DirtyRecords > 0 || storage.Grains.CleanVersions > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"still {storage.Grains.DirtyRecords} dirty records and {storage.Grains.CleanVersions} versions held");
+            await Task.Delay(20);
+        }
+        Assert.Equal(50, RowsInGrainState(db));
+        Assert.Equal("2", await storage.Grains.WriteAsync("state", Grain(9), new byte[] { 90 }, etags[9], None));
+    }
+
+    [Fact]
     public void Invalid_write_behind_options_name_the_option_and_value()
     {
         var e = Assert.Throws<ArgumentException>(() => new SqliteDatabase(new SqliteStorageOptions

@@ -72,7 +72,7 @@ public sealed class ReadOnlyTests
         int held = 0;
         storage.BeforeWrite = async (state, _) =>
         {
-            if (state == "machine-log" && Volatile.Read(ref holding))
+            if (state == "machine-schema" && Volatile.Read(ref holding))
             {
                 Interlocked.Increment(ref held);
                 await gate.Task;

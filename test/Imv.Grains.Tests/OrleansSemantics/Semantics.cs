@@ -63,7 +63,7 @@ internal static class Semantics
     }
 
     private static readonly string[] StateNames =
-        ["machine", "machine-schema", "machine-log", "loop", "avatar", "organization", "wallet", "asset", "ledger", "ledger-head", "ledger-segment", "identity", "transfer"];
+        ["machine", "machine-schema", "loop", "avatar", "organization", "wallet", "asset", "ledger", "ledger-head", "ledger-segment", "identity", "transfer"];
 
     public static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {

@@ -34,10 +34,10 @@ public sealed class TimerAndReminderTests
         var twin = await TwinAsync(g, "tm-m1");
         var ann = await AvatarAsync(g, "tm-ann", Interfaces.Avatars.AvatarRole.Worker, "tm-m1");
         await ann.IssueCommandAsync("tm-m1", "tm-c1", "sp", null, TagValue.FromDouble(1), null, TimeSpan.FromSeconds(30));
-        var log = g.Storage!.Read("machine-log", twin.GetGrainId())!.ETag;
+        var log = g.Storage!.Read("machine-schema", twin.GetGrainId())!.ETag;
         g.Clock.Advance(TimeSpan.FromSeconds(31));
         // Nothing calls the twin: its 1 s timer finds the command overdue and stores the expiry.
-        await Until(() => Task.FromResult(g.Storage.Read("machine-log", twin.GetGrainId())!.ETag != log), TimeSpan.FromSeconds(5), "the expiry timer to store the expiry");
+        await Until(() => Task.FromResult(g.Storage.Read("machine-schema", twin.GetGrainId())!.ETag != log), TimeSpan.FromSeconds(5), "the expiry timer to store the expiry");
         // The timer does not keep the idle twin alive (not KeepAlive): it is collected.
         await Until(() => Task.FromResult(!g.Cluster.TryGetGrainContext(twin.GetGrainId(), out _)), TimeSpan.FromSeconds(15), "the idle twin to be collected");
         Assert.Equal(CommandDeliveryStatus.Expired, (await twin.GetCommandAsync("tm-c1"))!.Status);
