@@ -83,6 +83,7 @@ public static class SiloApplication
         builder.Services.AddMqttGateways(builder.Configuration);
         builder.Services.AddOpcUaGateways(builder.Configuration);
         builder.Services.AddHostedService<Imv.Silo.Gateways.OpcUaGatewayHostedService>();
+        if (settings.IsClustered) UseGatewayOwnership(builder.Services);
 
         builder.Services.Configure<SummaryOptions>(builder.Configuration.GetSection(SummaryOptions.SectionName));
         builder.Services.AddSingleton<GridSummarySource>();
@@ -129,6 +130,19 @@ public static class SiloApplication
         app.MapControlLoopEndpoints();
         app.MapAssetEndpoints();
         return app;
+    }
+
+    /// <summary>In a cluster every gateway connection runs on one silo at a time: instead of each silo starting every
+    /// connection, the owner grain of each connection starts it where it is activated (docs/cluster.md).</summary>
+    private static void UseGatewayOwnership(IServiceCollection services)
+    {
+        Type[] startsEverything = [typeof(SimulatedPlantService), typeof(Imv.Gateways.MqttGateway.MqttGatewayHostedService), typeof(Imv.Silo.Gateways.OpcUaGatewayHostedService)];
+        foreach (var d in services.Where(d => d.ServiceType == typeof(IHostedService) && startsEverything.Contains(d.ImplementationType)).ToList())
+            services.Remove(d);
+        services.AddSingleton<Imv.Silo.Cluster.LocalGatewayHost>();
+        services.Replace(ServiceDescriptor.Singleton<IPlantGatewayRegistry, Imv.Silo.Cluster.ClusterGatewayRegistry>());
+        services.AddSingleton<Imv.Silo.Cluster.GatewayOwnershipService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Imv.Silo.Cluster.GatewayOwnershipService>());
     }
 
     /// <summary>Imv's configuration sources on top of the host's (appsettings.json): the file named by

@@ -35,6 +35,41 @@ public sealed class MqttGatewayService : IAsyncDisposable
         await Task.WhenAll(_connections.Select(c => c.StartAsync(cancellationToken))).ConfigureAwait(false);
     }
 
+    /// <summary>The names of the configured connections (started or not).</summary>
+    public IReadOnlyList<string> ConfiguredNames => [.. _options.Select(o => o.Name)];
+
+    /// <summary>Starts the one connection named <paramref name="name"/> (a cluster runs each connection on one silo:
+    /// the silo that owns it starts it alone); returns false when it is already running here.</summary>
+    public async Task<bool> StartOneAsync(string name, IPlantEventSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        MqttGatewayConnection connection;
+        lock (_connections)
+        {
+            if (_connections.Any(c => c.Name == name)) return false;
+            MqttGatewayOptionsValidator.ThrowIfInvalid(_options);
+            var options = _options.FirstOrDefault(o => o.Name == name) ?? throw new ArgumentException($"No MQTT gateway connection '{name}' is configured.", nameof(name));
+            connection = new MqttGatewayConnection(options, sink, _loggerFactory);
+            _connections.Add(connection);
+        }
+        await connection.StartAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Stops and forgets the connection named <paramref name="name"/> if it runs here.</summary>
+    public async Task StopOneAsync(string name, CancellationToken cancellationToken)
+    {
+        MqttGatewayConnection? connection;
+        lock (_connections)
+        {
+            connection = _connections.FirstOrDefault(c => c.Name == name);
+            if (connection is not null) _connections.Remove(connection);
+        }
+        if (connection is null) return;
+        await connection.StopAsync(cancellationToken).ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Stops every connection.</summary>
     public async Task StopAsync(CancellationToken cancellationToken) =>
         await Task.WhenAll(_connections.Select(c => c.StopAsync(cancellationToken))).ConfigureAwait(false);

@@ -42,6 +42,40 @@ public sealed class OpcUaGatewayService : IAsyncDisposable
         }
     }
 
+    /// <summary>The names of the configured endpoints (started or not).</summary>
+    public IReadOnlyList<string> ConfiguredNames => [.. _endpoints.Select(e => e.Name)];
+
+    /// <summary>Starts the one endpoint named <paramref name="name"/> (a cluster runs each endpoint on one silo: the
+    /// silo that owns it starts it alone); returns false when it is already running here.</summary>
+    public async Task<bool> StartOneAsync(string name, IPlantEventSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        OpcUaEndpointConnection connection;
+        lock (_connections)
+        {
+            if (_connections.Any(c => c.Name == name)) return false;
+            var endpoint = _endpoints.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"No OPC UA endpoint '{name}' is configured.", nameof(name));
+            connection = new OpcUaEndpointConnection(endpoint, sink, _loggerFactory.CreateLogger("Imv.Gateways.OpcUa." + endpoint.Name));
+            _connections.Add(connection);
+        }
+        await connection.StartAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Stops (closing its session) and forgets the endpoint named <paramref name="name"/> if it runs here.</summary>
+    public async Task StopOneAsync(string name, CancellationToken cancellationToken)
+    {
+        OpcUaEndpointConnection? connection;
+        lock (_connections)
+        {
+            connection = _connections.FirstOrDefault(c => c.Name == name);
+            if (connection is not null) _connections.Remove(connection);
+        }
+        if (connection is null) return;
+        await connection.StopAsync(cancellationToken).ConfigureAwait(false);
+        await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Stops every endpoint and closes their sessions.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
