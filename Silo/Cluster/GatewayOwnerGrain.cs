@@ -21,8 +21,20 @@ internal sealed partial class GatewayOwnerGrain(LocalGatewayHost host, ILocalSil
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         LogReleased(logger, Name, silo.Name, reason.Description);
-        await host.StopAsync(Name, cancellationToken);
+        try
+        {
+            await host.StopAsync(Name, cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A silo shutting down may no longer reach the twins the connection tells it is stopping: the connection
+            // is stopped all the same, and the next owner marks its twins again.
+            LogStopFailed(logger, e, Name, silo.Name);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway connection {Gateway} stopped on silo {Silo} with an error")]
+    private static partial void LogStopFailed(ILogger logger, Exception exception, string gateway, string silo);
 
     /// <inheritdoc />
     public Task<string> EnsureRunningAsync() => Task.FromResult(silo.Name);
