@@ -68,6 +68,29 @@ public static class FailoverBench
         using var peer = StartPeer(callsCs);
         try
         {
+            await MeasureCrossSiloAsync(peer, callsCs, quick, figures, missing, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Said in the JSON, not as a stack trace: on a saturated machine silos of the default membership timing
+            // may time out their calls.
+            missing.Add($"cross_silo: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+        }
+        finally
+        {
+            if (!peer.HasExited) peer.Kill(entireProcessTree: true);
+        }
+        figures["list_p99_ms"] = null;
+        missing.Add("list_p99_ms: the listing index over a cluster (issue 10 point 8) is not built yet");
+        figures["processors"] = Environment.ProcessorCount;
+        figures["missing"] = missing;
+        Console.WriteLine(JsonSerializer.Serialize(figures));
+        return 0;
+    }
+
+    private static async Task MeasureCrossSiloAsync(Process peer, string callsCs, bool quick, Dictionary<string, object?> figures, List<string> missing, CancellationToken cancellationToken)
+    {
+        {
             await WaitReadyAsync(peer, cancellationToken);
             using var host = await StartSiloAsync(callsCs, "bench-caller", cancellationToken);
             var factory = (IGrainFactory)host.Services.GetService(typeof(IGrainFactory))!;
@@ -102,16 +125,6 @@ public static class FailoverBench
             figures["cross_silo_calls_per_s"] = Math.Round(total / sw2.Elapsed.TotalSeconds);
             await host.StopAsync(CancellationToken.None);
         }
-        finally
-        {
-            if (!peer.HasExited) peer.Kill(entireProcessTree: true);
-        }
-        figures["list_p99_ms"] = null;
-        missing.Add("list_p99_ms: the listing index over a cluster (issue 10 point 8) is not built yet");
-        figures["processors"] = Environment.ProcessorCount;
-        figures["missing"] = missing;
-        Console.WriteLine(JsonSerializer.Serialize(figures));
-        return 0;
     }
 
     /// <summary>The child process: a silo of the same cluster that activates the grains, says "ready" and runs until killed.</summary>
