@@ -188,6 +188,10 @@ public sealed class SparkplugEdgeNodeSimulator : IAsyncDisposable
         {
             // Client gone.
         }
+        catch (Exception ex) when (_stop.IsCancellationRequested && ex is InvalidOperationException or IOException)
+        {
+            // A read-back or rebirth in flight when the node crashed (CrashAsync aborts the client under it).
+        }
     }
 
     /// <summary>Vanishes without DISCONNECT: the broker publishes the NDEATH will.</summary>
@@ -199,8 +203,10 @@ public sealed class SparkplugEdgeNodeSimulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The command loop first, the client after: a read-back the loop is publishing (the answer to a DCMD the
+        // test sent just before disposing) completes on a live client instead of failing on a disposed one.
         await _stop.CancelAsync();
-        await _client.DisposeAsync();
         if (_loop is not null) await _loop;
+        await _client.DisposeAsync();
     }
 }
