@@ -11,4 +11,7 @@ public enum TwinConnectivity : byte
     Reconnecting = 2,
     /// <summary>Gone (death certificate, last will, lost for good); values are Bad.</summary>
     Offline = 3,
+    /// <summary>Last reported Online, but every tag with a value is older than its staleness bound: the device
+    /// (or its gateway) went silent without saying so. Computed when the twin is read, never stored.</summary>
+    Stale = 4,
 }

@@ -10,9 +10,15 @@ namespace Imv.Grains.Interfaces.Plant;
 /// <param name="Tags">The device's tags with their metadata.</param>
 /// <param name="Methods">The device's methods with their input arguments; null when the gateway knows of none
 /// (Sparkplug B has no methods). A twin that stores them lets commands call them.</param>
+/// <param name="Status">Which of the tags give the machine's run state and OEE counts (the gateway's <c>Status</c> mapping);
+/// null when the gateway maps none. A status configured on the twin itself takes precedence.</param>
+/// <param name="OrganizationId">The organization the twin reports its status to (the gateway's <c>Organization</c>
+/// mapping); null keeps the twin's own.</param>
 [GenerateSerializer]
 public sealed record TwinDescription(
     [property: Id(0)] string TwinId,
     [property: Id(1)] string Gateway,
     [property: Id(2)] IReadOnlyList<TagMetadata> Tags,
-    [property: Id(3)] IReadOnlyList<MethodMetadata>? Methods = null);
+    [property: Id(3)] IReadOnlyList<MethodMetadata>? Methods = null,
+    [property: Id(4)] StatusMapping? Status = null,
+    [property: Id(5)] string? OrganizationId = null);

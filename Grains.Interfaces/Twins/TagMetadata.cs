@@ -9,7 +9,8 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <param name="Writable">Whether commands may write the tag.</param>
 /// <param name="Minimum">Lowest value a command may write; null for no limit.</param>
 /// <param name="Maximum">Highest value a command may write; null for no limit.</param>
-/// <param name="ExpectedPeriod">How often the tag is expected to update; older values turn Uncertain. Null: never.</param>
+/// <param name="ExpectedPeriod">The tag's staleness bound: how often it is expected to update; a value received longer ago
+/// reads Uncertain (stale). Null: the twin's bound (<c>TwinConfiguration.StaleAfter</c>, default 60 s); <see cref="TimeSpan.Zero"/>: never stale.</param>
 /// <param name="ArrayRank">0 for a single value, 1 for a one-dimensional array, n for n dimensions (a matrix
 /// arrives flattened); -1 when the source allows either and the value decides (OPC UA ValueRank -2, -3).</param>
 /// <param name="SourceGateway">The gateway connection the tag comes from; null when not from a gateway.</param>

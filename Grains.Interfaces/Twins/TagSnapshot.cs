@@ -6,13 +6,15 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <param name="Name">The tag's name.</param>
 /// <param name="Value">Its latest value; <see cref="TagValue.None"/> when never read.</param>
 /// <param name="Quality">Its effective quality: the source's, turned Uncertain when older than the tag's
-/// expected period, Bad while the device is offline.</param>
+/// staleness bound (see <paramref name="Stale"/>) or restored from storage and not read since, Bad while the device is offline.</param>
 /// <param name="SourceTimestamp">When the plant sampled the value (UTC).</param>
 /// <param name="ReceivedTimestamp">When the twin received it (UTC).</param>
 /// <param name="Sequence">The source's sequence number of the value.</param>
 /// <param name="Staleness">Time since the twin received the value.</param>
 /// <param name="Alarm">The tag's active alarm level.</param>
 /// <param name="LastRejection">The last reading of the tag the twin refused (and how many); null when none.</param>
+/// <param name="Stale">True when the value is older (by receipt) than the tag's staleness bound
+/// (<see cref="TagMetadata.ExpectedPeriod"/>, else the twin's <c>StaleAfter</c>, else 60 s); its quality then reads Uncertain.</param>
 [GenerateSerializer]
 public sealed record TagSnapshot(
     [property: Id(0)] string Name,
@@ -23,7 +25,8 @@ public sealed record TagSnapshot(
     [property: Id(5)] long Sequence,
     [property: Id(6)] TimeSpan Staleness,
     [property: Id(7)] AlarmLevel Alarm,
-    [property: Id(8)] TagRejection? LastRejection = null);
+    [property: Id(8)] TagRejection? LastRejection = null,
+    [property: Id(9)] bool Stale = false);
 
 /// <summary>A twin as read now.</summary>
 /// <param name="TwinId">The twin's id.</param>

@@ -25,6 +25,11 @@ namespace Imv.Grains.Interfaces.Twins;
 /// with their input arguments; kept by the twin from <c>TwinDescription.Methods</c> (a configuration given to
 /// <c>ConfigureAsync</c> cannot set them). Commands may call them besides <paramref name="Methods"/>.</param>
 /// <param name="TriggeredLoops">Control loops told (one-way) after every batch that changed a tag, so they react to a new measurement at once instead of at their next sample.</param>
+/// <param name="StaleAfter">The staleness bound of the twin's tags that have no <see cref="TagMetadata.ExpectedPeriod"/> of their
+/// own: a tag received longer ago reads Uncertain and counts as stale. Null: <see cref="DefaultStaleAfter"/>;
+/// <see cref="TimeSpan.Zero"/>: never stale.</param>
+/// <param name="DescribedStatus">The status mapping the twin's gateway described (<c>TwinDescription.Status</c>); used when
+/// <paramref name="Status"/> is null. Only a gateway's description sets it.</param>
 [GenerateSerializer]
 public sealed record TwinConfiguration(
     [property: Id(0)] TwinKind Kind = TwinKind.Equipment,
@@ -41,7 +46,19 @@ public sealed record TwinConfiguration(
     [property: Id(11)] TimeSpan? DefaultCommandLifetime = null,
     [property: Id(12)] StatusMapping? Status = null,
     [property: Id(13)] IReadOnlyList<string>? TriggeredLoops = null,
-    [property: Id(14)] IReadOnlyList<Plant.GatewayMethods>? DescribedMethods = null);
+    [property: Id(14)] IReadOnlyList<Plant.GatewayMethods>? DescribedMethods = null,
+    [property: Id(15)] TimeSpan? StaleAfter = null,
+    [property: Id(16)] StatusMapping? DescribedStatus = null)
+{
+    /// <summary>The staleness bound of tags when neither the tag nor the twin gives one: 60 s.</summary>
+    public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>The status mapping in force: the configured one, else the one the gateway described.</summary>
+    public StatusMapping? EffectiveStatus => Status ?? DescribedStatus;
+
+    /// <summary>The staleness bound of tags without one of their own (<see cref="TimeSpan.Zero"/>: never).</summary>
+    public TimeSpan EffectiveStaleAfter => StaleAfter ?? DefaultStaleAfter;
+}
 
 /// <summary>Which tags of a twin give its run state and OEE inputs. Every tag is optional.</summary>
 /// <param name="RunningTag">A boolean (or numeric, non-zero = true) tag: the machine is producing.</param>

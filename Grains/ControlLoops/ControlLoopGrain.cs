@@ -188,6 +188,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         try { measured = await GrainFactory.GetGrain<IMachineGrain>(c.MeasuredTwinId).GetTagAsync(c.MeasuredTag); }
         catch (Exception ex) when (ex is not OutOfMemoryException) { readFailure = $"read failed: {ex.GetType().Name}"; }
         var now = _time.GetUtcNow();
+        bool wasSafe = S.InSafeState;
         var (output, safe, note) = S.Decide(measured, now);
         note = readFailure ?? note;
         string? commandId = null;
@@ -209,8 +210,12 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
                 note = $"command failed: {ex.GetType().Name}: {ex.Message}";
             }
         }
-        if (safe && note is not null)
-            _log.LogWarning("Control loop {LoopId} at safe output {Output}: {Note}", LoopId, output, note);
+        // Once per transition, not every sample: a loop facing a stale input for hours logs two lines, not thousands
+        // (every iteration keeps its note in the history, and a refused command is logged by the twin).
+        if (safe && !wasSafe)
+            _log.LogWarning("Control loop {LoopId} went to its safe output {Output}: {Note}", LoopId, output, note);
+        else if (!safe && wasSafe)
+            _log.LogInformation("Control loop {LoopId} left its safe output: measured value usable again (output {Output})", LoopId, output);
         var iteration = new LoopIteration(now, measured is not null && measured.Value.TryGetNumber(out double pv) ? pv : null,
             measured?.Quality ?? TagQuality.Bad, c.Setpoint, output, safe, commandId, commandStatus, note);
         S.Record(iteration);

@@ -67,6 +67,7 @@ public sealed class LoopState
         string? unsafeReason = measured is null ? "measured tag unreadable"
             : measured.Quality == TagQuality.Bad ? "measured value is Bad"
             : measured.Staleness > staleAfter ? $"measured value is stale ({measured.Staleness.TotalSeconds:0.###} s)"
+            : measured.Stale ? $"measured value is stale (older than the tag's staleness bound: {measured.Staleness.TotalSeconds:0.###} s)"
             : !measured.Value.TryGetNumber(out _) ? "measured value is not numeric"
             : null;
         if (unsafeReason is not null)

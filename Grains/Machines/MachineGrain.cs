@@ -73,6 +73,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
         S.Tags.SetBands(Schema.Configuration?.AlarmBands);
         S.Tags.Metadata = Schema.Tags;
         Schema.Tags = S.Tags.Schema.Metadata;   // keep the shared (interned) array, not this twin's copy
+        // Values restored from storage are not known to be current until the gateway delivers in this activation:
+        // Good tags read Uncertain and the state is not Running from old values (kept in memory until the next write).
+        if (S.Connectivity == TwinConnectivity.Online)
+        {
+            S.Connectivity = TwinConnectivity.Reconnecting;
+            S.Tags.SetConnectivity(TwinConnectivity.Reconnecting);
+        }
         if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
         EnsureExpiryTimer();
         WakeLoops();
@@ -131,6 +138,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             Tags = null,
             Gateway = configuration.Gateway ?? Schema.Configuration?.Gateway,
             DescribedMethods = Schema.Configuration?.DescribedMethods,   // only a gateway's description sets them
+            DescribedStatus = Schema.Configuration?.DescribedStatus,
         });
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
@@ -149,6 +157,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         {
             Gateway = description.Gateway,
             DescribedMethods = WithMethods(Config.DescribedMethods, description.Gateway, description.Methods),
+            DescribedStatus = description.Status,
+            OrganizationId = description.OrganizationId ?? Config.OrganizationId,
         });
         S.Tags.Describe(description.Tags, Schema.Configuration.AlarmBands);
         await SaveAsync(true, schema: true);
@@ -244,9 +254,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var now = Now;
         var t = S.Tags;
         var tags = new TagSnapshot[t.Count];
-        for (int i = 0; i < tags.Length; i++) tags[i] = t.Snapshot(i, now);
+        var bound = Config.EffectiveStaleAfter;
+        for (int i = 0; i < tags.Length; i++) tags[i] = t.Snapshot(i, now, bound);
         DateTimeOffset? last = t.LastReceivedTicks == 0 ? null : new DateTimeOffset(t.LastReceivedTicks, TimeSpan.Zero);
-        return new TwinSnapshot(TwinId, Config.Kind, Config.Coupling, S.Connectivity, tags, last,
+        return new TwinSnapshot(TwinId, Config.Kind, Config.Coupling, ConnectivityAt(now), tags, last,
             last is { } l ? now - l : null, t.AppliedCount, t.StaleCount, t.DuplicateCount, t.RejectedCount, BuildStatus(now));
     }
 
@@ -254,7 +265,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public Task<TagSnapshot?> GetTagAsync(string tag)
     {
         int i = S.Tags.IndexOf(tag);
-        return Task.FromResult(i < 0 ? null : S.Tags.Snapshot(i, Now));
+        return Task.FromResult(i < 0 ? null : S.Tags.Snapshot(i, Now, Config.EffectiveStaleAfter));
     }
 
     /// <inheritdoc />
@@ -286,7 +297,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public async Task ResetOeeWindowAsync()
     {
-        S.Status.ResetWindow(S.Tags, Config.Status, Now);
+        S.Status.ResetWindow(S.Tags, Config.EffectiveStatus, Now);
         await SaveAsync(true);
     }
 
@@ -492,14 +503,19 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// <inheritdoc />
     public Task<OperatorLease?> GetLeaseAsync() => Task.FromResult(L.Lease.Current(Now));
 
-    private MachineStatus BuildStatus(DateTimeOffset now) => S.Status.Build(TwinId, S.Tags, Config.Status, S.Connectivity, now);
+    private MachineStatus BuildStatus(DateTimeOffset now) => S.Status.Build(TwinId, S.Tags, Config.EffectiveStatus, ConnectivityAt(now), now);
+
+    /// <summary>The connectivity as of now: the stored one, or <see cref="TwinConnectivity.Stale"/> when it says Online but
+    /// every tag with a value is older than its staleness bound (computed at read time: no timer per twin).</summary>
+    private TwinConnectivity ConnectivityAt(DateTimeOffset now) =>
+        S.Connectivity == TwinConnectivity.Online && S.Tags.AllStale(now, Config.EffectiveStaleAfter) ? TwinConnectivity.Stale : S.Connectivity;
 
     private async Task ObserveStatusAsync(DateTimeOffset now)
     {
         var config = Config;
-        S.Status.Observe(S.Tags, config.Status, S.Connectivity, now);
+        S.Status.Observe(S.Tags, config.EffectiveStatus, S.Connectivity, now);
         if (config.OrganizationId is not { } org) return;
-        var (state, alarms) = StatusTracker.Summary(S.Tags, config.Status, S.Connectivity);
+        var (state, alarms) = StatusTracker.Summary(S.Tags, config.EffectiveStatus, S.Connectivity);
         if (!S.Status.ShouldPush(state, alarms, now, StatusPushInterval)) return;
         var status = BuildStatus(now);
         try
@@ -605,9 +621,24 @@ public sealed class MachineGrain : Grain, IMachineGrain
         // failure at Information or above, and the steady stream of control-loop outputs at Debug.
         var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning
             : e.IssuerKind == IssuerKind.ControlLoop ? LogLevel.Debug : LogLevel.Information;
-        _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} ({Tag}{Method}) {Status} at {At:O}: {Reason}",
-            e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, e.Method, r.Status, r.Transitions[^1].At, r.Reason);
+        if (e.Method is { } method)
+            _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} (call {Method}) {Status} at {At:O}: {Reason}",
+                e.CommandId, e.Target, e.IssuerKind, e.Issuer, method, r.Status, r.Transitions[^1].At, r.Reason ?? "");
+        else
+            _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} (write {Tag} = {Value}) {Status} at {At:O}: {Reason}",
+                e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, LoggedValue(e.Payload), r.Status, r.Transitions[^1].At, r.Reason ?? "");
     }
+
+    /// <summary>A value as structured logging should carry it: numbers and booleans as themselves (a JSON log shows
+    /// 13.5, not null or a type name), anything else as its text; null when there is none (a method call).</summary>
+    internal static object? LoggedValue(TagValue value) => value.DataType switch
+    {
+        TagDataType.None => null,
+        TagDataType.Boolean => value.AsBoolean(),
+        TagDataType.Integer => value.AsInteger(),
+        TagDataType.Double => value.AsDouble(),
+        _ => value.ToString(),
+    };
 
     /// <summary>Writes the state; when another activation wrote it meanwhile (a stale ETag or epoch), this
     /// activation deactivates so the next call reloads the stored state, and the caller sees the failure
@@ -640,8 +671,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
             _feed?.Discard();
             throw;
         }
-        _feed?.Publish(TwinId, S.Connectivity, S.Shadow.Version, name => S.Tags.IndexOf(name) is int i and >= 0 ? S.Tags.Snapshot(i, Now) : null,
-            () => { var now = Now; var all = new TagSnapshot[S.Tags.Count]; for (int i = 0; i < all.Length; i++) all[i] = S.Tags.Snapshot(i, now); return all; });
+        _feed?.Publish(TwinId, ConnectivityAt(Now), S.Shadow.Version, name => S.Tags.IndexOf(name) is int i and >= 0 ? S.Tags.Snapshot(i, Now, Config.EffectiveStaleAfter) : null,
+            () => { var now = Now; var bound = Config.EffectiveStaleAfter; var all = new TagSnapshot[S.Tags.Count]; for (int i = 0; i < all.Length; i++) all[i] = S.Tags.Snapshot(i, now, bound); return all; });
     }
 
     /// <inheritdoc />

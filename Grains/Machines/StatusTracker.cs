@@ -46,7 +46,7 @@ public sealed class StatusTracker
             TotalBase = Counter(tags, mapping?.TotalCountTag);
             GoodBase = Counter(tags, mapping?.GoodCountTag);
         }
-        bool running = connectivity != TwinConnectivity.Offline && Flag(tags, mapping?.RunningTag) == true;
+        bool running = HasLiveData(connectivity) && Flag(tags, mapping?.RunningTag) == true;
         if (running && RunningSinceTicks == 0) RunningSinceTicks = t;
         else if (!running && RunningSinceTicks != 0)
         {
@@ -90,6 +90,7 @@ public sealed class StatusTracker
         ArgumentNullException.ThrowIfNull(tags);
         var (alarms, critical) = tags.AlarmSummary();
         var state = connectivity == TwinConnectivity.Offline ? MachineRunState.Offline
+            : !HasLiveData(connectivity) ? MachineRunState.Unknown
             : critical || Flag(tags, mapping?.FaultedTag) == true ? MachineRunState.Faulted
             : Flag(tags, mapping?.RunningTag) switch { true => MachineRunState.Running, false => MachineRunState.Idle, null => MachineRunState.Unknown };
         return (state, alarms);
@@ -115,6 +116,12 @@ public sealed class StatusTracker
         LastPushedAlarms = status.ActiveAlarms;
         LastPushTicks = now.UtcTicks;
     }
+
+    /// <summary>False while the twin's values are not known to be current: every tag stale, or the gateway
+    /// reconnecting (also a twin restored from storage before its gateway delivered anything): the state is then
+    /// Unknown, never Running from old values, and run time does not accrue.</summary>
+    private static bool HasLiveData(TwinConnectivity connectivity) =>
+        connectivity is not (TwinConnectivity.Offline or TwinConnectivity.Reconnecting or TwinConnectivity.Stale);
 
     private static bool? Flag(TagTable tags, string? tag)
     {

@@ -287,31 +287,53 @@ public sealed class TagTable
         }
     }
 
-    /// <summary>A tag's quality now: the stored one, turned Uncertain when Good but older (by receipt) than the
-    /// tag's expected period.</summary>
-    public TagQuality EffectiveQuality(int index, DateTimeOffset now)
+    /// <summary>Whether a tag's value is older (by receipt) than its staleness bound: the tag's
+    /// <see cref="TagMetadata.ExpectedPeriod"/>, else <paramref name="twinBound"/>; a zero bound never goes stale, and a
+    /// tag never read is not stale (it has no data). Computed at read time: no timer per twin.</summary>
+    public bool IsStale(int index, DateTimeOffset now, TimeSpan twinBound)
+    {
+        long received = ReceivedTicks[index];
+        if (received == 0) return false;
+        var bound = _schema.Metadata[index].ExpectedPeriod ?? twinBound;
+        return bound > TimeSpan.Zero && now.UtcTicks - received > bound.Ticks;
+    }
+
+    /// <summary>True when some tag has a value and every tag with a value is stale (see <see cref="IsStale"/>).</summary>
+    public bool AllStale(DateTimeOffset now, TimeSpan twinBound)
+    {
+        bool any = false;
+        for (int i = 0; i < Count; i++)
+        {
+            if (ReceivedTicks[i] == 0) continue;
+            if (!IsStale(i, now, twinBound)) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /// <summary>A tag's quality now: the stored one, turned Uncertain when Good but stale (see <see cref="IsStale"/>).</summary>
+    public TagQuality EffectiveQuality(int index, DateTimeOffset now, TimeSpan twinBound = default)
     {
         if (ReceivedTicks[index] == 0) return TagQuality.Bad;
         var q = Qualities[index];
-        if (q == TagQuality.Good && _schema.Metadata[index].ExpectedPeriod is { } period && now.UtcTicks - ReceivedTicks[index] > period.Ticks)
-            return TagQuality.Uncertain;
-        return q;
+        return q == TagQuality.Good && IsStale(index, now, twinBound) ? TagQuality.Uncertain : q;
     }
 
-    /// <summary>One tag as of now.</summary>
-    public TagSnapshot Snapshot(int index, DateTimeOffset now)
+    /// <summary>One tag as of now; <paramref name="twinBound"/> is the staleness bound of tags without their own.</summary>
+    public TagSnapshot Snapshot(int index, DateTimeOffset now, TimeSpan twinBound = default)
     {
         long received = ReceivedTicks[index];
         return new TagSnapshot(
             _schema.Metadata[index].Name,
             Values[index],
-            EffectiveQuality(index, now),
+            EffectiveQuality(index, now, twinBound),
             new DateTimeOffset(SourceTicks[index], TimeSpan.Zero),
             new DateTimeOffset(received, TimeSpan.Zero),
             Sequences[index],
             received == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, now.UtcTicks - received)),
             index < Alarms.Length ? Alarms[index] : AlarmLevel.None,
-            RejectionOf(index));
+            RejectionOf(index),
+            IsStale(index, now, twinBound));
     }
 
     /// <summary>The alarms active now.</summary>
