@@ -35,8 +35,8 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<MqttGatewayConnection>();
         _mode = options.Mode == MqttGatewayMode.SparkplugB
-            ? new SparkplugHostApplication(options.Name, options.Sparkplug, Statistics, _logger)
-            : new JsonDeviceMapping(options.Name, options.Json, Statistics, _logger);
+            ? new SparkplugHostApplication(options.Name, options.Sparkplug, Statistics, _logger, options.TwinMapping())
+            : new JsonDeviceMapping(options.Name, options.Json, Statistics, _logger, options.TwinMapping());
         _batch = new GatewayBatch(options.Name, sink, _commands, Statistics, _logger);
         var clientOptions = new MqttClientOptions
         {

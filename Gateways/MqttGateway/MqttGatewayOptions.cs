@@ -60,6 +60,26 @@ public sealed class MqttGatewayOptions
     /// <summary>Largest reconnect delay (milliseconds).</summary>
     public int ReconnectMaxDelayMs { get; set; } = 10_000;
 
+    /// <summary>Which tags give the run state and OEE counts of this gateway's twins (each twin may override it under
+    /// <see cref="Twins"/>); null: none, the twins show state Unknown unless configured otherwise.</summary>
+    public Imv.Gateways.Twins.TwinStatusOptions? Status { get; set; }
+
+    /// <summary>The staleness bound of this gateway's tags in milliseconds: a tag not received for longer reads Uncertain
+    /// (stale). 0: never stale. Default: for Sparkplug B 0, never (metrics are reported by exception; NDEATH and
+    /// DDEATH say when a node is gone); for JSON the twin's bound (60 s unless the twin says otherwise).</summary>
+    public int? StaleAfterMs { get; set; }
+
+    /// <summary>The organization this gateway's twins report their status to (for organization aggregates and OEE);
+    /// null: none (a twin keeps the one it was configured with).</summary>
+    public string? Organization { get; set; }
+
+    /// <summary>Per twin (by twin id): a status mapping, staleness bound or organization replacing the gateway's.</summary>
+    public Dictionary<string, Imv.Gateways.Twins.TwinMappingOptions> Twins { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The twin mapping these settings give.</summary>
+    internal Imv.Gateways.Twins.TwinMapping TwinMapping() =>
+        new(Status, StaleAfterMs ?? (Mode == MqttGatewayMode.SparkplugB ? 0 : null), Organization, Twins);
+
     /// <summary>The parsed protocol version; call after validation.</summary>
     public MqttProtocolVersion ParsedProtocolVersion => ProtocolVersion.Trim() switch
     {

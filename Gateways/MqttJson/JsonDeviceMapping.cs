@@ -33,8 +33,11 @@ internal sealed class JsonDeviceMapping : IMqttGatewayMode
     private readonly MethodMetadata[] _methods;
     private long _readings;
 
-    public JsonDeviceMapping(string gateway, JsonGatewayOptions options, MqttGatewayStatistics statistics, ILogger logger)
+    private readonly TwinMapping _twinMapping;
+
+    public JsonDeviceMapping(string gateway, JsonGatewayOptions options, MqttGatewayStatistics statistics, ILogger logger, TwinMapping? twinMapping = null)
     {
+        _twinMapping = twinMapping ?? TwinMapping.None;
         _gateway = gateway;
         _options = options;
         _statistics = statistics;
@@ -184,7 +187,7 @@ internal sealed class JsonDeviceMapping : IMqttGatewayMode
                 writable ? declared!.Minimum : null, writable ? declared!.Maximum : null,
                 ArrayRank: IsArray(type) ? 1 : 0, SourceGateway: _gateway, SourceAddress: $"{twin.TelemetryTopic} {name}", SourceDataType: "JSON"));
         }
-        return new TwinDescription(twin.TwinId, _gateway, tags, _methods.Length == 0 ? null : _methods);
+        return _twinMapping.Describe(twin.TwinId, _gateway, tags, _methods.Length == 0 ? null : _methods);
     }
 
     private void ReportMismatch(JsonTwin twin, string tag, TagDataType expected, TagValue received)

@@ -1,3 +1,4 @@
+using Imv.Gateways.Twins;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -37,8 +38,11 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
     private MqttClient? _client;
     private long _readings;
 
-    public SparkplugHostApplication(string gateway, SparkplugGatewayOptions options, MqttGatewayStatistics statistics, ILogger logger)
+    private readonly TwinMapping _twinMapping;
+
+    public SparkplugHostApplication(string gateway, SparkplugGatewayOptions options, MqttGatewayStatistics statistics, ILogger logger, TwinMapping? twinMapping = null)
     {
+        _twinMapping = twinMapping ?? TwinMapping.None;
         _gateway = gateway;
         _options = options;
         _groups = new HashSet<string>(options.GroupIds, StringComparer.Ordinal);
@@ -161,7 +165,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         foreach (var device in node.Devices.Values) device.Born = false;
         _routes[node.TwinId] = new SparkplugTwinRoute(node.Group, node.Edge, null, metrics, Online: true);
 
-        await batch.DescribeAsync(new TwinDescription(node.TwinId, _gateway, Describe(payload, metrics, _gateway, $"spBv1.0/{topic.Group}/N*/{topic.EdgeNode}")), cancellationToken).ConfigureAwait(false);
+        await batch.DescribeAsync(_twinMapping.Describe(node.TwinId, _gateway, Describe(payload, metrics, _gateway, $"spBv1.0/{topic.Group}/N*/{topic.EdgeNode}")), cancellationToken).ConfigureAwait(false);
         await batch.SetConnectivityAsync(node.TwinId, TwinConnectivity.Online, "NBIRTH", cancellationToken).ConfigureAwait(false);
         AddValues(payload, metrics, null, node, batch, topic);
     }
@@ -189,7 +193,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         device.Born = true;
         _routes[twinId] = new SparkplugTwinRoute(node.Group, node.Edge, device.Name, metrics, Online: true);
 
-        await batch.DescribeAsync(new TwinDescription(twinId, _gateway, Describe(payload, metrics, _gateway, $"spBv1.0/{topic.Group}/D*/{topic.EdgeNode}/{topic.Device}")), cancellationToken).ConfigureAwait(false);
+        await batch.DescribeAsync(_twinMapping.Describe(twinId, _gateway, Describe(payload, metrics, _gateway, $"spBv1.0/{topic.Group}/D*/{topic.EdgeNode}/{topic.Device}")), cancellationToken).ConfigureAwait(false);
         await batch.SetConnectivityAsync(twinId, TwinConnectivity.Online, "DBIRTH", cancellationToken).ConfigureAwait(false);
         AddValues(payload, metrics, device, node, batch, topic);
         if (gap) await RequestRebirthAsync(node, "seq gap", cancellationToken).ConfigureAwait(false);

@@ -153,6 +153,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task DescribeAsync(TwinDescription description)
     {
         ArgumentNullException.ThrowIfNull(description);
+        var statusBefore = Config.EffectiveStatus;
         Schema.Configuration = Share(Config with
         {
             Gateway = description.Gateway,
@@ -161,6 +162,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
             OrganizationId = description.OrganizationId ?? Config.OrganizationId,
         });
         S.Tags.Describe(description.Tags, Schema.Configuration.AlarmBands);
+        // Another status mapping: the OEE window's accumulators counted other tags (or none); start a new window.
+        if (!Equals(statusBefore, Config.EffectiveStatus)) S.Status.ResetWindow(S.Tags, Config.EffectiveStatus, Now);
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags and {MethodCount} methods",
             TwinId, description.Gateway, description.Tags.Count, description.Methods?.Count ?? 0);

@@ -32,10 +32,12 @@ public static class TwinEndpoints
 
     /// <summary>One tag in a twin's detail: its reading (timestamps null when never read), its metadata (data type,
     /// array rank, writable, unit, limits, expected period, source gateway, address and protocol type) and the last
-    /// reading the twin refused for it.</summary>
+    /// reading the twin refused for it. <c>Stale</c>: the value is older than the tag's staleness bound (<c>ExpectedPeriod</c>, else
+    /// the twin's); its quality then reads Uncertain.</summary>
     public sealed record TwinTag(string Name, TagValue Value, TagQuality Quality, DateTimeOffset? SourceTimestamp, DateTimeOffset? ReceivedTimestamp,
         long Sequence, TimeSpan? Staleness, AlarmLevel Alarm, TagDataType DataType, int ArrayRank, bool Writable, string? Unit, double? Minimum,
-        double? Maximum, TimeSpan? ExpectedPeriod, string? SourceGateway, string? SourceAddress, string? SourceDataType, TagRejection? LastRejection);
+        double? Maximum, TimeSpan? ExpectedPeriod, string? SourceGateway, string? SourceAddress, string? SourceDataType, TagRejection? LastRejection,
+        bool Stale);
 
     /// <summary>The tags of a snapshot with their metadata.</summary>
     public static IReadOnlyList<TwinTag> TagsOf(TwinSnapshot snapshot, TwinConfiguration config)
@@ -52,7 +54,7 @@ public static class TwinEndpoints
             bool read = t.ReceivedTimestamp.UtcTicks != 0;
             list[i] = new TwinTag(t.Name, t.Value, t.Quality, read ? t.SourceTimestamp : null, read ? t.ReceivedTimestamp : null, t.Sequence,
                 read ? t.Staleness : null, t.Alarm, m.DataType, m.ArrayRank, m.Writable, m.Unit, m.Minimum, m.Maximum, m.ExpectedPeriod,
-                m.SourceGateway, m.SourceAddress, m.SourceDataType, t.LastRejection);
+                m.SourceGateway, m.SourceAddress, m.SourceDataType, t.LastRejection, t.Stale);
         }
         return list;
     }

@@ -27,6 +27,10 @@ public sealed class GatewayConfigurationTests(BrokerFixture fixture)
             ["Gateways:Mqtt:1:Mode"] = "Json",
             ["Gateways:Mqtt:1:Json:TelemetryTopic"] = "plant/{site}/+/x",
             ["Gateways:Mqtt:1:Json:CommandTopic"] = "plant/{site}/{other}/cmd",
+            ["Gateways:Mqtt:1:StaleAfterMs"] = "-1",
+            ["Gateways:Mqtt:1:Status:IdealCycleTimeMs"] = "-5",
+            ["Gateways:Mqtt:1:Status:Running"] = "running",
+            ["Gateways:Mqtt:1:Twins:plant.a:StaleAfterMs"] = "-2",
         });
         var options = config.GetSection(MqttGatewayOptions.SectionName).Get<List<MqttGatewayOptions>>()!;
         var error = Assert.Throws<MqttGatewayConfigurationException>(() => MqttGatewayOptionsValidator.ThrowIfInvalid(options));
@@ -36,6 +40,9 @@ public sealed class GatewayConfigurationTests(BrokerFixture fixture)
         Assert.Contains(error.Errors, e => e.StartsWith("Gateways:Mqtt:0:Sparkplug:TwinIdTemplate: '{group}.{line}'", StringComparison.Ordinal) && e.Contains("{line}", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Gateways:Mqtt:1:Name: 'a' is used by another connection", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Gateways:Mqtt:1:Json:TelemetryTopic: 'plant/{site}/+/x'", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("Gateways:Mqtt:1:StaleAfterMs = -1 must be 0 (never stale)", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("Gateways:Mqtt:1:Status:IdealCycleTimeMs = -5", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("Gateways:Mqtt:1:Twins:plant.a:StaleAfterMs = -2", StringComparison.Ordinal));
     }
 
     [Fact]

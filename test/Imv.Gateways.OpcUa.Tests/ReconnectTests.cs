@@ -39,7 +39,7 @@ public sealed class ReconnectTests
         await using var connection = new OpcUaEndpointConnection(options, sink, NullLogger.Instance);
         await connection.StartAsync(CancellationToken.None);
         await connection.WaitUntilOnlineAsync(CancellationToken.None).WaitAsync(Timeout);
-        await CollectingSink.WaitUntilAsync(() => sink.Tags.Count == 14, Timeout, "14 tags of both machines reported");
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.Count == 20, Timeout, "20 tags of both machines reported");
         var firstSubscription = connection.SubscriptionId;
 
         await plc.StopAsync();

@@ -22,6 +22,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     private const int RecentSequenceWindow = 1024;
 
     private readonly OpcUaEndpointOptions _options;
+    private readonly TwinMapping _twinMapping;
     private readonly IPlantEventSink _sink;
     private readonly ILogger _logger;
     private readonly UaClient _client;
@@ -58,6 +59,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
     public OpcUaEndpointConnection(OpcUaEndpointOptions options, IPlantEventSink sink, ILogger logger)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        _twinMapping = options.TwinMapping();
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _client = new UaClient(new UaClientOptions
@@ -253,7 +255,7 @@ public sealed class OpcUaEndpointConnection : IPlantGateway, IAsyncDisposable
         var tags = mapping.Tags.Where(t => string.Equals(t.TwinId, twinId, StringComparison.Ordinal)).Select(t => t.ToMetadata(Name)).ToArray();
         var methods = mapping.Methods.Where(m => string.Equals(m.TwinId, twinId, StringComparison.Ordinal))
             .DistinctBy(m => m.Method, StringComparer.Ordinal).Select(m => m.ToMetadata()).ToArray();
-        await _sink.DescribeTwinAsync(new TwinDescription(twinId, Name, tags, methods), cancellationToken).ConfigureAwait(false);
+        await _sink.DescribeTwinAsync(_twinMapping.Describe(twinId, Name, tags, methods), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EnsureSubscriptionAsync(bool newSession, CancellationToken cancellationToken)

@@ -112,4 +112,23 @@ public sealed class OpcUaEndpointOptions
 
     /// <summary>Discovery: browse subtrees, each object a twin and its variables its tags.</summary>
     public List<OpcUaDiscoveryOptions> Discovery { get; set; } = [];
+
+    /// <summary>Which tags give the run state and OEE counts of this gateway's twins (each twin may override it under
+    /// <see cref="Twins"/>); null: none, the twins show state Unknown unless configured otherwise.</summary>
+    public Imv.Gateways.Twins.TwinStatusOptions? Status { get; set; }
+
+    /// <summary>The staleness bound of this gateway's tags in milliseconds: a tag not received for longer reads Uncertain
+    /// (stale). 0: never stale. Default: 0, never: a subscription delivers a value only when it changes, and the endpoint's connectivity
+    /// (Reconnecting, Offline) already says when the values stop being current.</summary>
+    public int? StaleAfterMs { get; set; }
+
+    /// <summary>The organization this gateway's twins report their status to (for organization aggregates and OEE);
+    /// null: none (a twin keeps the one it was configured with).</summary>
+    public string? Organization { get; set; }
+
+    /// <summary>Per twin (by twin id): a status mapping, staleness bound or organization replacing the gateway's.</summary>
+    public Dictionary<string, Imv.Gateways.Twins.TwinMappingOptions> Twins { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The twin mapping these settings give.</summary>
+    internal Imv.Gateways.Twins.TwinMapping TwinMapping() => new(Status, StaleAfterMs ?? 0, Organization, Twins);
 }
