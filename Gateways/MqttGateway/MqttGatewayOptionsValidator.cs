@@ -37,7 +37,7 @@ public static class MqttGatewayOptionsValidator
             if (o.ReconnectMinDelayMs < 1) Error("ReconnectMinDelayMs", o.ReconnectMinDelayMs, "must be at least 1");
             if (o.ReconnectMaxDelayMs < o.ReconnectMinDelayMs) Error("ReconnectMaxDelayMs", o.ReconnectMaxDelayMs, $"must not be below ReconnectMinDelayMs ({o.ReconnectMinDelayMs})");
             if (o.Username is null && o.Password is not null) Error("Password", "***", "is set without a Username");
-            Imv.Gateways.Twins.TwinMapping.Validate(key, o.Status, o.StaleAfterMs, o.Twins, errors);
+            Imv.Gateways.Twins.TwinMapping.Validate(key, o.Status, o.StaleAfterMs, o.Twins, errors, o.Alarms);
             if (o.Tls.Enabled && checkFiles)
             {
                 if (o.Tls.CaCertificatePath is { } ca && !File.Exists(ca)) Error("Tls:CaCertificatePath", ca, "does not exist");

@@ -12,4 +12,7 @@ public sealed class TwinMappingOptions
 
     /// <summary>The organization the twin reports its status to; null: the gateway's.</summary>
     public string? Organization { get; set; }
+
+    /// <summary>The twin's alarm bands (replace the gateway's); null: the gateway's.</summary>
+    public List<AlarmBandOptions>? Alarms { get; set; }
 }

@@ -14,6 +14,8 @@ namespace Imv.Grains.Interfaces.Plant;
 /// null when the gateway maps none. A status configured on the twin itself takes precedence.</param>
 /// <param name="OrganizationId">The organization the twin reports its status to (the gateway's <c>Organization</c>
 /// mapping); null keeps the twin's own.</param>
+/// <param name="AlarmBands">Alarm limits of the twin's numeric tags (the gateway's <c>Alarms</c> mapping); null when none.
+/// Bands configured on the twin itself take precedence.</param>
 [GenerateSerializer]
 public sealed record TwinDescription(
     [property: Id(0)] string TwinId,
@@ -21,4 +23,5 @@ public sealed record TwinDescription(
     [property: Id(2)] IReadOnlyList<TagMetadata> Tags,
     [property: Id(3)] IReadOnlyList<MethodMetadata>? Methods = null,
     [property: Id(4)] StatusMapping? Status = null,
-    [property: Id(5)] string? OrganizationId = null);
+    [property: Id(5)] string? OrganizationId = null,
+    [property: Id(6)] IReadOnlyList<AlarmBand>? AlarmBands = null);

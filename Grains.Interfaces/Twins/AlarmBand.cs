@@ -18,4 +18,21 @@ public sealed record AlarmBand(
     [property: Id(2)] double? Low = null,
     [property: Id(3)] double? High = null,
     [property: Id(4)] double? HighHigh = null,
-    [property: Id(5)] double Deadband = 0);
+    [property: Id(5)] double Deadband = 0)
+{
+    /// <summary>What is wrong with the band (limits out of order, NaN, a negative or infinite deadband, no tag); null when valid.</summary>
+    public string? Problem()
+    {
+        if (string.IsNullOrEmpty(Tag)) return "An alarm band needs a tag.";
+        if (!(Deadband >= 0) || double.IsInfinity(Deadband)) return $"Alarm band of '{Tag}': deadband must be finite and >= 0.";
+        double? previous = null;
+        foreach (var limit in (double?[])[LowLow, Low, High, HighHigh])
+        {
+            if (limit is not { } l) continue;
+            if (double.IsNaN(l)) return $"Alarm band of '{Tag}': NaN limit.";
+            if (previous is { } p && l < p) return $"Alarm band of '{Tag}': limits must satisfy LowLow <= Low < High <= HighHigh.";
+            previous = l;
+        }
+        return Low is { } lo && High is { } hi && lo >= hi ? $"Alarm band of '{Tag}': Low must be below High." : null;
+    }
+}

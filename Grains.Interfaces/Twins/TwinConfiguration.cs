@@ -28,6 +28,8 @@ namespace Imv.Grains.Interfaces.Twins;
 /// <param name="StaleAfter">The staleness bound of the twin's tags that have no <see cref="TagMetadata.ExpectedPeriod"/> of their
 /// own: a tag received longer ago reads Uncertain and counts as stale. Null: <see cref="DefaultStaleAfter"/>;
 /// <see cref="TimeSpan.Zero"/>: never stale.</param>
+/// <param name="DescribedAlarmBands">The alarm bands the twin's gateway described (<c>TwinDescription.AlarmBands</c>); used
+/// when <paramref name="AlarmBands"/> is null. Only a gateway's description sets them.</param>
 /// <param name="DescribedStatus">The status mapping the twin's gateway described (<c>TwinDescription.Status</c>); used when
 /// <paramref name="Status"/> is null. Only a gateway's description sets it.</param>
 [GenerateSerializer]
@@ -48,8 +50,12 @@ public sealed record TwinConfiguration(
     [property: Id(13)] IReadOnlyList<string>? TriggeredLoops = null,
     [property: Id(14)] IReadOnlyList<Plant.GatewayMethods>? DescribedMethods = null,
     [property: Id(15)] TimeSpan? StaleAfter = null,
-    [property: Id(16)] StatusMapping? DescribedStatus = null)
+    [property: Id(16)] StatusMapping? DescribedStatus = null,
+    [property: Id(17)] IReadOnlyList<AlarmBand>? DescribedAlarmBands = null)
 {
+    /// <summary>The alarm bands in force: the configured ones, else the ones the gateway described.</summary>
+    public IReadOnlyList<AlarmBand>? EffectiveAlarmBands => AlarmBands ?? DescribedAlarmBands;
+
     /// <summary>The staleness bound of tags when neither the tag nor the twin gives one: 60 s.</summary>
     public static readonly TimeSpan DefaultStaleAfter = TimeSpan.FromSeconds(60);
 

@@ -9,19 +9,7 @@ public static class AlarmEvaluator
     public static void Validate(AlarmBand band)
     {
         ArgumentNullException.ThrowIfNull(band);
-        if (string.IsNullOrEmpty(band.Tag)) throw new ArgumentException("An alarm band needs a tag.", nameof(band));
-        if (!(band.Deadband >= 0) || double.IsInfinity(band.Deadband)) throw new ArgumentException($"Alarm band of '{band.Tag}': deadband must be finite and >= 0.", nameof(band));
-        double?[] ordered = [band.LowLow, band.Low, band.High, band.HighHigh];
-        double? previous = null;
-        foreach (var limit in ordered)
-        {
-            if (limit is not { } l) continue;
-            if (double.IsNaN(l)) throw new ArgumentException($"Alarm band of '{band.Tag}': NaN limit.", nameof(band));
-            if (previous is { } p && l < p) throw new ArgumentException($"Alarm band of '{band.Tag}': limits must satisfy LowLow <= Low < High <= HighHigh.", nameof(band));
-            previous = l;
-        }
-        if (band.Low is { } lo && band.High is { } hi && lo >= hi)
-            throw new ArgumentException($"Alarm band of '{band.Tag}': Low must be below High.", nameof(band));
+        if (band.Problem() is { } problem) throw new ArgumentException(problem, nameof(band));
     }
 
     /// <summary>The level for <paramref name="value"/> given the level active now. A limit reached raises (or

@@ -70,7 +70,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         if (!Schema.LogMerged) await MergeLegacyLogAsync(cancellationToken);
         if (Schema.Configuration is { } stored) Schema.Configuration = Share(stored);
-        S.Tags.SetBands(Schema.Configuration?.AlarmBands);
+        S.Tags.SetBands(Schema.Configuration?.EffectiveAlarmBands);
         S.Tags.Metadata = Schema.Tags;
         Schema.Tags = S.Tags.Schema.Metadata;   // keep the shared (interned) array, not this twin's copy
         // Values restored from storage are not known to be current until the gateway delivers in this activation:
@@ -131,14 +131,16 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (configuration.AlarmBands is not null) foreach (var b in configuration.AlarmBands) AlarmEvaluator.Validate(b);
-        S.Tags.Describe(configuration.Tags, configuration.AlarmBands);
-        S.Tags.SetBands(configuration.AlarmBands);
+        var bands = configuration.AlarmBands ?? Schema.Configuration?.DescribedAlarmBands;
+        S.Tags.Describe(configuration.Tags, bands);
+        S.Tags.SetBands(bands);
         Schema.Configuration = Share(configuration with
         {
             Tags = null,
             Gateway = configuration.Gateway ?? Schema.Configuration?.Gateway,
             DescribedMethods = Schema.Configuration?.DescribedMethods,   // only a gateway's description sets them
             DescribedStatus = Schema.Configuration?.DescribedStatus,
+            DescribedAlarmBands = Schema.Configuration?.DescribedAlarmBands,
         });
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
@@ -153,21 +155,29 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public async Task DescribeAsync(TwinDescription description)
     {
         ArgumentNullException.ThrowIfNull(description);
+        if (description.AlarmBands is not null) foreach (var b in description.AlarmBands) AlarmEvaluator.Validate(b);
         var statusBefore = Config.EffectiveStatus;
+        var bandsBefore = Config.EffectiveAlarmBands;
         Schema.Configuration = Share(Config with
         {
             Gateway = description.Gateway,
             DescribedMethods = WithMethods(Config.DescribedMethods, description.Gateway, description.Methods),
             DescribedStatus = description.Status,
+            DescribedAlarmBands = SameBands(Config.DescribedAlarmBands, description.AlarmBands) ? Config.DescribedAlarmBands : description.AlarmBands,
             OrganizationId = description.OrganizationId ?? Config.OrganizationId,
         });
-        S.Tags.Describe(description.Tags, Schema.Configuration.AlarmBands);
+        var bands = Config.EffectiveAlarmBands;
+        S.Tags.Describe(description.Tags, bands);
+        if (!SameBands(bandsBefore, bands)) S.Tags.SetBands(bands);
         // Another status mapping: the OEE window's accumulators counted other tags (or none); start a new window.
         if (!Equals(statusBefore, Config.EffectiveStatus)) S.Status.ResetWindow(S.Tags, Config.EffectiveStatus, Now);
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags and {MethodCount} methods",
             TwinId, description.Gateway, description.Tags.Count, description.Methods?.Count ?? 0);
     }
+
+    private static bool SameBands(IReadOnlyList<AlarmBand>? a, IReadOnlyList<AlarmBand>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
 
     /// <summary>The described methods with <paramref name="gateway"/>'s replaced by <paramref name="methods"/>
     /// (removed when it describes none); the same list when nothing changed, so alike twins keep sharing it.</summary>

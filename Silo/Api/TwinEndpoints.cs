@@ -181,7 +181,7 @@ public static class TwinEndpoints
         var lease = await twin.GetLeaseAsync().ConfigureAwait(false);
         return Results.Ok(new TwinDetail(id, snapshot.Kind, snapshot.Coupling, config.OrganizationId, config.Gateway, snapshot.Connectivity,
             snapshot.Status, snapshot.LastUpdate, snapshot.Staleness, TagsOf(snapshot, config), alarms, lease,
-            MethodsOf(config), config.ControlLoops ?? [], config.AlarmBands ?? [],
+            MethodsOf(config), config.ControlLoops ?? [], config.EffectiveAlarmBands ?? [],
             snapshot.AppliedCount, snapshot.StaleCount, snapshot.DuplicateCount, snapshot.RejectedCount));
     }
 

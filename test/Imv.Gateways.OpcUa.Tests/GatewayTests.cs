@@ -57,7 +57,7 @@ public sealed class GatewayTests(PlcFixture plc)
         Assert.True(tags["Setpoint"].Writable);
         Assert.False(tags["ProcessValue"].Writable);
 
-        await CollectingSink.WaitUntilAsync(() => sink.Tags.Keys.Count(k => k.TwinId == "plc.Plant.Machine1") == 7, Timeout, "all 7 tags of Machine1 reported");
+        await CollectingSink.WaitUntilAsync(() => sink.Tags.Keys.Count(k => k.TwinId == "plc.Plant.Machine1") == 10, Timeout, "all 10 tags of Machine1 reported");
         Assert.All(sink.Tags.Where(t => t.Key.TwinId == "plc.Plant.Machine1"), t => Assert.Equal(TagQuality.Good, t.Value.Quality));
         Assert.Equal(TwinConnectivity.Online, sink.StateOf("plc.Plant.Machine1"));
         await CollectingSink.WaitUntilAsync(() => sink.Log.Count(l => l.TwinId == "plc.Plant.Machine2" && l.Update.Tag == "Temperature") >= 3, Timeout, "changing temperature");

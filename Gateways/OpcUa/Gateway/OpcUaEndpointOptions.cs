@@ -126,9 +126,12 @@ public sealed class OpcUaEndpointOptions
     /// null: none (a twin keeps the one it was configured with).</summary>
     public string? Organization { get; set; }
 
-    /// <summary>Per twin (by twin id): a status mapping, staleness bound or organization replacing the gateway's.</summary>
+    /// <summary>Alarm bands of this gateway's numeric tags (each twin may override them under <see cref="Twins"/>).</summary>
+    public List<Imv.Gateways.Twins.AlarmBandOptions> Alarms { get; set; } = [];
+
+    /// <summary>Per twin (by twin id): a status mapping, staleness bound, organization or alarm bands replacing the gateway's.</summary>
     public Dictionary<string, Imv.Gateways.Twins.TwinMappingOptions> Twins { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The twin mapping these settings give.</summary>
-    internal Imv.Gateways.Twins.TwinMapping TwinMapping() => new(Status, StaleAfterMs ?? 0, Organization, Twins);
+    internal Imv.Gateways.Twins.TwinMapping TwinMapping() => new(Status, StaleAfterMs ?? 0, Organization, Twins, Alarms);
 }

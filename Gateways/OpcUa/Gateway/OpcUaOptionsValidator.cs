@@ -40,7 +40,7 @@ public static class OpcUaOptionsValidator
             if (e.LoginRetryMinDelayMs < 100 || e.LoginRetryMaxDelayMs < e.LoginRetryMinDelayMs)
                 errors.Add($"{key}:LoginRetryMinDelayMs = {e.LoginRetryMinDelayMs} / LoginRetryMaxDelayMs = {e.LoginRetryMaxDelayMs}: need 100 <= min <= max.");
             if (e.OfflineAfterMs < 0) errors.Add($"{key}:OfflineAfterMs = {e.OfflineAfterMs} must not be negative.");
-            Imv.Gateways.Twins.TwinMapping.Validate(key, e.Status, e.StaleAfterMs, e.Twins, errors);
+            Imv.Gateways.Twins.TwinMapping.Validate(key, e.Status, e.StaleAfterMs, e.Twins, errors, e.Alarms);
             Deadbands(errors, key, e.DeadbandAbsolute, e.DeadbandPercent);
             if (e.Nodes.Count == 0 && e.Discovery.Count == 0)
                 errors.Add($"{key}: maps no nodes; add {key}:Nodes or {key}:Discovery.");

@@ -51,6 +51,9 @@ public sealed class GatewayStatusFixture : IAsyncLifetime
             ["Gateways:Mqtt:0:Status:TotalCount"] = "parts",
             ["Gateways:Mqtt:0:Status:GoodCount"] = "good",
             ["Gateways:Mqtt:0:Organization"] = Line,
+            ["Gateways:Mqtt:0:Alarms:0:Tag"] = "temp",
+            ["Gateways:Mqtt:0:Alarms:0:High"] = "80",
+            ["Gateways:Mqtt:0:Alarms:0:HighHigh"] = "95",
         });
     }
 
@@ -192,6 +195,17 @@ public sealed class GatewayStatusTests(GatewayStatusFixture fixture) : IClassFix
             Assert.All(twin.GetProperty("tags").EnumerateArray(), t => Assert.Equal("Good", t.GetProperty("quality").GetString()));
             Volatile.Write(ref payload, """{"running":true,"fault":true,"parts":9,"good":7}""");
             await TwinWhenAsync(id, t => State(t) == "Faulted", "the JSON twin Faulted");
+
+            // The gateway's alarm bands: a High-high temperature is an alarm, listed, and faults the twin by itself.
+            Volatile.Write(ref payload, """{"running":true,"fault":false,"parts":9,"good":7,"temp":96.5}""");
+            twin = await TwinWhenAsync(id, t => t.GetProperty("activeAlarms").GetArrayLength() == 1, "the JSON twin's High-high alarm");
+            Assert.Equal("HighHigh", twin.GetProperty("activeAlarms")[0].GetProperty("level").GetString());
+            Assert.Equal("Faulted", State(twin));
+            Assert.Equal(95, twin.GetProperty("alarmBands")[0].GetProperty("highHigh").GetDouble());
+            var alarms = await Silo.GetAsync("/api/alarms?pageSize=100");
+            Assert.Contains(alarms.GetProperty("items").EnumerateArray(), a => a.GetProperty("twinId").GetString() == id && a.GetProperty("tag").GetString() == "temp");
+            var alarmed = await Silo.GetAsync("/api/twins?alarm=active&pageSize=100");
+            Assert.Contains(alarmed.GetProperty("items").EnumerateArray(), t => t.GetProperty("twinId").GetString() == id);
         }
         finally
         {
