@@ -67,7 +67,7 @@ public sealed class CleanStopTests
                 using var gateways = await client.GetAsync(new Uri("/api/gateways/broker", UriKind.Relative));
                 return gateways.IsSuccessStatusCode && (await gateways.Content.ReadAsStringAsync()).Contains("\"state\":\"Connected\"", StringComparison.Ordinal);
             }
-            catch (HttpRequestException) { return false; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
         }, "the silo to answer with its gateways running", TimeSpan.FromSeconds(60));
 
         int code = await TerminateAsync(process, output);

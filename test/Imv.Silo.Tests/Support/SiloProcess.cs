@@ -6,6 +6,19 @@ namespace Imv.Silo.Tests.Support;
 /// free Orleans ports, every output line handed to <c>onLine</c> (true for standard error).</summary>
 public static class SiloProcess
 {
+    // Every process started, so that none outlives the test host: a test that fails before it stops its silo
+    // would otherwise leave it running (and holding CPU) long after the run.
+    private static readonly System.Collections.Concurrent.ConcurrentBag<Process> Started = [];
+
+    static SiloProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var process in Started)
+        {
+            try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        }
+    };
+
     /// <summary>Starts the process in <paramref name="workingDirectory"/> with <paramref name="args"/>.</summary>
     public static Process Start(string workingDirectory, IEnumerable<string> args, Action<string, bool> onLine)
     {
@@ -21,6 +34,7 @@ public static class SiloProcess
         start.ArgumentList.Add($"--Silo:SiloPort={TestSilo.FreePort()}");
         start.ArgumentList.Add($"--Silo:GatewayPort={TestSilo.FreePort()}");
         var process = Process.Start(start)!;
+        Started.Add(process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data, false); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data, true); };
         process.BeginOutputReadLine();
