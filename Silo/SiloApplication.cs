@@ -10,6 +10,7 @@ using Imv.Silo.Api;
 using Imv.Silo.Directory;
 using Imv.Silo.Hosting;
 using Imv.Silo.Plant;
+using Imv.Silo.Security;
 using Imv.Silo.Summary;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
@@ -45,6 +46,8 @@ public static class SiloApplication
         // opens: the data file, a gateway connection, the silo's ports.
         var problems = new List<string>();
         var settings = SiloSettingsValidator.Bind(builder.Configuration, problems);
+        var auth = AuthSettingsValidator.Bind(builder.Configuration, problems);
+        AuthSettingsValidator.CheckListenAddresses(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"], auth, problems);
         if (settings.Uses(StorageKinds.Sqlite)) SqliteStorageSetup.Validate(builder.Configuration, problems);
         problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));
         ValidatePlant(builder.Configuration, problems);
@@ -63,6 +66,10 @@ public static class SiloApplication
         if (settings.Uses(StorageKinds.AdoNet)) builder.Services.AddHostedService<PostgreSqlStartup>();
         builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
+        builder.Services.AddImvAuthentication(auth);
+        // The first administrator key is made once the silo runs (it is a grain's state), before the plant bootstrap.
+        builder.Services.AddSingleton<AdminKeyBootstrap>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminKeyBootstrap>());
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
         builder.Services.AddSingleton<TwinTelemetryRouter>();
         builder.Services.AddSingleton<TwinDirectory>();
@@ -114,10 +121,14 @@ public static class SiloApplication
             };
             await response.WriteAsJsonAsync(new ApiError(message), context.HttpContext.RequestAborted).ConfigureAwait(false);
         });
+        // Routing first, so the gate sees the endpoint and its access rule; the gate before every endpoint.
+        app.UseRouting();
+        app.UseMiddleware<ApiAccessMiddleware>();
         var info = app.Services.GetRequiredService<SiloInfo>();
         app.Logger.LogInformation("Imv silo starting; clustering {Clustering}, storage {Storage}, reminders {Reminders}, data file {DataFile}",
             settings.Clustering, settings.Storage, settings.Reminders, info.DataFile ?? "(none)");
         if (settings.Dashboard) app.MapOrleansDashboard("/dashboard");
+        app.MapAccessEndpoints();
         app.MapSummaryEndpoints();
         app.MapTwinEndpoints();
         app.MapGatewayEndpoints();

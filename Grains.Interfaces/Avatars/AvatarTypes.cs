@@ -18,8 +18,16 @@ public enum AvatarRole : byte
     Worker = 0,
     /// <summary>Supervises workers and operates machines.</summary>
     Supervisor = 1,
-    /// <summary>Manages; supervises supervisors and workers.</summary>
+    /// <summary>Manages; supervises supervisors and workers; organizations and reports in scope.</summary>
     Manager = 2,
+    /// <summary>Configures twins, control loops and alarm bands in scope; issues no commands.</summary>
+    Engineer = 3,
+    /// <summary>Reads everything, including the ledger and the audit log; changes nothing.</summary>
+    Regulator = 4,
+    /// <summary>A supplier's guest: reads only the twins and assets shared with it (its scopes).</summary>
+    SupplierGuest = 5,
+    /// <summary>Administers the grid: avatars, API keys, identities; every right everywhere.</summary>
+    Administrator = 6,
 }
 
 /// <summary>Who drives a digital human.</summary>

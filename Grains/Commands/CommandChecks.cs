@@ -53,6 +53,9 @@ public static class CommandChecks
         if (request.IssuerKind != IssuerKind.Avatar) return $"issuer: unknown issuer kind {request.IssuerKind}";
         if (avatar is null) return $"issuer: avatar '{request.Issuer}' does not exist";
         if (!avatar.Active) return $"issuer: avatar '{request.Issuer}' is inactive";
+        // An administrator holds every right everywhere (it could give itself any scope anyway); its commands are
+        // still recorded under its own id.
+        if (avatar.Role == AvatarRole.Administrator) return null;
         if (DirectlyAuthorized(request, twinId, configuration, avatar)) return null;
         if (organizationPath is not null)
             for (int i = 0; i < organizationPath.Count; i++)
@@ -71,7 +74,7 @@ public static class CommandChecks
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(configuration);
-        return request.IssuerKind == IssuerKind.Avatar && avatar is { Active: true, Scopes.Count: > 0 }
+        return request.IssuerKind == IssuerKind.Avatar && avatar is { Active: true, Scopes.Count: > 0 } && avatar.Role != AvatarRole.Administrator
             && configuration.OrganizationId is not null && !DirectlyAuthorized(request, twinId, configuration, avatar);
     }
 

@@ -6,9 +6,9 @@ namespace Imv.Silo.Api;
 
 /// <summary>Body of <c>POST /api/twins/{id}/commands</c>: write <paramref name="Value"/> to <paramref name="Tag"/>,
 /// or call <paramref name="Method"/> with <paramref name="Arguments"/>.</summary>
-/// <param name="Issuer">The avatar (or control loop) issuing the command.</param>
+/// <param name="Issuer">Optional: the authenticated avatar, repeated; any other name is refused (the issuer is who authenticated).</param>
 /// <param name="CommandId">Unique id (idempotency key); generated when absent.</param>
-/// <param name="IssuerKind">Avatar (default) or ControlLoop.</param>
+/// <param name="IssuerKind">Avatar (the only kind the API accepts).</param>
 /// <param name="Tag">The tag to write.</param>
 /// <param name="Method">The method to call.</param>
 /// <param name="Value">The value to write.</param>
@@ -19,7 +19,7 @@ public sealed record SubmitCommandBody(
     TagValue Value = default, IReadOnlyList<TagValue>? Arguments = null, double? LifetimeSeconds = null);
 
 /// <summary>Body of <c>POST /api/twins/{id}/lease</c>.</summary>
-/// <param name="AvatarId">The avatar asking for write control.</param>
+/// <param name="AvatarId">The avatar taking write control: the caller by default; another avatar needs the right ManageLeases on the twin.</param>
 /// <param name="DurationSeconds">How long, in seconds (default 300).</param>
 public sealed record LeaseBody(string? AvatarId = null, double DurationSeconds = 300);
 

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Grains.Interfaces.Assets;
 
 namespace Imv.Silo.Api;
@@ -9,12 +10,12 @@ public static class AssetEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapAssetEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/assets", RegisterAsync);
-        app.MapGet("/api/assets/{id}", GetAsync);
-        app.MapPost("/api/assets/{id}/mint", MintAsync);
-        app.MapGet("/api/wallets/{id}", (string id, IGrainFactory grains) => grains.GetGrain<IWalletGrain>(id).GetSnapshotAsync());
-        app.MapPost("/api/transfers", TransferAsync);
-        app.MapGet("/api/transfers/{id}", GetTransferAsync);
+        app.MapPost("/api/assets", RegisterAsync).Requires(Right.Assets);
+        app.MapGet("/api/assets/{id}", GetAsync).Requires(Right.Read, TargetKind.Asset);
+        app.MapPost("/api/assets/{id}/mint", MintAsync).Requires(Right.Assets);
+        app.MapGet("/api/wallets/{id}", (string id, IGrainFactory grains) => grains.GetGrain<IWalletGrain>(id).GetSnapshotAsync()).Requires(Right.Read);
+        app.MapPost("/api/transfers", TransferAsync).Requires(Right.Assets);
+        app.MapGet("/api/transfers/{id}", GetTransferAsync).Requires(Right.Read);
     }
 
     private static async Task<IResult> RegisterAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Silo.Directory;
 
@@ -9,16 +10,16 @@ public static class AvatarEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapAvatarEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/avatars", ListAsync);
-        app.MapPost("/api/avatars", RegisterAsync);
-        app.MapGet("/api/avatars/{id}", GetAsync);
-        app.MapPut("/api/avatars/{id}/active", SetActiveAsync);
-        app.MapGet("/api/avatars/{id}/sessions", SessionsAsync);
-        app.MapPost("/api/avatars/{id}/sessions", OpenSessionAsync);
-        app.MapDelete("/api/avatars/{id}/sessions/{sessionId}", CloseSessionAsync);
-        app.MapGet("/api/avatars/{id}/supervised", SupervisedAsync);
-        app.MapPost("/api/avatars/{id}/supervised", SuperviseAsync);
-        app.MapDelete("/api/avatars/{id}/supervised/{supervisedId}", StopSupervisingAsync);
+        app.MapGet("/api/avatars", ListAsync).Requires(Right.Read);
+        app.MapPost("/api/avatars", RegisterAsync).Requires(Right.Administer);
+        app.MapGet("/api/avatars/{id}", GetAsync).Requires(Right.Read);
+        app.MapPut("/api/avatars/{id}/active", SetActiveAsync).Requires(Right.Administer);
+        app.MapGet("/api/avatars/{id}/sessions", SessionsAsync).Requires(Right.Read);
+        app.MapPost("/api/avatars/{id}/sessions", OpenSessionAsync).Requires(Right.Sessions, TargetKind.Self);
+        app.MapDelete("/api/avatars/{id}/sessions/{sessionId}", CloseSessionAsync).Requires(Right.Sessions, TargetKind.Self);
+        app.MapGet("/api/avatars/{id}/supervised", SupervisedAsync).Requires(Right.Read);
+        app.MapPost("/api/avatars/{id}/supervised", SuperviseAsync).Requires(Right.Supervise, TargetKind.Self);
+        app.MapDelete("/api/avatars/{id}/supervised/{supervisedId}", StopSupervisingAsync).Requires(Right.Supervise, TargetKind.Self);
     }
 
     /// <summary>404 for an unknown avatar.</summary>

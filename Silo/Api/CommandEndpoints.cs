@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using System.Globalization;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
@@ -15,18 +16,22 @@ public static partial class CommandEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapCommandEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/twins/{id}/commands", SubmitAsync);
-        app.MapGet("/api/twins/{id}/commands", ListAsync);
-        app.MapGet("/api/commands/{commandId}", GetAsync);
+        app.MapPost("/api/twins/{id}/commands", SubmitAsync).Requires(Right.Command, TargetKind.Body); // the twin checks the issuer's scopes (CommandChecks.Issuer)
+        app.MapGet("/api/twins/{id}/commands", ListAsync).Requires(Right.Read, TargetKind.Twin);
+        app.MapGet("/api/commands/{commandId}", GetAsync).Requires(Right.Read);
     }
 
-    private static async Task<IResult> SubmitAsync(string id, HttpRequest request, IGrainFactory grains, GridCounters counters,
+    private static async Task<IResult> SubmitAsync(string id, HttpRequest request, Caller caller, IGrainFactory grains, GridCounters counters,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!TryReadWait(request, out var wait, out var waitError)) return waitError!;
         var (body, bodyError) = await RequestBody.ReadAsync<SubmitCommandBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return bodyError!;
-        if (string.IsNullOrWhiteSpace(body.Issuer)) return ApiResults.BadRequest("The command needs an 'issuer' (an avatar id).", new { field = "issuer" });
+        // The issuer is the authenticated avatar; a body may repeat it, never name another.
+        if (body.Issuer is not null && !string.Equals(body.Issuer, caller.AvatarId, StringComparison.Ordinal))
+            return ApiResults.Forbidden($"Forbidden: the issuer of a command is the authenticated avatar '{caller.AvatarId}', not '{body.Issuer}' ('issuer' in the body may only repeat it).", new { field = "issuer", avatarId = caller.AvatarId });
+        if (body.IssuerKind != IssuerKind.Avatar)
+            return ApiResults.Forbidden("Forbidden: commands through the API are issued by the authenticated avatar; only the grid's control loops issue as ControlLoop.", new { field = "issuerKind" });
         if ((body.Tag is null) == (body.Method is null)) return ApiResults.BadRequest("A command writes a 'tag' or calls a 'method': give exactly one.", new { field = body.Tag is null ? "tag" : "method" });
         if (body.Tag is not null && body.Value.IsNone) return ApiResults.BadRequest($"Writing tag '{body.Tag}' needs a 'value'.", new { field = "value" });
         if (body.LifetimeSeconds is { } l && (!double.IsFinite(l) || l <= 0 || l > 86_400))
@@ -41,11 +46,11 @@ public static partial class CommandEndpoints
             return ApiResults.Conflict($"Command id '{commandId}' was already used for twin '{recordedTwin}'.", new { commandId, twinId = recordedTwin });
 
         var twin = grains.GetGrain<IMachineGrain>(id);
-        var requestRecord = new CommandRequest(commandId, body.IssuerKind, body.Issuer, body.Tag, body.Method, body.Value, body.Arguments,
+        var requestRecord = new CommandRequest(commandId, IssuerKind.Avatar, caller.AvatarId, body.Tag, body.Method, body.Value, body.Arguments,
             body.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
         counters.CommandSubmitted();
         var record = await twin.SubmitCommandAsync(requestRecord).ConfigureAwait(false);
-        LogSubmitted(loggers.CreateLogger("Imv.Silo.Api.Commands"), commandId, id, body.Issuer, record.Status, record.Reason);
+        LogSubmitted(loggers.CreateLogger("Imv.Silo.Api.Commands"), commandId, id, caller.AvatarId, record.Status, record.Reason);
         if (record.Status is CommandDeliveryStatus.Applied or CommandDeliveryStatus.Rejected) counters.CommandOutcome(record.Status);
         if (record.Status == CommandDeliveryStatus.Rejected && Refusal(record) is { } refusal) return refusal;
         if (wait > TimeSpan.Zero && !record.IsTerminal) record = await WaitAsync(twin, record, wait, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Silo.Directory;
@@ -10,13 +11,13 @@ public static class ControlLoopEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapControlLoopEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/loops", ListAsync);
-        app.MapGet("/api/loops/{id}", GetAsync);
-        app.MapPut("/api/loops/{id}", ConfigureAsync);
-        app.MapPost("/api/loops/{id}/enable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.EnableAsync()));
-        app.MapPost("/api/loops/{id}/disable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.DisableAsync()));
-        app.MapPut("/api/loops/{id}/setpoint", SetSetpointAsync);
-        app.MapPost("/api/loops/{id}/run", RunOnceAsync);
+        app.MapGet("/api/loops", ListAsync).Requires(Right.Read);
+        app.MapGet("/api/loops/{id}", GetAsync).Requires(Right.Read, TargetKind.Loop);
+        app.MapPut("/api/loops/{id}", ConfigureAsync).Requires(Right.Configure, TargetKind.Body);
+        app.MapPost("/api/loops/{id}/enable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.EnableAsync())).Requires(Right.Configure, TargetKind.Loop);
+        app.MapPost("/api/loops/{id}/disable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.DisableAsync())).Requires(Right.Configure, TargetKind.Loop);
+        app.MapPut("/api/loops/{id}/setpoint", SetSetpointAsync).Requires(Right.Configure, TargetKind.Loop);
+        app.MapPost("/api/loops/{id}/run", RunOnceAsync).Requires(Right.Configure, TargetKind.Loop);
     }
 
     /// <summary>A loop in a listing (without its history).</summary>
@@ -41,7 +42,7 @@ public static class ControlLoopEndpoints
         return status.Configuration is null ? UnknownLoop(id) : Results.Ok(status);
     }
 
-    private static async Task<IResult> ConfigureAsync(string id, HttpRequest request, IGrainFactory grains, GridCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<IResult> ConfigureAsync(string id, HttpRequest request, Caller caller, AccessControl access, IGrainFactory grains, GridCatalog catalog, CancellationToken cancellationToken)
     {
         bool enable = true;
         if (request.Query.TryGetValue("enable", out var enableText) && !bool.TryParse(enableText, out enable))
@@ -50,6 +51,11 @@ public static class ControlLoopEndpoints
         if (config is null) return bodyError!;
         if (string.IsNullOrWhiteSpace(config.MeasuredTwinId)) return ApiResults.BadRequest("The loop needs a 'measuredTwinId'.", new { field = "measuredTwinId" });
         if (string.IsNullOrWhiteSpace(config.OutputTwinId)) return ApiResults.BadRequest("The loop needs an 'outputTwinId'.", new { field = "outputTwinId" });
+        // An engineer configures loops on the twins in its scopes: the loop's output twin, and the twin the loop
+        // drives now when it is reconfigured.
+        if (await access.AuthorizeAsync(caller, Right.Configure, TargetKind.Twin, config.OutputTwinId).ConfigureAwait(false) is { } refused) return refused;
+        if ((await grains.GetGrain<IControlLoopGrain>(id).GetStatusAsync().ConfigureAwait(false)).Configuration is not null
+            && await access.AuthorizeAsync(caller, Right.Configure, TargetKind.Loop, id).ConfigureAwait(false) is { } refusedExisting) return refusedExisting;
         if (await TwinEndpoints.FindTwinAsync(grains, config.MeasuredTwinId).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(config.MeasuredTwinId);
         var output = grains.GetGrain<IMachineGrain>(config.OutputTwinId);
         var twinConfig = await output.GetConfigurationAsync().ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Gateways.MqttGateway;
 using Imv.Gateways.OpcUa.Gateway;
 
@@ -18,7 +19,7 @@ public static class GatewayEndpoints
             var opcUa = services.GetService<OpcUaGatewayService>()?.Connections.Select(c => c.Statistics).ToList() ?? [];
             var mqtt = services.GetService<MqttGatewayService>()?.Connections.Select(c => c.Snapshot()).ToList() ?? [];
             return Results.Ok(new GatewayList(opcUa, mqtt));
-        });
+        }).Requires(Right.Read);
         app.MapGet("/api/gateways/{name}", (string name, IServiceProvider services) =>
         {
             if (services.GetService<OpcUaGatewayService>()?.Connections.FirstOrDefault(c => c.Name == name) is { } endpoint)
@@ -26,6 +27,6 @@ public static class GatewayEndpoints
             if (services.GetService<MqttGatewayService>()?.Connections.FirstOrDefault(c => c.Name == name) is { } connection)
                 return Results.Ok(new { kind = "Mqtt", statistics = connection.Snapshot() });
             return ApiResults.NotFound($"Unknown gateway '{name}'.", new { gateway = name });
-        });
+        }).Requires(Right.Read);
     }
 }

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Grains.Interfaces.Identity;
 
 namespace Imv.Silo.Api;
@@ -8,9 +9,9 @@ public static class IdentityEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapIdentityEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/identities/{**identifier}", ResolveAsync);
-        app.MapPost("/api/identities", BindAsync);
-        app.MapGet("/api/virtual/{virtualId}/identifiers", ListAsync);
+        app.MapGet("/api/identities/{**identifier}", ResolveAsync).Requires(Right.Read);
+        app.MapPost("/api/identities", BindAsync).Requires(Right.Administer);
+        app.MapGet("/api/virtual/{virtualId}/identifiers", ListAsync).Requires(Right.Read);
     }
 
     /// <summary>A resolved identifier.</summary>

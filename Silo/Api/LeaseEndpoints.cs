@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using System.Globalization;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Twins;
@@ -10,9 +11,9 @@ public static class LeaseEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapLeaseEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/twins/{id}/lease", GetAsync);
-        app.MapPost("/api/twins/{id}/lease", AcquireAsync);
-        app.MapDelete("/api/twins/{id}/lease", ReleaseAsync);
+        app.MapGet("/api/twins/{id}/lease", GetAsync).Requires(Right.Read, TargetKind.Twin);
+        app.MapPost("/api/twins/{id}/lease", AcquireAsync).Requires(Right.Lease, TargetKind.Body); // the twin checks the holder's scopes
+        app.MapDelete("/api/twins/{id}/lease", ReleaseAsync).Requires(Right.Lease, TargetKind.Body); // one releases one's own lease; another's needs ManageLeases
     }
 
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
@@ -22,11 +23,13 @@ public static class LeaseEndpoints
         return lease is null ? ApiResults.NotFound($"Twin '{id}' is under no operator lease.", new { twinId = id }) : Results.Ok(lease);
     }
 
-    private static async Task<IResult> AcquireAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> AcquireAsync(string id, HttpRequest request, Caller caller, AccessControl access, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var (body, error) = await RequestBody.ReadAsync<LeaseBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return error!;
-        if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("The lease needs an 'avatarId'.", new { field = "avatarId" });
+        body = body with { AvatarId = body.AvatarId ?? caller.AvatarId };
+        if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("'avatarId' may not be blank.", new { field = "avatarId" });
+        if (body.AvatarId != caller.AvatarId && await access.AuthorizeAsync(caller, Right.ManageLeases, TargetKind.Twin, id).ConfigureAwait(false) is { } refused) return refused;
         if (!double.IsFinite(body.DurationSeconds) || body.DurationSeconds <= 0 || body.DurationSeconds > 86_400)
             return ApiResults.BadRequest($"'durationSeconds' must be between 0 (exclusive) and 86400 (was {body.DurationSeconds.ToString(CultureInfo.InvariantCulture)}).", new { field = "durationSeconds" });
         if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
@@ -38,10 +41,11 @@ public static class LeaseEndpoints
             : ApiResults.Conflict($"Twin '{id}' is leased by another avatar: {result.Reason}", result);
     }
 
-    private static async Task<IResult> ReleaseAsync(string id, HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> ReleaseAsync(string id, HttpRequest request, Caller caller, AccessControl access, IGrainFactory grains)
     {
-        var avatarId = request.Query["avatarId"].ToString();
-        if (string.IsNullOrWhiteSpace(avatarId)) return ApiResults.BadRequest("Query parameter 'avatarId' is required.", new { parameter = "avatarId" });
+        var avatarId = request.Query.TryGetValue("avatarId", out var given) ? given.ToString() : caller.AvatarId;
+        if (string.IsNullOrWhiteSpace(avatarId)) return ApiResults.BadRequest("Query parameter 'avatarId' may not be blank.", new { parameter = "avatarId" });
+        if (avatarId != caller.AvatarId && await access.AuthorizeAsync(caller, Right.ManageLeases, TargetKind.Twin, id).ConfigureAwait(false) is { } refused) return refused;
         if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
         var twin = grains.GetGrain<IMachineGrain>(id);
         if (await twin.ReleaseLeaseAsync(avatarId).ConfigureAwait(false)) return Results.Ok(new { twinId = id, avatarId, released = true });

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using System.Globalization;
 using Imv.Grains.Interfaces.Assets;
 
@@ -12,8 +13,8 @@ public static class LedgerEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapLedgerEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/ledger/verify", VerifyAsync);
-        app.MapGet("/api/ledger", EntriesAsync);
+        app.MapGet("/api/ledger/verify", VerifyAsync).Requires(Right.Ledger);
+        app.MapGet("/api/ledger", EntriesAsync).Requires(Right.Ledger);
     }
 
     private static async Task<IResult> VerifyAsync(IGrainFactory grains)

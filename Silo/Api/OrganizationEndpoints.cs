@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Silo.Directory;
 
@@ -9,10 +10,10 @@ public static class OrganizationEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapOrganizationEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/orgs", ListRootsAsync);
-        app.MapGet("/api/orgs/{id}", GetAsync);
-        app.MapPut("/api/orgs/{id}/members/{memberId}", SetMemberAsync);
-        app.MapDelete("/api/orgs/{id}/members/{memberId}", RemoveMemberAsync);
+        app.MapGet("/api/orgs", ListRootsAsync).Requires(Right.Read);
+        app.MapGet("/api/orgs/{id}", GetAsync).Requires(Right.Read, TargetKind.Organization);
+        app.MapPut("/api/orgs/{id}/members/{memberId}", SetMemberAsync).Requires(Right.Organizations, TargetKind.Organization);
+        app.MapDelete("/api/orgs/{id}/members/{memberId}", RemoveMemberAsync).Requires(Right.Organizations, TargetKind.Organization);
     }
 
     /// <summary>An organization's aggregate with the derived OEE ratios.</summary>

@@ -1,3 +1,4 @@
+using Imv.Silo.Security;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Silo.Directory;
@@ -10,13 +11,13 @@ public static class TwinEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static void MapTwinEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/twins", ListAsync);
-        app.MapGet("/api/twins/{id}", GetAsync);
-        app.MapGet("/api/twins/{id}/alarms", GetAlarmsAsync);
-        app.MapGet("/api/twins/{id}/shadow", GetShadowAsync);
-        app.MapPut("/api/twins/{id}/shadow/desired", SetDesiredAsync);
-        app.MapPost("/api/twins/{id}/oee/reset", ResetOeeAsync);
-        app.MapGet("/api/alarms", ListAlarmsAsync);
+        app.MapGet("/api/twins", ListAsync).Requires(Right.Read);
+        app.MapGet("/api/twins/{id}", GetAsync).Requires(Right.Read, TargetKind.Twin);
+        app.MapGet("/api/twins/{id}/alarms", GetAlarmsAsync).Requires(Right.Read, TargetKind.Twin);
+        app.MapGet("/api/twins/{id}/shadow", GetShadowAsync).Requires(Right.Read, TargetKind.Twin);
+        app.MapPut("/api/twins/{id}/shadow/desired", SetDesiredAsync).Requires(Right.Configure, TargetKind.Twin);
+        app.MapPost("/api/twins/{id}/oee/reset", ResetOeeAsync).Requires(Right.Reports, TargetKind.Twin);
+        app.MapGet("/api/alarms", ListAlarmsAsync).Requires(Right.Read);
     }
 
     /// <summary>One twin in a listing.</summary>

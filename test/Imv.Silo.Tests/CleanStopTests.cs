@@ -52,7 +52,7 @@ public sealed class CleanStopTests
                 "--Gateways:Mqtt:0:Mode=SparkplugB", "--Gateways:Mqtt:0:Sparkplug:GroupIds:0=plant"]);
         var output = new StringBuilder();
         using var process = Start(Path.GetDirectoryName(dataFile)!, output, args);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var client = SiloProcess.AdminClient(dataFile, port, TimeSpan.FromSeconds(10));
         await TestSilo.EventuallyAsync(async () =>
         {
             if (process.HasExited) Assert.Fail($"The silo exited with {process.ExitCode}:\n{Text(output)}");

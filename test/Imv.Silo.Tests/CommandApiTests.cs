@@ -13,7 +13,7 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
     public async Task A_command_goes_through_the_simulator_to_Applied()
     {
         const string twin = "site-1.line-01.machine-002";
-        var created = await Silo.PostAsync($"/api/twins/{twin}/commands", new { issuer = Worker, tag = "speedSetpoint", value = 77.5 }, 201);
+        var created = await Silo.As(Worker).PostAsync($"/api/twins/{twin}/commands", new { issuer = Worker, tag = "speedSetpoint", value = 77.5 }, 201);
         var id = created.GetProperty("envelope").GetProperty("commandId").GetString()!;
         Assert.Contains(created.GetProperty("status").GetString(), new[] { "Delivered", "Applied" });
 
@@ -42,18 +42,18 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
     {
         const string twin = "site-1.line-01.machine-003";
         var body = new { issuer = Worker, commandId = "test-start-1", method = "Start" };
-        var first = await Silo.PostAsync($"/api/twins/{twin}/commands?wait=20", body, 201);
+        var first = await Silo.As(Worker).PostAsync($"/api/twins/{twin}/commands?wait=20", body, 201);
         Assert.Equal("Applied", first.GetProperty("status").GetString());
-        var again = await Silo.PostAsync($"/api/twins/{twin}/commands", body, 201);
+        var again = await Silo.As(Worker).PostAsync($"/api/twins/{twin}/commands", body, 201);
         Assert.Equal(first.GetProperty("envelope").GetProperty("issuedAt").GetString(), again.GetProperty("envelope").GetProperty("issuedAt").GetString());
-        var elsewhere = await Silo.PostAsync("/api/twins/site-1.line-01.machine-001/commands", body, 409);
+        var elsewhere = await Silo.As(Worker).PostAsync("/api/twins/site-1.line-01.machine-001/commands", body, 409);
         Assert.Contains("test-start-1", elsewhere.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_interlock_violation_is_422_with_the_rejected_record()
     {
-        var error = await Silo.PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = Worker, tag = "temperatureSetpoint", value = 900 }, 422);
+        var error = await Silo.As(Worker).PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = Worker, tag = "temperatureSetpoint", value = 900 }, 422);
         Assert.Contains("interlock", error.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Contains("maximum", error.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal("Rejected", error.GetProperty("detail").GetProperty("status").GetString());
@@ -61,17 +61,19 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
         var stored = await Silo.GetAsync("/api/commands/" + id);
         Assert.Equal("Rejected", stored.GetProperty("status").GetString());
 
-        await Silo.PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = Worker, method = "SelfDestruct" }, 422);
-        await Silo.PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = Worker, tag = "temperature", value = 20 }, 422);
+        await Silo.As(Worker).PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = Worker, method = "SelfDestruct" }, 422);
+        await Silo.As(Worker).PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = Worker, tag = "temperature", value = 20 }, 422);
     }
 
     [Fact]
     public async Task An_issuer_without_scope_is_403()
     {
         // The worker of line 1 may not command line 2's machines.
-        var error = await Silo.PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = Worker, method = "Stop" }, 403);
+        var error = await Silo.As(Worker).PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = Worker, method = "Stop" }, 403);
         Assert.Contains("issuer", error.GetProperty("error").GetString(), StringComparison.Ordinal);
-        await Silo.PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = "nobody", method = "Stop" }, 403);
+        // The issuer is the authenticated avatar: a body naming another is refused.
+        var spoofed = await Silo.As(Worker).PostAsync("/api/twins/site-1.line-01.machine-001/commands", new { issuer = "manager", method = "Stop" }, 403);
+        Assert.Equal("issuer", spoofed.GetProperty("detail").GetProperty("field").GetString());
     }
 
     [Fact]
@@ -79,8 +81,8 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
     {
         await Silo.PostAsync("/api/avatars", new { avatarId = "test.site-1.manager", displayName = "Site 1 manager", role = "Manager", scopes = new[] { "site-1" } }, 201);
         await Silo.PostAsync("/api/avatars", new { avatarId = "test.line-01.worker", displayName = "Line 1 worker", role = "Worker", scopes = new[] { "site-1.line-01" } }, 201);
-        await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "test.site-1.manager", tag = "speedSetpoint", value = 60 }, 201);
-        var error = await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "test.line-01.worker", tag = "speedSetpoint", value = 61 }, 403);
+        await Silo.As("test.site-1.manager").PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "test.site-1.manager", tag = "speedSetpoint", value = 60 }, 201);
+        var error = await Silo.As("test.line-01.worker").PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "test.line-01.worker", tag = "speedSetpoint", value = 61 }, 403);
         var reason = error.GetProperty("error").GetString()!;
         Assert.Contains("avatar 'test.line-01.worker' may not command this twin", reason, StringComparison.Ordinal);
         Assert.Contains("[site-1.line-01]", reason, StringComparison.Ordinal);
@@ -88,14 +90,14 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
         var line = await Silo.GetAsync("/api/orgs/site-1.line-02");
         Assert.Equal(["enterprise", "site-1"], line.GetProperty("ancestors").EnumerateArray().Select(a => a.GetString()!).ToArray());
         // The planned supervisor and manager are scoped to the site and the enterprise only.
-        await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "supervisor.site-1", tag = "speedSetpoint", value = 62 }, 201);
-        await Silo.PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "manager", tag = "speedSetpoint", value = 63 }, 201);
+        await Silo.As("supervisor.site-1").PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "supervisor.site-1", tag = "speedSetpoint", value = 62 }, 201);
+        await Silo.As("manager").PostAsync("/api/twins/site-1.line-02.machine-003/commands", new { issuer = "manager", tag = "speedSetpoint", value = 63 }, 201);
     }
 
     [Theory]
     [InlineData("{\"issuer\":\"manager\",")]
     [InlineData("not json")]
-    [InlineData("{\"method\":\"Start\"}")]
+    [InlineData("{\"value\":1}")]
     [InlineData("{\"issuer\":\"manager\"}")]
     [InlineData("{\"issuer\":\"manager\",\"method\":\"Start\",\"tag\":\"speedSetpoint\",\"value\":1}")]
     [InlineData("{\"issuer\":\"manager\",\"tag\":\"speedSetpoint\"}")]
@@ -103,7 +105,7 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
     [InlineData("{\"issuer\":\"manager\",\"method\":\"Start\",\"issuerKind\":\"Robot\"}")]
     public async Task A_malformed_body_is_400(string body)
     {
-        var error = await Silo.PostAsync("/api/twins/site-1.line-01.machine-001/commands", body, 400);
+        var error = await Silo.As("manager").PostAsync("/api/twins/site-1.line-01.machine-001/commands", body, 400);
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
     }
 
@@ -121,22 +123,26 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
         const string twin = "site-1.line-02.machine-002";
         const string supervisor = "supervisor.site-1";
         const string other = "worker.site-1.line-02.1";
-        var granted = await Silo.PostAsync($"/api/twins/{twin}/lease", new { avatarId = supervisor, durationSeconds = 120 }, 200);
+        var granted = await Silo.As(supervisor).PostAsync($"/api/twins/{twin}/lease", new { durationSeconds = 120 }, 200);
         Assert.True(granted.GetProperty("granted").GetBoolean());
         try
         {
             var lease = await Silo.GetAsync($"/api/twins/{twin}/lease");
             Assert.Equal(supervisor, lease.GetProperty("holder").GetString());
 
-            var refused = await Silo.PostAsync($"/api/twins/{twin}/lease", new { avatarId = other }, 409);
+            var refused = await Silo.As(other).PostAsync($"/api/twins/{twin}/lease", new { }, 409);
+            // A worker may not take a lease for someone else.
+            await Silo.As(other).PostAsync($"/api/twins/{twin}/lease", new { avatarId = "worker.site-1.line-01.1" }, 403);
             Assert.Equal(supervisor, refused.GetProperty("detail").GetProperty("lease").GetProperty("holder").GetString());
-            var command = await Silo.PostAsync($"/api/twins/{twin}/commands", new { issuer = other, method = "Stop" }, 409);
+            var command = await Silo.As(other).PostAsync($"/api/twins/{twin}/commands", new { issuer = other, method = "Stop" }, 409);
             Assert.Contains("lease", command.GetProperty("error").GetString(), StringComparison.Ordinal);
             // The holder still commands.
-            await Silo.PostAsync($"/api/twins/{twin}/commands", new { issuer = supervisor, tag = "speedSetpoint", value = 80 }, 201);
+            await Silo.As(supervisor).PostAsync($"/api/twins/{twin}/commands", new { issuer = supervisor, tag = "speedSetpoint", value = 80 }, 201);
 
             await Silo.SendAsync(HttpMethod.Delete, $"/api/twins/{twin}/lease?avatarId={other}", null, 409);
-            await Silo.SendAsync(HttpMethod.Delete, $"/api/twins/{twin}/lease", null, 400);
+            await Silo.As(other).SendAsync(HttpMethod.Delete, $"/api/twins/{twin}/lease", null, 409);
+            // Without ?avatarId= the caller releases its own lease: the administrator holds none.
+            await Silo.SendAsync(HttpMethod.Delete, $"/api/twins/{twin}/lease", null, 409);
             await Silo.PostAsync($"/api/twins/{twin}/lease", new { avatarId = "ghost" }, 404);
             await Silo.PostAsync($"/api/twins/{twin}/lease", new { avatarId = supervisor, durationSeconds = 0 }, 400);
         }
@@ -145,6 +151,6 @@ public sealed class CommandApiTests(SharedSiloFixture fixture)
             await Silo.SendAsync(HttpMethod.Delete, $"/api/twins/{twin}/lease?avatarId={supervisor}", null, 200);
         }
         await Silo.GetAsync($"/api/twins/{twin}/lease", 404);
-        await Silo.PostAsync($"/api/twins/{twin}/commands", new { issuer = other, method = "Stop" }, 201);
+        await Silo.As(other).PostAsync($"/api/twins/{twin}/commands", new { issuer = other, method = "Stop" }, 201);
     }
 }

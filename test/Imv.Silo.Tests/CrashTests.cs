@@ -10,7 +10,6 @@ namespace Imv.Silo.Tests;
 public sealed class CrashTests
 {
     private const string Twin = "site-1.line-01.machine-001";
-    private const string Worker = "worker.site-1.line-01.1";
 
     /// <summary>Starts Imv.Silo.dll (copied next to the tests by the project reference) as its own process.</summary>
     private static Process StartSiloProcess(string dataFile, int port, Queue<string> output) =>
@@ -50,7 +49,7 @@ public sealed class CrashTests
         {
             try
             {
-                using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+                using var client = SiloProcess.AdminClient(dataFile, port);
                 await TestSilo.EventuallyAsync(async () =>
                 {
                     if (process.HasExited) throw new InvalidOperationException("The silo process exited: " + string.Join('\n', output));
@@ -65,7 +64,7 @@ public sealed class CrashTests
                     }
                 }, "the silo process serving its plant", TimeSpan.FromSeconds(120));
 
-                var applied = await SendAsync(client, HttpMethod.Post, $"/api/twins/{Twin}/commands?wait=30", new { issuer = Worker, tag = "speedSetpoint", value = 87 }, 201);
+                var applied = await SendAsync(client, HttpMethod.Post, $"/api/twins/{Twin}/commands?wait=30", new { tag = "speedSetpoint", value = 87 }, 201);
                 Assert.Equal("Applied", applied.GetProperty("status").GetString());
                 commandId = applied.GetProperty("envelope").GetProperty("commandId").GetString()!;
                 await SendAsync(client, HttpMethod.Post, "/api/assets", new { assetId = "EUR", kind = "DigitalCurrency", name = "Euro", boundTo = "enterprise", owner = "treasury" }, 201);

@@ -107,13 +107,13 @@ public sealed class GridApiTests(SharedSiloFixture fixture)
         await Silo.PostAsync("/api/avatars/test.worker/supervised", new { avatarId = "worker.site-1.line-01.1" }, 409);
 
         // The new worker commands its line.
-        await Silo.PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = "test.worker", tag = "speedSetpoint", value = 70 }, 201);
+        await Silo.As("test.worker").PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = "test.worker", tag = "speedSetpoint", value = 70 }, 201);
 
         await Silo.SendAsync(HttpMethod.Delete, $"/api/avatars/test.worker/sessions/{sessionId}", null, 204);
         await Silo.SendAsync(HttpMethod.Delete, $"/api/avatars/test.worker/sessions/{sessionId}", null, 404);
         var inactive = await Silo.SendAsync(HttpMethod.Put, "/api/avatars/test.worker/active", new { active = false }, 200);
         Assert.False(inactive.GetProperty("active").GetBoolean());
-        await Silo.PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = "test.worker", method = "Start" }, 403);
+        await Silo.As("test.worker").PostAsync("/api/twins/site-1.line-02.machine-001/commands", new { issuer = "test.worker", method = "Start" }, 403);
 
         await Silo.GetAsync("/api/avatars/ghost", 404);
         await Silo.PostAsync("/api/avatars", new { avatarId = "dh", displayName = "Digital human", kind = "DigitalHuman" }, 400);

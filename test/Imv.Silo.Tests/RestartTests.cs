@@ -24,7 +24,7 @@ public sealed class RestartTests
 
         await using (var first = await TestSilo.StartAsync(dataFile))
         {
-            var applied = await first.PostAsync($"/api/twins/{Twin}/commands?wait=20", new { issuer = Worker, tag = "speedSetpoint", value = 95 }, 201);
+            var applied = await first.As(Worker).PostAsync($"/api/twins/{Twin}/commands?wait=20", new { issuer = Worker, tag = "speedSetpoint", value = 95 }, 201);
             Assert.Equal("Applied", applied.GetProperty("status").GetString());
             commandId = applied.GetProperty("envelope").GetProperty("commandId").GetString()!;
             JsonElement twin = default;

@@ -138,7 +138,7 @@ public sealed class TwinApiTests(SharedSiloFixture fixture)
             var error = await Silo.GetAsync(path, 404);
             Assert.Contains("no-such-twin", error.GetProperty("error").GetString(), StringComparison.Ordinal);
         }
-        var post = await Silo.PostAsync("/api/twins/no-such-twin/commands", new { issuer = "manager", method = "Start" }, 404);
+        var post = await Silo.As("manager").PostAsync("/api/twins/no-such-twin/commands", new { issuer = "manager", method = "Start" }, 404);
         Assert.Equal("no-such-twin", post.GetProperty("detail").GetProperty("twinId").GetString());
     }
 

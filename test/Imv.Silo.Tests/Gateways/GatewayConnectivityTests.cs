@@ -37,7 +37,7 @@ public sealed class GatewayConnectivityTests
         using (var first = CleanStopTests.Start(Path.GetDirectoryName(dataFile)!, output,
             ["--urls", $"http://127.0.0.1:{port}", "--Silo:SqlitePath=" + dataFile, .. Settings(plc.EndpointUrl).Select(kv => $"--{kv.Key}={kv.Value}")]))
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var client = SiloProcess.AdminClient(dataFile, port);
             await TestSilo.EventuallyAsync(async () =>
             {
                 if (first.HasExited) Assert.Fail("The first silo exited:\n" + output);

@@ -63,18 +63,18 @@ public sealed class OpcUaTwinTests(OpcUaSiloFixture fixture) : IClassFixture<Opc
             .Select(a => a.GetProperty("name").GetString() + " " + a.GetProperty("dataType").GetString()).ToArray());
 
         await Silo.PostAsync("/api/avatars", new { avatarId = "opcua.operator", displayName = "Operator", role = "Worker", scopes = new[] { Twin } }, 201);
-        var record = await Silo.PostAsync($"/api/twins/{Twin}/commands?wait=20",
+        var record = await Silo.As("opcua.operator").PostAsync($"/api/twins/{Twin}/commands?wait=20",
             new { issuer = "opcua.operator", method = "Multiply", arguments = new object[] { 2, 3.5 } }, 201);
         Assert.Equal("Applied", record.GetProperty("status").GetString());
         var output = Assert.Single(record.GetProperty("outputs").EnumerateArray());
         Assert.Equal(7.0, output.GetDouble());
 
         // The interlock checks the described arguments: their number and types.
-        var wrongCount = await Silo.PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "Multiply", arguments = new object[] { 2 } }, 422);
+        var wrongCount = await Silo.As("opcua.operator").PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "Multiply", arguments = new object[] { 2 } }, 422);
         Assert.Contains("takes 2 arguments", wrongCount.GetProperty("error").GetString(), StringComparison.Ordinal);
-        var wrongType = await Silo.PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "Multiply", arguments = new object[] { 2, "three" } }, 422);
+        var wrongType = await Silo.As("opcua.operator").PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "Multiply", arguments = new object[] { 2, "three" } }, 422);
         Assert.Contains("'B'", wrongType.GetProperty("error").GetString(), StringComparison.Ordinal);
-        await Silo.PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "SelfDestruct" }, 422);
+        await Silo.As("opcua.operator").PostAsync($"/api/twins/{Twin}/commands", new { issuer = "opcua.operator", method = "SelfDestruct" }, 422);
     }
 
     [Fact]

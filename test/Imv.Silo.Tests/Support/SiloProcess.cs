@@ -41,4 +41,26 @@ public static class SiloProcess
         process.BeginErrorReadLine();
         return process;
     }
+
+    /// <summary>A client of a silo process on <paramref name="port"/> acting as its administrator: it reads the key
+    /// the process writes beside <paramref name="dataFile"/> at its first start (<see cref="TestSilo.AdminKeyFileOf"/>)
+    /// on each request until the file exists, so it can be made before the process is up.</summary>
+    public static HttpClient AdminClient(string dataFile, int port, TimeSpan? timeout = null) =>
+        new(new AdminKeyHandler(TestSilo.AdminKeyFileOf(dataFile)))
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = timeout ?? TimeSpan.FromSeconds(60),
+        };
+
+    private sealed class AdminKeyHandler(string keyFile) : DelegatingHandler(new HttpClientHandler())
+    {
+        private string? _key;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (_key is null && File.Exists(keyFile)) _key = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
+            if (_key is not null) request.Headers.TryAddWithoutValidation("X-Api-Key", _key);
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
 }
