@@ -24,7 +24,7 @@ namespace Imv.Silo.Tests.Support;
 /// <item><see cref="AsNewAsync"/> registers an avatar with a role and scopes, then returns <see cref="As"/> of it.</item>
 /// <item><see cref="Anonymous"/> sends no credentials (401 everywhere but <c>/api/health</c> and <c>/api/login</c>).</item>
 /// </list>
-/// A silo started as a process (<see cref="SiloProcess"/>) writes the same file: <see cref="SiloProcess.AdminClient"/>.
+/// A silo started as a process (<c>SiloProcess</c>) writes the same file: <c>SiloProcess.AdminClient</c> reads it.
 /// </remarks>
 public sealed class TestSilo : IAsyncDisposable
 {
