@@ -47,6 +47,7 @@ public static class SiloApplication
         var problems = new List<string>();
         var settings = SiloSettingsValidator.Bind(builder.Configuration, problems);
         var auth = AuthSettingsValidator.Bind(builder.Configuration, problems);
+        var limits = ApiLimits.Bind(builder.Configuration, problems);
         AuthSettingsValidator.CheckListenAddresses(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"], auth, problems);
         if (settings.Uses(StorageKinds.Sqlite)) SqliteStorageSetup.Validate(builder.Configuration, problems);
         problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));
@@ -67,9 +68,19 @@ public static class SiloApplication
         builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddImvAuthentication(auth);
+        builder.Services.AddSingleton(limits);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            // A long id in a path gets the API's JSON answer (400 naming the id rule), not Kestrel's empty 414.
+            k.Limits.MaxRequestLineSize = 64 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+        });
         // The first administrator key is made once the silo runs (it is a grain's state), before the plant bootstrap.
         builder.Services.AddSingleton<AdminKeyBootstrap>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdminKeyBootstrap>());
+        builder.Services.AddSingleton<Imv.Silo.Audit.AuditLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Imv.Silo.Audit.AuditLog>());
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
         builder.Services.AddSingleton<TwinTelemetryRouter>();
         builder.Services.AddSingleton<TwinDirectory>();
@@ -98,14 +109,19 @@ public static class SiloApplication
 
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // Enums by name only: a number ("role": 2) is refused, undefined or not.
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
             o.SerializerOptions.Converters.Add(new TagValueJsonConverter());
             o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
 
+        // Host filtering is ours (AllowedHostsMiddleware answers JSON); ASP.NET Core's own lets everything through.
+        builder.Services.PostConfigure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o => o.AllowedHosts = ["*"]);
+
         var app = builder.Build();
+        app.UseMiddleware<AllowedHostsMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(async context =>
         {
@@ -123,12 +139,14 @@ public static class SiloApplication
         });
         // Routing first, so the gate sees the endpoint and its access rule; the gate before every endpoint.
         app.UseRouting();
+        app.UseMiddleware<Imv.Silo.Audit.AuditMiddleware>();
         app.UseMiddleware<ApiAccessMiddleware>();
         var info = app.Services.GetRequiredService<SiloInfo>();
         app.Logger.LogInformation("Imv silo starting; clustering {Clustering}, storage {Storage}, reminders {Reminders}, data file {DataFile}",
             settings.Clustering, settings.Storage, settings.Reminders, info.DataFile ?? "(none)");
         if (settings.Dashboard) app.MapOrleansDashboard("/dashboard");
         app.MapAccessEndpoints();
+        app.MapAuditEndpoints();
         app.MapSummaryEndpoints();
         app.MapTwinEndpoints();
         app.MapGatewayEndpoints();

@@ -33,4 +33,7 @@ public static class LedgerNames
 {
     /// <summary>The ledger the asset, wallet and transfer grains append to.</summary>
     public const string Main = "main";
+
+    /// <summary>The audit log of the API (who changed what, and every refused request), hash-chained like the main ledger.</summary>
+    public const string Audit = "audit";
 }

@@ -11,6 +11,8 @@ public enum LedgerEntryKind : byte
     CurrencyMinted = 1,
     /// <summary>An asset or amount moved between wallets.</summary>
     Transfer = 2,
+    /// <summary>An entry of the audit log (a ledger of its own): who did what, when, from where, with what outcome.</summary>
+    Audit = 3,
 }
 
 /// <summary>An entry to append (the ledger adds index and hashes).</summary>

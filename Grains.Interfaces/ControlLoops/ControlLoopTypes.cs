@@ -111,6 +111,7 @@ public sealed record LoopIteration(
 /// <param name="LastOutput">The last output issued; null when none.</param>
 /// <param name="IterationCount">Iterations run since configured.</param>
 /// <param name="History">The latest iterations, oldest first; bounded.</param>
+/// <param name="Deleted">Deleted through the API (the plant bootstrap does not plan it again).</param>
 [GenerateSerializer]
 public sealed record ControlLoopStatus(
     [property: Id(0)] string LoopId,
@@ -118,4 +119,5 @@ public sealed record ControlLoopStatus(
     [property: Id(2)] bool Enabled,
     [property: Id(3)] double? LastOutput,
     [property: Id(4)] long IterationCount,
-    [property: Id(5)] IReadOnlyList<LoopIteration> History);
+    [property: Id(5)] IReadOnlyList<LoopIteration> History,
+    [property: Id(6)] bool Deleted = false);

@@ -38,6 +38,11 @@ public interface IControlLoopGrain : IGrainWithStringKey
     [OneWay]
     Task WakeAsync();
 
+    /// <summary>Deletes the loop: it stops, forgets its configuration and history, and stays deleted (a later
+    /// <see cref="ConfigureAsync"/> brings it back). The caller removes it from its twin's authorized loops.
+    /// Returns the configuration it had; null when it had none.</summary>
+    Task<ControlLoopConfiguration?> DeleteAsync();
+
     /// <summary>The loop's configuration, state and recent iterations.</summary>
     [ReadOnly]
     Task<ControlLoopStatus> GetStatusAsync();

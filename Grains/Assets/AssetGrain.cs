@@ -102,7 +102,12 @@ public sealed class AssetGrain : Grain, IAssetGrain
     }
 
     /// <inheritdoc />
-    public Task<AssetInfo?> GetInfoAsync() => Task.FromResult(_state.State.Info);
+    public Task<AssetInfo?> GetInfoAsync()
+    {
+        // A lookup of an unknown asset leaves no activation behind.
+        if (_state.State.Info is null) DeactivateOnIdle();
+        return Task.FromResult(_state.State.Info);
+    }
 
     /// <inheritdoc />
     public async Task<AssetInfo> MintAsync(string mintId, string issuer, string walletId, long amount)

@@ -41,7 +41,13 @@ public sealed class AvatarGrain : Grain, IAvatarGrain
     }
 
     /// <inheritdoc />
-    public Task<AvatarProfile?> GetProfileAsync() => Task.FromResult(S.Profile(AvatarId));
+    public Task<AvatarProfile?> GetProfileAsync()
+    {
+        var profile = S.Profile(AvatarId);
+        // A lookup of an unknown avatar leaves no activation behind.
+        if (profile is null && S.Supervisors.Count == 0) DeactivateOnIdle();
+        return Task.FromResult(profile);
+    }
 
     /// <inheritdoc />
     public async Task SetSiteModeAsync(SiteMode mode)

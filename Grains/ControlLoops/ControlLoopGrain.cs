@@ -72,6 +72,7 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     {
         LoopState.Validate(configuration);
         S.Configuration = configuration;
+        S.Deleted = false;
         S.OnOff = new OnOffLaw();
         S.Pid = new PidLaw();
         if (configuration.Pid is not null && S.LastOutput is { } last) S.Pid.Reset(Math.Clamp(last, configuration.OutputMinimum, configuration.OutputMaximum), configuration.Pid);
@@ -111,6 +112,20 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     }
 
     /// <inheritdoc />
+    public async Task<ControlLoopConfiguration?> DeleteAsync()
+    {
+        var had = S.Configuration;
+        if (had is null) return null;
+        _timer?.Dispose();
+        _timer = null;
+        if (await this.GetReminder(KeepAlive) is { } reminder) await this.UnregisterReminder(reminder);
+        _state.State = new LoopState { Deleted = true };
+        await _state.WriteStateAsync();
+        _log.LogInformation("Control loop {LoopId} deleted", LoopId);
+        return had;
+    }
+
+    /// <inheritdoc />
     public async Task SetSetpointAsync(double setpoint)
     {
         if (S.Configuration is not { } c) throw new InvalidOperationException($"Control loop '{LoopId}' is not configured.");
@@ -143,8 +158,12 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     }
 
     /// <inheritdoc />
-    public Task<ControlLoopStatus> GetStatusAsync() =>
-        Task.FromResult(new ControlLoopStatus(LoopId, S.Configuration, S.Enabled, S.LastOutput, S.IterationCount, [.. S.History]));
+    public Task<ControlLoopStatus> GetStatusAsync()
+    {
+        // A lookup of an unknown loop leaves no activation behind.
+        if (S.Configuration is null && !S.Enabled) DeactivateOnIdle();
+        return Task.FromResult(new ControlLoopStatus(LoopId, S.Configuration, S.Enabled, S.LastOutput, S.IterationCount, [.. S.History], S.Deleted));
+    }
 
     /// <inheritdoc />
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -38,6 +38,9 @@ public sealed class LoopState
     /// <summary>Whether the last iteration used the safe output.</summary>
     [Id(8)] public bool InSafeState { get; set; }
 
+    /// <summary>Deleted through the API: the configuration is gone, and the plant bootstrap does not plan the loop again.</summary>
+    [Id(9)] public bool Deleted { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a configuration cannot run.</summary>
     public static void Validate(ControlLoopConfiguration c)
     {

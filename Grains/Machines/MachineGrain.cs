@@ -148,8 +148,16 @@ public sealed class MachineGrain : Grain, IMachineGrain
     }
 
     /// <inheritdoc />
-    public Task<TwinConfiguration?> GetConfigurationAsync() =>
-        Task.FromResult(Schema.Configuration is null && S.Tags.Count == 0 ? null : Config with { Tags = [.. S.Tags.Schema.Metadata] });
+    public Task<TwinConfiguration?> GetConfigurationAsync()
+    {
+        if (Schema.Configuration is null && S.Tags.Count == 0)
+        {
+            // A lookup of an unknown twin (GET /api/twins/<any id>) leaves no activation behind.
+            DeactivateOnIdle();
+            return Task.FromResult<TwinConfiguration?>(null);
+        }
+        return Task.FromResult<TwinConfiguration?>(Config with { Tags = [.. S.Tags.Schema.Metadata] });
+    }
 
     /// <inheritdoc />
     public async Task DescribeAsync(TwinDescription description)

@@ -50,6 +50,7 @@ public static class AccessEndpoints
         var (body, error) = await RequestBody.ReadAsync<CreateKeyBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return error!;
         if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("The key needs the 'avatarId' it acts as.", new { field = "avatarId" });
+        if (IdRule.CheckFields(("avatarId", body.AvatarId)) is { } badId) return badId;
         if (await grains.GetGrain<IAvatarGrain>(body.AvatarId).GetProfileAsync().ConfigureAwait(false) is null) return AvatarEndpoints.UnknownAvatar(body.AvatarId);
         var name = string.IsNullOrWhiteSpace(body.Name) ? "key of " + body.AvatarId : body.Name;
         if (name.Length > 200) return ApiResults.BadRequest($"'name' is at most 200 characters (was {name.Length}).", new { field = "name" });

@@ -24,6 +24,8 @@ public static class AssetEndpoints
         if (body is null) return error!;
         foreach (var (field, value) in new[] { ("assetId", body.AssetId), ("name", body.Name), ("boundTo", body.BoundTo), ("owner", body.Owner) })
             if (string.IsNullOrWhiteSpace(value)) return ApiResults.BadRequest($"The asset needs '{field}'.", new { field });
+        if (IdRule.CheckFields(("assetId", body.AssetId), ("boundTo", body.BoundTo), ("owner", body.Owner)) is { } badId) return badId;
+        if (body.Name!.Length > 200) return ApiResults.BadRequest($"'name' is at most 200 characters (was {body.Name.Length}).", new { field = "name" });
         if (body.Kind is not { } kind) return ApiResults.BadRequest("The asset needs a 'kind' (VirtualProperty, IntellectualProperty or DigitalCurrency).", new { field = "kind" });
         try
         {
@@ -49,6 +51,7 @@ public static class AssetEndpoints
         if (string.IsNullOrWhiteSpace(body.Issuer)) return ApiResults.BadRequest("The mint needs an 'issuer'.", new { field = "issuer" });
         if (string.IsNullOrWhiteSpace(body.WalletId)) return ApiResults.BadRequest("The mint needs a 'walletId'.", new { field = "walletId" });
         if (body.Amount <= 0) return ApiResults.BadRequest($"'amount' must be positive (was {body.Amount}).", new { field = "amount" });
+        if (IdRule.CheckFields(("issuer", body.Issuer), ("walletId", body.WalletId), ("mintId", body.MintId)) is { } badId) return badId;
         var asset = grains.GetGrain<IAssetGrain>(id);
         var info = await asset.GetInfoAsync().ConfigureAwait(false);
         if (info is null) return ApiResults.NotFound($"Unknown asset '{id}'.", new { assetId = id });
@@ -69,6 +72,8 @@ public static class AssetEndpoints
         if (body is null) return error!;
         foreach (var (field, value) in new[] { ("fromWallet", body.FromWallet), ("toWallet", body.ToWallet), ("assetId", body.AssetId) })
             if (string.IsNullOrWhiteSpace(value)) return ApiResults.BadRequest($"The transfer needs '{field}'.", new { field });
+        if (IdRule.CheckFields(("fromWallet", body.FromWallet), ("toWallet", body.ToWallet), ("assetId", body.AssetId), ("transferId", body.TransferId)) is { } badId) return badId;
+        if (body.Memo is { Length: > 1000 }) return ApiResults.BadRequest($"'memo' is at most 1000 characters (was {body.Memo.Length}).", new { field = "memo" });
         if (body.Amount <= 0) return ApiResults.BadRequest($"'amount' must be positive (was {body.Amount}).", new { field = "amount" });
         var transferId = body.TransferId ?? Guid.NewGuid().ToString("N");
         var receipt = await grains.GetGrain<ITransferGrain>(transferId).ExecuteAsync(

@@ -42,6 +42,14 @@ public static class AvatarEndpoints
         if (body is null) return bodyError!;
         if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("The avatar needs an 'avatarId'.", new { field = "avatarId" });
         if (string.IsNullOrWhiteSpace(body.DisplayName)) return ApiResults.BadRequest("The avatar needs a 'displayName'.", new { field = "displayName" });
+        if (body.DisplayName.Length > 200) return ApiResults.BadRequest($"'displayName' is at most 200 characters (was {body.DisplayName.Length}).", new { field = "displayName" });
+        if (IdRule.CheckFields(("avatarId", body.AvatarId), ("drivenBy", body.DrivenBy)) is { } badId) return badId;
+        if (body.Scopes is { } scopes)
+        {
+            if (scopes.Count > 1000) return ApiResults.BadRequest($"'scopes' has {scopes.Count} items (at most 1000).", new { field = "scopes" });
+            for (int i = 0; i < scopes.Count; i++)
+                if (IdRule.CheckFields(($"scopes[{i}]", scopes[i] ?? "")) is { } badScope) return badScope;
+        }
         try
         {
             var profile = await grains.GetGrain<IAvatarGrain>(body.AvatarId).RegisterAsync(new AvatarRegistration(
@@ -87,6 +95,7 @@ public static class AvatarEndpoints
         var (body, bodyError) = await RequestBody.ReadAsync<OpenSessionBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return bodyError!;
         if (string.IsNullOrWhiteSpace(body.DeviceId)) return ApiResults.BadRequest("The session needs a 'deviceId'.", new { field = "deviceId" });
+        if (IdRule.CheckFields(("deviceId", body.DeviceId)) is { } badId) return badId;
         var avatar = grains.GetGrain<IAvatarGrain>(id);
         var profile = await avatar.GetProfileAsync().ConfigureAwait(false);
         if (profile is null) return UnknownAvatar(id);
@@ -123,6 +132,7 @@ public static class AvatarEndpoints
         var (body, bodyError) = await RequestBody.ReadAsync<SuperviseBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return bodyError!;
         if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("The body needs the 'avatarId' to supervise.", new { field = "avatarId" });
+        if (IdRule.CheckFields(("avatarId", body.AvatarId)) is { } badId) return badId;
         var avatar = grains.GetGrain<IAvatarGrain>(id);
         if (await avatar.GetProfileAsync().ConfigureAwait(false) is null) return UnknownAvatar(id);
         if (await grains.GetGrain<IAvatarGrain>(body.AvatarId).GetProfileAsync().ConfigureAwait(false) is null) return UnknownAvatar(body.AvatarId);

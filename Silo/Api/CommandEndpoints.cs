@@ -21,7 +21,7 @@ public static partial class CommandEndpoints
         app.MapGet("/api/commands/{commandId}", GetAsync).Requires(Right.Read);
     }
 
-    private static async Task<IResult> SubmitAsync(string id, HttpRequest request, Caller caller, IGrainFactory grains, GridCounters counters,
+    private static async Task<IResult> SubmitAsync(string id, HttpRequest request, Caller caller, ApiLimits limits, IGrainFactory grains, GridCounters counters,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!TryReadWait(request, out var wait, out var waitError)) return waitError!;
@@ -36,8 +36,16 @@ public static partial class CommandEndpoints
         if (body.Tag is not null && body.Value.IsNone) return ApiResults.BadRequest($"Writing tag '{body.Tag}' needs a 'value'.", new { field = "value" });
         if (body.LifetimeSeconds is { } l && (!double.IsFinite(l) || l <= 0 || l > 86_400))
             return ApiResults.BadRequest($"'lifetimeSeconds' must be between 0 (exclusive) and 86400 (was {l.ToString(CultureInfo.InvariantCulture)}).", new { field = "lifetimeSeconds" });
-        if (body.CommandId is { } given && (string.IsNullOrWhiteSpace(given) || given.Length > 200))
-            return ApiResults.BadRequest("'commandId' must be 1 to 200 characters.", new { field = "commandId" });
+        if (IdRule.CheckFields(("commandId", body.CommandId), ("tag", body.Tag), ("method", body.Method)) is { } badId) return badId;
+        // Sizes before anything is stored: a refused command keeps its payload in the twin's history.
+        if (limits.Check("value", body.Value) is { } badValue) return badValue;
+        if (body.Arguments is { } arguments)
+        {
+            if (arguments.Count > limits.MaxItems)
+                return ApiResults.BadRequest($"'arguments' has {arguments.Count} items (at most {limits.MaxItems}).", new { field = "arguments" });
+            for (int i = 0; i < arguments.Count; i++)
+                if (limits.Check($"arguments[{i}]", arguments[i]) is { } badArgument) return badArgument;
+        }
         if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
 
         var commandId = body.CommandId ?? Guid.NewGuid().ToString("N");

@@ -17,12 +17,29 @@ public static class ControlLoopEndpoints
         app.MapPost("/api/loops/{id}/enable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.EnableAsync())).Requires(Right.Configure, TargetKind.Loop);
         app.MapPost("/api/loops/{id}/disable", (string id, IGrainFactory grains) => ChangeAsync(id, grains, l => l.DisableAsync())).Requires(Right.Configure, TargetKind.Loop);
         app.MapPut("/api/loops/{id}/setpoint", SetSetpointAsync).Requires(Right.Configure, TargetKind.Loop);
+        app.MapDelete("/api/loops/{id}", DeleteAsync).Requires(Right.Configure, TargetKind.Loop);
         app.MapPost("/api/loops/{id}/run", RunOnceAsync).Requires(Right.Configure, TargetKind.Loop);
     }
 
     /// <summary>A loop in a listing (without its history).</summary>
     public sealed record LoopListItem(string LoopId, bool Enabled, string? MeasuredTwinId, string? MeasuredTag, string? OutputTag,
         double? Setpoint, double? LastOutput, long IterationCount, LoopIteration? LastIteration);
+
+    /// <summary>The shortest sample period a loop may have.</summary>
+    public static readonly TimeSpan MinSamplePeriod = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A setpoint outside the measured tag's documented range (its metadata's minimum and maximum) is refused.</summary>
+    private static async Task<IResult?> SetpointProblemAsync(IGrainFactory grains, ControlLoopConfiguration config, double setpoint)
+    {
+        if (!double.IsFinite(setpoint)) return ApiResults.BadRequest("'setpoint' must be a finite number.", new { field = "setpoint" });
+        var measured = await TwinEndpoints.FindTwinAsync(grains, config.MeasuredTwinId).ConfigureAwait(false);
+        var tag = measured?.Tags?.FirstOrDefault(t => string.Equals(t.Name, config.MeasuredTag, StringComparison.Ordinal));
+        if (tag is null) return null;
+        if ((tag.Minimum is { } min && setpoint < min) || (tag.Maximum is { } max && setpoint > max))
+            return ApiResults.BadRequest($"'setpoint' {setpoint.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside the range of tag '{tag.Name}' of twin '{config.MeasuredTwinId}' ({tag.Minimum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-inf"}..{tag.Maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "+inf"}).",
+                new { field = "setpoint", minimum = tag.Minimum, maximum = tag.Maximum });
+        return null;
+    }
 
     private static IResult UnknownLoop(string id) => ApiResults.NotFound($"Unknown control loop '{id}'.", new { loopId = id });
 
@@ -51,6 +68,9 @@ public static class ControlLoopEndpoints
         if (config is null) return bodyError!;
         if (string.IsNullOrWhiteSpace(config.MeasuredTwinId)) return ApiResults.BadRequest("The loop needs a 'measuredTwinId'.", new { field = "measuredTwinId" });
         if (string.IsNullOrWhiteSpace(config.OutputTwinId)) return ApiResults.BadRequest("The loop needs an 'outputTwinId'.", new { field = "outputTwinId" });
+        if (IdRule.CheckFields(("measuredTwinId", config.MeasuredTwinId), ("outputTwinId", config.OutputTwinId), ("measuredTag", config.MeasuredTag), ("outputTag", config.OutputTag)) is { } badId) return badId;
+        if (config.SamplePeriod < MinSamplePeriod)
+            return ApiResults.BadRequest($"'samplePeriod' must be at least {MinSamplePeriod} (was {config.SamplePeriod}).", new { field = "samplePeriod" });
         // An engineer configures loops on the twins in its scopes: the loop's output twin, and the twin the loop
         // drives now when it is reconfigured.
         if (await access.AuthorizeAsync(caller, Right.Configure, TargetKind.Twin, config.OutputTwinId).ConfigureAwait(false) is { } refused) return refused;
@@ -61,6 +81,7 @@ public static class ControlLoopEndpoints
         var twinConfig = await output.GetConfigurationAsync().ConfigureAwait(false);
         if (twinConfig is null) return ApiResults.UnknownTwin(config.OutputTwinId);
 
+        if (await SetpointProblemAsync(grains, config, config.Setpoint).ConfigureAwait(false) is { } badSetpoint) return badSetpoint;
         var loop = grains.GetGrain<IControlLoopGrain>(id);
         try
         {
@@ -94,7 +115,8 @@ public static class ControlLoopEndpoints
         if (body is null) return bodyError!;
         if (body.Setpoint is not { } setpoint || !double.IsFinite(setpoint)) return ApiResults.BadRequest("The body needs a finite number 'setpoint'.", new { field = "setpoint" });
         var loop = grains.GetGrain<IControlLoopGrain>(id);
-        if ((await loop.GetStatusAsync().ConfigureAwait(false)).Configuration is null) return UnknownLoop(id);
+        if ((await loop.GetStatusAsync().ConfigureAwait(false)).Configuration is not { } current) return UnknownLoop(id);
+        if (await SetpointProblemAsync(grains, current, setpoint).ConfigureAwait(false) is { } badSetpoint) return badSetpoint;
         try
         {
             await loop.SetSetpointAsync(setpoint).ConfigureAwait(false);
@@ -104,6 +126,20 @@ public static class ControlLoopEndpoints
             return ApiResults.Unprocessable("Setpoint refused: " + e.Message, new { field = "setpoint" });
         }
         return Results.Ok(await loop.GetStatusAsync().ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, IGrainFactory grains, GridCatalog catalog)
+    {
+        var loop = grains.GetGrain<IControlLoopGrain>(id);
+        var config = await loop.DeleteAsync().ConfigureAwait(false);
+        if (config is null) return UnknownLoop(id);
+        // The output twin no longer authorizes the loop: a command it had in flight or a stale copy is refused.
+        var output = grains.GetGrain<IMachineGrain>(config.OutputTwinId);
+        if (await output.GetConfigurationAsync().ConfigureAwait(false) is { } twinConfig && (twinConfig.ControlLoops ?? []).Contains(id, StringComparer.Ordinal))
+            await output.ConfigureAsync(twinConfig with { ControlLoops = [.. twinConfig.ControlLoops!.Where(l => l != id)] }).ConfigureAwait(false);
+        catalog.RemoveLoop(id);
+        await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).RemoveLoopAsync(id).ConfigureAwait(false);
+        return Results.NoContent();
     }
 
     private static async Task<IResult> RunOnceAsync(string id, IGrainFactory grains)

@@ -33,6 +33,7 @@ public static class IdentityEndpoints
         var (body, bodyError) = await RequestBody.ReadAsync<BindIdentityBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return bodyError!;
         if (string.IsNullOrWhiteSpace(body.VirtualId)) return ApiResults.BadRequest("The binding needs a 'virtualId'.", new { field = "virtualId" });
+        if (IdRule.CheckFields(("virtualId", body.VirtualId)) is { } badId) return badId;
         if (!IdentifierParser.TryParse(body.Identifier, out var parsed, out var error)) return ApiResults.BadRequest("Invalid identifier: " + error, new { field = "identifier" });
         var result = await grains.RegisterIdentityAsync(parsed, body.VirtualId).ConfigureAwait(false);
         if (result.Status == RegistrationStatus.Duplicate)

@@ -30,15 +30,19 @@ public static class LeaseEndpoints
         body = body with { AvatarId = body.AvatarId ?? caller.AvatarId };
         if (string.IsNullOrWhiteSpace(body.AvatarId)) return ApiResults.BadRequest("'avatarId' may not be blank.", new { field = "avatarId" });
         if (body.AvatarId != caller.AvatarId && await access.AuthorizeAsync(caller, Right.ManageLeases, TargetKind.Twin, id).ConfigureAwait(false) is { } refused) return refused;
-        if (!double.IsFinite(body.DurationSeconds) || body.DurationSeconds <= 0 || body.DurationSeconds > 86_400)
-            return ApiResults.BadRequest($"'durationSeconds' must be between 0 (exclusive) and 86400 (was {body.DurationSeconds.ToString(CultureInfo.InvariantCulture)}).", new { field = "durationSeconds" });
+        double max = Grains.Commands.OperatorLeaseBook.MaxDuration.TotalSeconds;
+        if (!double.IsFinite(body.DurationSeconds) || body.DurationSeconds <= 0 || body.DurationSeconds > max)
+            return ApiResults.BadRequest($"'durationSeconds' must be more than 0 and at most {max.ToString(CultureInfo.InvariantCulture)} (12 h; was {body.DurationSeconds.ToString(CultureInfo.InvariantCulture)}).", new { field = "durationSeconds" });
+        if (IdRule.CheckFields(("avatarId", body.AvatarId)) is { } badId) return badId;
         if (await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
         var avatar = grains.GetGrain<IAvatarGrain>(body.AvatarId);
         if (await avatar.GetProfileAsync().ConfigureAwait(false) is null) return AvatarEndpoints.UnknownAvatar(body.AvatarId);
         var result = await avatar.AcquireLeaseAsync(id, TimeSpan.FromSeconds(body.DurationSeconds)).ConfigureAwait(false);
-        return result.Granted
-            ? Results.Ok(result)
-            : ApiResults.Conflict($"Twin '{id}' is leased by another avatar: {result.Reason}", result);
+        if (result.Granted) return Results.Ok(result);
+        // Refused while another avatar holds the lease: 409; refused for the avatar itself (its scopes): 403.
+        return result.Lease is { } held && held.Holder != body.AvatarId
+            ? ApiResults.Conflict($"Twin '{id}' is leased by another avatar: {result.Reason}", result)
+            : ApiResults.Forbidden($"Forbidden: {result.Reason}", result);
     }
 
     private static async Task<IResult> ReleaseAsync(string id, HttpRequest request, Caller caller, AccessControl access, IGrainFactory grains)

@@ -199,12 +199,21 @@ public static class TwinEndpoints
         return Results.Ok(await grains.GetGrain<IMachineGrain>(id).GetShadowAsync().ConfigureAwait(false));
     }
 
-    private static async Task<IResult> SetDesiredAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<IResult> SetDesiredAsync(string id, HttpRequest request, ApiLimits limits, IGrainFactory grains, CancellationToken cancellationToken)
     {
         var (body, bodyError) = await RequestBody.ReadAsync<DesiredBody>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return bodyError!;
         if (body.Desired is null || body.Desired.Count == 0) return ApiResults.BadRequest("The body needs 'desired': an object of tag values.", new { field = "desired" });
-        if (await FindTwinAsync(grains, id).ConfigureAwait(false) is null) return ApiResults.UnknownTwin(id);
+        if (body.Desired.Count > limits.MaxItems) return ApiResults.BadRequest($"'desired' has {body.Desired.Count} tags (at most {limits.MaxItems}).", new { field = "desired" });
+        foreach (var (tag, value) in body.Desired)
+            if (limits.Check($"desired.{tag}", value) is { } badValue) return badValue;
+        var config = await FindTwinAsync(grains, id).ConfigureAwait(false);
+        if (config is null) return ApiResults.UnknownTwin(id);
+        // Only the twin's tags (a null value removes a desired entry, whatever the tag).
+        if (config.Tags is { Count: > 0 } known)
+            foreach (var (tag, value) in body.Desired)
+                if (!value.IsNone && !known.Any(t => string.Equals(t.Name, tag, StringComparison.Ordinal)))
+                    return ApiResults.BadRequest($"Twin '{id}' has no tag '{tag}' (its tags: {string.Join(", ", known.Select(t => t.Name))}).", new { field = "desired." + tag });
         var result = await grains.GetGrain<IMachineGrain>(id).SetDesiredAsync(new DesiredUpdate(body.Desired, body.ExpectedVersion)).ConfigureAwait(false);
         return result.Conflict
             ? ApiResults.Conflict($"The shadow of twin '{id}' is at version {result.Shadow.Version}, not {body.ExpectedVersion}.", result.Shadow)

@@ -20,6 +20,9 @@ public sealed class GridCatalog
     /// <summary>Notes a control loop id.</summary>
     public void AddLoop(string loopId) => _loops.TryAdd(loopId, 0);
 
+    /// <summary>Forgets a deleted control loop.</summary>
+    public void RemoveLoop(string loopId) => _loops.TryRemove(loopId, out _);
+
     /// <summary>Notes a root organization id.</summary>
     public void AddRootOrganization(string organizationId) => _rootOrganizations.TryAdd(organizationId, 0);
 

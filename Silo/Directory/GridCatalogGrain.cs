@@ -11,6 +11,12 @@ public sealed class GridCatalogGrain([PersistentState("gridCatalog")] IPersisten
     public Task AddLoopAsync(string loopId) => AddAsync(state.State.Loops, loopId);
 
     /// <inheritdoc />
+    public async Task RemoveLoopAsync(string loopId)
+    {
+        if (state.State.Loops.Remove(loopId)) await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
     public Task<GridCatalogState> GetAsync() => Task.FromResult(state.State);
 
     /// <inheritdoc />

@@ -15,6 +15,9 @@ public interface IGridCatalogGrain : IGrainWithStringKey
     /// <summary>Records a control loop id. Idempotent.</summary>
     Task AddLoopAsync(string loopId);
 
+    /// <summary>Forgets a deleted control loop id. Idempotent.</summary>
+    Task RemoveLoopAsync(string loopId);
+
     /// <summary>Every recorded avatar and loop id.</summary>
     /// <summary>Records that <paramref name="gateway"/> described <paramref name="twinId"/> (replacing another gateway).</summary>
     Task SetTwinGatewayAsync(string twinId, string gateway);

@@ -95,7 +95,9 @@ public sealed partial class PlantBootstrapService(
             // Keep the loops authorized since (created through the API) besides the planned one.
             var current = await twin.GetConfigurationAsync().ConfigureAwait(false);
             var loops = (current?.ControlLoops ?? []).ToList();
-            if (layout.LoopsByMachine.TryGetValue(m.Machine, out var loopId) && !loops.Contains(loopId, StringComparer.Ordinal)) loops.Add(loopId);
+            // A planned loop deleted through the API stays deleted.
+            if (layout.LoopsByMachine.TryGetValue(m.Machine, out var loopId) && !loops.Contains(loopId, StringComparer.Ordinal)
+                && !(await grains.GetGrain<IControlLoopGrain>(loopId).GetStatusAsync().ConfigureAwait(false)).Deleted) loops.Add(loopId);
             await twin.ConfigureAsync(TwinConfigurationOf(plant.TwinConfigurationFor(m.Machine), loops, o)).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
@@ -103,8 +105,9 @@ public sealed partial class PlantBootstrapService(
         await Parallel.ForEachAsync(layout.LoopsByMachine, parallel, async (pair, _) =>
         {
             var loop = grains.GetGrain<IControlLoopGrain>(pair.Value);
-            catalog.AddLoop(pair.Value);
             var status = await loop.GetStatusAsync().ConfigureAwait(false);
+            if (status.Deleted) return;
+            catalog.AddLoop(pair.Value);
             if (status.Configuration is not null) return;
             await loop.ConfigureAsync(LoopConfigurationOf(pair.Key, o)).ConfigureAwait(false);
             if (o.EnableControlLoops) await loop.EnableAsync().ConfigureAwait(false);

@@ -35,6 +35,7 @@ public sealed partial class ApiAccessMiddleware(RequestDelegate next, IGrainFact
                 ? "no credentials: send an API key (header 'X-Api-Key: imv_…') or a bearer token (header 'Authorization: Bearer …')"
                 : Describe(result.Failure);
             LogRefused(logger, context.Request.Method, path, 401, reason);
+            context.Items[Audit.AuditMiddleware.RefusalItem] = reason;
             context.Response.Headers.WWWAuthenticate = result.Failure is null ? "ApiKey, Bearer" : $"Bearer error=\"invalid_token\", error_description=\"{reason.Replace('"', '\'')}\"";
             await ApiResults.Error(StatusCodes.Status401Unauthorized, "Not authenticated: " + reason, new { reason }).ExecuteAsync(context).ConfigureAwait(false);
             return;
@@ -53,6 +54,14 @@ public sealed partial class ApiAccessMiddleware(RequestDelegate next, IGrainFact
         {
             var caller = new Caller(profile!, via);
             context.Features.Set(caller);
+            // One id rule for every id in a route (identifiers of /api/identities have their own syntax).
+            if (endpoint is not null)
+                foreach (var (name, value) in context.Request.RouteValues)
+                    if (name != "identifier" && value is string text && IdRule.CheckParameter(name, Uri.UnescapeDataString(text)) is { } bad)
+                    {
+                        await bad.ExecuteAsync(context).ConfigureAwait(false);
+                        return;
+                    }
             if (endpoint is not null)
             {
                 rule ??= dashboard ? new AccessRule(Right.Read) : new AccessRule(Right.Administer);
@@ -63,6 +72,7 @@ public sealed partial class ApiAccessMiddleware(RequestDelegate next, IGrainFact
         if (refusal is not null)
         {
             LogRefused(logger, context.Request.Method, path, 403, avatarId);
+            context.Items[Audit.AuditMiddleware.RefusalItem] = "forbidden";
             await refusal.ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
