@@ -35,6 +35,14 @@ public static class ControlLoopEndpoints
         var measured = await TwinEndpoints.FindTwinAsync(grains, config.MeasuredTwinId).ConfigureAwait(false);
         var tag = measured?.Tags?.FirstOrDefault(t => string.Equals(t.Name, config.MeasuredTag, StringComparison.Ordinal));
         if (tag is null) return null;
+        // Without a range of its own, the measured tag takes the range of the output tag when both have the same unit
+        // (a temperature loop writing a temperature setpoint: 20..250 degC on the simulated plant).
+        if (tag.Minimum is null && tag.Maximum is null && tag.Unit is { } unit)
+        {
+            var output = config.OutputTwinId == config.MeasuredTwinId ? measured : await TwinEndpoints.FindTwinAsync(grains, config.OutputTwinId).ConfigureAwait(false);
+            if (output?.Tags?.FirstOrDefault(t => string.Equals(t.Name, config.OutputTag, StringComparison.Ordinal)) is { } outputTag && outputTag.Unit == unit)
+                tag = tag with { Minimum = outputTag.Minimum, Maximum = outputTag.Maximum };
+        }
         if ((tag.Minimum is { } min && setpoint < min) || (tag.Maximum is { } max && setpoint > max))
             return ApiResults.BadRequest($"'setpoint' {setpoint.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside the range of tag '{tag.Name}' of twin '{config.MeasuredTwinId}' ({tag.Minimum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-inf"}..{tag.Maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "+inf"}).",
                 new { field = "setpoint", minimum = tag.Minimum, maximum = tag.Maximum });

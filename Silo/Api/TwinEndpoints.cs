@@ -212,8 +212,14 @@ public static class TwinEndpoints
         // Only the twin's tags (a null value removes a desired entry, whatever the tag).
         if (config.Tags is { Count: > 0 } known)
             foreach (var (tag, value) in body.Desired)
-                if (!value.IsNone && !known.Any(t => string.Equals(t.Name, tag, StringComparison.Ordinal)))
+            {
+                if (value.IsNone) continue;
+                var metadata = known.FirstOrDefault(t => string.Equals(t.Name, tag, StringComparison.Ordinal));
+                if (metadata is null)
                     return ApiResults.BadRequest($"Twin '{id}' has no tag '{tag}' (its tags: {string.Join(", ", known.Select(t => t.Name))}).", new { field = "desired." + tag });
+                bool fits = value.DataType == metadata.DataType || (metadata.DataType == TagDataType.Double && value.DataType == TagDataType.Integer);
+                if (!fits) return ApiResults.BadRequest($"'desired.{tag}' is {value.DataType}; tag '{tag}' is {metadata.DataType}.", new { field = "desired." + tag });
+            }
         var result = await grains.GetGrain<IMachineGrain>(id).SetDesiredAsync(new DesiredUpdate(body.Desired, body.ExpectedVersion)).ConfigureAwait(false);
         return result.Conflict
             ? ApiResults.Conflict($"The shadow of twin '{id}' is at version {result.Shadow.Version}, not {body.ExpectedVersion}.", result.Shadow)

@@ -123,7 +123,7 @@ public sealed class PostgreSqlSchemaTests(PostgreSqlFixture postgres)
         string commandId;
         await using (var silo = await TestSilo.StartAsync(settings: settings))
         {
-            var applied = await silo.PostAsync($"/api/twins/{twin}/commands?wait=30", new { issuer = "worker.site-1.line-01.1", tag = "speedSetpoint", value = 61 }, 201);
+            var applied = await silo.As("worker.site-1.line-01.1").PostAsync($"/api/twins/{twin}/commands?wait=30", new { issuer = "worker.site-1.line-01.1", tag = "speedSetpoint", value = 61 }, 201);
             Assert.Equal("Applied", applied.GetProperty("status").GetString());
             commandId = applied.GetProperty("envelope").GetProperty("commandId").GetString()!;
         }

@@ -164,7 +164,7 @@ public sealed class FuzzTests : IAsyncLifetime
                 var started = Stopwatch.GetTimestamp();
                 // A body beyond the limit may be answered (413, 401) before it is all sent; the server then closes the
                 // connection, which the client may see as a failed send: not a 500, not a hang.
-                bool oversized = request.Content?.Headers.ContentLength > 1024 * 1024;
+                bool oversized = request.Content?.Headers.ContentLength > 64 * 1024;
                 HttpResponseMessage response;
                 try
                 {
@@ -187,9 +187,14 @@ public sealed class FuzzTests : IAsyncLifetime
                     InterlockedMax(ref slowest, elapsed);
                     int status = (int)response.StatusCode;
                     statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
-                    var what = $"#{i} {request.Method} {Shorten(request.RequestUri!.OriginalString)} as {who}: {status}";
+                    var path = request.RequestUri!.AbsolutePath;
+                    var what = $"#{i} {request.Method} {Shorten(request.RequestUri.PathAndQuery)} as {who}: {status}";
+                    // Kestrel itself refuses a request line with a NUL (400) and oversized headers (431) before the
+                    // application sees them, with an empty body (documented in docs/api.md).
+                    bool kestrel = text.Length == 0 && ((status == 400 && request.RequestUri.OriginalString.Contains("%00", StringComparison.Ordinal)) || status == 431);
                     if (status >= 500) failures.Enqueue(what + " " + Shorten(text));
-                    else if (change && status is >= 200 and < 300 && !(request.RequestUri!.OriginalString.StartsWith("/api/login", StringComparison.Ordinal)))
+                    else if (kestrel) statuses.AddOrUpdate(-2, 1, (_, n) => n + 1);
+                    else if (change && status is >= 200 and < 300 && path != "/api/login")
                         failures.Enqueue(what + " (a change was accepted) " + Shorten(text));
                     else if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType != "application/json")
                         failures.Enqueue(what + " answered " + response.Content.Headers.ContentType + ": " + Shorten(text));
@@ -202,7 +207,7 @@ public sealed class FuzzTests : IAsyncLifetime
         var after = await StateAsync();
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
         Assert.True(failures.IsEmpty, $"{failures.Count} of {Requests} requests failed ({summary}); first ones:\n{string.Join("\n", failures.Take(20))}");
-        Assert.Equal(Requests, statuses.Values.Sum());
+        Assert.Equal(Requests, statuses.Where(s => s.Key != -2).Sum(s => s.Value));
         Assert.Equal(before, after);
         Assert.True(slowest < 10_000, $"the slowest request took {slowest} ms");
         // For the record (docs/api.md): throughput and the mix of answers.

@@ -26,11 +26,22 @@ public sealed class MainJobAuthenticationTests
             }, "the silo to print where it wrote the administrator key", TimeSpan.FromSeconds(90));
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
             using var client = SiloProcess.AdminClient(dataFile, port);
+            // The key is written once the grid runs; the HTTP port opens a moment later.
+            string me = "";
+            await TestSilo.EventuallyAsync(async () =>
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri("/api/me", UriKind.Relative));
+                    me = await response.Content.ReadAsStringAsync();
+                    return response.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException) { return false; }
+            }, "the API to answer with the key", TimeSpan.FromSeconds(60));
+            Assert.Contains("\"role\":\"Administrator\"", me, StringComparison.Ordinal);
             using var anonymous = new HttpClient { BaseAddress = client.BaseAddress };
             using (var refused = await anonymous.GetAsync(new Uri("/api/me", UriKind.Relative)))
                 Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
-            using var me = await client.GetAsync(new Uri("/api/me", UriKind.Relative));
-            Assert.Contains("\"role\":\"Administrator\"", await me.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         finally
         {

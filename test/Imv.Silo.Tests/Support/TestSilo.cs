@@ -120,6 +120,10 @@ public sealed class TestSilo : IAsyncDisposable
             ["Plant:ControlLoopShare"] = "0.34",
             ["Plant:ControlLoopPeriod"] = "00:00:00.500",
             ["Logging:LogLevel:Default"] = "Warning",
+            // The administrator key goes beside the data file whatever the storage (PostgreSQL, memory), and a new one
+            // is made at every start (a restart on a database whose keys exist still gets a key file to read).
+            ["Auth:AdminKeyFile"] = AdminKeyFileOf(dataFile),
+            ["Auth:NewAdminKey"] = "true",
         };
         if (settings is not null) foreach (var (k, v) in settings) values[k] = v;
         var app = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(values));
