@@ -77,8 +77,6 @@ public static class ControlLoopEndpoints
         if (string.IsNullOrWhiteSpace(config.MeasuredTwinId)) return ApiResults.BadRequest("The loop needs a 'measuredTwinId'.", new { field = "measuredTwinId" });
         if (string.IsNullOrWhiteSpace(config.OutputTwinId)) return ApiResults.BadRequest("The loop needs an 'outputTwinId'.", new { field = "outputTwinId" });
         if (IdRule.CheckFields(("measuredTwinId", config.MeasuredTwinId), ("outputTwinId", config.OutputTwinId), ("measuredTag", config.MeasuredTag), ("outputTag", config.OutputTag)) is { } badId) return badId;
-        if (config.SamplePeriod < MinSamplePeriod)
-            return ApiResults.BadRequest($"'samplePeriod' must be at least {MinSamplePeriod} (was {config.SamplePeriod}).", new { field = "samplePeriod" });
         // An engineer configures loops on the twins in its scopes: the loop's output twin, and the twin the loop
         // drives now when it is reconfigured.
         if (await access.AuthorizeAsync(caller, Right.Configure, TargetKind.Twin, config.OutputTwinId).ConfigureAwait(false) is { } refused) return refused;
@@ -89,6 +87,8 @@ public static class ControlLoopEndpoints
         var twinConfig = await output.GetConfigurationAsync().ConfigureAwait(false);
         if (twinConfig is null) return ApiResults.UnknownTwin(config.OutputTwinId);
 
+        if (config.SamplePeriod < MinSamplePeriod)
+            return ApiResults.BadRequest($"'samplePeriod' must be at least {MinSamplePeriod} (was {config.SamplePeriod}).", new { field = "samplePeriod" });
         if (await SetpointProblemAsync(grains, config, config.Setpoint).ConfigureAwait(false) is { } badSetpoint) return badSetpoint;
         var loop = grains.GetGrain<IControlLoopGrain>(id);
         try

@@ -40,8 +40,6 @@ public static class FailoverScenario
         "--Simulator:FaultRate=0", "--Simulator:InitiallyRunning=1", "--Plant:ControlLoopShare=0",
     ];
 
-    private static string WorkerOf(string twin) => "worker." + twin[..twin.LastIndexOf(".machine", StringComparison.Ordinal)] + ".1";
-
     /// <summary>GET a twin: (readings applied, last update), or null when it does not answer.</summary>
     public static async Task<(long Applied, DateTimeOffset? LastUpdate)?> ReadTwinAsync(HttpClient http, string twin, CancellationToken cancellationToken)
     {
@@ -86,7 +84,7 @@ public static class FailoverScenario
                 var http = survivors[random.Next(survivors.Length)].Http;
                 try
                 {
-                    using var response = await http.PostAsJsonAsync($"/api/twins/{twin}/commands", new { issuer = WorkerOf(twin), tag = "speedSetpoint", value = 40 + random.Next(50) }, stop.Token).ConfigureAwait(false);
+                    using var response = await http.PostAsJsonAsync($"/api/twins/{twin}/commands", new { tag = "speedSetpoint", value = 40 + random.Next(50) }, stop.Token).ConfigureAwait(false);
                     if ((int)response.StatusCode == 201)
                     {
                         var record = await response.Content.ReadFromJsonAsync<JsonElement>(stop.Token).ConfigureAwait(false);

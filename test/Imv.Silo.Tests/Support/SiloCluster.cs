@@ -22,6 +22,9 @@ public sealed class SiloCluster : IAsyncDisposable
         _directory = directory;
     }
 
+    /// <summary>Where the first silo writes the administrator API key (every member is given the same file).</summary>
+    public string AdminKeyFile => Path.Combine(_directory, "admin.key");
+
     /// <summary>The silos, in start order.</summary>
     public IReadOnlyList<Member> Members => _members;
 
@@ -29,15 +32,16 @@ public sealed class SiloCluster : IAsyncDisposable
     public IEnumerable<Member> Alive => _members.Where(m => !m.Killed);
 
     /// <summary>One silo process.</summary>
-    public sealed class Member(string name, int httpPort, Process process) : IDisposable
+    public sealed class Member(string name, int httpPort, Process process, string adminKeyFile) : IDisposable
     {
         private readonly Queue<string> _lines = new();
 
         /// <summary>Its <c>Silo:Name</c>.</summary>
         public string Name { get; } = name;
 
-        /// <summary>The HTTP API's client.</summary>
-        public HttpClient Http { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        /// <summary>The HTTP API's client, acting as the administrator: the first silo of the cluster writes the
+        /// administrator key to the file every member is given; the client reads it once it exists.</summary>
+        public HttpClient Http { get; } = new(new AdminKeyHandler(adminKeyFile)) { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
 
         /// <summary>The process.</summary>
         public Process Process { get; } = process;
@@ -53,6 +57,18 @@ public sealed class SiloCluster : IAsyncDisposable
 
         /// <summary>The gateway connections this silo logged taking over, with when (UTC).</summary>
         public ConcurrentDictionary<string, DateTime> Owned { get; } = new(StringComparer.Ordinal);
+
+        private sealed class AdminKeyHandler(string keyFile) : DelegatingHandler(new HttpClientHandler())
+        {
+            private string? _key;
+
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                if (_key is null && File.Exists(keyFile)) _key = (await File.ReadAllTextAsync(keyFile, cancellationToken).ConfigureAwait(false)).Trim();
+                if (_key is not null) request.Headers.TryAddWithoutValidation("X-Api-Key", _key);
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         internal void OnLine(string line)
         {
@@ -110,12 +126,12 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             "--urls", $"http://127.0.0.1:{http}", "--Silo:Name=" + name, "--Silo:Clustering=AdoNet", "--Silo:Storage=AdoNet",
             "--Silo:AdvertisedAddress=127.0.0.1", $"--Silo:SiloPort={FreePort()}", $"--Silo:GatewayPort={FreePort()}",
-            "--ConnectionStrings:PostgreSql=" + _connectionString, "--Silo:Console:Summary=false",
+            "--ConnectionStrings:PostgreSql=" + _connectionString, "--Silo:Console:Summary=false", "--Auth:AdminKeyFile=" + AdminKeyFile,
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Imv.Silo.Cluster=Information",
         }.Concat(extraArgs))
             start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
-        var member = new Member(name, http, process);
+        var member = new Member(name, http, process, AdminKeyFile);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) member.OnLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) member.OnLine(e.Data); };
         process.BeginOutputReadLine();
