@@ -125,10 +125,10 @@ public sealed class GatewayStatusTests(GatewayStatusFixture fixture) : IClassFix
         }, "the line's aggregate to count both PLC twins running, with parts and performance");
 
         // The fault tag, written through the command path, makes the twin Faulted (listed, and counted by its line).
-        await Silo.PostAsync("/api/avatars", new { avatarId = "status.operator", displayName = "Operator", role = "Worker", scopes = new[] { id } }, 201);
+        var operatorClient = await Silo.AsNewAsync("status.operator", "Worker", id);
         try
         {
-            var record = await Silo.PostAsync($"/api/twins/{id}/commands?wait=20", new { issuer = "status.operator", tag = "Fault", value = true }, 201);
+            var record = await operatorClient.PostAsync($"/api/twins/{id}/commands?wait=20", new { tag = "Fault", value = true }, 201);
             Assert.NotEqual("Rejected", record.GetProperty("status").GetString());
             await TwinWhenAsync(id, t => State(t) == "Faulted", "the PLC twin Faulted");
             Assert.Contains(id, await ListedAsync("Faulted"));
@@ -138,7 +138,7 @@ public sealed class GatewayStatusTests(GatewayStatusFixture fixture) : IClassFix
         }
         finally
         {
-            await Silo.PostAsync($"/api/twins/{id}/commands?wait=20", new { issuer = "status.operator", tag = "Fault", value = false }, 201);
+            await operatorClient.PostAsync($"/api/twins/{id}/commands?wait=20", new { tag = "Fault", value = false }, 201);
         }
         await TwinWhenAsync(id, t => State(t) == "Running", "the PLC twin Running again");
     }
