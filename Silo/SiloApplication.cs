@@ -50,6 +50,7 @@ public static class SiloApplication
         var limits = ApiLimits.Bind(builder.Configuration, problems);
         AuthSettingsValidator.CheckListenAddresses(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"], auth, problems);
         if (settings.Uses(StorageKinds.Sqlite)) SqliteStorageSetup.Validate(builder.Configuration, problems);
+        var recording = RecordingSetup.Bind(builder.Configuration, problems);
         problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));
         ValidatePlant(builder.Configuration, problems);
         if (problems.Count > 0) throw new SiloConfigurationException(problems);
@@ -65,6 +66,8 @@ public static class SiloApplication
         // still answers. Nothing that talks to grains may be registered as a hosted service before this line.
         // PostgreSQL reachable and its schema current (or migrated) before Orleans' providers read their queries.
         if (settings.Uses(StorageKinds.AdoNet)) builder.Services.AddHostedService<PostgreSqlStartup>();
+        // The recording before the silo: it stops after the silo, committing what the twins handed it last.
+        RecordingSetup.Register(builder.Services, recording, settings.SqlitePath);
         builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddImvAuthentication(auth);

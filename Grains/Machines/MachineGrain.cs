@@ -4,6 +4,7 @@ using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
+using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Interfaces.Watching;
 using Imv.Grains.Diagnostics;
@@ -35,6 +36,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private readonly IPersistentState<MachineSchemaState> _schemaState;
     private readonly IPlantGatewayRegistry? _gateways;
     private readonly IMachineStatusPublisher? _publisher;
+    private readonly ITwinRecorder? _recorder;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private IGrainTimer? _expiryTimer;
@@ -47,8 +49,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
         IPlantGatewayRegistry? gateways = null,
         IMachineStatusPublisher? publisher = null,
         TimeProvider? time = null,
-        ILogger<MachineGrain>? logger = null)
+        ILogger<MachineGrain>? logger = null,
+        ITwinRecorder? recorder = null)
     {
+        _recorder = recorder;
         _state = state;
         _schemaState = schemaState;
         _gateways = gateways;
@@ -215,7 +219,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var now = Now;
         List<AlarmEvent>? events = null;
         var schemaBefore = S.Tags.Schema;
-        var result = S.Tags.Ingest(batch.Updates, now, TwinId, ref events);
+        var result = Apply(batch.Updates, now, ref events);
         if (result.Rejected > 0) LogRejections(result.Rejected, now);
         if (result.Applied > 0)
         {
@@ -230,6 +234,22 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (result.Applied > 0 && Config.TriggeredLoops is { Count: > 0 } loops)
             foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync();
         return result;
+    }
+
+    /// <summary>Applies readings and hands the accepted ones to the recorder (when one is registered); the
+    /// recorder copies them into its queue and returns, its disk writes happen on its own thread.</summary>
+    private IngestResult Apply(TagUpdate[] updates, DateTimeOffset now, ref List<AlarmEvent>? events)
+    {
+        if (_recorder is null) return S.Tags.Ingest(updates, now, TwinId, ref events);
+        var accepted = System.Buffers.ArrayPool<bool>.Shared.Rent(updates.Length);
+        try
+        {
+            var result = S.Tags.Ingest(updates, now, TwinId, ref events, accepted);
+            if (result.Applied > 0)
+                _recorder.RecordReadings(TwinId, now, updates, result.Applied == updates.Length ? default : accepted.AsSpan(0, updates.Length));
+            return result;
+        }
+        finally { System.Buffers.ArrayPool<bool>.Shared.Return(accepted); }
     }
 
     private static readonly TimeSpan RejectionLogInterval = TimeSpan.FromSeconds(30);
@@ -367,6 +387,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             : null;
         var record = CommandLifecycle.Start(envelope, rejection, readBack);
         L.Commands.Add(record);
+        _recorder?.RecordCommand(TwinId, record);
         _logDirty = true;
         LogTransition(record);
         await SaveAsync(false);
@@ -587,7 +608,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         long seq = i >= 0 ? S.Tags.Sequences[i] + 1 : 1;
         var ts = i >= 0 && S.Tags.SourceTicks[i] > now.UtcTicks ? new DateTimeOffset(S.Tags.SourceTicks[i], TimeSpan.Zero) : now;
         List<AlarmEvent>? events = null;
-        S.Tags.Ingest([new TagUpdate(tag, value, TagQuality.Good, ts, seq)], now, TwinId, ref events);
+        Apply([new TagUpdate(tag, value, TagQuality.Good, ts, seq)], now, ref events);
         S.Shadow.Version++;
         _feed?.TagChanged(tag);
         if (events is not null) RecordAlarms(events);
@@ -629,6 +650,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var moved = CommandLifecycle.Move(record, to, at, reason, outputs);
         if (moved is null) return null;
         L.Commands.Replace(moved);
+        _recorder?.RecordCommand(TwinId, moved);
         _logDirty = true;
         _feed?.CommandMoved(moved);
         LogTransition(moved);

@@ -182,13 +182,18 @@ public sealed class TagTable
 
     /// <summary>Applies readings; the newest per tag (by source timestamp, then sequence) wins. Unknown tags
     /// are learned as read-only tags of the reading's data type. Alarm transitions are appended to
-    /// <paramref name="events"/> (created on the first one).</summary>
-    public IngestResult Ingest(ReadOnlySpan<TagUpdate> updates, DateTimeOffset now, string twinId, ref List<AlarmEvent>? events)
+    /// <paramref name="events"/> (created on the first one). When <paramref name="accepted"/> is given (as long as
+    /// <paramref name="updates"/>), it tells which readings were applied (for the recording).</summary>
+    public IngestResult Ingest(ReadOnlySpan<TagUpdate> updates, DateTimeOffset now, string twinId, ref List<AlarmEvent>? events, Span<bool> accepted = default)
     {
+        bool mark = accepted.Length >= updates.Length && updates.Length > 0;
+        if (mark) accepted[..updates.Length].Clear();
+        int at = -1;
         long nowTicks = now.UtcTicks;
         int applied = 0, stale = 0, duplicate = 0, rejected = 0;
         foreach (ref readonly var u in updates)
         {
+            at++;
             if (u.Tag is null) { rejected++; continue; }
             int i = _schema.IndexOf(u.Tag);
             if (i < 0)
@@ -225,6 +230,7 @@ public sealed class TagTable
             Sequences[i] = u.Sequence;
             Qualities[i] = u.Quality;
             applied++;
+            if (mark) accepted[at] = true;
             if (_schema.Bands[i] is { } band && u.Quality != TagQuality.Bad && value.TryGetNumber(out double number))
             {
                 var previous = Alarms[i];

@@ -4,13 +4,18 @@ using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Bench.Grid;
+using Imv.Persistence.Sqlite.Recording;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Imv.Bench.Ingest;
 
 /// <summary>Telemetry into machine twins the way gateways deliver it (through the telemetry router), with
 /// SQLite group-committed write-behind on, on an Orleans silo: tag updates per second over 100,000 twins of 20 tags, and the
-/// memory of an idle twin.</summary>
+/// memory of an idle twin. With the plant recording on (unless --no-recording) the sending alternates phases
+/// without and with recording (off, on, on, off: a drift of the machine's load weighs on both alike), and reports
+/// both rates and <c>recording_overhead</c> (cost per update with over without, minus 1). A phase with recording
+/// ends when the recorder committed everything handed to it, so a writer that lags is counted.</summary>
 public static class IngestScenario
 {
     private const int TagsPerTwin = 20;
@@ -24,7 +29,12 @@ public static class IngestScenario
         try
         {
             bool memory = args.Contains("--memory");
-            await using var cluster = await BenchSilo.StartAsync(memory ? "memory" : args.Contains("--no-write-behind") ? "sqlite-direct" : "sqlite", null, cancellationToken);
+            bool recording = !args.Contains("--no-recording");
+            var recordingOptions = new RecordingOptions { Path = Path.Combine(dir.FullName, "bench.recording.db") };
+            await using var cluster = await BenchSilo.StartAsync(memory ? "memory" : args.Contains("--no-write-behind") ? "sqlite-direct" : "sqlite",
+                recording ? s => s.AddSqliteRecording(recordingOptions) : null, cancellationToken);
+            var recorder = recording ? cluster.Services.GetRequiredService<SqliteTwinRecorder>() : null;
+            if (recorder is not null) recorder.Paused = true;   // describing and the first round are not measured
             var silo = cluster.Grains;
             var sqlite = cluster.Sqlite?.Store;
             var routerOptions = new TwinTelemetryRouterOptions();
@@ -66,12 +76,28 @@ public static class IngestScenario
             int gen0Before = GC.CollectionCount(0), gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
             sw.Restart();
             long sent = 0;
-            while (sw.Elapsed < duration)
+            // Without recording: one phase of the whole duration; with: off, on, on, off, each a quarter of twice it.
+            bool[] phases = recorder is null ? [false] : [false, true, true, false];
+            var phaseDuration = recorder is null ? duration : duration / 2;
+            double elapsedOff = 0, elapsedOn = 0;
+            long appliedOff = 0, appliedOn = 0;
+            foreach (bool on in phases)
             {
-                sent += await SendRoundAsync(router, ids, tagNames, ++sequence, cancellationToken);
-                Console.Error.WriteLine($"ingest: {sw.Elapsed.TotalSeconds:F1} s, applied {router.Statistics.Applied - start.Applied:N0}");
+                if (recorder is not null) recorder.Paused = !on;
+                var phase = Stopwatch.StartNew();
+                long appliedBefore = router.Statistics.Applied;
+                while (phase.Elapsed < phaseDuration)
+                {
+                    sent += await SendRoundAsync(router, ids, tagNames, ++sequence, cancellationToken);
+                    Console.Error.WriteLine($"ingest: recording {(on ? "on " : "off")} {sw.Elapsed.TotalSeconds:F1} s, applied {router.Statistics.Applied - start.Applied:N0}");
+                }
+                await router.FlushAsync(cancellationToken);
+                if (on) await recorder!.FlushAsync(cancellationToken);
+                long appliedPhase = router.Statistics.Applied - appliedBefore;
+                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; }
+                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; }
             }
-            await router.FlushAsync(cancellationToken);
+            if (recorder is not null) recorder.Paused = true;
             var elapsed = sw.Elapsed.TotalSeconds;
             var gcPause = GC.GetTotalPauseDuration() - pauseBefore;
             Console.Error.WriteLine($"ingest: GC during the run: {GC.CollectionCount(0) - gen0Before} gen0, {GC.CollectionCount(1) - gen1Before} gen1, {GC.CollectionCount(2) - gen2Before} gen2 collections, paused {gcPause.TotalMilliseconds:F0} ms");
@@ -86,7 +112,7 @@ public static class IngestScenario
             if (sqlite is not null) await sqlite.CheckpointAsync(cancellationToken);
             checkpointWatch.Stop();
             if (end.FailedCalls > 0) throw new InvalidOperationException($"{end.FailedCalls} ingest calls failed.");
-            double perSecond = applied / elapsed;
+            double perSecond = appliedOff / elapsedOff;
             Console.Error.WriteLine($"ingest: {applied:N0} of {sent:N0} updates applied in {elapsed:F1} s over {end.Calls - start.Calls:N0} grain calls ({sqlite?.CommittedBatches ?? 0:N0} SQLite batches so far)");
             if (sqlite is not null)
                 Console.Error.WriteLine($"ingest: write-behind at the end: {dirty:N0} records in the journal ({journalBytes / 1048576.0:F0} MiB), {checkpointsDuringRun} checkpoints so far; the final checkpoint took {checkpointWatch.Elapsed.TotalMilliseconds:F0} ms; writer busy since start: journal commits {journalTime.TotalSeconds:F1} s, checkpoints {checkpointTime.TotalSeconds:F1} s");
@@ -104,6 +130,19 @@ public static class IngestScenario
                 ["final_checkpoint_ms"] = Math.Round(checkpointWatch.Elapsed.TotalMilliseconds),
                 ["processors"] = Environment.ProcessorCount,
             };
+            if (recorder is not null)
+            {
+                double perSecondOn = appliedOn / elapsedOn;
+                figures["tag_updates_per_s_recording"] = Math.Round(perSecondOn);
+                figures["recording_overhead"] = Math.Round(perSecond / perSecondOn - 1, 3);
+                figures["recorded_readings"] = recorder.CommittedReadings;
+                figures["recording_dropped"] = recorder.Dropped;
+                figures["recording_commits"] = recorder.Commits;
+                figures["recording_writer_s"] = Math.Round(recorder.CommitTime.TotalSeconds, 1);
+                figures["recording_bytes_per_reading"] = recorder.CommittedReadings == 0 ? 0 : Math.Round(new FileInfo(recorder.FilePath).Length / (double)recorder.CommittedReadings, 1);
+                Console.Error.WriteLine($"ingest: without recording {perSecond:N0}/s over {elapsedOff:F1} s, with {perSecondOn:N0}/s over {elapsedOn:F1} s; recorded {recorder.CommittedReadings:N0} readings in {recorder.Commits} commits ({recorder.CommitTime.TotalSeconds:F1} s writing), dropped {recorder.Dropped}");
+            }
+            if (LoadAverage() is double load) figures["load_average"] = load;
             await cluster.DisposeAsync();
             Console.WriteLine(JsonSerializer.Serialize(figures));
             return 0;
@@ -136,6 +175,13 @@ public static class IngestScenario
             cancellationToken.ThrowIfCancellationRequested();
             await Task.WhenAll(ids.Skip(start).Take(window).Select(action));
         }
+    }
+
+    /// <summary>The 1-minute load average (Linux), so a figure says how busy the machine was; null elsewhere.</summary>
+    private static double? LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
 
     private static int? ArgValue(string[] args, string name)

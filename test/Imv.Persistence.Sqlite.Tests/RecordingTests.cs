@@ -1,0 +1,174 @@
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Sqlite.Recording;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Persistence.Sqlite.Tests;
+
+public sealed class RecordingTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private RecordingOptions Options(Action<RecordingOptions>? change = null)
+    {
+        var o = new RecordingOptions { Path = _dir.File("grid.recording.db"), FlushInterval = TimeSpan.FromMilliseconds(20) };
+        change?.Invoke(o);
+        return o;
+    }
+
+    private static SqliteTwinRecorder Open(RecordingOptions options) => new(options, NullLogger<SqliteTwinRecorder>.Instance);
+
+    private static TagUpdate Reading(string tag, double value, DateTimeOffset at, long seq = 1) =>
+        new(tag, TagValue.FromDouble(value), TagQuality.Good, at, seq);
+
+    private static CommandRecord Command(string id, CommandDeliveryStatus status, DateTimeOffset at) => new(
+        new CommandEnvelope(id, IssuerKind.Avatar, "ann", "m1", "setpoint", null, TagValue.FromDouble(7), [], at, at.AddSeconds(30)),
+        status, status == CommandDeliveryStatus.Rejected ? "plant: no" : null, [new CommandTransition(status, at, null)]);
+
+    [Fact]
+    public async Task Readings_and_command_transitions_are_kept_in_order_per_twin_and_survive_reopening()
+    {
+        var options = Options();
+        await using (var recorder = Open(options))
+        {
+            recorder.RecordReadings("m1", T0, [Reading("speed", 1, T0), Reading("temp", 20, T0)], default);
+            recorder.RecordReadings("m2", T0, [Reading("speed", 9, T0)], default);
+            recorder.RecordCommand("m1", Command("c1", CommandDeliveryStatus.Issued, T0.AddSeconds(1)));
+            recorder.RecordReadings("m1", T0.AddSeconds(1), [Reading("speed", 2, T0.AddSeconds(1), 2)], default);
+            recorder.RecordCommand("m1", Command("c1", CommandDeliveryStatus.Applied, T0.AddSeconds(2)));
+            await recorder.FlushAsync();
+            Assert.Equal(5, recorder.Committed);
+            Assert.Equal(4, recorder.CommittedReadings);
+        }
+        await using var reopened = Open(options);
+        var m1 = reopened.Read("m1", T0, T0.AddMinutes(1)).ToList();
+        Assert.Equal(4, m1.Count);
+        Assert.Equal(["speed", "temp"], m1[0].Readings.Select(r => r.Tag));
+        Assert.Equal(20, m1[0].Readings[1].Value.AsDouble());
+        Assert.Equal(CommandDeliveryStatus.Issued, m1[1].Command!.Status);
+        Assert.Equal("c1", m1[1].Command!.CommandId);
+        Assert.Equal(7, m1[1].Command!.Payload.AsDouble());
+        Assert.Equal(2, m1[2].Readings.Single().Value.AsDouble());
+        Assert.Equal(CommandDeliveryStatus.Applied, m1[3].Command!.Status);
+        Assert.True(m1.Zip(m1.Skip(1)).All(p => p.First.Position < p.Second.Position));
+        Assert.Equal(9, reopened.Read("m2", T0, T0).Single().Readings.Single().Value.AsDouble());
+        Assert.Equal((T0, T0.AddSeconds(2)), reopened.Range("m1"));
+        Assert.Null(reopened.Range("nobody"));
+    }
+
+    [Fact]
+    public async Task Only_the_readings_marked_accepted_are_recorded()
+    {
+        await using var recorder = Open(Options());
+        recorder.RecordReadings("m1", T0, [Reading("a", 1, T0), Reading("b", 2, T0), Reading("c", 3, T0)], [true, false, true]);
+        recorder.RecordReadings("m1", T0, [Reading("d", 4, T0)], [false]);
+        await recorder.FlushAsync();
+        Assert.Equal(["a", "c"], recorder.Read("m1", T0, T0).Single().Readings.Select(r => r.Tag));
+    }
+
+    [Fact]
+    public async Task A_full_queue_drops_new_entries_and_counts_them_and_keeps_the_rest()
+    {
+        var options = Options(o => o.QueueCapacity = 16);
+        await using var recorder = Open(options);
+        // Another connection holds the write lock: the writer waits in its commit, the queue fills.
+        using var blocker = new SqliteConnection($"Data Source={options.Path}");
+        blocker.Open();
+        using (var begin = blocker.CreateCommand()) { begin.CommandText = "BEGIN IMMEDIATE;"; begin.ExecuteNonQuery(); }
+        int handed = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (recorder.Dropped == 0 && DateTime.UtcNow < deadline)
+        {
+            recorder.RecordReadings("m1", T0.AddTicks(handed), [Reading("x", handed, T0, handed)], default);
+            handed++;
+            if (handed % 16 == 0) await Task.Yield();
+        }
+        Assert.True(recorder.Dropped > 0, "the queue never filled");
+        using (var rollback = blocker.CreateCommand()) { rollback.CommandText = "ROLLBACK;"; rollback.ExecuteNonQuery(); }
+        await recorder.FlushAsync();
+        Assert.Equal(handed, recorder.Committed + recorder.Dropped);
+        var kept = recorder.Read("m1", T0, T0.AddDays(1)).Select(e => e.Readings.Single().Value.AsDouble()).ToList();
+        Assert.Equal(kept.Order(), kept);   // what was kept is in order, no gap inside what the queue held
+        Assert.Equal(recorder.Committed, kept.Count);
+    }
+
+    [Fact]
+    public async Task Retention_deletes_entries_older_than_the_maximum_age_and_the_oldest_beyond_the_size()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using (var recorder = Open(Options(o => { o.MaxAge = TimeSpan.FromDays(1); o.RetentionInterval = TimeSpan.FromSeconds(1); })))
+        {
+            recorder.RecordReadings("m1", now.AddDays(-2), [Reading("old", 1, now.AddDays(-2))], default);
+            recorder.RecordReadings("m1", now, [Reading("new", 2, now)], default);
+            await recorder.FlushAsync();
+            await WaitAsync(async () =>
+            {
+                recorder.RecordReadings("m2", DateTimeOffset.UtcNow, [Reading("tick", 0, now)], default);
+                await recorder.FlushAsync();
+                return recorder.DeletedByRetention > 0;
+            });
+            Assert.Equal(["new"], recorder.Read("m1", now.AddDays(-3), now).Select(e => e.Readings.Single().Tag));
+        }
+
+        File.Delete(_dir.File("grid.recording.db"));
+        await using var small = Open(Options(o => { o.MaxSizeMb = 1; o.RetentionInterval = TimeSpan.FromSeconds(1); }));
+        var big = new string('x', 10_000);
+        for (int i = 0; i < 300; i++)   // 3 MB
+            small.RecordReadings("m1", now.AddTicks(i), [new TagUpdate("s", TagValue.FromString(big + i), TagQuality.Good, now, i)], default);
+        await small.FlushAsync();
+        await WaitAsync(async () =>
+        {
+            small.RecordReadings("m2", DateTimeOffset.UtcNow, [Reading("tick", 0, now)], default);
+            await small.FlushAsync();
+            return small.DeletedByRetention > 0;
+        });
+        var left = small.Read("m1", now, now.AddDays(1)).ToList();
+        Assert.InRange(left.Count, 1, 120);
+        Assert.EndsWith("299", left[^1].Readings.Single().Value.AsString());   // the newest are kept
+    }
+
+    [Fact]
+    public async Task A_damaged_entry_is_refused_with_file_and_position()
+    {
+        var options = Options();
+        await using var recorder = Open(options);
+        recorder.RecordReadings("m1", T0, [Reading("a", 1, T0)], default);
+        recorder.RecordReadings("m1", T0.AddSeconds(1), [Reading("a", 2, T0)], default);
+        await recorder.FlushAsync();
+        long position = recorder.Read("m1", T0, T0.AddSeconds(1)).Last().Position;
+        using (var c = new SqliteConnection($"Data Source={options.Path}"))
+        {
+            c.Open();
+            using var damage = c.CreateCommand();
+            damage.CommandText = "UPDATE recording SET data = x'01ff' WHERE position = $p";
+            damage.Parameters.AddWithValue("$p", position);
+            damage.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<InvalidDataException>(() => recorder.Read("m1", T0, T0.AddSeconds(1)).ToList());
+        Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"position {position}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Settings_out_of_range_are_named_all_at_once()
+    {
+        var problems = new RecordingOptions { MaxAge = TimeSpan.Zero, MaxSizeMb = 0, QueueCapacity = 1, FlushInterval = TimeSpan.FromMinutes(1) }.Problems();
+        Assert.Equal(4, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Recording:MaxAge", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Recording:MaxSizeMb", StringComparison.Ordinal));
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 30 s");
+            await Task.Delay(50);
+        }
+    }
+}
