@@ -66,7 +66,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
+            FullMode = BoundedChannelFullMode.Wait,   // TryWrite then answers false when full (DropWrite would drop silently)
         });
         _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
         _loop = Task.Run(WriteLoopAsync);

@@ -114,8 +114,7 @@ public sealed class RecordingTests : IDisposable
             Assert.Equal(["new"], recorder.Read("m1", now.AddDays(-3), now).Select(e => e.Readings.Single().Tag));
         }
 
-        File.Delete(_dir.File("grid.recording.db"));
-        await using var small = Open(Options(o => { o.MaxSizeMb = 1; o.RetentionInterval = TimeSpan.FromSeconds(1); }));
+        await using var small = Open(Options(o => { o.Path = _dir.File("small.recording.db"); o.MaxSizeMb = 1; o.RetentionInterval = TimeSpan.FromSeconds(1); }));
         var big = new string('x', 10_000);
         for (int i = 0; i < 300; i++)   // 3 MB
             small.RecordReadings("m1", now.AddTicks(i), [new TagUpdate("s", TagValue.FromString(big + i), TagQuality.Good, now, i)], default);
