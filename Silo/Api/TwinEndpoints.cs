@@ -18,6 +18,7 @@ public static class TwinEndpoints
         app.MapPut("/api/twins/{id}/shadow/desired", SetDesiredAsync).Requires(Right.Configure, TargetKind.Twin);
         app.MapPost("/api/twins/{id}/oee/reset", ResetOeeAsync).Requires(Right.Reports, TargetKind.Twin);
         app.MapGet("/api/alarms", ListAlarmsAsync).Requires(Right.Read);
+        app.MapTwinHistoryEndpoints();
     }
 
     /// <summary>One twin in a listing.</summary>
@@ -172,8 +173,9 @@ public static class TwinEndpoints
         return items;
     }
 
-    private static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, IGrainFactory grains, IServiceProvider services)
     {
+        if (request.Query.TryGetValue("at", out var at)) return await TwinHistoryEndpoints.AsOfAsync(id, at.ToString(), grains, services).ConfigureAwait(false);
         var config = await FindTwinAsync(grains, id).ConfigureAwait(false);
         if (config is null) return ApiResults.UnknownTwin(id);
         var twin = grains.GetGrain<IMachineGrain>(id);
