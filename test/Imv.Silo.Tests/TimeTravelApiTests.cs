@@ -57,8 +57,9 @@ public sealed class TimeTravelApiTests(SharedSiloFixture fixture)
     public async Task A_twin_at_an_instant_has_the_values_recorded_last_before_it()
     {
         string tag = await NumericTagAsync();
-        await RecordedAsync(tag, 5);
-        var at = DateTimeOffset.UtcNow;
+        // An instant the recording has committed (entries reach the file one flush interval after the twin accepted them).
+        var at = DateTimeOffset.UtcNow.AddSeconds(-2);
+        await RecordedAsync(tag, 40);
         var atText = Uri.EscapeDataString(at.ToString("O"));
         var then = await Silo.GetAsync($"/api/twins/{Twin}?at={atText}");
         Assert.Equal(Twin, then.GetProperty("twinId").GetString());
