@@ -48,7 +48,6 @@ internal sealed partial class GrainStateStore
     // Clean versions: the ETag, complemented for a tombstone (ETags are positive).
     private Dictionary<StateFingerprint, long> _cleanNew = [], _cleanOld = [];
     private long _lastRotation = Stopwatch.GetTimestamp();
-    private int _dirtyCount;
     private FileStream? _ownerLock;
     private readonly ArrayBufferWriter<byte> _journal = new();
     private readonly Dictionary<StateFingerprint, CachedRecord> _staged = [];
@@ -59,8 +58,9 @@ internal sealed partial class GrainStateStore
     private long _checkpoints;
     private long _recovered;
 
-    /// <summary>Write-behind: records acknowledged and not yet written to <c>grain_state</c>.</summary>
-    public int DirtyRecords => Volatile.Read(ref _dirtyCount);
+    /// <summary>Write-behind: records acknowledged and not yet written to <c>grain_state</c>; read from another
+    /// thread it is an estimate.</summary>
+    public int DirtyRecords => _cache?.Count ?? 0;
 
     /// <summary>Write-behind: bytes appended to the journal since the last checkpoint started.</summary>
     public long JournalBytes => _journalFile?.Length ?? 0;
@@ -221,16 +221,10 @@ internal sealed partial class GrainStateStore
         }
         if (_staged.Count > 0)
         {
-            int newlyDirty = 0;
             lock (cache)
             {
-                foreach (var (key, record) in _staged)
-                {
-                    if (cache.TryAdd(key, record)) newlyDirty++;
-                    else cache[key] = record;
-                }
+                foreach (var (key, record) in _staged) cache[key] = record;
             }
-            Interlocked.Add(ref _dirtyCount, newlyDirty);
             if (_dirtySince == 0) _dirtySince = Stopwatch.GetTimestamp();
             _staged.Clear();
         }
@@ -292,7 +286,7 @@ internal sealed partial class GrainStateStore
 
     private void StartCheckpoint()
     {
-        var keys = new List<StateFingerprint>(_dirtyCount);
+        var keys = new List<StateFingerprint>(_cache!.Count);
         keys.AddRange(_cache!.Keys);
         int closedSegment;
         try
@@ -369,7 +363,6 @@ internal sealed partial class GrainStateStore
             if (_dirtySince == 0) _dirtySince = Stopwatch.GetTimestamp();
             return;
         }
-        int cleaned = 0;
         lock (cache)
         {
             // Records rewritten since the chunk read them are newer objects and stay dirty.
@@ -378,10 +371,8 @@ internal sealed partial class GrainStateStore
                 _cleanNew[key] = record.Tombstone ? ~record.ETag : record.ETag;
                 if (!cache.TryGetValue(key, out var current) || !ReferenceEquals(current, record)) continue;
                 cache.Remove(key);
-                cleaned++;
             }
         }
-        Interlocked.Add(ref _dirtyCount, -cleaned);
         run.Next = end;
         if (end < run.Keys.Count) return;
         _checkpoint = null;
