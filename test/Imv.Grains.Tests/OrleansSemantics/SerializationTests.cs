@@ -190,6 +190,34 @@ public sealed class SerializationTests(SerializationFixture fixture) : IClassFix
         Assert.Equal(11, two - one);
     }
 
+    [Fact]
+    public void A_schema_state_keeps_its_commands_lease_and_alarms_and_serializing_an_empty_one_creates_none_of_them()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(1);
+        var state = new MachineSchemaState { LogMerged = true };
+        state.Commands.Add((Imv.Grains.Interfaces.Commands.CommandRecord)Sample.Of(typeof(Imv.Grains.Interfaces.Commands.CommandRecord), 0)!);
+        state.Lease.Acquire("op.anna", TimeSpan.FromMinutes(5), now);
+        state.AlarmHistory.Add(new AlarmEvent("m1", "Temperature", AlarmLevel.High, true, 91.5, now));
+
+        var back = _serializer.Deserialize<MachineSchemaState>(_serializer.SerializeToArray(state))!;
+        Assert.Single(back.Commands.Records);
+        Assert.Equal(state.Commands.Records[0].Envelope.CommandId, back.Commands.Records[0].Envelope.CommandId);
+        Assert.Equal("op.anna", back.Lease.Current(now)?.Holder);
+        Assert.Equal(91.5, Assert.Single(back.AlarmHistory).Value);
+        Assert.True(back.LogMerged);
+
+        // A twin that was never commanded, leased or alarmed holds none of the three, written or read back: they
+        // are created on first use (an idle twin's memory, docs/performance.md).
+        var empty = new MachineSchemaState();
+        var emptyBack = _serializer.Deserialize<MachineSchemaState>(_serializer.SerializeToArray(empty))!;
+        foreach (var name in new[] { "_commands", "_lease", "_alarmHistory" })
+        {
+            var field = typeof(MachineSchemaState).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)!;
+            Assert.Null(field.GetValue(empty));
+            Assert.Null(field.GetValue(emptyBack));
+        }
+    }
+
     /// <summary>Sample values: every constructor parameter, settable [Id] property, collection and value filled.</summary>
     private static class Sample
     {
