@@ -106,6 +106,10 @@ public static class SiloApplication
         builder.Services.AddHostedService<Imv.Silo.Gateways.OpcUaGatewayHostedService>();
         if (settings.IsClustered) UseGatewayOwnership(builder.Services);
 
+        // Replays (docs/replay.md): after the silo, so a running replay stops (and its sandbox with it) before the silo.
+        builder.Services.AddSingleton<Imv.Silo.Replay.ReplayService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Imv.Silo.Replay.ReplayService>());
+
         builder.Services.Configure<SummaryOptions>(builder.Configuration.GetSection(SummaryOptions.SectionName));
         builder.Services.AddSingleton<GridSummarySource>();
         builder.Services.AddHostedService<LiveSummaryService>();
@@ -161,6 +165,7 @@ public static class SiloApplication
         app.MapAvatarEndpoints();
         app.MapControlLoopEndpoints();
         app.MapAssetEndpoints();
+        app.MapReplayEndpoints();
         return app;
     }
 

@@ -37,10 +37,11 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     private TagDataType _outputType;
 
     /// <summary>Creates the grain (the runtime does).</summary>
-    public ControlLoopGrain([PersistentState("loop")] IPersistentState<LoopState> state, TimeProvider? time, ILogger<ControlLoopGrain>? logger)
+    public ControlLoopGrain([PersistentState("loop")] IPersistentState<LoopState> state, TimeProvider? time, ILogger<ControlLoopGrain>? logger,
+        [Microsoft.Extensions.DependencyInjection.FromKeyedServices(Time.GrainClock.Key)] TimeProvider? grainClock = null)
     {
         _state = state;
-        _time = time ?? TimeProvider.System;
+        _time = grainClock ?? time ?? TimeProvider.System;
         _log = (ILogger?)logger ?? NullLogger.Instance;
     }
 

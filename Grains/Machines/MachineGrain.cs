@@ -50,14 +50,15 @@ public sealed class MachineGrain : Grain, IMachineGrain
         IMachineStatusPublisher? publisher = null,
         TimeProvider? time = null,
         ILogger<MachineGrain>? logger = null,
-        ITwinRecorder? recorder = null)
+        ITwinRecorder? recorder = null,
+        [FromKeyedServices(Time.GrainClock.Key)] TimeProvider? grainClock = null)
     {
         _recorder = recorder;
         _state = state;
         _schemaState = schemaState;
         _gateways = gateways;
         _publisher = publisher;
-        _time = time ?? TimeProvider.System;
+        _time = grainClock ?? time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 

@@ -129,6 +129,27 @@ internal static class RecordingCodec
         return a;
     }
 
+    /// <summary>Decodes one row of the recording. Throws <see cref="InvalidDataException"/> naming the file and
+    /// position of a damaged entry: never skipped silently.</summary>
+    public static RecordedEntry Decode(string file, string twinId, long position, long at, int kind, byte[] data)
+    {
+        try
+        {
+            using var br = new BinaryReader(new MemoryStream(data, writable: false));
+            var when = new DateTimeOffset(at, TimeSpan.Zero);
+            return kind switch
+            {
+                ReadingsKind => new RecordedEntry(position, twinId, when, ReadReadings(br), null),
+                CommandKind => new RecordedEntry(position, twinId, when, [], ReadCommand(br)),
+                _ => throw new InvalidDataException($"unknown entry kind {kind}"),
+            };
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or ArgumentException)
+        {
+            throw new InvalidDataException($"Recording {file}: the entry at position {position} (twin '{twinId}') is damaged: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>A UTF-8 writer over <paramref name="stream"/> that leaves it open.</summary>
     public static BinaryWriter Writer(Stream stream) => new(stream, Encoding.UTF8, leaveOpen: true);
 }

@@ -289,26 +289,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         cmd.Parameters.AddWithValue("$from", from.UtcTicks);
         cmd.Parameters.AddWithValue("$to", to.UtcTicks);
         using var r = cmd.ExecuteReader();
-        while (r.Read()) yield return Decode(twinId, r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), (byte[])r.GetValue(3));
-    }
-
-    private RecordedEntry Decode(string twinId, long position, long at, int kind, byte[] data)
-    {
-        try
-        {
-            using var br = new BinaryReader(new MemoryStream(data, writable: false));
-            var when = new DateTimeOffset(at, TimeSpan.Zero);
-            return kind switch
-            {
-                RecordingCodec.ReadingsKind => new RecordedEntry(position, twinId, when, RecordingCodec.ReadReadings(br), null),
-                RecordingCodec.CommandKind => new RecordedEntry(position, twinId, when, [], RecordingCodec.ReadCommand(br)),
-                _ => throw new InvalidDataException($"unknown entry kind {kind}"),
-            };
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or ArgumentException)
-        {
-            throw new InvalidDataException($"Recording {FilePath}: the entry at position {position} (twin '{twinId}') is damaged: {ex.Message}", ex);
-        }
+        while (r.Read()) yield return RecordingCodec.Decode(FilePath, twinId, r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), (byte[])r.GetValue(3));
     }
 
     private SqliteConnection OpenReader()

@@ -1,0 +1,78 @@
+using Microsoft.Data.Sqlite;
+
+namespace Imv.Persistence.Sqlite.Recording;
+
+/// <summary>A plant recording opened read-only (a replay's source): the file is never written through it, so a
+/// replay stopped half-way, or failing, leaves the recording exactly as it was.</summary>
+public sealed class RecordingFile
+{
+    private readonly string _connectionString;
+
+    /// <summary>Opens <paramref name="path"/> (which must exist) for reading.</summary>
+    public RecordingFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        FilePath = Path.GetFullPath(path);
+        if (!File.Exists(FilePath)) throw new FileNotFoundException($"No recording at {FilePath}.", FilePath);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true, DefaultTimeout = 30 }.ToString();
+    }
+
+    /// <summary>The file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Whether anything is recorded for <paramref name="twinId"/> in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public bool HasEntries(string twinId, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS (SELECT 1 FROM recording WHERE twin = $twin AND at >= $from AND at < $to)";
+        cmd.Parameters.AddWithValue("$twin", twinId);
+        cmd.Parameters.AddWithValue("$from", from.UtcTicks);
+        cmd.Parameters.AddWithValue("$to", to.UtcTicks);
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
+    /// <summary>The first and last instants recorded (any twin); null when the recording is empty.</summary>
+    public (DateTimeOffset First, DateTimeOffset Last)? Span()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        // The oldest and newest positions: the writer appends in time order, so these bound the recording cheaply.
+        cmd.CommandText = "SELECT (SELECT at FROM recording ORDER BY position LIMIT 1), (SELECT at FROM recording ORDER BY position DESC LIMIT 1)";
+        using var r = cmd.ExecuteReader();
+        if (!r.Read() || r.IsDBNull(0)) return null;
+        return (new DateTimeOffset(r.GetInt64(0), TimeSpan.Zero), new DateTimeOffset(r.GetInt64(1), TimeSpan.Zero));
+    }
+
+    /// <summary>Every entry recorded in [<paramref name="from"/>, <paramref name="to"/>) for the twins <paramref name="twins"/>
+    /// admits, in recorded order (by position: per twin, the order the twin accepted them). A damaged entry throws
+    /// <see cref="InvalidDataException"/> naming the file and position.</summary>
+    public IEnumerable<RecordedEntry> Read(DateTimeOffset from, DateTimeOffset to, Func<string, bool> twins, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(twins);
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT position, twin, at, kind, data FROM recording WHERE at >= $from AND at < $to ORDER BY position";
+        cmd.Parameters.AddWithValue("$from", from.UtcTicks);
+        cmd.Parameters.AddWithValue("$to", to.UtcTicks);
+        using var r = cmd.ExecuteReader();
+        string? lastTwin = null;
+        bool lastAdmitted = false;
+        while (r.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var twin = r.GetString(1);
+            // Consecutive entries are often of one twin: keep its admission instead of asking again.
+            if (!string.Equals(twin, lastTwin, StringComparison.Ordinal)) { lastTwin = twin; lastAdmitted = twins(twin); }
+            if (!lastAdmitted) continue;
+            yield return RecordingCodec.Decode(FilePath, twin, r.GetInt64(0), r.GetInt64(2), r.GetInt32(3), (byte[])r.GetValue(4));
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        return c;
+    }
+}

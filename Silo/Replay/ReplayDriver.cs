@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Imv.Grains.Interfaces.ControlLoops;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Sqlite.Recording;
+
+namespace Imv.Silo.Replay;
+
+/// <summary>Feeds a recording into a sandbox grid, deterministically. Twins linked by a loop (measured and output twin)
+/// form a lane; a lane's entries go in recorded order, one call at a time, each carrying its recorded instant
+/// (<see cref="ReplayClock"/>); its loops are stepped by recorded time (every sample period from the first reading of the
+/// measured twin, before the first entry at or after the step; triggered loops after each reading of their measured twin),
+/// never by timers. Lanes share nothing, so they run in parallel and the outcome does not depend on how they interleave.
+/// The recording is read in windows of recorded time by one reader, a window ahead of the lanes.</summary>
+public sealed class ReplayDriver
+{
+    /// <summary>The recorded time a window spans at most as fast as possible; paced, a window spans one real second at
+    /// most (progress moves every second).</summary>
+    public static readonly TimeSpan WindowLength = TimeSpan.FromSeconds(10);
+    private const int WindowEntries = 50_000;
+    private const int LaneParallelism = 256;
+
+    private readonly ReplayPlan _plan;
+    private readonly RecordingFile _recording;
+    private readonly IGrainFactory _grains;
+    private readonly ReplayProgress _progress;
+    private readonly Lane[] _lanes;
+    private readonly Dictionary<string, int> _laneOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PeriodAccumulator> _original = new(StringComparer.Ordinal);
+
+    /// <summary>A driver of <paramref name="plan"/> from <paramref name="recording"/> into the sandbox's <paramref name="grains"/>.</summary>
+    public ReplayDriver(ReplayPlan plan, RecordingFile recording, IGrainFactory grains, ReplayProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        _plan = plan;
+        _recording = recording ?? throw new ArgumentNullException(nameof(recording));
+        _grains = grains ?? throw new ArgumentNullException(nameof(grains));
+        _progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        _lanes = BuildLanes(plan, _laneOf);
+        foreach (var t in plan.Twins) _original[t.TwinId] = new PeriodAccumulator(plan.From, t.Original.EffectiveAlarmBands, t.Original.EffectiveStatus);
+        _progress.Reached(plan.From);
+    }
+
+    /// <summary>The original period's figures of a twin up to <paramref name="to"/> (complete once <see cref="RunAsync"/> finished).</summary>
+    public PeriodFigures Original(string twinId, DateTimeOffset to) => _original.TryGetValue(twinId, out var a) ? a.Figures(twinId, to) : PeriodFigures.Empty;
+
+    /// <summary>Configures the sandbox's twins and loops (loops are configured, never enabled: the driver steps them).</summary>
+    public async Task ConfigureAsync(CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(_plan.Twins, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (t, _) =>
+            await ReplayClock.AtAsync(_plan.From, () => _grains.GetGrain<IMachineGrain>(t.TwinId).ConfigureAsync(t.Sandbox)).ConfigureAwait(false)).ConfigureAwait(false);
+        await Parallel.ForEachAsync(_plan.Loops, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (l, _) =>
+            await ReplayClock.AtAsync(_plan.From, () => _grains.GetGrain<IControlLoopGrain>(l.LoopId).ConfigureAsync(l.Configuration)).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>Feeds the whole range; on cancellation stops between entries (<see cref="ReplayProgress.ReplayedUntil"/>
+    /// says up to where everything was fed) and throws <see cref="OperationCanceledException"/>.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var windows = Channel.CreateBounded<Window>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(() => ReadAsync(windows.Writer, stop.Token), stop.Token);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await foreach (var window in windows.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                await Parallel.ForEachAsync(window.Lanes, new ParallelOptions { MaxDegreeOfParallelism = LaneParallelism, CancellationToken = stop.Token },
+                    async (pair, ct) => await RunLaneAsync(_lanes[pair.Key], pair.Value, clock, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                _progress.Reached(window.End);
+            }
+            await reader.ConfigureAwait(false);
+            // The loops' steps due after the last entry, up to the end of the range.
+            await Parallel.ForEachAsync(_lanes.Where(l => l.Loops.Length > 0), new ParallelOptions { MaxDegreeOfParallelism = LaneParallelism, CancellationToken = stop.Token },
+                async (lane, ct) => await StepLoopsAsync(lane, _plan.To, inclusive: false, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            _progress.Reached(_plan.To);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            try { await reader.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            catch (ChannelClosedException) { }
+            throw;
+        }
+    }
+
+    /// <summary>The final states folded into the replay's hash.</summary>
+    public async Task<string> HashAsync(SandboxOutputs outputs, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var twins = new (TwinSnapshot, IReadOnlyList<AlarmEvent>)[_plan.Twins.Count];
+        await Parallel.ForAsync(0, twins.Length, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            var twin = _grains.GetGrain<IMachineGrain>(_plan.Twins[i].TwinId);
+            twins[i] = await ReplayClock.AtAsync(_plan.To, async () => (await twin.GetSnapshotAsync().ConfigureAwait(false), await twin.GetAlarmHistoryAsync().ConfigureAwait(false))).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        var loops = new ControlLoopStatus[_plan.Loops.Count];
+        await Parallel.ForAsync(0, loops.Length, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
+            loops[i] = await ReplayClock.AtAsync(_plan.To, () => _grains.GetGrain<IControlLoopGrain>(_plan.Loops[i].LoopId).GetStatusAsync()).ConfigureAwait(false)).ConfigureAwait(false);
+        var hash = new ReplayHash();
+        for (int i = 0; i < twins.Length; i++) hash.AddTwin(twins[i].Item1, twins[i].Item2, outputs.Commands(_plan.Twins[i].TwinId));
+        foreach (var loop in loops) hash.AddLoop(loop);
+        return hash.Finish();
+    }
+
+    private async Task ReadAsync(ChannelWriter<Window> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var length = _plan.Speed is { } speed ? TimeSpan.FromTicks(Math.Clamp((long)(TimeSpan.TicksPerSecond * speed), TimeSpan.TicksPerMillisecond * 100, WindowLength.Ticks)) : WindowLength;
+            var end = _plan.From + length;
+            var lanes = new Dictionary<int, List<RecordedEntry>>();
+            int count = 0;
+            foreach (var entry in _recording.Read(_plan.From, _plan.To, _laneOf.ContainsKey, cancellationToken))
+            {
+                if (entry.At >= end || count >= WindowEntries)
+                {
+                    var windowEnd = entry.At >= end ? Min(end, _plan.To) : entry.At;
+                    await writer.WriteAsync(new Window(windowEnd, lanes), cancellationToken).ConfigureAwait(false);
+                    lanes = [];
+                    count = 0;
+                    while (entry.At >= end) end += length;
+                }
+                // The original period's figures, with the grid's bands.
+                var original = _original[entry.TwinId];
+                if (entry.Command is { } c) original.Command(c.CommandId, c.Status);
+                else original.Add(entry.At, AsArray(entry.Readings));
+                int lane = _laneOf[entry.TwinId];
+                if (!lanes.TryGetValue(lane, out var list)) lanes[lane] = list = [];
+                list.Add(entry);
+                count++;
+            }
+            if (lanes.Count > 0) await writer.WriteAsync(new Window(_plan.To, lanes), cancellationToken).ConfigureAwait(false);
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private async Task RunLaneAsync(Lane lane, List<RecordedEntry> entries, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        foreach (var e in entries)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await StepLoopsAsync(lane, e.At, inclusive: true, cancellationToken).ConfigureAwait(false);
+            await PaceAsync(e.At, clock, cancellationToken).ConfigureAwait(false);
+            // The original's commands are not issued again: their effects arrive with the recorded readings, and the
+            // sandbox's own commands are its outputs.
+            if (e.Command is not null || e.Readings.Count == 0) { _progress.Fed(1, 0); continue; }
+            var batch = new TagBatch(AsArray(e.Readings));
+            var twin = _grains.GetGrain<IMachineGrain>(e.TwinId);
+            await ReplayClock.AtAsync(e.At, () => twin.IngestAsync(batch).AsTask()).ConfigureAwait(false);
+            _progress.Fed(1, batch.Updates.Length);
+            for (int i = 0; i < lane.Loops.Length; i++)
+            {
+                var loop = lane.Loops[i];
+                if (!string.Equals(loop.Configuration.MeasuredTwinId, e.TwinId, StringComparison.Ordinal)) continue;
+                // The first reading of the measured twin arms the loop: its first step one sample period later.
+                if (lane.NextDue[i] == 0) lane.NextDue[i] = (e.At + loop.Configuration.SamplePeriod).UtcTicks;
+                if (loop.Triggered) await StepAsync(loop, e.At).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs every loop step of <paramref name="lane"/> due before <paramref name="until"/> (or at it when
+    /// <paramref name="inclusive"/>), earliest first, loops by id on ties.</summary>
+    private async Task StepLoopsAsync(Lane lane, DateTimeOffset until, bool inclusive, CancellationToken cancellationToken)
+    {
+        long limit = until.UtcTicks;
+        while (true)
+        {
+            int next = -1;
+            for (int i = 0; i < lane.Loops.Length; i++)
+            {
+                long due = lane.NextDue[i];
+                if (due == 0 || due > limit || (!inclusive && due == limit)) continue;
+                if (next < 0 || due < lane.NextDue[next]) next = i;
+            }
+            if (next < 0) return;
+            cancellationToken.ThrowIfCancellationRequested();
+            var at = new DateTimeOffset(lane.NextDue[next], TimeSpan.Zero);
+            await StepAsync(lane.Loops[next], at).ConfigureAwait(false);
+            lane.NextDue[next] += lane.Loops[next].Configuration.SamplePeriod.Ticks;
+        }
+    }
+
+    private async Task StepAsync(ReplayLoop loop, DateTimeOffset at)
+    {
+        await ReplayClock.AtAsync(at, () => _grains.GetGrain<IControlLoopGrain>(loop.LoopId).RunOnceAsync()).ConfigureAwait(false);
+        _progress.Stepped();
+    }
+
+    /// <summary>At a paced speed, waits until the wall clock reaches the entry's recorded instant (scaled).</summary>
+    private Task PaceAsync(DateTimeOffset at, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        if (_plan.Speed is not { } speed) return Task.CompletedTask;
+        var due = TimeSpan.FromTicks((long)((at - _plan.From).Ticks / speed)) - clock.Elapsed;
+        return due > TimeSpan.FromMilliseconds(1) ? Task.Delay(due, cancellationToken) : Task.CompletedTask;
+    }
+
+    private static TagUpdate[] AsArray(IReadOnlyList<TagUpdate> readings) => readings as TagUpdate[] ?? [.. readings];
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>Twins linked by a loop share a lane (union-find over loops' measured and output twins); lanes ordered by
+    /// their first twin, loops by id.</summary>
+    private static Lane[] BuildLanes(ReplayPlan plan, Dictionary<string, int> laneOf)
+    {
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in plan.Twins) parent[t.TwinId] = t.TwinId;
+        string Find(string x) { while (parent[x] != x) x = parent[x] = parent[parent[x]]; return x; }
+        foreach (var l in plan.Loops)
+        {
+            string a = Find(l.Configuration.MeasuredTwinId), b = Find(l.Configuration.OutputTwinId);
+            if (a != b) parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
+        }
+        var roots = new Dictionary<string, int>(StringComparer.Ordinal);
+        var loopsOf = new List<List<ReplayLoop>>();
+        foreach (var t in plan.Twins)
+        {
+            var root = Find(t.TwinId);
+            if (!roots.TryGetValue(root, out int lane)) { roots[root] = lane = loopsOf.Count; loopsOf.Add([]); }
+            laneOf[t.TwinId] = lane;
+        }
+        foreach (var l in plan.Loops) loopsOf[laneOf[l.Configuration.MeasuredTwinId]].Add(l);
+        return [.. loopsOf.Select(l => new Lane([.. l.OrderBy(x => x.LoopId, StringComparer.Ordinal)]))];
+    }
+
+    private sealed class Lane(ReplayLoop[] loops)
+    {
+        public ReplayLoop[] Loops { get; } = loops;
+        public long[] NextDue { get; } = new long[loops.Length];
+    }
+
+    private sealed record Window(DateTimeOffset End, Dictionary<int, List<RecordedEntry>> Lanes);
+}

@@ -1,0 +1,54 @@
+using Imv.Grains.Interfaces.ControlLoops;
+using Imv.Grains.Interfaces.Twins;
+
+namespace Imv.Silo.Replay;
+
+/// <summary>What a replay is asked to do (the body of <c>POST /api/replays</c>, docs/replay.md).</summary>
+/// <param name="From">The start of the recorded range (inclusive).</param>
+/// <param name="To">The end of the recorded range (exclusive).</param>
+/// <param name="OrganizationId">Replay the twins of this organization (and every organization below it); null with
+/// no <paramref name="TwinIds"/>: every twin of the grid.</param>
+/// <param name="TwinIds">Replay these twins (instead of an organization).</param>
+/// <param name="Speed">"max" (as fast as possible, the default), or a factor of recorded time such as "1x", "10x", "60".</param>
+/// <param name="Changes">What to try in the sandbox; null: nothing changed.</param>
+public sealed record ReplayRequest(DateTimeOffset? From, DateTimeOffset? To, string? OrganizationId = null, IReadOnlyList<string>? TwinIds = null,
+    string? Speed = null, ReplayChanges? Changes = null);
+
+/// <summary>Changes to try in the sandbox: they apply to the sandbox's twins and loops only, never to the grid.</summary>
+/// <param name="Loops">Control loop parameters.</param>
+/// <param name="AlarmBands">Alarm bands (replacing the band of the same tag, or added).</param>
+/// <param name="Twins">Twin configuration.</param>
+public sealed record ReplayChanges(IReadOnlyList<LoopChange>? Loops = null, IReadOnlyList<AlarmBandChange>? AlarmBands = null,
+    IReadOnlyList<TwinConfigurationChange>? Twins = null)
+{
+    /// <summary>How many changes.</summary>
+    public int Count => (Loops?.Count ?? 0) + (AlarmBands?.Count ?? 0) + (Twins?.Count ?? 0);
+}
+
+/// <summary>A control loop's parameters changed for the replay (each null field keeps the loop's own).</summary>
+/// <param name="LoopId">The loop.</param>
+/// <param name="Setpoint">Its setpoint.</param>
+/// <param name="Pid">Its PID parameters (a PID loop).</param>
+/// <param name="OnOff">Its on/off parameters (an on/off loop).</param>
+/// <param name="SamplePeriod">Its sample period.</param>
+/// <param name="OutputMinimum">Its lowest output.</param>
+/// <param name="OutputMaximum">Its highest output.</param>
+/// <param name="SafeOutput">Its safe output.</param>
+/// <param name="RateLimit">Its largest output change per second.</param>
+/// <param name="Enabled">Run it in the sandbox (true) or not (false); null: as in the grid.</param>
+public sealed record LoopChange(string LoopId, double? Setpoint = null, PidParameters? Pid = null, OnOffParameters? OnOff = null,
+    TimeSpan? SamplePeriod = null, double? OutputMinimum = null, double? OutputMaximum = null, double? SafeOutput = null, double? RateLimit = null,
+    bool? Enabled = null);
+
+/// <summary>An alarm band for the replay.</summary>
+/// <param name="TwinId">The twin; null: every twin of the replay that has the band's tag.</param>
+/// <param name="Band">The band (replaces the twin's band on the same tag).</param>
+public sealed record AlarmBandChange(string? TwinId, AlarmBand Band);
+
+/// <summary>A twin's configuration changed for the replay (each null field keeps the twin's own).</summary>
+/// <param name="TwinId">The twin.</param>
+/// <param name="StaleAfter">Its staleness bound.</param>
+/// <param name="Status">Its status mapping (OEE).</param>
+/// <param name="RemoveAlarmBands">Tags whose alarm band is removed.</param>
+public sealed record TwinConfigurationChange(string TwinId, TimeSpan? StaleAfter = null, StatusMapping? Status = null,
+    IReadOnlyList<string>? RemoveAlarmBands = null);
