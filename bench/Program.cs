@@ -10,12 +10,13 @@ switch (scenario)
     case "ping": return await Imv.Bench.Ping.PingScenario.RunAsync(rest, cts.Token);
     case "ingest": return await Imv.Bench.Ingest.IngestScenario.RunAsync(rest, cts.Token);
     case "mqtt": return await Imv.Bench.Mqtt.MqttScenario.RunAsync(rest, cts.Token);
+    case Imv.Bench.Mqtt.PublisherProcess.Scenario: return await Imv.Bench.Mqtt.PublisherProcess.RunChildAsync(rest, cts.Token);
     case "bdn": return BenchmarkSuite.Run(rest);
     case "opcua": return await Imv.Bench.OpcUa.OpcUaScenario.RunAsync(rest, cts.Token);
     case "failover": return await Imv.Bench.Failover.FailoverBench.RunAsync(rest, cts.Token);
     case Imv.Bench.Failover.FailoverBench.PeerScenario: return await Imv.Bench.Failover.FailoverBench.RunPeerAsync(rest, cts.Token);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- <scenario> [--quick]");
-        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), mqtt, opcua, failover (kill -9 in a 3-silo cluster on PostgreSQL), bdn <filter> (BenchmarkDotNet suite)");
+        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), mqtt [--client MqttNet|Own|both], opcua, failover (kill -9 in a 3-silo cluster on PostgreSQL), bdn <filter> (BenchmarkDotNet suite)");
         return 2;
 }

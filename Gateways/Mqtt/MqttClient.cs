@@ -9,7 +9,7 @@ namespace Imv.Gateways.Mqtt;
 /// Received messages go to a bounded buffer read through <see cref="Messages"/>; QoS 1/2 publications are
 /// held until acknowledged and sent again after a reconnect; subscriptions are restored when the broker
 /// did not keep the session.</summary>
-public sealed class MqttClient : IAsyncDisposable
+public sealed class MqttClient : IMqttGatewayClient
 {
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(30);
 
@@ -25,7 +25,6 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly MqttInFlightWindow _window;
     private readonly MqttTopicCache _topicCache = new(8192);
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Random _jitter = new();
     private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private MqttTransport? _transport;
     private Task? _supervisor;
@@ -64,7 +63,7 @@ public sealed class MqttClient : IAsyncDisposable
 
     /// <summary>Acknowledgements held back or being written (for tests): zero once every released one is in the
     /// connection's output.</summary>
-    internal int HeldAcknowledgements
+    public int HeldAcknowledgements
     {
         get
         {
@@ -80,7 +79,7 @@ public sealed class MqttClient : IAsyncDisposable
     public async ValueTask AcknowledgeAsync(MqttReceivedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.HeldAcknowledgement is not { } held) return;
+        if (message.HeldAcknowledgement is not MqttHeldAcknowledgement held) return;
         await _acknowledgementGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -290,7 +289,7 @@ public sealed class MqttClient : IAsyncDisposable
     internal int OutgoingAliasCount => Volatile.Read(ref _transport)?.OutgoingAliases.Count ?? 0;
 
     /// <summary>Breaks the current connection as a network failure would; the client reconnects.</summary>
-    internal void BreakConnection() => Volatile.Read(ref _transport)?.Close(new IOException("Connection broken on purpose."));
+    public void BreakConnection() => Volatile.Read(ref _transport)?.Close(new IOException("Connection broken on purpose."));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -873,7 +872,7 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 try
                 {
-                    await Task.Delay(ReconnectDelay(attempt), _lifetime.Token).ConfigureAwait(false);
+                    await Task.Delay(MqttReconnectBackoff.Delay(_options, attempt), _lifetime.Token).ConfigureAwait(false);
                     transport = await ConnectOnceAsync(_lifetime.Token).ConfigureAwait(false);
                     Interlocked.Increment(ref Statistics.reconnects);
                     break;
@@ -889,17 +888,6 @@ public sealed class MqttClient : IAsyncDisposable
                 }
             }
         }
-    }
-
-    /// <summary>Exponential backoff with "equal jitter": half the delay fixed, half random, so that many
-    /// clients of a restarted broker do not reconnect in lockstep.</summary>
-    private TimeSpan ReconnectDelay(int attempt)
-    {
-        var max = _options.ReconnectMaxDelay.TotalMilliseconds;
-        var delay = Math.Min(max, _options.ReconnectMinDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        double random;
-        lock (_jitter) random = _jitter.NextDouble();
-        return TimeSpan.FromMilliseconds(delay / 2 + random * delay / 2);
     }
 
     private void FailPendingAcks(Exception cause)

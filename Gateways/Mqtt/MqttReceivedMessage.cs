@@ -10,14 +10,21 @@ public sealed record MqttReceivedMessage(string Topic, byte[] Payload, MqttQuali
 {
     /// <summary>With <see cref="MqttClientOptions.ManualAcknowledgement"/>, the acknowledgement the client holds back
     /// for this QoS 1/2 message until <see cref="MqttClient.AcknowledgeAsync"/>; null otherwise.</summary>
-    internal MqttHeldAcknowledgement? HeldAcknowledgement { get; init; }
+    internal MqttPendingAcknowledgement? HeldAcknowledgement { get; init; }
+}
+
+/// <summary>An acknowledgement of a received QoS 1/2 message held until the consumer releases it (whichever client
+/// received the message knows how to send it).</summary>
+internal abstract class MqttPendingAcknowledgement
+{
+    /// <summary>The consumer is done with the message.</summary>
+    public bool Released { get; set; }
 }
 
 /// <summary>An acknowledgement (PUBACK or PUBREC) of a received message, held until the consumer releases it.</summary>
-internal sealed class MqttHeldAcknowledgement(MqttTransport transport, MqttPacketType type, ushort packetId)
+internal sealed class MqttHeldAcknowledgement(MqttTransport transport, MqttPacketType type, ushort packetId) : MqttPendingAcknowledgement
 {
     public MqttTransport Transport { get; } = transport;
     public MqttPacketType Type { get; } = type;
     public ushort PacketId { get; } = packetId;
-    public bool Released { get; set; }
 }

@@ -90,43 +90,9 @@ internal sealed class MqttTransport : IAsyncDisposable
             TargetHost = tls.TargetHost ?? options.Host,
             EnabledSslProtocols = SslProtocols.None, // the OS default: TLS 1.2 and 1.3
         };
-        if (tls.ClientCertificatePath is { } certPath)
-        {
-            var certificate = tls.ClientKeyPath is { } keyPath
-                ? X509Certificate2.CreateFromPemFile(certPath, keyPath)
-                : X509CertificateLoader.LoadPkcs12FromFile(certPath, tls.ClientCertificatePassword);
-            result.ClientCertificates = new X509CertificateCollection { certificate };
-        }
-        if (tls.AllowUntrustedCertificates)
-        {
-            logger.LogWarning("TLS to {Host}:{Port} accepts any broker certificate (AllowUntrustedCertificates)", options.Host, options.Port);
-            result.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
-        else if (tls.CaCertificatePath is { } caPath)
-        {
-            var ca = X509CertificateLoader.LoadCertificateFromFile(caPath);
-            result.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            {
-                if (certificate is null) return false;
-                // Name mismatch or a missing certificate are never excused by a custom root.
-                if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
-                {
-                    logger.LogError("TLS to {Host}: broker certificate rejected: {Errors}", options.Host, errors);
-                    return false;
-                }
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                var ok = chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-                if (!ok)
-                {
-                    logger.LogError("TLS to {Host}: broker certificate does not chain to {CaPath}: {Status}", options.Host, caPath,
-                        string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())));
-                }
-                return ok;
-            };
-        }
+        if (MqttTlsSetup.LoadClientCertificate(tls) is { } certificate) result.ClientCertificates = new X509CertificateCollection { certificate };
+        if (MqttTlsSetup.CreateValidator(options, tls, logger) is { } validate)
+            result.RemoteCertificateValidationCallback = (_, certificate, _, errors) => validate(certificate, errors);
         return result;
     }
 

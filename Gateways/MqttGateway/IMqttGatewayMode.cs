@@ -10,10 +10,10 @@ internal interface IMqttGatewayMode
     MqttApplicationMessage? Will { get; }
 
     /// <summary>Subscribes and announces itself; runs after every (re)connect.</summary>
-    Task OnConnectedAsync(MqttClient client, bool sessionPresent, CancellationToken cancellationToken);
+    Task OnConnectedAsync(IMqttGatewayClient client, bool sessionPresent, CancellationToken cancellationToken);
 
     /// <summary>Announces a graceful stop (Sparkplug: STATE offline) while still connected.</summary>
-    Task OnStoppingAsync(MqttClient client, CancellationToken cancellationToken);
+    Task OnStoppingAsync(IMqttGatewayClient client, CancellationToken cancellationToken);
 
     /// <summary>Interprets one message. Bad input throws <see cref="MqttDecodeException"/> (counted and logged by the caller).</summary>
     ValueTask HandleAsync(MqttReceivedMessage message, GatewayBatch batch, CancellationToken cancellationToken);

@@ -16,7 +16,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     private readonly IPlantEventSink _sink;
     private readonly ILogger _logger;
     private readonly IMqttGatewayMode _mode;
-    private readonly MqttClient _client;
+    private readonly IMqttGatewayClient _client;
     private readonly PendingCommandTracker _commands = new();
     private readonly GatewayBatch _batch;
     private readonly CancellationTokenSource _stopping = new();
@@ -59,7 +59,9 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(options.ReconnectMaxDelayMs),
         };
         clientOptions.OnConnectedAsync = (sessionPresent, ct) => _mode.OnConnectedAsync(_client!, sessionPresent, ct);
-        _client = new MqttClient(clientOptions, loggerFactory.CreateLogger<MqttClient>());
+        _client = options.Client == MqttClientKind.Own
+            ? new MqttClient(clientOptions, loggerFactory.CreateLogger<MqttClient>())
+            : new MqttNetClient(clientOptions, loggerFactory.CreateLogger<MqttNetClient>());
         _client.ConnectionStateChanged += OnConnectionStateChanged;
     }
 
@@ -77,7 +79,7 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
         Statistics.CommandsSent, Statistics.CommandsApplied, Statistics.CommandsRejected, Statistics.SinkErrors);
 
     /// <summary>The MQTT client (its statistics: received, dropped, reconnects).</summary>
-    public MqttClient Client => _client;
+    internal IMqttGatewayClient Client => _client;
 
     /// <summary>Connects and starts consuming. When the broker cannot be reached, the error is logged and
     /// the connection keeps trying in the background, so a silo starts without its broker.</summary>

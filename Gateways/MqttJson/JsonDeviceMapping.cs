@@ -61,7 +61,7 @@ internal sealed class JsonDeviceMapping : IMqttGatewayMode
 
     private MqttQualityOfService Qos => (MqttQualityOfService)Math.Clamp(_options.Qos, 0, 2);
 
-    public async Task OnConnectedAsync(MqttClient client, bool sessionPresent, CancellationToken cancellationToken)
+    public async Task OnConnectedAsync(IMqttGatewayClient client, bool sessionPresent, CancellationToken cancellationToken)
     {
         var subscriptions = new List<MqttSubscription> { new(_telemetry.Filter, Qos) };
         if (_ack is not null) subscriptions.Add(new MqttSubscription(_ack.Filter, Qos));
@@ -71,7 +71,7 @@ internal sealed class JsonDeviceMapping : IMqttGatewayMode
         foreach (var twin in _twins.Values) twin.Online = false;
     }
 
-    public Task OnStoppingAsync(MqttClient client, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task OnStoppingAsync(IMqttGatewayClient client, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async ValueTask HandleAsync(MqttReceivedMessage message, GatewayBatch batch, CancellationToken cancellationToken)
     {

@@ -35,7 +35,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
     private readonly string _stateTopic;
     private readonly long _stateTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private readonly Dictionary<string, SparkplugTopic> _topics = new(StringComparer.Ordinal);
-    private MqttClient? _client;
+    private IMqttGatewayClient? _client;
     private long _readings;
 
     private readonly TwinMapping _twinMapping;
@@ -62,7 +62,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
     private byte[] StatePayload(bool online) =>
         Encoding.UTF8.GetBytes($"{{\"online\":{(online ? "true" : "false")},\"timestamp\":{_stateTimestamp}}}");
 
-    public async Task OnConnectedAsync(MqttClient client, bool sessionPresent, CancellationToken cancellationToken)
+    public async Task OnConnectedAsync(IMqttGatewayClient client, bool sessionPresent, CancellationToken cancellationToken)
     {
         _client = client;
         var subscriptions = new List<MqttSubscription> { new(_stateTopic, MqttQualityOfService.AtLeastOnce) };
@@ -76,7 +76,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         }
     }
 
-    public async Task OnStoppingAsync(MqttClient client, CancellationToken cancellationToken)
+    public async Task OnStoppingAsync(IMqttGatewayClient client, CancellationToken cancellationToken)
     {
         // Sparkplug 3.0: a host that leaves on purpose says so before disconnecting (MQTT 3.1.1 cannot ask the
         // broker to publish the will on a normal DISCONNECT).
@@ -401,7 +401,7 @@ internal sealed class SparkplugHostApplication : IMqttGatewayMode
         await PublishRebirthAsync(_client, node.Group, node.Edge, reason, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PublishRebirthAsync(MqttClient client, string group, string edge, string reason, CancellationToken cancellationToken)
+    private async Task PublishRebirthAsync(IMqttGatewayClient client, string group, string edge, string reason, CancellationToken cancellationToken)
     {
         var payload = new Payload { Timestamp = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
         payload.Metrics.Add(new Metric { Name = RebirthMetric, Datatype = (uint)SparkplugDataType.Boolean, BooleanValue = true });

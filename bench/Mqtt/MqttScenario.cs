@@ -27,134 +27,236 @@ public static class MqttScenario
         const int devicesPerPublisher = 250;
         const int loops = 10_000;
         const int warmupLoops = 500;
+        var clientArg = args.SkipWhile(a => a != "--client").Skip(1).FirstOrDefault() ?? "both";
+        MqttClientKind[] kinds = clientArg.ToLowerInvariant() switch
+        {
+            "both" => [MqttClientKind.MqttNet, MqttClientKind.Own],
+            "mqttnet" => [MqttClientKind.MqttNet],
+            "own" => [MqttClientKind.Own],
+            _ => [],
+        };
+        if (kinds.Length == 0)
+        {
+            Console.Error.WriteLine($"mqtt: --client '{clientArg}' is not MqttNet, Own or both");
+            Console.WriteLine(JsonSerializer.Serialize(new { scenario = "mqtt", error = $"--client '{clientArg}' is not MqttNet, Own or both" }));
+            return 2;
+        }
+        var loadBefore = LoadAverage();
 
         await using var broker = await BenchBroker.StartAsync(ct);
-        Console.Error.WriteLine($"mqtt: mosquitto on 127.0.0.1:{broker.Port}; {messages:N0} DDATA messages from {publishers} edge nodes x {devicesPerPublisher} devices, QoS 0");
+        Console.Error.WriteLine($"mqtt: mosquitto on 127.0.0.1:{broker.Port}; {messages:N0} DDATA messages from {publishers} edge nodes x {devicesPerPublisher} devices (in a process of their own), QoS 0; clients: {string.Join(", ", kinds)}; load {loadBefore}");
+        var bare = BareMosquittoSub.IsInstalled;
+        if (!bare) Console.Error.WriteLine($"mqtt: {BareMosquittoSub.Executable} is missing (apt-get install -y mosquitto-clients): the bare subscriber's figures are left out");
 
-        // Rounds alternate the two measurements so that both see the same moments of a shared machine; the
-        // medians are reported. The gateway is not connected while the broker limit is measured.
+        // Rounds alternate the measurements (and the order of the clients) so that all see the same moments of a
+        // shared machine; the medians are reported. Only one subscriber reads the stream at a time.
         const int rounds = 3;
         var limits = new List<double>();
-        var ingests = new List<double>();
-        long applied = 0, dropped = 0, sinkCalls = 0;
-        MqttGatewayConnection? gateway = null;
+        var bareRates = new List<double>();
+        var bareCpu = new List<double>();
+        var perClient = kinds.ToDictionary(k => k, _ => new ClientFigures());
         await using var grid = await BenchTwinGrid.StartAsync(ct);
         for (var round = 0; round < rounds; round++)
         {
             var limit = await MeasureBrokerLimitAsync(broker.Port, $"raw{round}x", messages, publishers, devicesPerPublisher, ct);
             limits.Add(limit.Rate);
             Console.Error.WriteLine($"mqtt: round {round + 1}: broker limit (bare counting subscriber): {limit.Rate:N0} msg/s ({limit.Received:N0} received)");
-
-            if (gateway is not null) await gateway.DisposeAsync();
-            var options = new MqttGatewayOptions
+            if (bare)
             {
-                Name = "bench",
-                Port = broker.Port,
-                Mode = MqttGatewayMode.SparkplugB,
-                // Sized to absorb the whole burst of the publishers; anything dropped is still counted and reported.
-                ReceiveBufferCapacity = 200_000,
-                MaxBatchSize = 5_000,
-                Sparkplug = new SparkplugGatewayOptions { GroupIds = [Group], HostId = "bench-host", CommandQos = 1 },
-            };
-            gateway = new MqttGatewayConnection(options, grid.Router);
-            grid.UseGateway(gateway);
-            await gateway.StartAsync(ct);
-            var ingest = await MeasureIngestAsync(broker.Port, $"edge{round}x", gateway, grid, messages, publishers, devicesPerPublisher, ct);
-            ingests.Add(ingest.Rate);
-            applied += ingest.Received;
-            dropped += gateway.Client.Statistics.MessagesDropped;
-            sinkCalls += gateway.Statistics.TelemetryCalls;
-            Console.Error.WriteLine($"mqtt: round {round + 1}: ingest into twin state: {ingest.Rate:N0} msg/s ({ingest.Received:N0} applied, {gateway.Client.Statistics.MessagesDropped} dropped, {gateway.Statistics.BadMessages} bad)");
+                var sub = await MeasureBareSubscriberAsync(broker.Port, $"sub{round}x", messages, publishers, devicesPerPublisher, ct);
+                bareRates.Add(sub.Rate);
+                bareCpu.Add(sub.CpuUsPerMessage);
+                Console.Error.WriteLine($"mqtt: round {round + 1}: mosquitto_sub: {sub.Rate:N0} msg/s, {sub.CpuUsPerMessage:F2} us CPU per message ({sub.Received:N0} received)");
+            }
+            foreach (var kind in round % 2 == 0 ? kinds : kinds.Reverse())
+            {
+                await using var gateway = await StartGatewayAsync(broker.Port, kind, grid, ct);
+                var ingest = await MeasureIngestAsync(broker.Port, $"e{round}{kind}", gateway, grid, messages, publishers, devicesPerPublisher, ct);
+                var f = perClient[kind];
+                f.Rates.Add(ingest.Rate);
+                f.CpuUsPerMessage.Add(ingest.CpuUsPerMessage);
+                f.Applied += ingest.Received;
+                f.Dropped += gateway.Client.Statistics.MessagesDropped;
+                f.SinkCalls += gateway.Statistics.TelemetryCalls;
+                Console.Error.WriteLine($"mqtt: round {round + 1}: {kind}: ingest into twin state: {ingest.Rate:N0} msg/s, {ingest.CpuUsPerMessage:F2} us CPU per message in the gateway's process ({ingest.Received:N0} applied, {gateway.Client.Statistics.MessagesDropped} dropped, {gateway.Statistics.BadMessages} bad)");
+            }
         }
-        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
         var brokerLimit = Median(limits);
-        var ingestRate = Median(ingests);
 
-        var latencies = await MeasureLoopAsync(broker.Port, gateway!, grid, loops, warmupLoops, ct);
-        Array.Sort(latencies);
-        double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
-        Console.Error.WriteLine($"mqtt: control loop over {latencies.Length:N0} loops: p50 {Percentile(0.5):F3} ms, p99 {Percentile(0.99):F3} ms, max {latencies[^1]:F3} ms");
+        foreach (var kind in kinds)
+        {
+            await using var gateway = await StartGatewayAsync(broker.Port, kind, grid, ct);
+            var latencies = await MeasureLoopAsync(broker.Port, "loop" + kind.ToString().ToLowerInvariant(), gateway, grid, loops, warmupLoops, ct);
+            Array.Sort(latencies);
+            double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+            var f = perClient[kind];
+            (f.LoopP50, f.LoopP99, f.LoopMax) = (Percentile(0.5), Percentile(0.99), latencies[^1]);
+            f.Loops = latencies.Length;
+            Console.Error.WriteLine($"mqtt: {kind}: control loop over {latencies.Length:N0} loops: p50 {f.LoopP50:F3} ms, p99 {f.LoopP99:F3} ms, max {f.LoopMax:F3} ms");
+        }
+        var loadAfter = LoadAverage();
 
-        var result = new Dictionary<string, object>
+        // The top-level figures are the first client's (MQTTnet unless --client says otherwise); each client's are under "clients".
+        var main = perClient[kinds[0]];
+        var result = new Dictionary<string, object?>
         {
             ["scenario"] = "mqtt",
             ["quick"] = quick,
             ["messages"] = messages,
-            ["twins"] = publishers * (devicesPerPublisher + 1),
             ["rounds"] = rounds,
-            ["ingest_msgs_per_s"] = Math.Round(ingestRate),
+            ["client"] = kinds[0].ToString(),
+            ["load_average_before"] = loadBefore,
+            ["load_average_after"] = loadAfter,
+            ["ingest_msgs_per_s"] = Math.Round(Median(main.Rates)),
             ["broker_limit_msgs_per_s"] = Math.Round(brokerLimit),
-            ["ingest_vs_broker_limit"] = Math.Round(ingestRate / brokerLimit, 3),
-            ["ingest_rounds_msgs_per_s"] = ingests.Select(v => Math.Round(v)).ToArray(),
+            ["ingest_vs_broker_limit"] = Math.Round(Median(main.Rates) / brokerLimit, 3),
+            ["cpu_us_per_msg"] = Math.Round(Median(main.CpuUsPerMessage), 2),
             ["broker_limit_rounds_msgs_per_s"] = limits.Select(v => Math.Round(v)).ToArray(),
-            ["ingest_messages_applied"] = applied,
-            ["ingest_dropped"] = dropped,
-            ["sink_calls"] = sinkCalls,
-            ["loops"] = latencies.Length,
-            ["loop_p50_ms"] = Math.Round(Percentile(0.5), 3),
-            ["loop_p99_ms"] = Math.Round(Percentile(0.99), 3),
-            ["loop_max_ms"] = Math.Round(latencies[^1], 3),
+            ["mosquitto_sub_msgs_per_s"] = bare ? Math.Round(Median(bareRates)) : null,
+            ["mosquitto_sub_cpu_us_per_msg"] = bare ? Math.Round(Median(bareCpu), 2) : null,
+            ["mosquitto_sub_cpu_us_per_msg_rounds"] = bare ? bareCpu.Select(v => Math.Round(v, 2)).ToArray() : null,
+            ["loop_p50_ms"] = Math.Round(main.LoopP50, 3),
+            ["loop_p99_ms"] = Math.Round(main.LoopP99, 3),
+            ["clients"] = perClient.ToDictionary(p => p.Key.ToString(), p => (object)new Dictionary<string, object>
+            {
+                ["ingest_msgs_per_s"] = Math.Round(Median(p.Value.Rates)),
+                ["ingest_vs_broker_limit"] = Math.Round(Median(p.Value.Rates) / brokerLimit, 3),
+                ["ingest_rounds_msgs_per_s"] = p.Value.Rates.Select(v => Math.Round(v)).ToArray(),
+                ["cpu_us_per_msg"] = Math.Round(Median(p.Value.CpuUsPerMessage), 2),
+                ["cpu_us_per_msg_rounds"] = p.Value.CpuUsPerMessage.Select(v => Math.Round(v, 2)).ToArray(),
+                ["ingest_messages_applied"] = p.Value.Applied,
+                ["ingest_dropped"] = p.Value.Dropped,
+                ["sink_calls"] = p.Value.SinkCalls,
+                ["loops"] = p.Value.Loops,
+                ["loop_p50_ms"] = Math.Round(p.Value.LoopP50, 3),
+                ["loop_p99_ms"] = Math.Round(p.Value.LoopP99, 3),
+                ["loop_max_ms"] = Math.Round(p.Value.LoopMax, 3),
+            }),
         };
-        await gateway!.DisposeAsync();
         Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;
     }
 
-
-    private static async Task<List<BenchEdgeNode>> StartNodesAsync(int port, string prefix, int publishers, int devices, CancellationToken ct)
+    private sealed class ClientFigures
     {
-        var nodes = Enumerable.Range(0, publishers).Select(p => new BenchEdgeNode(port, Group, $"{prefix}{p}", devices)).ToList();
-        await Task.WhenAll(nodes.Select(n => n.StartAsync(ct)));
-        return nodes;
+        public List<double> Rates { get; } = [];
+        public List<double> CpuUsPerMessage { get; } = [];
+        public long Applied { get; set; }
+        public long Dropped { get; set; }
+        public long SinkCalls { get; set; }
+        public int Loops { get; set; }
+        public double LoopP50 { get; set; }
+        public double LoopP99 { get; set; }
+        public double LoopMax { get; set; }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static TimeSpan OwnCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static async Task<MqttGatewayConnection> StartGatewayAsync(int port, MqttClientKind kind, BenchTwinGrid grid, CancellationToken ct)
+    {
+        var options = new MqttGatewayOptions
+        {
+            Name = "bench",
+            Port = port,
+            Client = kind,
+            Mode = MqttGatewayMode.SparkplugB,
+            // Sized to absorb the whole burst of the publishers; anything dropped is still counted and reported.
+            ReceiveBufferCapacity = 200_000,
+            MaxBatchSize = 5_000,
+            Sparkplug = new SparkplugGatewayOptions { GroupIds = [Group], HostId = "bench-host", CommandQos = 1 },
+        };
+        var gateway = new MqttGatewayConnection(options, grid.Router);
+        grid.UseGateway(gateway);
+        await gateway.StartAsync(ct);
+        return gateway;
     }
 
     private static async Task<(double Rate, long Received)> MeasureBrokerLimitAsync(int port, string prefix, int messages, int publishers, int devices, CancellationToken ct)
     {
         await using var counter = new RawCountingSubscriber();
         await counter.StartAsync(port, $"spBv1.0/{Group}/#", ct);
-        var nodes = await StartNodesAsync(port, prefix, publishers, devices, ct);
+        await using var nodes = await PublisherProcess.StartAsync(port, prefix, publishers, devices, ct);
         var births = publishers * (devices + 1);
         await WaitForAsync(() => counter.Count >= births, TimeSpan.FromSeconds(30), ct);
         // Warm-up (JIT tiering of publishers and client code), not measured.
-        await Task.WhenAll(nodes.Select(n => n.PublishDataAsync(WarmupMessages / publishers, ct)));
+        await nodes.PublishAsync(WarmupMessages / publishers, ct);
         await WaitForProgressAsync(() => counter.Count - births, WarmupMessages, ct);
         var baseline = counter.Count;
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(nodes.Select(n => n.PublishDataAsync(messages / publishers, ct)));
+        await nodes.PublishAsync(messages / publishers, ct);
         var end = await WaitForProgressAsync(() => counter.Count - baseline, messages, ct);
-        foreach (var n in nodes) await n.DisposeAsync();
         var received = counter.Count - baseline;
         return (received / Stopwatch.GetElapsedTime(started, end).TotalSeconds, received);
     }
 
-    private static async Task<(double Rate, long Received)> MeasureIngestAsync(int port, string prefix, MqttGatewayConnection gateway, BenchTwinGrid grid, int messages, int publishers, int devices, CancellationToken ct)
+    private static async Task<(double Rate, double CpuUsPerMessage, long Received)> MeasureBareSubscriberAsync(int port, string prefix, int messages, int publishers, int devices, CancellationToken ct)
     {
-        var nodes = await StartNodesAsync(port, prefix, publishers, devices, ct);
+        await using var sub = BareMosquittoSub.Start(port, $"spBv1.0/{Group}/#");
+        // mosquitto_sub says nothing once subscribed; the publishers' process takes longer than that to start, and
+        // the warm-up is awaited by progress, so a birth it might miss changes nothing measured.
+        await using var nodes = await PublisherProcess.StartAsync(port, prefix, publishers, devices, ct);
         var births = publishers * (devices + 1);
-        await WaitForAsync(() => gateway.Statistics.Messages >= births, TimeSpan.FromSeconds(30), ct);
+        await WaitForProgressAsync(() => sub.Count, births, ct);
+        var beforeWarmup = sub.Count;
+        await nodes.PublishAsync(WarmupMessages / publishers, ct);
+        await WaitForProgressAsync(() => sub.Count - beforeWarmup, WarmupMessages, ct);
+        var baseline = sub.Count;
+        var cpu = sub.CpuTime;
+        var started = Stopwatch.GetTimestamp();
+        await nodes.PublishAsync(messages / publishers, ct);
+        var end = await WaitForProgressAsync(() => sub.Count - baseline, messages, ct);
+        var received = sub.Count - baseline;
+        var used = sub.CpuTime - cpu;
+        return (received / Stopwatch.GetElapsedTime(started, end).TotalSeconds, used.TotalMicroseconds / Math.Max(1, received), received);
+    }
+
+    private static async Task<(double Rate, double CpuUsPerMessage, long Received)> MeasureIngestAsync(int port, string prefix, MqttGatewayConnection gateway, BenchTwinGrid grid, int messages, int publishers, int devices, CancellationToken ct)
+    {
+        var before = gateway.Statistics.Messages;
+        await using var nodes = await PublisherProcess.StartAsync(port, prefix, publishers, devices, ct);
+        var births = publishers * (devices + 1);
+        await WaitForAsync(() => gateway.Statistics.Messages - before >= births, TimeSpan.FromSeconds(30), ct);
         // Warm-up (JIT tiering of the gateway's and the twins' hot paths), not measured.
         var beforeWarmup = grid.Readings;
-        await Task.WhenAll(nodes.Select(n => n.PublishDataAsync(WarmupMessages / publishers, ct)));
+        await nodes.PublishAsync(WarmupMessages / publishers, ct);
         await WaitForProgressAsync(() => (grid.Readings - beforeWarmup) / 3, WarmupMessages, ct);
         var baseline = grid.Readings;
+        var cpu = OwnCpu();
         var started = Stopwatch.GetTimestamp();
-        await Task.WhenAll(nodes.Select(n => n.PublishDataAsync(messages / publishers, ct)));
+        await nodes.PublishAsync(messages / publishers, ct);
         // Each DDATA carries three metrics: a message is in twin state when the twin has taken its three
         // readings (IngestAsync returned, so the state write with them is committed).
         var end = await WaitForProgressAsync(() => (grid.Readings - baseline) / 3, messages, ct);
-        foreach (var n in nodes) await n.DisposeAsync();
+        var used = OwnCpu() - cpu;
         var applied = (grid.Readings - baseline) / 3;
-        return (applied / Stopwatch.GetElapsedTime(started, end).TotalSeconds, applied);
+        return (applied / Stopwatch.GetElapsedTime(started, end).TotalSeconds, used.TotalMicroseconds / Math.Max(1, applied), applied);
     }
 
-    private static async Task<double[]> MeasureLoopAsync(int port, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, CancellationToken ct)
+    private static async Task<double[]> MeasureLoopAsync(int port, string edge, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, CancellationToken ct)
     {
-        var device = new BenchEdgeNode(port, Group, "loop", 1);
+        var device = new BenchEdgeNode(port, Group, edge, 1);
         await device.StartAsync(ct);
-        await device.Client.SubscribeAsync($"spBv1.0/{Group}/DCMD/loop/#", MqttQualityOfService.AtMostOnce, ct);
-        var twinId = $"{Group}.loop.d0";
+        await device.Client.SubscribeAsync($"spBv1.0/{Group}/DCMD/{edge}/#", MqttQualityOfService.AtMostOnce, ct);
+        var twinId = $"{Group}.{edge}.d0";
         var twin = grid.Grains.GetGrain<IMachineGrain>(twinId);
-        await WaitForAsync(() => gateway.Statistics.Messages >= 2, TimeSpan.FromSeconds(10), ct);
+        
         await WaitForTwinAsync(twin, ct);
         // The control loop grain: reverse-acting P law with bias 1 around set point 0, so its output is pv + 1.
         // The twin triggers it on every new reading; its sample period is long, so every command comes from
@@ -163,11 +265,11 @@ public static class MqttScenario
         await twin.ConfigureAsync((config ?? new TwinConfiguration()) with
         {
             Gateway = gateway.Name,
-            ControlLoops = ["bench-loop"],
-            TriggeredLoops = ["bench-loop"],
+            ControlLoops = ["bench-" + edge],
+            TriggeredLoops = ["bench-" + edge],
             Tags = [new TagMetadata("pv", TagDataType.Double), new TagMetadata("sp", TagDataType.Double, Writable: true)],
         });
-        var loop = grid.Grains.GetGrain<Imv.Grains.Interfaces.ControlLoops.IControlLoopGrain>("bench-loop");
+        var loop = grid.Grains.GetGrain<Imv.Grains.Interfaces.ControlLoops.IControlLoopGrain>("bench-" + edge);
         await loop.ConfigureAsync(new Imv.Grains.Interfaces.ControlLoops.ControlLoopConfiguration(twinId, "pv", twinId, "sp", 0,
             Imv.Grains.Interfaces.ControlLoops.ControlLawKind.Pid, TimeSpan.FromHours(1), -1e12, 1e12, SafeOutput: 0,
             Action: Imv.Grains.Interfaces.ControlLoops.ControlAction.Reverse, Pid: new Imv.Grains.Interfaces.ControlLoops.PidParameters(Kp: 1, Bias: 1),

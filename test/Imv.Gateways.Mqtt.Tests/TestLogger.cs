@@ -16,6 +16,7 @@ public sealed class TestLogger : ILogger
     {
         if (!IsEnabled(logLevel)) return;
         Entries.Enqueue((logLevel, formatter(state, exception)));
+        if (Environment.GetEnvironmentVariable("IMV_TEST_LOG") is { } path) File.AppendAllText(path, $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {formatter(state, exception)} {exception}\n");
         if (Entries.Count > 10_000) Entries.TryDequeue(out _);
     }
 
