@@ -671,7 +671,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
                 throw;
             }
             Volatile.Write(ref _current, socket);
-            return new NetworkStream(socket, ownsSocket: true);
+            return new MqttReadBufferedStream(new NetworkStream(socket, ownsSocket: true), 64 * 1024);
         }
 
         public void Break()
