@@ -17,6 +17,17 @@ public sealed class ImvClientOptions
     /// <summary>Orleans' service id (the silos' <c>Silo:ServiceId</c>). Default "imv".</summary>
     public string ServiceId { get; set; } = "imv";
 
+    /// <summary>How the gateways are found (<see cref="ClusteringKinds"/>): "Localhost" (default: the static
+    /// <see cref="Gateways"/>), "AdoNet" (the silos' membership table in PostgreSQL, <see cref="PostgreSqlConnectionString"/>)
+    /// or "AzureStorage" (Azure Table storage, <see cref="AzureStorageConnectionString"/>): the silos' own <c>Silo:Clustering</c>.</summary>
+    public string Clustering { get; set; } = ClusteringKinds.Localhost;
+
+    /// <summary>The PostgreSQL connection string of the membership table (<c>ConnectionStrings:PostgreSql</c>), for AdoNet.</summary>
+    public string? PostgreSqlConnectionString { get; set; }
+
+    /// <summary>The Azure Storage connection string (<c>ConnectionStrings:AzureStorage</c>), for AzureStorage.</summary>
+    public string? AzureStorageConnectionString { get; set; }
+
     /// <summary>The silos' gateway endpoints, <c>host:port</c> (localhost clustering: static gateways). Default
     /// <c>127.0.0.1:30000</c> (the silo's default <c>Silo:GatewayPort</c>).</summary>
     public List<string> Gateways { get; set; } = [];
@@ -43,6 +54,22 @@ public sealed class ImvClientOptions
     /// <summary>The gateways in force (the default one when none was set).</summary>
     public IReadOnlyList<string> EffectiveGateways => Gateways.Count > 0 ? Gateways : [DefaultGateway];
 
+    /// <summary>Where the client looks for the cluster, for messages.</summary>
+    public string Describe() => Clustering switch
+    {
+        ClusteringKinds.AdoNet => "the membership table in PostgreSQL (" + Redacted(PostgreSqlConnectionString) + ")",
+        ClusteringKinds.AzureStorage => "the membership table in Azure Table storage",
+        _ => "gateway(s) " + string.Join(", ", EffectiveGateways),
+    };
+
+    private static string Redacted(string? connectionString)
+    {
+        if (connectionString is null) return "";
+        var kept = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(p => p.StartsWith("Host=", StringComparison.OrdinalIgnoreCase) || p.StartsWith("Port=", StringComparison.OrdinalIgnoreCase) || p.StartsWith("Database=", StringComparison.OrdinalIgnoreCase));
+        return string.Join(";", kept);
+    }
+
     /// <summary>Reads the options from a configuration: the <c>Client</c> section (ClusterId, ServiceId, Gateways,
     /// ConnectTimeout, ResponseTimeout, RenewInterval), falling back to a silo's <c>Silo</c> section (ClusterId,
     /// ServiceId, and GatewayPort on 127.0.0.1), so that a silo's configuration file reaches its cluster.
@@ -56,6 +83,9 @@ public sealed class ImvClientOptions
         var silo = configuration.GetSection("Silo");
         o.ClusterId = client["ClusterId"] ?? silo["ClusterId"] ?? o.ClusterId;
         o.ServiceId = client["ServiceId"] ?? silo["ServiceId"] ?? o.ServiceId;
+        o.Clustering = client["Clustering"] ?? silo["Clustering"] ?? o.Clustering;
+        o.PostgreSqlConnectionString = configuration.GetConnectionString("PostgreSql");
+        o.AzureStorageConnectionString = configuration.GetConnectionString("AzureStorage");
         o.RootOrganization = client["RootOrganization"] ?? configuration["Plant:EnterpriseId"] ?? o.RootOrganization;
         var gateways = client.GetSection("Gateways");
         if (gateways.Value is { Length: > 0 } single) o.Gateways.AddRange(single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -86,6 +116,13 @@ public sealed class ImvClientOptions
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(ClusterId)) problems.Add($"{SectionName}:ClusterId must not be empty.");
         if (string.IsNullOrWhiteSpace(ServiceId)) problems.Add($"{SectionName}:ServiceId must not be empty.");
+        if (!ClusteringKinds.All.Contains(Clustering, StringComparer.Ordinal))
+            problems.Add($"{SectionName}:Clustering: '{Clustering}' is not one of {string.Join(", ", ClusteringKinds.All)}.");
+        if (Clustering == ClusteringKinds.AdoNet && string.IsNullOrWhiteSpace(PostgreSqlConnectionString))
+            problems.Add("ConnectionStrings:PostgreSql is required with Clustering AdoNet (the silos' membership table).");
+        if (Clustering == ClusteringKinds.AzureStorage && string.IsNullOrWhiteSpace(AzureStorageConnectionString))
+            problems.Add("ConnectionStrings:AzureStorage is required with Clustering AzureStorage (the silos' membership table).");
+        if (Clustering == ClusteringKinds.Localhost)
         foreach (var g in EffectiveGateways)
             if (!GatewayEndpoint.TryParse(g, out _))
                 problems.Add($"{SectionName}:Gateways: '{g}' is not host:port (for example 127.0.0.1:30000).");

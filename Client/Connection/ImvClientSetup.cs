@@ -9,6 +9,9 @@ namespace Imv.Client.Connection;
 /// <see cref="ImvClientOptions"/>, and <see cref="ImvClient"/> as a singleton.</summary>
 public static class ImvClientSetup
 {
+    /// <summary>The ADO.NET invariant of PostgreSQL (Npgsql's provider name), as the silos use it.</summary>
+    public const string PostgreSqlInvariant = "Npgsql";
+
     /// <summary>Adds the Orleans client and <see cref="ImvClient"/> to <paramref name="builder"/>. The client connects
     /// when the host starts (and keeps retrying until <see cref="ImvClientOptions.ConnectTimeout"/>, then the start
     /// fails with <see cref="ClusterUnreachableException"/>).</summary>
@@ -21,7 +24,22 @@ public static class ImvClientSetup
         var deadline = new ConnectDeadline(options);
         builder.UseOrleansClient(client =>
         {
-            client.UseStaticClustering(options.EffectiveGateways.Select(GatewayEndpoint.Resolve).ToArray());
+            switch (options.Clustering)
+            {
+                case ClusteringKinds.AdoNet:
+                    client.UseAdoNetClustering(o =>
+                    {
+                        o.Invariant = PostgreSqlInvariant;
+                        o.ConnectionString = options.PostgreSqlConnectionString!;
+                    });
+                    break;
+                case ClusteringKinds.AzureStorage:
+                    client.UseAzureStorageClustering(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(options.AzureStorageConnectionString!));
+                    break;
+                default:
+                    client.UseStaticClustering(options.EffectiveGateways.Select(GatewayEndpoint.Resolve).ToArray());
+                    break;
+            }
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;
@@ -55,7 +73,7 @@ internal sealed class ConnectDeadline(ImvClientOptions options)
 
     /// <summary>The message naming the cluster, the gateways and the last failure.</summary>
     public string Describe(Exception failure) =>
-        $"Could not reach the Imv cluster '{options.ClusterId}' (service '{options.ServiceId}') through gateway(s) {string.Join(", ", options.EffectiveGateways)} " +
+        $"Could not reach the Imv cluster '{options.ClusterId}' (service '{options.ServiceId}') through {options.Describe()} " +
         $"within {options.ConnectTimeout.TotalSeconds:0.#} s: {Innermost(LastFailure ?? failure).Message}";
 
     private static Exception Innermost(Exception e)

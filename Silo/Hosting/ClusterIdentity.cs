@@ -1,3 +1,4 @@
+using Imv.Client.Connection;
 using Npgsql;
 
 namespace Imv.Silo.Hosting;

@@ -1,21 +1,5 @@
 namespace Imv.Silo.Hosting;
 
-/// <summary>The values of <c>Silo:Clustering</c>.</summary>
-public static class ClusteringKinds
-{
-    /// <summary>One silo on the loopback interface; nothing shared (the default).</summary>
-    public const string Localhost = "Localhost";
-
-    /// <summary>Orleans' ADO.NET membership table on PostgreSQL.</summary>
-    public const string AdoNet = "AdoNet";
-
-    /// <summary>Orleans' Azure Table storage membership table.</summary>
-    public const string AzureStorage = "AzureStorage";
-
-    /// <summary>Every value, for messages.</summary>
-    public static readonly string[] All = [Localhost, AdoNet, AzureStorage];
-}
-
 /// <summary>The values of <c>Silo:Storage</c> and <c>Silo:Reminders</c>.</summary>
 public static class StorageKinds
 {

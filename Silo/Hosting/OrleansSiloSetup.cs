@@ -1,3 +1,4 @@
+using Imv.Client.Connection;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using Imv.Client.Connection;
 namespace Imv.Silo.Hosting;
 
 /// <summary>The Orleans silo of the main job, bound from the configuration section <see cref="SectionName"/>.

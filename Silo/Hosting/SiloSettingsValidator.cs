@@ -1,3 +1,4 @@
+using Imv.Client.Connection;
 namespace Imv.Silo.Hosting;
 
 /// <summary>Checks the <c>Silo</c> section as a whole: every bad value and every unknown key is reported, each
