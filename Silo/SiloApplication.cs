@@ -1,3 +1,4 @@
+using Imv.Client.Json;
 using System.Text.Json.Serialization;
 using Imv.Gateways.Configuration;
 using Imv.Gateways.OpcUa.Gateway;

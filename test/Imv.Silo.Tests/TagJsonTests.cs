@@ -1,3 +1,4 @@
+using Imv.Client.Json;
 using System.Text.Json;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Imv.Grains.Interfaces.Twins;
 
-namespace Imv.Silo.Api;
+namespace Imv.Client.Json;
 
 /// <summary>Writes a <see cref="TagValue"/> as plain JSON (a boolean, number, string, array, or null for none) and
 /// reads one back: an integer literal becomes an integer, any other number a double.</summary>

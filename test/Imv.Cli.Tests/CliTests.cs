@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using Imv.Silo.Tests.Support;
+
+namespace Imv.Cli.Tests;
+
+[Collection(CliSiloCollection.Name)]
+public sealed class CliTests(CliSilo fixture)
+{
+    private const string Twin = "site-1.line-01.machine-001";
+
+    private Task<ImvProcess.Result> Imv(params string[] args) => ImvProcess.RunAsync([.. args, "--cluster", fixture.Cluster]);
+
+    private static void Ok(ImvProcess.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Out}{r.Err}");
+
+    [Fact]
+    public async Task Twins_list_as_json_and_as_a_table()
+    {
+        var json = await Imv("twins", "list", "--json");
+        Ok(json);
+        var items = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal(6, items.GetArrayLength());
+        Assert.Contains(items.EnumerateArray(), i => i.GetProperty("twinId").GetString() == Twin);
+
+        var table = await Imv("twins", "list", "--org", "site-1.line-02");
+        Ok(table);
+        Assert.Contains("site-1.line-02.machine-001", table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(Twin, table.Out, StringComparison.Ordinal);
+        Assert.Contains("3 twins", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Twins_show_prints_the_tags_and_an_unknown_twin_is_refused()
+    {
+        var show = await Imv("twins", "show", Twin);
+        Ok(show);
+        Assert.Contains("temperature", show.Out, StringComparison.Ordinal);
+        Assert.Contains("Good", show.Out, StringComparison.Ordinal);
+        var json = await Imv("twins", "show", Twin, "--json");
+        Ok(json);
+        Assert.Equal(Twin, JsonDocument.Parse(json.Out).RootElement.GetProperty("twinId").GetString());
+
+        var unknown = await Imv("twins", "show", "no-such-twin");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("No twin 'no-such-twin'", unknown.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Twins_watch_prints_changes_as_they_happen()
+    {
+        var watch = await Imv("twins", "watch", Twin, "--count", "3", "--json");
+        Ok(watch);
+        var lines = watch.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal("Started", lines[0].GetProperty("kind").GetString());
+        Assert.Equal(3, lines.Count(l => l.GetProperty("kind").GetString() == "Changed"));
+        Assert.All(lines.Where(l => l.GetProperty("kind").GetString() == "Changed"), l => Assert.Equal(Twin, l.GetProperty("change").GetProperty("twinId").GetString()));
+
+        var text = await Imv("twins", "watch", Twin, "--count", "2");
+        Ok(text);
+        Assert.StartsWith("watching " + Twin, text.Out, StringComparison.Ordinal);
+        Assert.Contains("temperature=", text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Command_send_wait_shows_the_states_and_ends_applied()
+    {
+        var sent = await Imv("command", "send", "site-1.line-01.machine-002", "--tag", "speedSetpoint", "--value", "70.5", "--issuer", "manager", "--wait", "--json");
+        Ok(sent);
+        var states = sent.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("status").GetString()).ToList();
+        Assert.Equal("Applied", states[^1]);
+        Assert.True(states.Count >= 2, string.Join(",", states));
+
+        var table = await Imv("command", "send", "site-1.line-01.machine-002", "--method", "Stop", "--issuer", "manager", "--wait");
+        Ok(table);
+        Assert.Contains("Applied", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_command_exits_1_with_its_reason_and_meaning()
+    {
+        var refused = await Imv("command", "send", Twin, "--tag", "temperatureSetpoint", "--value", "900", "--issuer", "manager", "--wait");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("Rejected", refused.Out, StringComparison.Ordinal);
+        Assert.Contains("interlock", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("breaks a limit", refused.Err, StringComparison.Ordinal);
+
+        var scope = await Imv("command", "send", Twin, "--method", "Stop", "--issuer", "nobody");
+        Assert.Equal(1, scope.ExitCode);
+        Assert.Contains("issuer", scope.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Orgs_tree_shows_the_tree_with_aggregates()
+    {
+        var tree = await Imv("orgs", "tree", "--machines");
+        Ok(tree);
+        Assert.Contains("enterprise", tree.Out, StringComparison.Ordinal);
+        Assert.Contains("site-1.line-02", tree.Out, StringComparison.Ordinal);
+        Assert.Contains("6 machines", tree.Out, StringComparison.Ordinal);
+        Assert.Contains("site-1.line-02.machine-003", tree.Out, StringComparison.Ordinal);
+        var json = await Imv("orgs", "tree", "--json");
+        Ok(json);
+        var root = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal(6, root.GetProperty("aggregate").GetProperty("machineCount").GetInt64());
+        Assert.Equal("site-1", root.GetProperty("children")[0].GetProperty("id").GetString());
+
+        Assert.Equal(1, (await Imv("orgs", "tree", "--org", "nowhere")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Alarms_lists_the_active_alarms()
+    {
+        // The temperature limit is 100 degC: running machines are in alarm.
+        await TestSilo.EventuallyAsync(async () =>
+        {
+            var r = await Imv("alarms", "--json");
+            Ok(r);
+            return JsonDocument.Parse(r.Out).RootElement.GetArrayLength() > 0;
+        }, "an active alarm listed by imv alarms");
+        var table = await Imv("alarms");
+        Ok(table);
+        Assert.Contains("temperature", table.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ledger_verify_exits_0_on_a_whole_chain()
+    {
+        var r = await Imv("ledger", "verify");
+        Ok(r);
+        Assert.Contains("ledger verified", r.Out, StringComparison.Ordinal);
+        var json = await Imv("ledger", "verify", "--json");
+        Assert.True(JsonDocument.Parse(json.Out).RootElement.GetProperty("isValid").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_silo_configuration_file_reaches_its_cluster()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "imv-cli-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(file, $$"""{ "Silo": { "GatewayPort": {{fixture.GatewayPort.ToString(CultureInfo.InvariantCulture)}} } }""");
+        try
+        {
+            var r = await ImvProcess.RunAsync("twins", "list", "--config", file, "--json");
+            Ok(r);
+        }
+        finally { File.Delete(file); }
+    }
+}
+
+public sealed class CliUsageTests
+{
+    [Theory]
+    [InlineData("twins", "frobnicate")]
+    [InlineData("twins", "show")]
+    [InlineData("command", "send", "x", "--tag", "t", "--value", "1")]
+    public async Task Bad_usage_exits_2(params string[] args)
+    {
+        var r = await ImvProcess.RunAsync(args);
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Out}{r.Err}");
+        Assert.NotEmpty(r.Err);
+    }
+
+    [Fact]
+    public async Task Bad_connection_settings_exit_2_naming_them()
+    {
+        var r = await ImvProcess.RunAsync("twins", "list", "--cluster", "nohost");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'nohost'", r.Err, StringComparison.Ordinal);
+        var missing = await ImvProcess.RunAsync("twins", "list", "--config", "/nonexistent/imv.json");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("/nonexistent/imv.json", missing.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_cluster_exits_3_naming_the_gateway()
+    {
+        var port = TestSilo.FreePort().ToString(CultureInfo.InvariantCulture);
+        var r = await ImvProcess.RunAsync("twins", "list", "--cluster", "127.0.0.1:" + port, "--connect-timeout", "1");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("127.0.0.1:" + port, r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_exits_0()
+    {
+        var r = await ImvProcess.RunAsync("--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("twins", r.Out, StringComparison.Ordinal);
+    }
+}
