@@ -10,6 +10,7 @@ using Imv.Grains.Organizations;
 using Imv.Silo.Api;
 using Imv.Silo.Directory;
 using Imv.Silo.Hosting;
+using Imv.Silo.Live;
 using Imv.Silo.Plant;
 using Imv.Silo.Security;
 using Imv.Silo.Summary;
@@ -27,6 +28,9 @@ public static class SiloApplication
 {
     /// <summary>The address the API listens on when no <c>--urls</c> (or ASPNETCORE_URLS) is given.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>How often the live page's subscriptions renew their watches (and notice a failover).</summary>
+    internal static readonly TimeSpan LiveRenewInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Builds the application from command-line arguments, then <paramref name="configure"/> (tests add
     /// in-memory settings there).</summary>
@@ -122,6 +126,10 @@ public static class SiloApplication
             o.SerializerOptions.Converters.Add(new TagValueJsonConverter());
             o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
+        // The live page's feeds use the SDK's subscriptions on this silo's own grain factory.
+        builder.Services.AddSingleton(sp => new Imv.Client.ImvClient(sp.GetRequiredService<IGrainFactory>(),
+            new Imv.Client.Connection.ImvClientOptions { RenewInterval = LiveRenewInterval, RootOrganization = builder.Configuration["Plant:EnterpriseId"] ?? "enterprise" },
+            sp.GetService<ILoggerFactory>()));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
 
@@ -131,6 +139,9 @@ public static class SiloApplication
         var app = builder.Build();
         app.UseMiddleware<AllowedHostsMiddleware>();
         app.UseExceptionHandler();
+        // The live page (wwwroot: index.html, app.js, api.js, style.css) at /.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.UseStatusCodePages(async context =>
         {
             // Unmatched routes and methods answer JSON too.
@@ -167,6 +178,7 @@ public static class SiloApplication
         app.MapControlLoopEndpoints();
         app.MapAssetEndpoints();
         app.MapReplayEndpoints();
+        app.MapLiveEndpoints();
         return app;
     }
 
