@@ -50,7 +50,9 @@ public sealed class SdkTests(SiloWithClient fixture)
         int changes = 0;
         await foreach (var e in watch.ReadAllAsync(cts.Token))
         {
-            // Orleans does not order one-way messages: the subscription puts them back in order, so no gap here.
+            // Orleans does not order one-way messages: the subscription puts them back in order. On a loaded machine a
+            // change may miss its renewal interval (1 s here): that is reported as a gap, and the order restarts after it.
+            if (e.Kind == WatchEventKind.Gap) { Assert.NotNull(e.State); last = 0; continue; }
             Assert.True(e.Kind == WatchEventKind.Changed, $"{e.Kind}: {e.Reason}");
             Assert.Equal(Twin, e.Change!.TwinId);
             Assert.NotEmpty(e.Change.Tags);
