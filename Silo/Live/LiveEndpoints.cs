@@ -1,12 +1,17 @@
 using System.Buffers;
 using System.Text.Json;
 using Imv.Client;
+using Imv.Silo.Api;
+using Imv.Silo.Security;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
 namespace Imv.Silo.Live;
 
-/// <summary><c>GET /api/live</c>: the live page's server-sent events, fed by grain observers (docs/web.md).</summary>
+/// <summary><c>GET /api/live</c>: the live page's server-sent events, fed by grain observers (docs/web.md). It needs
+/// <see cref="Right.Read"/> on the followed organization and on every twin named: a caller whose reading is limited to
+/// its scopes follows only what they cover (403 naming the right and the scope otherwise). The page authenticates it
+/// with the cookie of <c>POST /api/login</c>, since an EventSource cannot send headers.</summary>
 public static class LiveEndpoints
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
@@ -14,10 +19,12 @@ public static class LiveEndpoints
     /// <summary>Maps the endpoint.</summary>
     public static void MapLiveEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/live", StreamAsync);
+        // The targets are in the query: the gate checks the role's reach, the endpoint each target's scope.
+        app.MapGet("/api/live", StreamAsync).Requires(Right.Read, TargetKind.Body);
     }
 
-    private static async Task StreamAsync(HttpContext context, ImvClient imv, IOptions<JsonOptions> json, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    private static async Task StreamAsync(HttpContext context, Caller caller, AccessControl access, ImvClient imv, IOptions<JsonOptions> json, ILoggerFactory loggers,
+        IHostApplicationLifetime lifetime)
     {
         var request = context.Request;
         var org = request.Query["org"].FirstOrDefault();
@@ -25,7 +32,19 @@ public static class LiveEndpoints
         var response = context.Response;
         if (org is null && twins.Count == 0)
         {
-            await Results.Json(new Api.ApiError("Give ?org=<organization id> and/or ?twin=<twin id> (repeatable)."), statusCode: 400).ExecuteAsync(context).ConfigureAwait(false);
+            await ApiResults.BadRequest("Give ?org=<organization id> and/or ?twin=<twin id> (repeatable).").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var refusal = (org is null ? null : IdRule.CheckParameter("org", org)) ?? twins.Select(t => IdRule.CheckParameter("twin", t)).FirstOrDefault(r => r is not null);
+        if (refusal is null && org is not null) refusal = await access.AuthorizeAsync(caller, Right.Read, TargetKind.Organization, org).ConfigureAwait(false);
+        foreach (var twin in twins)
+        {
+            if (refusal is not null) break;
+            refusal = await access.AuthorizeAsync(caller, Right.Read, TargetKind.Twin, twin).ConfigureAwait(false);
+        }
+        if (refusal is not null)
+        {
+            await refusal.ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
         // The stream ends when the page goes away or the silo stops (the page then shows the lost connection and reconnects).
@@ -36,7 +55,7 @@ public static class LiveEndpoints
         int followed = await feed.StartAsync(org, twins, token).ConfigureAwait(false);
         if (followed < 0)
         {
-            await Results.Json(new Api.ApiError($"Unknown organization '{org}'."), statusCode: 404).ExecuteAsync(context).ConfigureAwait(false);
+            await ApiResults.NotFound($"Unknown organization '{org}'.", new { organizationId = org }).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
         response.Headers.ContentType = "text/event-stream";
@@ -46,7 +65,7 @@ public static class LiveEndpoints
         var writer = response.BodyWriter;
         await response.WriteAsync($"event: hello\ndata: {JsonSerializer.Serialize(new { org, twins = followed }, options)}\n\n", token).ConfigureAwait(false);
         await response.Body.FlushAsync(token).ConfigureAwait(false);
-        logger.LogInformation("Live page {Remote} follows organization {OrganizationId} ({Twins} twins)", context.Connection.RemoteIpAddress, org, followed);
+        logger.LogInformation("Live page {Remote} of avatar {AvatarId} follows organization {OrganizationId} ({Twins} twins)", context.Connection.RemoteIpAddress, caller.AvatarId, org, followed);
         var events = feed.Events;
         try
         {

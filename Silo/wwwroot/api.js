@@ -1,5 +1,7 @@
-// Every use of the HTTP API by the page goes through this module: adding a key or a token is one change here
-// (headers() for fetch, liveUrl() for the event stream, which cannot send headers).
+// Every use of the HTTP API by the page goes through this module. The page signs in with an API key:
+// POST /api/login checks it and keeps it in an HttpOnly cookie, which the browser sends with every later request,
+// the event stream included (an EventSource cannot send headers, and a key in a URL would end up in logs).
+// setCredentials() can instead give a header (a JWT bearer token) for fetch calls.
 let credentials = null;   // { header: 'Authorization', value: 'Bearer ...' } or null
 
 export function setCredentials(c) { credentials = c; }
@@ -10,12 +12,14 @@ function headers(extra) {
   return h;
 }
 
+// A failed call throws an Error carrying the HTTP status (401: not signed in; 403: no right or scope) and the detail.
 async function call(method, path, body) {
-  const init = { method, headers: headers(body ? { 'Content-Type': 'application/json' } : null) };
+  const init = { method, headers: headers(body ? { 'Content-Type': 'application/json' } : null), credentials: 'same-origin' };
   if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(path, init);
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = { error: text }; }
   if (!response.ok) {
     const error = new Error((data && data.error) || `HTTP ${response.status}`);
     error.status = response.status;
@@ -26,6 +30,9 @@ async function call(method, path, body) {
 }
 
 export const api = {
+  login: (apiKey) => call('POST', '/api/login', { apiKey }),
+  logout: () => call('DELETE', '/api/login'),
+  me: () => call('GET', '/api/me'),
   roots: () => call('GET', '/api/orgs'),
   org: (id) => call('GET', `/api/orgs/${encodeURIComponent(id)}`),
   twin: (id) => call('GET', `/api/twins/${encodeURIComponent(id)}`),
@@ -33,12 +40,10 @@ export const api = {
   commands: (id) => call('GET', `/api/twins/${encodeURIComponent(id)}/commands`),
   sendCommand: (id, body) => call('POST', `/api/twins/${encodeURIComponent(id)}/commands`, body),
   verifyLedger: () => call('GET', '/api/ledger/verify'),
-  avatars: () => call('GET', '/api/avatars?count=1000'),
   liveUrl: (org, twins) => {
     const q = new URLSearchParams();
     if (org) q.append('org', org);
     for (const t of twins || []) q.append('twin', t);
-    if (credentials && credentials.query) q.append(credentials.query, credentials.value);
     return `/api/live?${q}`;
   },
 };

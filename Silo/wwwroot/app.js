@@ -1,6 +1,7 @@
 // The live page: the organization tree, the machines of the selected organization with live values, a machine's
 // detail (tags, shadow, commands, a command form) and the ledger check. Updates arrive as server-sent events from
-// /api/live (fed by grain observers): nothing polls a twin.
+// /api/live (fed by grain observers): nothing polls a twin. The page needs an API key: without one (or with a revoked
+// one) it says 'not signed in' and shows a sign-in form (POST /api/login keeps the key in an HttpOnly cookie).
 import { api } from './api.js';
 
 const $ = (s) => document.querySelector(s);
@@ -77,9 +78,30 @@ function follow(orgId) {
   source.addEventListener('twin', (e) => onTwin(JSON.parse(e.data)));
   source.addEventListener('org', (e) => onOrg(JSON.parse(e.data)));
   source.onopen = () => setConnection('live', 'live');
-  // EventSource reconnects by itself; the page says so meanwhile, and the snapshots that follow a reconnect
-  // replace what was shown.
-  source.onerror = () => setConnection('lost', 'connection lost: reconnecting…');
+  // EventSource reconnects by itself after a lost connection; the page says so meanwhile, and the snapshots that
+  // follow a reconnect replace what was shown. An answer other than a stream (401, 403, 503) closes it for good: the
+  // page asks why, and follows again unless the answer is about the credentials or the rights.
+  const current = source;
+  current.onerror = () => {
+    setConnection('lost', 'connection lost: reconnecting…');
+    if (current.readyState === EventSource.CLOSED) whyClosed(current, orgId);
+  };
+}
+
+async function whyClosed(closed, orgId) {
+  try {
+    const controller = new AbortController();
+    const response = await fetch(api.liveUrl(orgId), { credentials: 'same-origin', signal: controller.signal });
+    controller.abort();
+    if (response.status === 401 || response.status === 403) {
+      let message = `HTTP ${response.status}`;
+      try { message = (await response.json()).error || message; } catch { /* not JSON */ }
+      if (response.status === 401) { signedOut(message); return; }
+      setConnection('forbidden', message);
+      return;
+    }
+  } catch { /* the silo is away: try again below */ }
+  setTimeout(() => { if (source === closed) follow(orgId); }, 2000);
 }
 
 function setConnection(state, text) {
@@ -191,7 +213,14 @@ async function selectTwin(id) {
   $('#detail').hidden = false;
   $('#detail-title').textContent = id;
   const t = twin(id);
-  const [detail, shadow, commands] = await Promise.all([api.twin(id), api.shadow(id), api.commands(id)]);
+  let detail, shadow, commands;
+  try {
+    [detail, shadow, commands] = await Promise.all([api.twin(id), api.shadow(id), api.commands(id)]);
+  } catch (err) {
+    if (err.status === 401) signedOut(err.message);
+    else $('#detail-status').textContent = `cannot read ${id} (${err.status ?? 'no answer'}): ${err.message}`;
+    return;
+  }
   $('#detail-status').textContent = `${detail.kind}, ${detail.coupling}, ${detail.connectivity}, ${detail.status.state}; gateway ${detail.gateway ?? '-'}, organization ${detail.organizationId ?? '-'}`;
   $('#shadow').textContent = JSON.stringify(shadow, null, 2);
   for (const c of commands.items || []) mergeCommand(t, {
@@ -228,7 +257,8 @@ function renderDetail() {
 $('#command-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const f = new FormData(e.target);
-  const body = { issuer: f.get('issuer'), commandId: 'page-' + crypto.randomUUID().replaceAll('-', '').slice(0, 16) };
+  // The issuer is the signed-in avatar (the grid takes it from the credentials).
+  const body = { commandId: 'page-' + crypto.randomUUID().replaceAll('-', '').slice(0, 16) };
   const method = f.get('method').trim();
   if (method) body.method = method;
   else {
@@ -246,6 +276,7 @@ $('#command-form').addEventListener('submit', async (e) => {
       method: record.envelope.method, payload: record.envelope.payload, transitions: record.transitions,
     });
   } catch (err) {
+    if (err.status === 401) { signedOut(err.message); return; }
     result.textContent = `refused (${err.status}): ${err.message}`;
     const r = err.detail;
     if (r && r.envelope) mergeCommand(twin(selectedTwin), {
@@ -264,9 +295,65 @@ $('#verify-ledger').addEventListener('click', async () => {
     out.textContent = v.isValid ? `ledger verified: ${v.count} entries` : `ledger does not verify: entry ${v.badIndex} (${v.badEntryId}): ${v.problem}`;
     out.className = v.isValid ? 'Applied' : 'alarm';
   } catch (err) {
-    out.textContent = `ledger check failed: ${err.message}`;
+    if (err.status === 401) signedOut(err.message);
+    out.textContent = `ledger check failed (${err.status ?? 'no answer'}): ${err.message}`;
   }
 });
 
-const root = await loadTree();
-if (root) selectOrg(root);
+// ---- signing in ----
+function signedOut(reason) {
+  if (source) { source.close(); source = null; }
+  if (twinSource) { twinSource.close(); twinSource = null; }
+  setConnection('signedout', 'not signed in');
+  $('#who').textContent = '';
+  $('#who').dataset.state = 'signedout';
+  $('#sign-out').hidden = true;
+  $('#plant').hidden = true;
+  $('#signin').hidden = false;
+  $('#signin-state').textContent = reason ? `not signed in: ${reason}` : 'not signed in';
+}
+
+async function start() {
+  let me;
+  try {
+    me = await api.me();
+  } catch (err) {
+    if (err.status === 401) { signedOut(err.message); return; }
+    setConnection('lost', `cannot reach the grid (${err.status ?? 'no answer'}): ${err.message}`);
+    setTimeout(start, 2000);
+    return;
+  }
+  $('#who').textContent = `${me.avatarId} (${me.role})`;
+  $('#who').dataset.state = 'signedin';
+  $('#sign-out').hidden = false;
+  $('#signin').hidden = true;
+  $('#plant').hidden = false;
+  try {
+    const root = await loadTree();
+    if (root) selectOrg(root);
+  } catch (err) {
+    if (err.status === 401) signedOut(err.message);
+    else $('#org-title').textContent = `cannot read the organizations (${err.status ?? 'no answer'}): ${err.message}`;
+  }
+}
+
+$('#signin-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const input = e.target.elements.apiKey;
+  const result = $('#signin-result');
+  result.textContent = 'signing in…';
+  try {
+    await api.login(input.value.trim());
+    input.value = '';
+    result.textContent = '';
+    await start();
+  } catch (err) {
+    result.textContent = `refused (${err.status ?? 'no answer'}): ${err.message}`;
+  }
+});
+
+$('#sign-out').addEventListener('click', async () => {
+  try { await api.logout(); } finally { signedOut(''); }
+});
+
+await start();

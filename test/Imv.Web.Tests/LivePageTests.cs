@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 
 namespace Imv.Web.Tests;
 
-/// <summary>The live page in a real browser against a real silo: the tree, a simulated value changing, a command
+/// <summary>The live page in a real browser against a real silo: signing in with the administrator's key, the tree, a simulated value changing, a command
 /// issued from the form reaching Applied, an alarm appearing, the ledger check, and a lost connection shown and
 /// recovered when the silo is replaced.</summary>
 public sealed class LivePageTests
@@ -37,6 +37,20 @@ public sealed class LivePageTests
             var errors = new List<string>();
             page.PageError += (_, e) => errors.Add(e);
             await page.GotoAsync($"http://127.0.0.1:{http}/");
+
+            // Without a key the page says so and offers the sign-in; a wrong key is refused; the administrator's key
+            // (the file beside the data file) signs in, and the cookie carries it to every request and the event stream.
+            await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "signedout", new() { Timeout = Wait });
+            await Assertions.Expect(page.Locator("#signin-state")).ToContainTextAsync("not signed in");
+            await Assertions.Expect(page.Locator("#plant")).ToBeHiddenAsync();
+            await page.Locator("#signin-form input[name=apiKey]").FillAsync("imv_not-a-key");
+            await page.Locator("#signin-form button[type=submit]").ClickAsync();
+            await Assertions.Expect(page.Locator("#signin-result")).ToContainTextAsync("401", new() { Timeout = Wait });
+            await page.Locator("#signin-form input[name=apiKey]").FillAsync(silo.AdminKey);
+            await page.Locator("#signin-form button[type=submit]").ClickAsync();
+            await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("admin (Administrator)", new() { Timeout = Wait });
+            var cookies = await page.Context.CookiesAsync();
+            Assert.Contains(cookies, c => c.Name == "imv_api_key" && c.HttpOnly);
 
             // The tree down to machines, and the live connection.
             await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
@@ -79,6 +93,10 @@ public sealed class LivePageTests
             await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
             var again = await temperature.TextContentAsync();
             await Assertions.Expect(temperature).Not.ToHaveTextAsync(again!, new() { Timeout = Wait });
+            // Signing out closes the feed and shows the sign-in again.
+            await page.Locator("#sign-out").ClickAsync();
+            await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "signedout", new() { Timeout = Wait });
+            await Assertions.Expect(page.Locator("#signin")).ToBeVisibleAsync();
             Assert.Empty(errors);
         }
         finally

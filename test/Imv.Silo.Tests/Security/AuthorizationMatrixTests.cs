@@ -27,12 +27,22 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         return (int)response.StatusCode;
     }
 
+    /// <summary>The status of an event stream: read once its headers arrived (the stream itself never ends).</summary>
+    private static async Task<int> LiveStatusAsync(ApiClient client, string path)
+    {
+        using var response = await client.Http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        return (int)response.StatusCode;
+    }
+
     private static string Twin(bool inScope, int machine) => $"site-1.line-0{(inScope ? 1 : 2)}.machine-00{machine}";
 
     private static readonly Operation[] Operations =
     [
         //                                                                                                   Worker     Supervisor  Manager    Engineer   Regulator  SupplierGuest Administrator
         new("read a twin", (c, _, i) => StatusAsync(c, HttpMethod.Get, "/api/twins/" + Twin(i, 1)),          "200/200", "200/200", "200/200", "200/200", "200/200", "200/403", "200/200"),
+        new("follow an organization live", (c, _, i) => LiveStatusAsync(c, $"/api/live?org=site-1.line-0{(i ? 1 : 2)}"),
+                                                                                                               "200/200", "200/200", "200/200", "200/200", "200/200", "200/403", "200/200"),
+        new("follow a twin live", (c, _, i) => LiveStatusAsync(c, "/api/live?twin=" + Twin(i, 2)),        "200/200", "200/200", "200/200", "200/200", "200/200", "200/403", "200/200"),
         new("list twins", (c, _, _) => StatusAsync(c, HttpMethod.Get, "/api/twins"),                           "200/200", "200/200", "200/200", "200/200", "200/200", "403/403", "200/200"),
         new("read an asset", (c, _, i) => StatusAsync(c, HttpMethod.Get, "/api/assets/" + (i ? "mx.shared" : "mx.private")),
                                                                                                                "200/200", "200/200", "200/200", "200/200", "200/200", "200/403", "200/200"),
@@ -129,6 +139,12 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         var text = outOfScope.GetProperty("error").GetString()!;
         Assert.Contains("'Configure' only within its scopes ([site-1.line-01])", text, StringComparison.Ordinal);
         Assert.Contains("enterprise > site-1 > site-1.line-02", text, StringComparison.Ordinal);
+
+        var guest = await _silo.AsNewAsync("mx2.guest", "SupplierGuest", "site-1.line-01");
+        var live = await guest.GetAsync("/api/live?org=site-1.line-02", 403);
+        var why = live.GetProperty("error").GetString()!;
+        Assert.Contains("'Read' only within its scopes ([site-1.line-01])", why, StringComparison.Ordinal);
+        Assert.Contains("organization 'site-1.line-02'", why, StringComparison.Ordinal);
     }
 
     [Fact]
