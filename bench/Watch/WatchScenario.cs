@@ -8,6 +8,7 @@ using Imv.Client.Watching;
 using Imv.Silo;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Imv.Bench.Watch;
 
@@ -92,11 +93,19 @@ internal static class WatchScenario
             double idle = await CpuPercentAsync(process, window, cancellationToken);
             Console.Error.WriteLine($"watch: CPU with a page following every machine for {window.TotalSeconds} s");
             using var client = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + http.ToString(CultureInfo.InvariantCulture)), Timeout = Timeout.InfiniteTimeSpan };
+            // The page signs in; the administrator key the first start wrote beside the data file will do.
+            await app.Services.GetRequiredService<Imv.Silo.Security.AdminKeyBootstrap>().Completion.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            client.DefaultRequestHeaders.Add("X-Api-Key", (await File.ReadAllTextAsync(Path.Combine(data, "imv.db.admin-key"), cancellationToken)).Trim());
             long events = 0;
             using var pageStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var page = Task.Run(async () =>
             {
                 using var response = await client.GetAsync(new Uri("/api/live?org=enterprise", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, pageStop.Token);
+                if (!response.IsSuccessStatusCode)
+                {
+                    Console.Error.WriteLine($"watch: the page's stream was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(pageStop.Token)}");
+                    return;
+                }
                 using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(pageStop.Token));
                 while (await reader.ReadLineAsync(pageStop.Token) is { } line)
                     if (line.StartsWith("data: ", StringComparison.Ordinal))
@@ -128,6 +137,7 @@ internal static class WatchScenario
                 ["page_cpu_percent"] = Math.Round(withPage - idle, 1),
                 ["page_events_per_second"] = Math.Round(eventsPerSecond, 0),
             };
+            if (eventsPerSecond == 0) result["missing"] = "the page received no events, so page_cpu_percent measures nothing (see stderr)";
             Console.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }
