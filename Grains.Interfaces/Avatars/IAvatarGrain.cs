@@ -18,6 +18,20 @@ public interface IAvatarGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<AvatarProfile?> GetProfileAsync();
 
+    /// <summary>The avatar's personal fields, or when they were erased; null when the avatar is not registered.</summary>
+    [ReadOnly]
+    Task<PersonalDataView?> GetPersonalDataAsync();
+
+    /// <summary>Replaces the avatar's personal fields (the name is also its display name). Throws
+    /// <see cref="ArgumentException"/> naming every invalid field, <see cref="InvalidOperationException"/> when the
+    /// avatar is not registered.</summary>
+    Task<PersonalDataView> SetPersonalDataAsync(PersonalData data);
+
+    /// <summary>Erases the avatar's personal fields: name, employee number and contact are removed from storage, the
+    /// display name becomes <c>(erased)</c>; the id, role, scopes and everything that names the id (commands,
+    /// ledger, audit) stay. Throws <see cref="InvalidOperationException"/> when the avatar is not registered.</summary>
+    Task<PersonalDataView> ErasePersonalDataAsync();
+
     /// <summary>Changes where the person is.</summary>
     Task SetSiteModeAsync(SiteMode mode);
 

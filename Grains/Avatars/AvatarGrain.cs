@@ -14,40 +14,96 @@ namespace Imv.Grains.Avatars;
 public sealed class AvatarGrain : Grain, IAvatarGrain
 {
     private readonly IPersistentState<AvatarState> _state;
+    private readonly IPersistentState<PersonalState> _personal;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
     /// <summary>Creates the grain (the runtime does).</summary>
-    public AvatarGrain([PersistentState("avatar")] IPersistentState<AvatarState> state, TimeProvider? time, ILogger<AvatarGrain>? logger)
+    public AvatarGrain([PersistentState("avatar")] IPersistentState<AvatarState> state,
+        [PersistentState("avatar-personal")] IPersistentState<PersonalState> personal, TimeProvider? time, ILogger<AvatarGrain>? logger)
     {
         _state = state;
+        _personal = personal;
         _time = time ?? TimeProvider.System;
         _log = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     private AvatarState S => _state.State;
+    private PersonalState P => _personal.State;
     private string AvatarId => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // An avatar stored by an earlier version keeps its name in the registration: move it to the personal state
+        // (written first, so a crash in between loses nothing and the move is simply repeated).
+        if (S.Registration is { DisplayName.Length: > 0 } legacy)
+        {
+            if (P.Data is null && P.ErasedAt is null)
+            {
+                P.Data = new PersonalData(legacy.DisplayName);
+                await _personal.WriteStateAsync(cancellationToken);
+            }
+            S.Registration = legacy with { DisplayName = "" };
+            await _state.WriteStateAsync(cancellationToken);
+            _log.LogInformation("Avatar {AvatarId}: name moved to its personal state", AvatarId);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<AvatarProfile> RegisterAsync(AvatarRegistration registration)
     {
         AvatarState.Validate(registration);
         bool first = S.Registration is null;
-        S.Registration = registration;
+        // Erasure sticks: updating a registration (the plant layout does at every start) does not bring an erased
+        // name back; SetPersonalDataAsync gives a new one.
+        bool erased = !first && P.ErasedAt is not null;
+        if (!erased && P.Data?.Name != registration.DisplayName)
+        {
+            P.Set(P.Data is { } known ? known with { Name = registration.DisplayName } : new PersonalData(registration.DisplayName));
+            await _personal.WriteStateAsync();
+        }
+        S.Registration = registration with { DisplayName = "" };
         if (first) { S.Active = true; S.SiteMode = registration.SiteMode; }
         await _state.WriteStateAsync();
         _log.LogInformation("Avatar {AvatarId} registered: {Kind} {Role} {Driver}", AvatarId, registration.Kind, registration.Role, registration.Driver);
-        return S.Profile(AvatarId)!;
+        return Profile()!;
     }
 
     /// <inheritdoc />
     public Task<AvatarProfile?> GetProfileAsync()
     {
-        var profile = S.Profile(AvatarId);
+        var profile = Profile();
         // A lookup of an unknown avatar leaves no activation behind.
         if (profile is null && S.Supervisors.Count == 0) DeactivateOnIdle();
         return Task.FromResult(profile);
     }
+
+    /// <inheritdoc />
+    public Task<PersonalDataView?> GetPersonalDataAsync() =>
+        Task.FromResult(S.Registration is null ? null : P.View(AvatarId));
+
+    /// <inheritdoc />
+    public async Task<PersonalDataView> SetPersonalDataAsync(PersonalData data)
+    {
+        RequireRegistered();
+        P.Set(data);
+        await _personal.WriteStateAsync();
+        _log.LogInformation("Avatar {AvatarId}: personal data set", AvatarId);
+        return P.View(AvatarId);
+    }
+
+    /// <inheritdoc />
+    public async Task<PersonalDataView> ErasePersonalDataAsync()
+    {
+        RequireRegistered();
+        P.Erase(_time.GetUtcNow());
+        await _personal.WriteStateAsync();
+        _log.LogInformation("Avatar {AvatarId}: personal data erased", AvatarId);
+        return P.View(AvatarId);
+    }
+
+    private AvatarProfile? Profile() => S.Profile(AvatarId, P.DisplayName);
 
     /// <inheritdoc />
     public async Task SetSiteModeAsync(SiteMode mode)

@@ -12,7 +12,8 @@ public sealed class AvatarState
     /// <summary>The most sessions an avatar holds at once.</summary>
     public const int MaxSessions = 16;
 
-    /// <summary>The registration; null when not registered.</summary>
+    /// <summary>The registration; null when not registered. Its display name is kept empty here: the name is a
+    /// personal field, stored in <see cref="PersonalState"/>.</summary>
     [Id(0)] public AvatarRegistration? Registration { get; set; }
 
     /// <summary>Whether the avatar may act.</summary>
@@ -50,11 +51,12 @@ public sealed class AvatarState
         _ => false,
     };
 
-    /// <summary>The profile; null when not registered.</summary>
-    public AvatarProfile? Profile(string avatarId)
+    /// <summary>The profile, showing <paramref name="displayName"/> (kept with the personal fields, not here);
+    /// null when not registered.</summary>
+    public AvatarProfile? Profile(string avatarId, string displayName)
     {
         var r = Registration;
-        return r is null ? null : new AvatarProfile(avatarId, r.DisplayName, r.Kind, r.Role, r.Driver, r.DrivenBy, SiteMode,
+        return r is null ? null : new AvatarProfile(avatarId, displayName, r.Kind, r.Role, r.Driver, r.DrivenBy, SiteMode,
             r.Scopes ?? [], Active, [.. Supervisors]);
     }
 

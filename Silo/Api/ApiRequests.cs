@@ -32,9 +32,18 @@ public sealed record LeaseBody(string? AvatarId = null, double DurationSeconds =
 /// <param name="DrivenBy">The avatar driving a HumanDriven digital human.</param>
 /// <param name="SiteMode">OnSite (default) or Remote.</param>
 /// <param name="Scopes">Twin ids and organization ids the avatar may command (an organization covers everything below it).</param>
+/// <param name="EmployeeNumber">The person's employee number (a personal field, erasable); optional.</param>
+/// <param name="Contact">E-mail or phone (a personal field, erasable); optional.</param>
 public sealed record RegisterAvatarBody(
     string? AvatarId = null, string? DisplayName = null, AvatarKind Kind = AvatarKind.User, AvatarRole Role = AvatarRole.Worker,
-    DigitalHumanDriver Driver = DigitalHumanDriver.None, string? DrivenBy = null, SiteMode SiteMode = SiteMode.OnSite, IReadOnlyList<string>? Scopes = null);
+    DigitalHumanDriver Driver = DigitalHumanDriver.None, string? DrivenBy = null, SiteMode SiteMode = SiteMode.OnSite, IReadOnlyList<string>? Scopes = null,
+    string? EmployeeNumber = null, string? Contact = null);
+
+/// <summary>Body of <c>PUT /api/avatars/{id}/personal</c>: the avatar's personal fields, replaced as a whole.</summary>
+/// <param name="Name">The person's name (also the avatar's display name); required.</param>
+/// <param name="EmployeeNumber">The employee number; optional.</param>
+/// <param name="Contact">E-mail or phone; optional.</param>
+public sealed record PersonalDataBody(string? Name = null, string? EmployeeNumber = null, string? Contact = null);
 
 /// <summary>Body of <c>POST /api/avatars/{id}/sessions</c>.</summary>
 /// <param name="Device">Hmd, SmartGlasses, Ar, Vr or Haptic.</param>

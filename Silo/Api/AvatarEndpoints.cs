@@ -20,6 +20,9 @@ public static class AvatarEndpoints
         app.MapGet("/api/avatars/{id}/supervised", SupervisedAsync).Requires(Right.Read);
         app.MapPost("/api/avatars/{id}/supervised", SuperviseAsync).Requires(Right.Supervise, TargetKind.Self);
         app.MapDelete("/api/avatars/{id}/supervised/{supervisedId}", StopSupervisingAsync).Requires(Right.Supervise, TargetKind.Self);
+        app.MapGet("/api/avatars/{id}/personal", GetPersonalAsync).Requires(Right.PersonalData, TargetKind.Self);
+        app.MapPut("/api/avatars/{id}/personal", SetPersonalAsync).Requires(Right.PersonalData, TargetKind.Self);
+        app.MapDelete("/api/avatars/{id}/personal", ErasePersonalAsync).Requires(Right.PersonalData, TargetKind.Self);
     }
 
     /// <summary>404 for an unknown avatar.</summary>
@@ -50,10 +53,14 @@ public static class AvatarEndpoints
             for (int i = 0; i < scopes.Count; i++)
                 if (IdRule.CheckFields(($"scopes[{i}]", scopes[i] ?? "")) is { } badScope) return badScope;
         }
+        var personal = new PersonalData(body.DisplayName, body.EmployeeNumber, body.Contact);
+        if (personal.Problems() is { Count: > 0 } personalProblems) return PersonalProblems(personalProblems);
         try
         {
-            var profile = await grains.GetGrain<IAvatarGrain>(body.AvatarId).RegisterAsync(new AvatarRegistration(
+            var avatar = grains.GetGrain<IAvatarGrain>(body.AvatarId);
+            var profile = await avatar.RegisterAsync(new AvatarRegistration(
                 body.DisplayName, body.Kind, body.Role, body.Driver, body.DrivenBy, body.SiteMode, body.Scopes ?? [])).ConfigureAwait(false);
+            if (body.EmployeeNumber is not null || body.Contact is not null) await avatar.SetPersonalDataAsync(personal).ConfigureAwait(false);
             catalog.AddAvatar(body.AvatarId);
             await grains.GetGrain<IGridCatalogGrain>(IGridCatalogGrain.Key).AddAvatarAsync(body.AvatarId).ConfigureAwait(false);
             return Results.Created($"/api/avatars/{Uri.EscapeDataString(body.AvatarId)}", profile);
@@ -62,6 +69,30 @@ public static class AvatarEndpoints
         {
             return ApiResults.BadRequest("Invalid avatar registration: " + e.Message);
         }
+    }
+
+    private static IResult PersonalProblems(IReadOnlyList<string> problems) =>
+        ApiResults.BadRequest("Invalid personal data: " + string.Join("; ", problems) + ".", new { problems });
+
+    private static async Task<IResult> GetPersonalAsync(string id, IGrainFactory grains) =>
+        await grains.GetGrain<IAvatarGrain>(id).GetPersonalDataAsync().ConfigureAwait(false) is { } view ? Results.Ok(view) : UnknownAvatar(id);
+
+    private static async Task<IResult> SetPersonalAsync(string id, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (body, bodyError) = await RequestBody.ReadAsync<PersonalDataBody>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null) return bodyError!;
+        var data = new PersonalData(body.Name ?? "", body.EmployeeNumber, body.Contact);
+        if (data.Problems() is { Count: > 0 } problems) return PersonalProblems(problems);
+        var avatar = grains.GetGrain<IAvatarGrain>(id);
+        if (await avatar.GetProfileAsync().ConfigureAwait(false) is null) return UnknownAvatar(id);
+        return Results.Ok(await avatar.SetPersonalDataAsync(data).ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> ErasePersonalAsync(string id, IGrainFactory grains)
+    {
+        var avatar = grains.GetGrain<IAvatarGrain>(id);
+        if (await avatar.GetProfileAsync().ConfigureAwait(false) is null) return UnknownAvatar(id);
+        return Results.Ok(await avatar.ErasePersonalDataAsync().ConfigureAwait(false));
     }
 
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains)

@@ -33,6 +33,9 @@ public enum Right
     Administer,
     /// <summary>Read the audit log.</summary>
     Audit,
+    /// <summary>Read, correct and erase personal fields (name, employee number, contact): every role on its own
+    /// avatar, the administrator on every avatar.</summary>
+    PersonalData,
 }
 
 /// <summary>How far a role's right reaches.</summary>
@@ -55,6 +58,7 @@ public static class RolePolicy
     public static Reach Of(AvatarRole role, Right right) => right == Right.Identify ? Reach.Everywhere : role switch
     {
         AvatarRole.Administrator => Reach.Everywhere,
+        _ when right == Right.PersonalData => Reach.Self,
         AvatarRole.Worker => right switch
         {
             Right.Read => Reach.Everywhere,
