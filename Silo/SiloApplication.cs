@@ -83,6 +83,8 @@ public static class SiloApplication
             // A long id in a path gets the API's JSON answer (400 naming the id rule), not Kestrel's empty 414.
             k.Limits.MaxRequestLineSize = 64 * 1024;
             k.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+            // https:// addresses serve the silo's own certificate unless Kestrel's own settings name one.
+            if (settings.Tls.Enabled) k.ConfigureHttpsDefaults(h => h.ServerCertificate ??= settings.Tls.LoadCertificate());
         });
         // The first administrator key is made once the silo runs (it is a grain's state), before the plant bootstrap.
         builder.Services.AddSingleton<AdminKeyBootstrap>();

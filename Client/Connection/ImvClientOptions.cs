@@ -54,6 +54,10 @@ public sealed class ImvClientOptions
     /// <summary>The gateways in force (the default one when none was set).</summary>
     public IReadOnlyList<string> EffectiveGateways => Gateways.Count > 0 ? Gateways : [DefaultGateway];
 
+    /// <summary>Mutual TLS to the cluster's gateways (section <c>Client:Tls</c>); required when the silos run with
+    /// <c>Silo:Tls</c>.</summary>
+    public TlsSettings Tls { get; set; } = new();
+
     /// <summary>Where the client looks for the cluster, for messages.</summary>
     public string Describe() => Clustering switch
     {
@@ -95,6 +99,14 @@ public sealed class ImvClientOptions
             if (int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536) o.Gateways.Add("127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture));
             else problems.Add($"Silo:GatewayPort: '{port}' is not a port (1-65535).");
         }
+        var tls = client.GetSection(nameof(Tls));
+        o.Tls = new TlsSettings
+        {
+            CertificatePath = tls[nameof(TlsSettings.CertificatePath)],
+            CertificatePassword = tls[nameof(TlsSettings.CertificatePassword)],
+            KeyPath = tls[nameof(TlsSettings.KeyPath)],
+            TrustedCaPath = tls[nameof(TlsSettings.TrustedCaPath)],
+        };
         o.ConnectTimeout = Duration(client, nameof(ConnectTimeout), o.ConnectTimeout, problems);
         o.ResponseTimeout = Duration(client, nameof(ResponseTimeout), o.ResponseTimeout, problems);
         o.RenewInterval = Duration(client, nameof(RenewInterval), o.RenewInterval, problems);
@@ -130,6 +142,7 @@ public sealed class ImvClientOptions
             problems.Add($"{SectionName}:RenewInterval must be below {Grains.Interfaces.Watching.WatchLimits.Expiry} (the grains drop watches not renewed within it).");
         if (ConnectTimeout <= TimeSpan.Zero) problems.Add($"{SectionName}:ConnectTimeout must be positive.");
         if (ResponseTimeout <= TimeSpan.Zero) problems.Add($"{SectionName}:ResponseTimeout must be positive.");
+        problems.AddRange(Tls.Validate(SectionName + ":" + nameof(Tls)));
         return problems;
     }
 }

@@ -47,6 +47,7 @@ public static class ImvClientSetup
             });
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
             client.UseConnectionRetryFilter(deadline.ShouldRetryAsync);
+            if (options.Tls.Enabled) client.UseTls(options.Tls.LoadCertificate(), options.Tls.Apply);
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(deadline);

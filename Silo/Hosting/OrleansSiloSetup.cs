@@ -43,6 +43,7 @@ public static class OrleansSiloSetup
             o.CacheSize = settings.DirectoryCacheSize;
             if (settings.DirectoryCacheSize == 0) o.CachingStrategy = GrainDirectoryOptions.CachingStrategyType.None;
         });
+        if (settings.Tls.Enabled) silo.UseTls(settings.Tls.LoadCertificate(), settings.Tls.Apply);
         silo.AddActivityPropagation();
         silo.UseImvStorage(settings, configuration);
         if (settings.Dashboard) Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo, _ => { });

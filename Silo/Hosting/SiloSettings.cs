@@ -80,6 +80,10 @@ public sealed class SiloSettings
     /// <summary>Membership timing with a shared membership table (<c>Silo:Membership</c>).</summary>
     public MembershipSettings Membership { get; } = new();
 
+    /// <summary>Mutual TLS between silos and from clients (section <c>Silo:Tls</c>); its certificate also serves
+    /// the HTTPS API. Off when no certificate is configured.</summary>
+    public TlsSettings Tls { get; } = new();
+
     /// <summary>The PostgreSQL database of AdoNet engines (<c>Silo:Database</c>).</summary>
     public DatabaseSettings Database { get; } = new();
 

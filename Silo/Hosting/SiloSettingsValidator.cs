@@ -6,7 +6,7 @@ namespace Imv.Silo.Hosting;
 public static class SiloSettingsValidator
 {
     /// <summary>Keys of the section that belong to other settings (the summary, SQLite tuning).</summary>
-    private static readonly string[] Subsections = ["Console", "Sqlite", "Membership", "Database"];
+    private static readonly string[] Subsections = ["Console", "Sqlite", "Membership", "Database", "Tls"];
 
     /// <summary>Binds the section, collecting unknown keys, values of the wrong type and rule violations.</summary>
     public static SiloSettings Bind(IConfiguration configuration, ICollection<string> problems)
@@ -18,6 +18,7 @@ public static class SiloSettingsValidator
         SectionBinder.Bind(section, settings, problems, Subsections);
         SectionBinder.Bind(configuration.GetSection(MembershipSettings.SectionName), settings.Membership, problems);
         SectionBinder.Bind(configuration.GetSection(DatabaseSettings.SectionName), settings.Database, problems);
+        SectionBinder.Bind(section.GetSection("Tls"), settings.Tls, problems);
         // Silo:DefaultStorage (earlier versions) still sets storage and reminders when the newer keys are not given.
         if (settings.DefaultStorage is { } legacy)
         {
@@ -31,6 +32,7 @@ public static class SiloSettingsValidator
         settings.PostgreSqlConnectionString = NullIfEmpty(configuration.GetConnectionString(DatabaseSettings.ConnectionStringName));
         settings.AzureStorageConnectionString = NullIfEmpty(configuration.GetConnectionString(AzureStorageConnectionStringName));
         Validate(settings, problems);
+        foreach (var problem in settings.Tls.Validate(SiloSettings.SectionName + ":Tls")) problems.Add(problem);
         return settings;
     }
 

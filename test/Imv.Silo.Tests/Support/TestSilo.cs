@@ -99,7 +99,7 @@ public sealed class TestSilo : IAsyncDisposable
 
     /// <summary>Starts a silo on <paramref name="dataFile"/> (a new one when null) with the test plant and
     /// <paramref name="settings"/> on top; returns once the plant bootstrap finished.</summary>
-    public static async Task<TestSilo> StartAsync(string? dataFile = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<TestSilo> StartAsync(string? dataFile = null, IReadOnlyDictionary<string, string?>? settings = null, string urls = "http://127.0.0.1:0")
     {
         dataFile ??= NewDataFile();
         var values = new Dictionary<string, string?>
@@ -126,7 +126,7 @@ public sealed class TestSilo : IAsyncDisposable
             ["Auth:NewAdminKey"] = "true",
         };
         if (settings is not null) foreach (var (k, v) in settings) values[k] = v;
-        var app = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(values));
+        var app = SiloApplication.Build(["--urls", urls], c => c.AddInMemoryCollection(values));
         await app.StartAsync();
         await app.Services.GetRequiredService<PlantBootstrapService>().Completion.WaitAsync(TimeSpan.FromSeconds(60));
         await app.Services.GetRequiredService<Imv.Silo.Security.AdminKeyBootstrap>().Completion.WaitAsync(TimeSpan.FromSeconds(60));
