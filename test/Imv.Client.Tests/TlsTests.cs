@@ -141,7 +141,7 @@ public sealed class TlsTests : IAsyncLifetime
         names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
         var serial = RandomNumberGenerator.GetBytes(12);
-        using var issued = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
+        using var issued = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), new DateTimeOffset(authority.NotAfter).AddDays(-1), serial);
         return issued.CopyWithPrivateKey(key);
     }
 
