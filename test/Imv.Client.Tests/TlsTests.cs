@@ -22,13 +22,13 @@ public sealed class TlsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         System.IO.Directory.CreateDirectory(_dir);
-        using var ca = NewAuthority("Imv test cluster CA");
-        using var stranger = NewAuthority("Someone else's CA");
+        using var ca = TestCertificates.NewAuthority("Imv test cluster CA");
+        using var stranger = TestCertificates.NewAuthority("Someone else's CA");
         _caPem = Path.Combine(_dir, "ca.pem");
         await File.WriteAllTextAsync(_caPem, ca.ExportCertificatePem());
-        _siloPfx = WritePfx(Issue(ca, "silo"), "silo.pfx", "silo-secret");
-        _clientPfx = WritePfx(Issue(ca, "sdk-client"), "client.pfx", null);
-        _strangerPfx = WritePfx(Issue(stranger, "intruder"), "stranger.pfx", null);
+        _siloPfx = TestCertificates.WritePfx(TestCertificates.Issue(ca, "silo"), Path.Combine(_dir, "silo.pfx"), "silo-secret");
+        _clientPfx = TestCertificates.WritePfx(TestCertificates.Issue(ca, "sdk-client"), Path.Combine(_dir, "client.pfx"), null);
+        _strangerPfx = TestCertificates.WritePfx(TestCertificates.Issue(stranger, "intruder"), Path.Combine(_dir, "stranger.pfx"), null);
         _silo = await TestSilo.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Silo:SiloPort"] = _siloPort.ToString(CultureInfo.InvariantCulture),
@@ -117,41 +117,4 @@ public sealed class TlsTests : IAsyncLifetime
         ResponseTimeout = TimeSpan.FromSeconds(10),
         Tls = tls,
     };
-
-    private static X509Certificate2 NewAuthority(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 authority, string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        // Silos are server and client at once (they dial each other); SDK clients only need the client usage.
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        var serial = RandomNumberGenerator.GetBytes(12);
-        using var issued = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), new DateTimeOffset(authority.NotAfter).AddDays(-1), serial);
-        return issued.CopyWithPrivateKey(key);
-    }
-
-    private string WritePfx(X509Certificate2 certificate, string fileName, string? password)
-    {
-        using (certificate)
-        {
-            var path = Path.Combine(_dir, fileName);
-            File.WriteAllBytes(path, certificate.Export(X509ContentType.Pkcs12, password));
-            return path;
-        }
-    }
 }

@@ -10,13 +10,16 @@ namespace Imv.Silo.Tests;
 
 /// <summary>Two silo processes clustered, stored and reminded on Azure Table storage (Azurite): both join through the
 /// membership table, a command acknowledged through one silo's API is still there, through the other, after the first
-/// is killed with kill -9.</summary>
+/// is killed with kill -9. With TLS the silos talk to each other only over mutual TLS (<c>Silo:Tls</c>, certificates
+/// of a CA made by the test): both active in the membership table means their probes crossed TLS connections.</summary>
 public sealed class AzureStorageClusterTests(ITestOutputHelper output)
 {
     private const string Twin = "site-1.line-01.machine-001";
 
-    [Fact]
-    public async Task Two_silos_on_azure_table_storage_keep_an_acknowledged_command_when_one_is_killed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Two_silos_on_azure_table_storage_keep_an_acknowledged_command_when_one_is_killed(bool tls)
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var directory = Path.Combine(Path.GetTempPath(), "imv-azure-cluster-" + Guid.NewGuid().ToString("N")[..12]);
@@ -24,6 +27,15 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
         var keyBase = Path.Combine(directory, "cluster");   // the administrator key file is keyBase + ".admin-key"
         var lines = new ConcurrentQueue<string>();
         var processes = new List<Process>();
+        var tlsArgs = new List<string>();
+        if (tls)
+        {
+            using var ca = TestCertificates.NewAuthority("Imv test cluster CA");
+            var caPem = Path.Combine(directory, "ca.pem");
+            await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
+            var pfx = TestCertificates.WritePfx(TestCertificates.Issue(ca, "silo"), Path.Combine(directory, "silo.pfx"), null);
+            tlsArgs.AddRange(["--Silo:Tls:CertificatePath=" + pfx, "--Silo:Tls:TrustedCaPath=" + caPem]);
+        }
         try
         {
             var ports = new[] { TestSilo.FreePort(), TestSilo.FreePort() };
@@ -37,7 +49,7 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
                     "--Auth:AdminKeyFile=" + TestSilo.AdminKeyFileOf(keyBase), "--Silo:Console:Summary=false",
                     "--Simulator:Sites=1", "--Simulator:LinesPerSite=1", "--Simulator:MachinesPerLine=3", "--Simulator:FaultRate=0",
                     "--Simulator:InitiallyRunning=1", "--Plant:ControlLoopShare=0", "--Logging:LogLevel:Default=Warning",
-                    "--Plant:Bootstrap=" + (i == 0 ? "true" : "false"),
+                    "--Plant:Bootstrap=" + (i == 0 ? "true" : "false"), .. tlsArgs,
                 ], (line, _) => lines.Enqueue($"[azure-{i + 1}] {line}")));
                 using var probe = SiloProcess.AdminClient(keyBase, ports[i]);
                 await WaitAsync(async () =>
