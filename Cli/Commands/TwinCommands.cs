@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Imv.Cli.Commands;
 
-/// <summary><c>imv twins list|show|watch</c>.</summary>
+/// <summary><c>imv twins list|show|watch</c> (and <c>history</c>, <c>show --at</c>: <see cref="TwinHistoryCommands"/>).</summary>
 internal static class TwinCommands
 {
     public static Command Create()
@@ -15,6 +15,7 @@ internal static class TwinCommands
         twins.Add(List());
         twins.Add(Show());
         twins.Add(Watch());
+        twins.Add(TwinHistoryCommands.History());
         return twins;
     }
 
@@ -48,11 +49,13 @@ internal static class TwinCommands
 
     private static Command Show()
     {
-        var command = new Command("show", "A twin: its tags, quality, alarms and status");
+        var command = new Command("show", "A twin: its tags, quality, alarms and status (now, or --at a past time from the recording)");
         command.Add(TwinId);
+        command.Add(TwinHistoryCommands.At);
         command.SetAction((parse, ct) => CliAction.RunAsync(parse, ct, async (imv, json, token) =>
         {
             var id = parse.GetValue(TwinId)!;
+            if (parse.GetValue(TwinHistoryCommands.At) is { } at) return await TwinHistoryCommands.ShowAtAsync(imv, id, at, json, token);
             var twin = await imv.Twins.GetAsync(id, token) ?? throw new CliException(ExitCodes.Refused, $"No twin '{id}'.");
             var alarms = await imv.Twins.GetActiveAlarmsAsync(id, token);
             if (json)

@@ -1,6 +1,7 @@
 using Imv.Client.Connection;
 using Imv.Client.Watching;
 using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,31 @@ public sealed class TwinAccess
         if (await grain.GetConfigurationAsync().WaitAsync(cancellationToken).ConfigureAwait(false) is null) return null;
         return await grain.GetSnapshotAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The twin as it was at <paramref name="at"/>, rebuilt from the plant recording (tags, alarms, the shadow's
+    /// reported side, commands) of the silo the client is connected through. Throws
+    /// <see cref="HistoryUnavailableException"/> naming the problem: an unknown twin, the recording off, nothing
+    /// recorded at or before <paramref name="at"/> (the recording trails the twin by its flush interval).</summary>
+    public async Task<TwinAsOf> GetAtAsync(string twinId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(twinId);
+        return Value(await _grains.GetGrain<ITwinHistoryGrain>(0).GetTwinAtAsync(twinId, at).WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The readings of <paramref name="tag"/> the twin accepted between <paramref name="from"/> and
+    /// <paramref name="to"/> (null: the recording's first or last instant), as they are up to
+    /// <paramref name="maxPoints"/> (1 to 100,000), else downsampled into that many buckets (min, max, avg).
+    /// Throws <see cref="HistoryUnavailableException"/> as <see cref="GetAtAsync"/>, and for an unknown tag or a wrong range.</summary>
+    public async Task<TagHistory> GetHistoryAsync(string twinId, string tag, DateTimeOffset? from = null, DateTimeOffset? to = null, int maxPoints = 1000,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(twinId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tag);
+        return Value(await _grains.GetGrain<ITwinHistoryGrain>(0).GetTagHistoryAsync(twinId, tag, from, to, maxPoints).WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private static T Value<T>(HistoryAnswer<T> answer) where T : class =>
+        answer.Value ?? throw new HistoryUnavailableException(answer.Problem?.Kind ?? HistoryProblemKind.NothingRecorded, answer.Problem?.Message ?? "No answer.");
 
     /// <summary>The twin's configuration (with its tags' metadata); null when unknown.</summary>
     public Task<TwinConfiguration?> GetConfigurationAsync(string twinId, CancellationToken cancellationToken = default) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Imv.Grains.Interfaces.Recording;
 using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Security;
 using Imv.Silo.Recording;
@@ -10,7 +11,7 @@ namespace Imv.Silo.Api;
 public static class TwinHistoryEndpoints
 {
     /// <summary>The default and the largest <c>maxPoints</c>.</summary>
-    public const int DefaultMaxPoints = 1000, LargestMaxPoints = 100_000;
+    public const int DefaultMaxPoints = TwinHistoryQuery.DefaultMaxPoints, LargestMaxPoints = TwinHistoryQuery.LargestMaxPoints;
 
     /// <summary>Maps <c>/api/twins/{id}/history</c> (the <c>at</c> form of <c>/api/twins/{id}</c> is answered by
     /// <see cref="AsOfAsync"/> from the twin endpoint).</summary>
@@ -21,15 +22,7 @@ public static class TwinHistoryEndpoints
     {
         ArgumentNullException.ThrowIfNull(services);
         if (!TryTime(atText, out var at)) return BadTime("at", atText);
-        var config = await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false);
-        if (config is null) return ApiResults.UnknownTwin(id);
-        if (Recorder(services) is not { } recorder) return RecordingOff();
-        if (recorder.Range(id) is not { } range) return ApiResults.NotFound($"Nothing recorded for twin '{id}'.", new { twinId = id });
-        if (at < range.First)
-            return ApiResults.NotFound($"Nothing recorded for twin '{id}' at or before {at:O}: its recording starts at {range.First:O}.",
-                new { twinId = id, at, recordedFrom = range.First });
-        var names = config.Tags?.Select(t => t.Name).ToArray() ?? [];
-        return Results.Ok(TwinHistory.AsOf(recorder, id, at, range, names, config.AlarmBands));
+        return Answer(await TwinHistoryQuery.AsOfAsync(grains, Recorder(services), id, at).ConfigureAwait(false), id, null);
     }
 
     private static async Task<IResult> HistoryAsync(string id, HttpRequest request, IGrainFactory grains, IServiceProvider services)
@@ -40,30 +33,24 @@ public static class TwinHistoryEndpoints
         DateTimeOffset? from = null, to = null;
         if (q.TryGetValue("from", out var fromText)) { if (!TryTime(fromText, out var f)) return BadTime("from", fromText); from = f; }
         if (q.TryGetValue("to", out var toText)) { if (!TryTime(toText, out var t)) return BadTime("to", toText); to = t; }
-        if (from is { } a && to is { } b && a > b)
-            return ApiResults.BadRequest($"Query parameter 'from' ({a:O}) must not be after 'to' ({b:O}).", new { parameter = "from" });
         int maxPoints = DefaultMaxPoints;
         if (q.TryGetValue("maxPoints", out var maxText)
             && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxPoints) || maxPoints < 1 || maxPoints > LargestMaxPoints))
             return ApiResults.BadRequest($"Query parameter 'maxPoints' must be a whole number from 1 to {LargestMaxPoints} (was '{maxText}').", new { parameter = "maxPoints" });
-        var config = await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false);
-        if (config is null) return ApiResults.UnknownTwin(id);
-        if (config.Tags is { } tags && !tags.Any(t => string.Equals(t.Name, tag, StringComparison.Ordinal)))
-            return ApiResults.NotFound($"Twin '{id}' has no tag '{tag}'.", new { twinId = id, tag });
-        if (Recorder(services) is not { } recorder) return RecordingOff();
-        if (recorder.Range(id) is not { } range) return ApiResults.NotFound($"Nothing recorded for twin '{id}'.", new { twinId = id });
-        var start = from ?? range.First;
-        var end = to ?? range.Last;
-        return TwinHistory.Series(recorder, id, tag, start, end, maxPoints) is { } history
-            ? Results.Ok(history)
-            : ApiResults.NotFound($"Nothing recorded for tag '{tag}' of twin '{id}' between {start:O} and {end:O} (its recording spans {range.First:O} to {range.Last:O}).",
-                new { twinId = id, tag, from = start, to = end, recordedFrom = range.First, recordedTo = range.Last });
+        return Answer(await TwinHistoryQuery.SeriesAsync(grains, Recorder(services), id, tag, from, to, maxPoints).ConfigureAwait(false), id, tag);
     }
 
-    private static SqliteTwinRecorder? Recorder(IServiceProvider services) => services.GetService<SqliteTwinRecorder>();
+    /// <summary>200 with the answer, or the problem: 400 for a wrong question, 404 for what does not exist or was not recorded.</summary>
+    private static IResult Answer<T>(HistoryAnswer<T> answer, string twinId, string? tag) where T : class => answer switch
+    {
+        { Value: { } value } => Results.Ok(value),
+        { Problem: { Kind: HistoryProblemKind.BadQuestion } p } => ApiResults.BadRequest("Query parameter " + p.Message, new { twinId, tag }),
+        { Problem: { Kind: HistoryProblemKind.RecordingOff } p } => ApiResults.NotFound(p.Message, new { setting = "Recording:Enabled" }),
+        { Problem: { } p } => ApiResults.NotFound(p.Message, new { twinId, tag, problem = p.Kind.ToString() }),
+        _ => throw new InvalidOperationException("An answer without a value or a problem."),
+    };
 
-    private static IResult RecordingOff() =>
-        ApiResults.NotFound("Nothing is recorded on this silo: the plant recording is off (Recording:Enabled=false).", new { setting = "Recording:Enabled" });
+    private static SqliteTwinRecorder? Recorder(IServiceProvider services) => services.GetService<SqliteTwinRecorder>();
 
     private static bool TryTime(string? text, out DateTimeOffset time) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);

@@ -1,4 +1,5 @@
 using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Machines;
 using Imv.Persistence.Sqlite.Recording;
@@ -9,31 +10,6 @@ namespace Imv.Silo.Recording;
 /// range (downsampled when more points exist than asked). Plain reads of <see cref="SqliteTwinRecorder"/>.</summary>
 public static class TwinHistory
 {
-    /// <summary>A tag as it was: its last accepted reading at or before the instant asked.</summary>
-    public sealed record TagAsOf(string Name, TagValue Value, TagQuality Quality, DateTimeOffset SourceTimestamp, DateTimeOffset ReceivedTimestamp,
-        long Sequence, AlarmLevel Alarm);
-
-    /// <summary>An alarm active at the instant asked.</summary>
-    public sealed record AlarmAsOf(string Tag, AlarmLevel Level, double Value);
-
-    /// <summary>A command as its last transition at or before the instant asked left it.</summary>
-    public sealed record CommandAsOf(string CommandId, IssuerKind IssuerKind, string Issuer, string? Tag, string? Method, CommandDeliveryStatus Status,
-        string? Reason, DateTimeOffset At);
-
-    /// <summary>The twin as it was at <see cref="At"/>: tags (never-read tags are left out), alarms, the shadow's
-    /// reported side, and the commands known then (newest first, at most 100).</summary>
-    public sealed record TwinAsOf(string TwinId, DateTimeOffset At, DateTimeOffset RecordedFrom, DateTimeOffset RecordedTo,
-        IReadOnlyList<TagAsOf> Tags, IReadOnlyList<AlarmAsOf> Alarms, IReadOnlyDictionary<string, TagValue> ShadowReported,
-        IReadOnlyList<CommandAsOf> Commands);
-
-    /// <summary>One point of a history: a reading (<see cref="Value"/>) or, downsampled, a bucket of
-    /// <see cref="Count"/> readings starting at <see cref="Timestamp"/> (min, max, avg of numbers; the last value otherwise).</summary>
-    public sealed record HistoryPoint(DateTimeOffset Timestamp, TagValue Value, double? Min, double? Max, double? Avg, int Count);
-
-    /// <summary>A tag's history between two instants.</summary>
-    public sealed record TagHistory(string TwinId, string Tag, DateTimeOffset From, DateTimeOffset To, int MaxPoints, int Readings, bool Downsampled,
-        IReadOnlyList<HistoryPoint> Points);
-
     private const int MaxCommands = 100;
 
     /// <summary>Reconstructs the twin at <paramref name="at"/> by reading its recording backwards from there until

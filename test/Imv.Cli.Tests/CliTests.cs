@@ -46,6 +46,47 @@ public sealed class CliTests(CliSilo fixture)
     }
 
     [Fact]
+    public async Task Twins_history_and_show_at_read_the_plant_recording()
+    {
+        // The recording trails the twin by its flush interval: wait until it holds a few readings.
+        JsonElement history = default;
+        await TestSilo.EventuallyAsync(async () =>
+        {
+            var r = await Imv("twins", "history", Twin, "--tag", "temperature", "--json");
+            if (r.ExitCode != 0) return false;
+            history = JsonDocument.Parse(r.Out).RootElement.Clone();
+            return history.GetProperty("readings").GetInt32() >= 3;
+        }, "three recorded readings of temperature", TimeSpan.FromSeconds(60));
+        Assert.Equal(Twin, history.GetProperty("twinId").GetString());
+        Assert.True(history.GetProperty("points").GetArrayLength() >= 3);
+
+        var small = await Imv("twins", "history", Twin, "--tag", "temperature", "--max-points", "1");
+        Ok(small);
+        Assert.Contains("downsampled to 1 buckets", small.Out, StringComparison.Ordinal);
+
+        // The twin as it was at the last recorded instant.
+        var recordedTo = history.GetProperty("to").GetString()!;
+        var at = await Imv("twins", "show", Twin, "--at", recordedTo, "--json");
+        Ok(at);
+        var past = JsonDocument.Parse(at.Out).RootElement;
+        Assert.Equal(Twin, past.GetProperty("twinId").GetString());
+        Assert.Contains(past.GetProperty("tags").EnumerateArray(), t => t.GetProperty("name").GetString() == "temperature");
+        var table = await Imv("twins", "show", Twin, "--at", recordedTo);
+        Ok(table);
+        Assert.Contains("as it was at", table.Out, StringComparison.Ordinal);
+
+        var badTime = await Imv("twins", "show", Twin, "--at", "yesterday");
+        Assert.Equal(2, badTime.ExitCode);
+        Assert.Contains("--at must be an ISO 8601 time", badTime.Err, StringComparison.Ordinal);
+        var before = await Imv("twins", "show", Twin, "--at", "2000-01-01T00:00:00Z");
+        Assert.Equal(1, before.ExitCode);
+        Assert.Contains("its recording starts at", before.Err, StringComparison.Ordinal);
+        var noTag = await Imv("twins", "history", Twin, "--tag", "nope");
+        Assert.Equal(1, noTag.ExitCode);
+        Assert.Contains("has no tag 'nope'", noTag.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Twins_watch_prints_changes_as_they_happen()
     {
         var watch = await Imv("twins", "watch", Twin, "--count", "3", "--json");

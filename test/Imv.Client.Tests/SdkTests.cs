@@ -1,6 +1,8 @@
+using Imv.Client.Access;
 using Imv.Client.Connection;
 using Imv.Client.Watching;
 using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Silo.Tests.Support;
 
@@ -125,5 +127,35 @@ public sealed class SdkTests(SiloWithClient fixture)
         var problems = options.Validate();
         Assert.Equal(3, problems.Count);
         Assert.Contains(problems, p => p.Contains("'nohost'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Time_travel_reads_a_tags_history_and_the_twin_at_an_instant_from_the_recording()
+    {
+        const string twin = "site-1.line-01.machine-001";
+        TagHistory? history = null;
+        await TestSilo.EventuallyAsync(async () =>
+        {
+            try { history = await Imv.Twins.GetHistoryAsync(twin, "temperature"); }
+            catch (HistoryUnavailableException) { return false; }   // the recording trails the twin by its flush interval
+            return history.Readings >= 3;
+        }, "three recorded readings of temperature", TimeSpan.FromSeconds(60));
+        Assert.Equal(twin, history!.TwinId);
+        Assert.All(history.Points, p => Assert.True(p.Value.TryGetNumber(out _)));
+        var buckets = await Imv.Twins.GetHistoryAsync(twin, "temperature", maxPoints: 1);
+        Assert.True(buckets.Downsampled);
+        Assert.Equal(buckets.Readings, buckets.Points.Sum(p => p.Count));
+
+        var past = await Imv.Twins.GetAtAsync(twin, history.To);
+        Assert.Equal(twin, past.TwinId);
+        Assert.Contains(past.Tags, t => t.Name == "temperature");
+
+        var before = await Assert.ThrowsAsync<HistoryUnavailableException>(() => Imv.Twins.GetAtAsync(twin, new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(HistoryProblemKind.NothingRecorded, before.Kind);
+        Assert.Contains("its recording starts at", before.Message, StringComparison.Ordinal);
+        var noTag = await Assert.ThrowsAsync<HistoryUnavailableException>(() => Imv.Twins.GetHistoryAsync(twin, "nope"));
+        Assert.Equal(HistoryProblemKind.UnknownTag, noTag.Kind);
+        var unknown = await Assert.ThrowsAsync<HistoryUnavailableException>(() => Imv.Twins.GetAtAsync("no-such-twin", DateTimeOffset.UtcNow));
+        Assert.Equal(HistoryProblemKind.UnknownTwin, unknown.Kind);
     }
 }
