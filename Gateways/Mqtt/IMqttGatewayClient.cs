@@ -21,6 +21,12 @@ internal interface IMqttGatewayClient : IAsyncDisposable
     /// <summary>The connection state.</summary>
     MqttConnectionState State { get; }
 
+    /// <summary>The client id the broker assigned (MQTT 5, empty ClientId), else the configured one.</summary>
+    string ClientId { get; }
+
+    /// <summary>QoS 1/2 publications awaiting the broker's acknowledgement.</summary>
+    int InFlightCount { get; }
+
     /// <summary>Raised on connect, loss and disconnect (keep handlers short).</summary>
     event EventHandler<MqttConnectionStateChangedEventArgs>? ConnectionStateChanged;
 
@@ -53,4 +59,8 @@ internal interface IMqttGatewayClient : IAsyncDisposable
 
     /// <summary>Breaks the current connection as a network failure would (no DISCONNECT); the client reconnects.</summary>
     void BreakConnection();
+
+    /// <summary>Drops the connection without DISCONNECT (as a crashed device would), so the broker publishes the last
+    /// will; the client does not reconnect.</summary>
+    Task AbortAsync();
 }

@@ -273,7 +273,7 @@ public sealed class MqttClient : IMqttGatewayClient
 
     /// <summary>Drops the connection without DISCONNECT (as a crashed device would), so the broker publishes
     /// the last will; the client does not reconnect.</summary>
-    internal async Task AbortAsync()
+    public async Task AbortAsync()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         await _lifetime.CancelAsync().ConfigureAwait(false);

@@ -17,8 +17,8 @@ using MqttNetVersion = MQTTnet.Formatter.MqttProtocolVersion;
 
 namespace Imv.Gateways.Mqtt;
 
-/// <summary>The gateway's MQTT client on MQTTnet 5: MQTTnet speaks the protocol (packets, QoS handshakes, keep-alive,
-/// TLS); this class adds what MQTTnet 5 leaves to the application: the reconnect loop with backoff and jitter that
+/// <summary>The gateway's MQTT 3.1.1 / 5.0 client on MQTTnet 5 (<c>Client: MqttNet</c>): MQTTnet speaks the protocol (packets, QoS handshakes,
+/// keep-alive, TLS); this class adds what MQTTnet 5 leaves to the application: the reconnect loop with backoff and jitter that
 /// restores subscriptions, a bounded receive buffer (QoS 0 dropped and counted when full, QoS 1/2 held back),
 /// acknowledgements released in arrival order once the consumer stored a message (and dropped with a lost
 /// connection, so the broker delivers again), publications retried across reconnects within an in-flight window.</summary>
@@ -69,22 +69,25 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
 
-    /// <inheritdoc />
+    /// <summary>The options the client was created with.</summary>
     public MqttClientOptions Options => _options;
 
-    /// <inheritdoc />
+    /// <summary>Counters: received, dropped, published, republished, reconnects, refused logins, bad topic aliases.</summary>
     public MqttClientStatistics Statistics { get; } = new();
 
-    /// <inheritdoc />
+    /// <summary>Messages received from the broker, in arrival order, bounded by <see cref="MqttClientOptions.ReceiveBufferCapacity"/>; completed when the client is closed.</summary>
     public ChannelReader<MqttReceivedMessage> Messages => _messages.Reader;
 
-    /// <inheritdoc />
+    /// <summary>The connection state.</summary>
     public MqttConnectionState State => _state;
 
-    /// <inheritdoc />
+    /// <summary>The client id the broker assigned (MQTT 5, empty ClientId), else the configured one.</summary>
+    public string ClientId { get; private set; } = "";
+
+    /// <summary>Raised on connect, loss and disconnect (keep handlers short).</summary>
     public event EventHandler<MqttConnectionStateChangedEventArgs>? ConnectionStateChanged;
 
-    /// <inheritdoc />
+    /// <summary>Acknowledgements held back or being written: zero once every released one was handed to the connection.</summary>
     public int HeldAcknowledgements
     {
         get
@@ -93,7 +96,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Connects for the first time. Throws <see cref="MqttReasonException"/> when the broker refuses, <see cref="TimeoutException"/> when it does not answer in time, or the socket/TLS error. Afterwards the client reconnects by itself (when <see cref="MqttClientOptions.AutoReconnect"/>).</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
@@ -110,7 +113,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         _supervisor = Task.Run(SuperviseAsync, CancellationToken.None);
     }
 
-    /// <inheritdoc />
+    /// <summary>Publishes a message. QoS 0 completes once written; QoS 1/2 complete with the broker's acknowledgement (a reason code of 0x80 or more is a refusal, not an exception). While the connection is down, publications wait for the next one; at most <see cref="MqttClientOptions.MaxInFlight"/> QoS 1/2 publications (lowered to the broker's Receive Maximum) are unacknowledged at a time. A publication cancelled before it was written is never sent later.</summary>
     public async ValueTask<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -153,7 +156,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Subscribes to topic filters. Returns the granted QoS per filter; throws <see cref="MqttReasonException"/> naming the filter when the broker refuses one. Subscriptions are remembered and restored after a reconnect to a broker that lost the session.</summary>
     public async Task<IReadOnlyList<MqttQualityOfService>> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscriptions);
@@ -167,7 +170,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         return await SendSubscribeAsync(subscriptions, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
+    /// <summary>Subscribes to one topic filter.</summary>
     public Task<IReadOnlyList<MqttQualityOfService>> SubscribeAsync(string filter, MqttQualityOfService qos, CancellationToken cancellationToken) =>
         SubscribeAsync(new[] { new MqttSubscription(filter, qos) }, cancellationToken);
 
@@ -197,7 +200,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         return granted;
     }
 
-    /// <inheritdoc />
+    /// <summary>Unsubscribes from topic filters; throws <see cref="MqttReasonException"/> for an MQTT 5 refusal.</summary>
     public async Task UnsubscribeAsync(IReadOnlyList<string> filters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filters);
@@ -218,7 +221,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>With <see cref="MqttClientOptions.ManualAcknowledgement"/>: the consumer is done with <paramref name="message"/> (it stored it); its acknowledgement (PUBACK, PUBREC) goes out once every QoS 1/2 message received before it on the same connection is released too (MQTT wants acknowledgements in arrival order). Acknowledgements of a connection since lost are dropped, so the broker delivers those messages again on the resumed session. Nothing to do for QoS 0 messages or without manual acknowledgement.</summary>
     public async ValueTask AcknowledgeAsync(MqttReceivedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -256,7 +259,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>Sends DISCONNECT and closes (no reconnect afterwards). With <paramref name="publishWill"/> (MQTT 5) the broker still publishes the last will.</summary>
     public async Task DisconnectAsync(bool publishWill = false, CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
@@ -274,6 +277,12 @@ internal sealed class MqttNetClient : IMqttGatewayClient
                 _streams.Break();
             }
         }
+        await CloseAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task CloseAsync()
+    {
         _lost.TrySetResult(null);
         if (_supervisor is not null)
         {
@@ -283,19 +292,31 @@ internal sealed class MqttNetClient : IMqttGatewayClient
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "MQTT {ClientId}: connection supervisor failed", _options.ClientId);
+                _logger.LogError(ex, "MQTT {ClientId}: connection supervisor failed", ClientId);
             }
         }
         _messages.Writer.TryComplete();
         _connectedSignal.TrySetException(new ObjectDisposedException(nameof(MqttNetClient)));
         SetState(MqttConnectionState.Disconnected, false, null);
-        cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <inheritdoc />
+    /// <summary>Breaks the current connection as a network failure would (no DISCONNECT, so the broker publishes the will); the client reconnects.</summary>
     public void BreakConnection() => _streams.Break();
 
-    /// <inheritdoc />
+    /// <summary>QoS 1/2 publications awaiting the broker's acknowledgement.</summary>
+    public int InFlightCount => _window.Count;
+
+    /// <summary>Drops the connection without DISCONNECT (as a crashed device would), so the broker publishes the last
+    /// will; the client does not reconnect.</summary>
+    public async Task AbortAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        _streams.Break();
+        await CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Disconnects (see <see cref="DisconnectAsync"/>) and releases the connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await DisconnectAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
@@ -340,6 +361,13 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         {
             throw new TimeoutException($"MQTT connect to {_options.Host}:{_options.Port} did not complete within {_options.ConnectTimeout}.", ex);
         }
+        catch (MqttCommunicationException ex) when (SocketOrTlsError(ex) is { } cause)
+        {
+            // The socket or TLS error itself, as callers of a socket would see it (a refused certificate is an
+            // AuthenticationException, a refused connection a SocketException).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            throw;
+        }
         catch (MqttConnectingFailedException ex) when (ex.InnerException is { } inner)
         {
             throw new IOException($"MQTT connect to {_options.Host}:{_options.Port} failed: {inner.Message}", inner);
@@ -349,6 +377,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
             _connectionGate.Release();
         }
         if (result.ResultCode != MqttClientConnectResultCode.Success) throw Refused(result);
+        ClientId = string.IsNullOrEmpty(result.AssignedClientIdentifier) ? _options.ClientId : result.AssignedClientIdentifier;
         _window.SetLimit(Math.Min(_options.MaxInFlight, result.ReceiveMaximum is > 0 ? result.ReceiveMaximum.Value : 65535));
         try
         {
@@ -369,7 +398,16 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         SetState(MqttConnectionState.Connected, result.IsSessionPresent, null);
         Volatile.Read(ref _connectedSignal).TrySetResult();
         _logger.LogInformation("MQTT {ClientId} connected to {Host}:{Port} (MQTT {Version}, session present: {SessionPresent})",
-            _options.ClientId, _options.Host, _options.Port, _options.ProtocolVersion == MqttProtocolVersion.V500 ? "5.0" : "3.1.1", result.IsSessionPresent);
+            ClientId, _options.Host, _options.Port, _options.ProtocolVersion == MqttProtocolVersion.V500 ? "5.0" : "3.1.1", result.IsSessionPresent);
+    }
+
+    private static Exception? SocketOrTlsError(Exception error)
+    {
+        for (var e = error.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException or SocketException) return e;
+        }
+        return null;
     }
 
     private MqttReasonException Refused(MqttClientConnectResult result)
@@ -399,7 +437,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         lock (_session) subscriptions = _subscriptions.Values.ToArray();
         // Many filters (a thousand devices) go in a few packets rather than one huge one.
         foreach (var chunk in subscriptions.Chunk(100)) await SendSubscribeAsync(chunk, cancellationToken).ConfigureAwait(false);
-        if (subscriptions.Length > 0) _logger.LogInformation("MQTT {ClientId}: restored {Count} subscriptions", _options.ClientId, subscriptions.Length);
+        if (subscriptions.Length > 0) _logger.LogInformation("MQTT {ClientId}: restored {Count} subscriptions", ClientId, subscriptions.Length);
     }
 
     private async Task SuperviseAsync()
@@ -408,7 +446,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         {
             var cause = await Volatile.Read(ref _lost).Task.ConfigureAwait(false);
             if (_lifetime.IsCancellationRequested) return;
-            _logger.LogWarning("MQTT {ClientId}: connection to {Host}:{Port} lost: {Reason}", _options.ClientId, _options.Host, _options.Port, cause?.Message ?? "closed");
+            _logger.LogWarning("MQTT {ClientId}: connection to {Host}:{Port} lost: {Reason}", ClientId, _options.Host, _options.Port, cause?.Message ?? "closed");
             SetState(MqttConnectionState.ConnectionLost, false, cause);
             if (!_options.AutoReconnect)
             {
@@ -431,7 +469,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
                 catch (Exception ex)
                 {
                     _logger.LogWarning("MQTT {ClientId}: reconnect attempt {Attempt} to {Host}:{Port} failed: {Reason}",
-                        _options.ClientId, attempt + 1, _options.Host, _options.Port, ex.Message);
+                        ClientId, attempt + 1, _options.Host, _options.Port, ex.Message);
                     if (_client.IsConnected) _streams.Break();
                 }
             }
@@ -440,6 +478,12 @@ internal sealed class MqttNetClient : IMqttGatewayClient
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
+        if (e.Exception is MqttProtocolViolationException or { InnerException: MqttProtocolViolationException })
+        {
+            var bad = Interlocked.Increment(ref Statistics.decodeErrors);
+            _logger.LogError("MQTT {ClientId}: malformed packet from {Host}:{Port}: {Reason}; the connection was closed ({Count} so far)",
+                ClientId, _options.Host, _options.Port, (e.Exception.InnerException as MqttProtocolViolationException ?? e.Exception).Message, bad);
+        }
         if (e.ClientWasConnected)
         {
             var cause = e.Exception ?? (e.Reason == MqttClientDisconnectReason.NormalDisconnection
@@ -472,7 +516,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
                 if (dropped == 1 || dropped % 1000 == 0)
                 {
                     _logger.LogWarning("MQTT {ClientId}: receive buffer full ({Capacity} messages), QoS 0 message on {Topic} dropped; {Dropped} dropped so far",
-                        _options.ClientId, _options.ReceiveBufferCapacity, topic, dropped);
+                        ClientId, _options.ReceiveBufferCapacity, topic, dropped);
                 }
             }
             return Task.CompletedTask;
@@ -536,7 +580,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
     {
         var bad = Interlocked.Increment(ref Statistics.decodeErrors);
         if (bad <= 100 || bad % 1000 == 0)
-            _logger.LogError("MQTT {ClientId}: topic alias {Alias} from {Host}:{Port} {Problem}; message dropped ({Count} so far)", _options.ClientId, alias, _options.Host, _options.Port, problem, bad);
+            _logger.LogError("MQTT {ClientId}: topic alias {Alias} from {Host}:{Port} {Problem}; message dropped ({Count} so far)", ClientId, alias, _options.Host, _options.Port, problem, bad);
     }
 
     private static MqttProperties? Properties(MqttNetMessage m)
@@ -593,7 +637,9 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         if (o.ProtocolVersion == MqttProtocolVersion.V500)
         {
             builder.WithSessionExpiryInterval(o.SessionExpiryInterval)
-                .WithReceiveMaximum(65535)
+                // MQTTnet reads on while the gateway waits for room in the buffer; what it read waits in MQTTnet's
+                // queue. The broker sends at most this many unacknowledged QoS 1/2 messages, which bounds that queue.
+                .WithReceiveMaximum((ushort)Math.Clamp(o.ReceiveBufferCapacity, 1, 65535))
                 .WithMaximumPacketSize((uint)o.MaximumPacketSize)
                 .WithTopicAliasMaximum(o.TopicAliasMaximum);
         }
@@ -635,7 +681,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         }
         catch (Exception ex)
         {
-            _logger.LogError(ex, "MQTT {ClientId}: a ConnectionStateChanged handler failed", _options.ClientId);
+            _logger.LogError(ex, "MQTT {ClientId}: a ConnectionStateChanged handler failed", ClientId);
         }
     }
 

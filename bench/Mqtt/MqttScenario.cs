@@ -30,7 +30,7 @@ public static class MqttScenario
         var clientArg = args.SkipWhile(a => a != "--client").Skip(1).FirstOrDefault() ?? "both";
         MqttClientKind[] kinds = clientArg.ToLowerInvariant() switch
         {
-            "both" => [MqttClientKind.MqttNet, MqttClientKind.Own],
+            "both" => [MqttClientKind.Own, MqttClientKind.MqttNet],
             "mqttnet" => [MqttClientKind.MqttNet],
             "own" => [MqttClientKind.Own],
             _ => [],
@@ -108,7 +108,7 @@ public static class MqttScenario
         }
         var loadAfter = LoadAverage();
 
-        // The top-level figures are the first client's (MQTTnet unless --client says otherwise); each client's are under "clients".
+        // The top-level figures are the first client's (the gateway's default, Own, unless --client says otherwise); each client's are under "clients".
         var main = perClient[kinds[0]];
         var result = new Dictionary<string, object?>
         {

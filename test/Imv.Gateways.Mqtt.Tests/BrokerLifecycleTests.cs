@@ -8,9 +8,13 @@ using System.Text;
 
 namespace Imv.Gateways.Mqtt.Tests;
 
-/// <summary>Tests that need a broker of their own: restarted, with TLS, with passwords.</summary>
-public sealed class BrokerLifecycleTests
+/// <summary>Tests that need a broker of their own: restarted, with TLS, with passwords; run against each client the
+/// gateway can use.</summary>
+public abstract class BrokerLifecycleTests
 {
+    /// <summary>A client of the kind under test.</summary>
+    private protected abstract IMqttGatewayClient Create(MqttClientOptions options);
+
     [Fact]
     public async Task Broker_restart_mid_stream_at_qos1_loses_no_acknowledged_message()
     {
@@ -18,12 +22,12 @@ public sealed class BrokerLifecycleTests
         void Persistent(MqttClientOptions o) { o.CleanStart = false; o.SessionExpiryInterval = 600; o.ReceiveBufferCapacity = 100_000; o.MaxInFlight = 32; }
         var subscriberOptions = broker.ClientOptions("restart-sub");
         Persistent(subscriberOptions);
-        await using var subscriber = new MqttClient(subscriberOptions);
+        await using var subscriber = Create(subscriberOptions);
         await subscriber.ConnectAsync(Wait.Token());
         await subscriber.SubscribeAsync("line/+/count", MqttQualityOfService.AtLeastOnce, Wait.Token());
         var publisherOptions = broker.ClientOptions("restart-pub");
         Persistent(publisherOptions);
-        await using var publisher = new MqttClient(publisherOptions);
+        await using var publisher = Create(publisherOptions);
         await publisher.ConnectAsync(Wait.Token());
 
         var received = new ConcurrentDictionary<int, bool>();
@@ -60,10 +64,10 @@ public sealed class BrokerLifecycleTests
     public async Task A_cancelled_publication_that_never_left_is_withdrawn_and_never_sent_later()
     {
         await using var broker = await MosquittoBroker.StartAsync();
-        await using var subscriber = new MqttClient(broker.ClientOptions("withdraw-sub"));
+        await using var subscriber = Create(broker.ClientOptions("withdraw-sub"));
         await subscriber.ConnectAsync(Wait.Token());
         await subscriber.SubscribeAsync("cmd/#", MqttQualityOfService.AtLeastOnce, Wait.Token());
-        await using var publisher = new MqttClient(broker.ClientOptions("withdraw-pub"));
+        await using var publisher = Create(broker.ClientOptions("withdraw-pub"));
         await publisher.ConnectAsync(Wait.Token());
 
         await broker.StopProcessAsync();
@@ -89,7 +93,7 @@ public sealed class BrokerLifecycleTests
         await using var broker = await MosquittoBroker.StartAsync();
         var options = broker.ClientOptions("keepalive");
         options.KeepAlive = TimeSpan.FromSeconds(1);
-        await using var client = new MqttClient(options);
+        await using var client = Create(options);
         await client.ConnectAsync(Wait.Token());
         // Idle for three keep-alive periods: mosquitto drops a client silent for 1.5 periods, so only our
         // PINGREQs keep this connection. (Waiting for time to pass is the point here.)
@@ -119,7 +123,7 @@ public sealed class BrokerLifecycleTests
 
         var options = broker.ClientOptions("tls-client");
         options.Tls = new MqttTlsOptions { Enabled = true, CaCertificatePath = caPath, TargetHost = "localhost" };
-        await using (var client = new MqttClient(options))
+        await using (var client = Create(options))
         {
             await client.ConnectAsync(Wait.Token());
             await client.SubscribeAsync("secure/t", MqttQualityOfService.ExactlyOnce, Wait.Token());
@@ -129,17 +133,17 @@ public sealed class BrokerLifecycleTests
 
         var untrusted = broker.ClientOptions("tls-untrusted");
         untrusted.Tls = new MqttTlsOptions { Enabled = true, TargetHost = "localhost" };
-        await using (var client = new MqttClient(untrusted))
+        await using (var client = Create(untrusted))
             await Assert.ThrowsAsync<AuthenticationException>(() => client.ConnectAsync(Wait.Token()));
 
         var wrongName = broker.ClientOptions("tls-wrong-name");
         wrongName.Tls = new MqttTlsOptions { Enabled = true, CaCertificatePath = caPath, TargetHost = "other.example" };
-        await using (var client = new MqttClient(wrongName))
+        await using (var client = Create(wrongName))
             await Assert.ThrowsAsync<AuthenticationException>(() => client.ConnectAsync(Wait.Token()));
 
         var plain = broker.ClientOptions("plain-to-tls");
         plain.ConnectTimeout = TimeSpan.FromSeconds(3);
-        await using (var client = new MqttClient(plain))
+        await using (var client = Create(plain))
             await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync(Wait.Token()));
     }
 
@@ -159,7 +163,7 @@ public sealed class BrokerLifecycleTests
         };
         var options = broker.ClientOptions("mtls-client");
         options.Tls = tls;
-        await using (var client = new MqttClient(options))
+        await using (var client = Create(options))
         {
             await client.ConnectAsync(Wait.Token());
             Assert.Equal(MqttConnectionState.Connected, client.State);
@@ -168,7 +172,7 @@ public sealed class BrokerLifecycleTests
         var without = broker.ClientOptions("mtls-without");
         without.ConnectTimeout = TimeSpan.FromSeconds(5);
         without.Tls = new MqttTlsOptions { Enabled = true, CaCertificatePath = tls.CaCertificatePath, TargetHost = "localhost" };
-        await using var refused = new MqttClient(without);
+        await using var refused = Create(without);
         await Assert.ThrowsAnyAsync<Exception>(() => refused.ConnectAsync(Wait.Token()));
         Assert.Equal(MqttConnectionState.Disconnected, refused.State);
     }
@@ -187,12 +191,12 @@ public sealed class BrokerLifecycleTests
         var good = broker.ClientOptions("auth-good", version);
         good.Username = "operator";
         good.Password = "s3cret";
-        await using (var client = new MqttClient(good)) await client.ConnectAsync(Wait.Token());
+        await using (var client = Create(good)) await client.ConnectAsync(Wait.Token());
 
         var bad = broker.ClientOptions("auth-bad", version);
         bad.Username = "operator";
         bad.Password = "wrong";
-        await using var refused = new MqttClient(bad);
+        await using var refused = Create(bad);
         var error = await Assert.ThrowsAsync<MqttReasonException>(() => refused.ConnectAsync(Wait.Token()));
         Assert.Equal("CONNECT", error.Operation);
         if (version == MqttProtocolVersion.V500)
@@ -244,4 +248,14 @@ public sealed class BrokerLifecycleTests
         File.WriteAllText(Path.Combine(directory, "server.pem"), server.ExportCertificatePem());
         File.WriteAllText(Path.Combine(directory, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
     }
+}
+
+public sealed class OwnClientBrokerLifecycleTests : BrokerLifecycleTests
+{
+    private protected override IMqttGatewayClient Create(MqttClientOptions options) => new MqttClient(options);
+}
+
+public sealed class MqttNetClientBrokerLifecycleTests : BrokerLifecycleTests
+{
+    private protected override IMqttGatewayClient Create(MqttClientOptions options) => new MqttNetClient(options);
 }

@@ -17,6 +17,13 @@ public sealed class GatewayHarness : IAsyncDisposable
     public CollectingSink Sink { get; }
     public TestLogger Logger { get; }
 
+    public static Task<GatewayHarness> StartAsync(MosquittoBroker broker, MqttClientKind client, Action<MqttGatewayOptions> configure) =>
+        StartAsync(broker, o =>
+        {
+            o.Client = client;
+            configure(o);
+        });
+
     public static async Task<GatewayHarness> StartAsync(MosquittoBroker broker, Action<MqttGatewayOptions> configure)
     {
         var options = new MqttGatewayOptions

@@ -8,14 +8,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Imv.Gateways.Mqtt.Tests;
 
-[Collection("broker")]
-public sealed class JsonGatewayTests(BrokerFixture fixture)
+/// <summary>Run on each client the gateway can use.</summary>
+public abstract class JsonGatewayTests(BrokerFixture fixture)
 {
     private readonly MosquittoBroker _broker = fixture.Broker;
 
+    /// <summary>The client under the gateway.</summary>
+    protected abstract MqttClientKind Client { get; }
+
     private static string Site() => "s" + Guid.NewGuid().ToString("N")[..6];
 
-    private Task<GatewayHarness> StartAsync(string site, bool ack = true, bool status = true) => GatewayHarness.StartAsync(_broker, o =>
+    private Task<GatewayHarness> StartAsync(string site, bool ack = true, bool status = true) => GatewayHarness.StartAsync(_broker, Client, o =>
     {
         o.Mode = MqttGatewayMode.Json;
         o.Json.TelemetryTopic = $"plant/{site}/{{line}}/{{machine}}/telemetry";
@@ -73,7 +76,7 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
     public async Task A_qos1_message_is_acknowledged_only_once_its_readings_are_stored_and_redelivered_otherwise()
     {
         var site = Site();
-        await using var gateway = await GatewayHarness.StartAsync(_broker, o =>
+        await using var gateway = await GatewayHarness.StartAsync(_broker, Client, o =>
         {
             o.Mode = MqttGatewayMode.Json;
             o.Json.TelemetryTopic = $"plant/{site}/{{line}}/{{machine}}/telemetry";
@@ -310,4 +313,16 @@ public sealed class JsonGatewayTests(BrokerFixture fixture)
         var delivered = await gateway.Connection.SendAsync(new DeviceCommand("o-2", twin, "speed", null, TagValue.FromInteger(20), [], DateTimeOffset.UtcNow.AddSeconds(30)), Wait.Token());
         Assert.Equal(CommandDeliveryStatus.Delivered, delivered.Status);
     }
+}
+
+[Collection("broker")]
+public sealed class JsonGatewayOnOwnClientTests(BrokerFixture fixture) : JsonGatewayTests(fixture)
+{
+    protected override MqttClientKind Client => MqttClientKind.Own;
+}
+
+[Collection("broker")]
+public sealed class JsonGatewayOnMqttNetTests(BrokerFixture fixture) : JsonGatewayTests(fixture)
+{
+    protected override MqttClientKind Client => MqttClientKind.MqttNet;
 }

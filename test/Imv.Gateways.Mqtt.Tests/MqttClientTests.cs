@@ -3,18 +3,22 @@ using Microsoft.Extensions.Logging;
 
 namespace Imv.Gateways.Mqtt.Tests;
 
-[Collection("broker")]
-public sealed class MqttClientTests(BrokerFixture fixture)
+/// <summary>The MQTT client tests, run against each client the gateway can use (<see cref="OwnMqttClientTests"/>,
+/// <see cref="MqttNetClientTests"/>).</summary>
+public abstract class MqttClientTests(BrokerFixture fixture)
 {
     private readonly MosquittoBroker _broker = fixture.Broker;
 
-    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+    /// <summary>A client of the kind under test.</summary>
+    private protected abstract IMqttGatewayClient Create(MqttClientOptions options, ILogger? logger = null);
 
-    private async Task<MqttClient> ConnectAsync(string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500, Action<MqttClientOptions>? configure = null, ILogger? logger = null)
+    protected static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    private protected async Task<IMqttGatewayClient> ConnectAsync(string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500, Action<MqttClientOptions>? configure = null, ILogger? logger = null)
     {
         var options = _broker.ClientOptions(clientId, version);
         configure?.Invoke(options);
-        var client = new MqttClient(options, logger);
+        var client = Create(options, logger);
         await client.ConnectAsync(Wait.Token());
         return client;
     }
@@ -47,6 +51,30 @@ public sealed class MqttClientTests(BrokerFixture fixture)
             Assert.Equal(qos, message.Qos);
         }
         Assert.False(subscriber.Messages.TryRead(out var extra), $"unexpected extra message {extra?.Topic}");
+    }
+
+    [Fact]
+    public async Task A_shared_subscription_delivers_each_message_to_one_member_of_the_group()
+    {
+        var topic = Unique("shared") + "/line/count";
+        await using var first = await ConnectAsync(Unique("member"));
+        await using var second = await ConnectAsync(Unique("member"));
+        await using var publisher = await ConnectAsync(Unique("pub"));
+        await first.SubscribeAsync($"$share/gateways/{topic}", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        await second.SubscribeAsync($"$share/gateways/{topic}", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        const int count = 100;
+        for (var i = 0; i < count; i++)
+            await publisher.PublishAsync(new MqttApplicationMessage(topic, BitConverter.GetBytes(i), MqttQualityOfService.AtLeastOnce), Wait.Token());
+        var seen = new List<int>();
+        var perMember = new int[2];
+        await Wait.UntilAsync(() =>
+        {
+            while (first.Messages.TryRead(out var m)) { seen.Add(BitConverter.ToInt32(m.Payload)); perMember[0]++; }
+            while (second.Messages.TryRead(out var m)) { seen.Add(BitConverter.ToInt32(m.Payload)); perMember[1]++; }
+            return seen.Count >= count;
+        }, "every message delivered to the group");
+        Assert.Equal(Enumerable.Range(0, count), seen.Order());
+        Assert.True(perMember[0] > 0 && perMember[1] > 0, $"both members served ({perMember[0]} / {perMember[1]})");
     }
 
     [Fact]
@@ -146,7 +174,7 @@ public sealed class MqttClientTests(BrokerFixture fixture)
         var sessionPresent = false;
         var options = _broker.ClientOptions(clientId, version);
         Persistent(options);
-        await using var second = new MqttClient(options);
+        await using var second = Create(options);
         second.ConnectionStateChanged += (_, e) => { if (e.State == MqttConnectionState.Connected) sessionPresent = e.SessionPresent; };
         await second.ConnectAsync(Wait.Token());
         Assert.True(sessionPresent);
@@ -171,26 +199,6 @@ public sealed class MqttClientTests(BrokerFixture fixture)
         Assert.Equal("application/json", message.Properties!.ContentType);
         Assert.InRange(message.Properties.MessageExpiryInterval!.Value, 590u, 600u);
         Assert.Equal([new MqttUserProperty("site", "north"), new MqttUserProperty("line", "3")], message.Properties.UserProperties);
-    }
-
-    [Fact]
-    public async Task Topic_aliases_are_used_and_resolved()
-    {
-        var root = Unique("alias");
-        await using var subscriber = await ConnectAsync(Unique("sub"));
-        await using var publisher = await ConnectAsync(Unique("pub"));
-        await subscriber.SubscribeAsync($"{root}/#", MqttQualityOfService.AtLeastOnce, Wait.Token());
-        for (var round = 0; round < 3; round++)
-            for (var t = 0; t < 5; t++)
-                await publisher.PublishAsync(new MqttApplicationMessage($"{root}/t{t}", new[] { (byte)round }, MqttQualityOfService.AtLeastOnce), Wait.Token());
-        Assert.True(publisher.OutgoingAliasCount > 0, "the broker offered topic aliases (mosquitto: 10) and the client used none");
-        for (var round = 0; round < 3; round++)
-            for (var t = 0; t < 5; t++)
-            {
-                var m = await Wait.ReadAsync(subscriber.Messages);
-                Assert.Equal($"{root}/t{t}", m.Topic);
-                Assert.Equal(round, m.Payload[0]);
-            }
     }
 
     [Fact]
@@ -324,11 +332,43 @@ public sealed class MqttClientTests(BrokerFixture fixture)
     {
         var options = _broker.ClientOptions("", MqttProtocolVersion.V311);
         options.CleanStart = false;
-        Assert.Throws<ArgumentException>(() => new MqttClient(options));
+        Assert.Throws<ArgumentException>(() => Create(options));
         await using var client = await ConnectAsync(Unique("c"));
         await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync("a/#/b", MqttQualityOfService.AtMostOnce, Wait.Token()));
         // MQTT 5 lets the broker assign a client id.
         await using var anonymous = await ConnectAsync("");
         Assert.StartsWith("auto-", anonymous.ClientId, StringComparison.Ordinal);
     }
+}
+
+[Collection("broker")]
+public sealed class OwnMqttClientTests(BrokerFixture fixture) : MqttClientTests(fixture)
+{
+    private protected override IMqttGatewayClient Create(MqttClientOptions options, ILogger? logger = null) => new MqttClient(options, logger);
+
+    [Fact]
+    public async Task Topic_aliases_are_used_and_resolved()
+    {
+        var root = Unique("alias");
+        await using var subscriber = await ConnectAsync(Unique("sub"));
+        await using var publisher = await ConnectAsync(Unique("pub"));
+        await subscriber.SubscribeAsync($"{root}/#", MqttQualityOfService.AtLeastOnce, Wait.Token());
+        for (var round = 0; round < 3; round++)
+            for (var t = 0; t < 5; t++)
+                await publisher.PublishAsync(new MqttApplicationMessage($"{root}/t{t}", new[] { (byte)round }, MqttQualityOfService.AtLeastOnce), Wait.Token());
+        Assert.True(((MqttClient)publisher).OutgoingAliasCount > 0, "the broker offered topic aliases (mosquitto: 10) and the client used none");
+        for (var round = 0; round < 3; round++)
+            for (var t = 0; t < 5; t++)
+            {
+                var m = await Wait.ReadAsync(subscriber.Messages);
+                Assert.Equal($"{root}/t{t}", m.Topic);
+                Assert.Equal(round, m.Payload[0]);
+            }
+    }
+}
+
+[Collection("broker")]
+public sealed class MqttNetClientTests(BrokerFixture fixture) : MqttClientTests(fixture)
+{
+    private protected override IMqttGatewayClient Create(MqttClientOptions options, ILogger? logger = null) => new MqttNetClient(options, logger);
 }

@@ -8,15 +8,18 @@ using Microsoft.Extensions.Logging;
 
 namespace Imv.Gateways.Mqtt.Tests;
 
-[Collection("broker")]
-public sealed class SparkplugGatewayTests(BrokerFixture fixture)
+/// <summary>Run on each client the gateway can use.</summary>
+public abstract class SparkplugGatewayTests(BrokerFixture fixture)
 {
     private readonly MosquittoBroker _broker = fixture.Broker;
+
+    /// <summary>The client under the gateway.</summary>
+    protected abstract MqttClientKind Client { get; }
 
     private static string Group() => "g" + Guid.NewGuid().ToString("N")[..6];
 
     private Task<GatewayHarness> StartGatewayAsync(string group, string hostId = "imvhost", MqttProtocolVersion version = MqttProtocolVersion.V500) =>
-        GatewayHarness.StartAsync(_broker, o =>
+        GatewayHarness.StartAsync(_broker, Client, o =>
         {
             o.Mode = MqttGatewayMode.SparkplugB;
             o.ProtocolVersion = version == MqttProtocolVersion.V500 ? "5.0" : "3.1.1";
@@ -267,4 +270,16 @@ public sealed class SparkplugGatewayTests(BrokerFixture fixture)
             foreach (var n in nodes) await n.DisposeAsync();
         }
     }
+}
+
+[Collection("broker")]
+public sealed class SparkplugGatewayOnOwnClientTests(BrokerFixture fixture) : SparkplugGatewayTests(fixture)
+{
+    protected override MqttClientKind Client => MqttClientKind.Own;
+}
+
+[Collection("broker")]
+public sealed class SparkplugGatewayOnMqttNetTests(BrokerFixture fixture) : SparkplugGatewayTests(fixture)
+{
+    protected override MqttClientKind Client => MqttClientKind.MqttNet;
 }
