@@ -386,7 +386,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         DateTimeOffset? readBack = config.RequireReadBack && command.Tag is not null && config.Coupling != CouplingMode.NoLinks
             ? Min(now + (config.ReadBackTimeout ?? DefaultReadBackTimeout), envelope.ExpiresAt)
             : null;
-        var record = CommandLifecycle.Start(envelope, rejection, readBack);
+        var record = CommandLifecycle.Start(rejection is null ? envelope : RefusedPayload.Trim(envelope), rejection, readBack);
         L.Commands.Add(record);
         _recorder?.RecordCommand(TwinId, record);
         _logDirty = true;

@@ -1,3 +1,4 @@
+using Imv.Grains.Commands;
 using Imv.Grains.Interfaces.Avatars;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
@@ -53,6 +54,29 @@ public class CommandPathGrainTests
         Assert.Equal(r.Envelope.Payload, again.Envelope.Payload);
         Assert.Single(g.Gateway.Sent);
         Assert.Equal(CommandDeliveryStatus.Applied, (await twin.GetCommandAsync("c1"))!.Status);
+    }
+
+    [Fact]
+    public async Task A_refused_command_keeps_a_large_value_only_as_a_note_of_its_size()
+    {
+        await using var g = await Grid.StartAsync();
+        await TwinAsync(g, "m9", Config());
+        var bob = await AvatarAsync(g, "bob", "m9");
+        var huge = TagValue.FromArray(new double[10_000]);
+        var refused = await bob.IssueCommandAsync("m9", "big", "sp", null, huge, null, null);
+        Assert.Equal(CommandDeliveryStatus.Rejected, refused.Status);
+        Assert.StartsWith("interlock:", refused.Reason);
+        Assert.Equal("(refused DoubleArray of 10000 elements, 80000 bytes: not kept)", refused.Envelope.Payload.AsString());
+        // Stored that way: the twin answers the same record after it reloads.
+        await g.KillOwnerOfAsync(g.Factory.GetGrain<IMachineGrain>("m9"));
+        Assert.Equal(refused.Envelope.Payload, (await g.Factory.GetGrain<IMachineGrain>("m9").GetCommandAsync("big"))!.Envelope.Payload);
+        // A small refused value is kept as it was.
+        var small = await bob.IssueCommandAsync("m9", "small", "sp", null, TagValue.FromString("hot"), null, null);
+        Assert.Equal(CommandDeliveryStatus.Rejected, small.Status);
+        Assert.Equal("hot", small.Envelope.Payload.AsString());
+        Assert.Equal(8, RefusedPayload.Size(TagValue.FromDouble(1)));
+        Assert.Equal(TagValue.FromString(new string('x', 256)), RefusedPayload.Trim(TagValue.FromString(new string('x', 256))));
+        Assert.StartsWith("(refused String, 257 bytes", RefusedPayload.Trim(TagValue.FromString(new string('x', 257))).AsString(), StringComparison.Ordinal);
     }
 
     [Fact]
