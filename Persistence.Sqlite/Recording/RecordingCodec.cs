@@ -70,6 +70,12 @@ internal static class RecordingCodec
         return new RecordedCommand(id, kind, issuer, tag, method, payload, status, ReadOptional(r));
     }
 
+    /// <summary>A value alone (a minute's last value).</summary>
+    public static void WriteValueOnly(BinaryWriter w, TagValue value) => WriteValue(w, value);
+
+    /// <summary>A value written by <see cref="WriteValueOnly"/>.</summary>
+    public static TagValue ReadValueOnly(byte[] data) => ReadValue(new BinaryReader(new MemoryStream(data, writable: false)));
+
     private static void CheckVersion(BinaryReader r)
     {
         byte v = r.ReadByte();
@@ -148,6 +154,73 @@ internal static class RecordingCodec
         {
             throw new InvalidDataException($"Recording {file}: the entry at position {position} (twin '{twinId}') is damaged: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Appends to <paramref name="into"/> the readings of one tag (its name in UTF-8) found in a readings entry,
+    /// without decoding the others (a tag's history reads every entry of a day: decoding each reading would dominate).</summary>
+    public static void ReadTag(ReadOnlySpan<byte> data, ReadOnlySpan<byte> tag, List<(long SourceTicks, TagValue Value)> into)
+    {
+        int p = 0;
+        if (data.Length == 0 || data[p++] != Version) throw new InvalidDataException($"unknown entry version {(data.Length == 0 ? -1 : data[0])}");
+        long count = Read7(data, ref p);
+        if (count < 0 || count > 1_000_000) throw new InvalidDataException($"implausible reading count {count}");
+        for (long i = 0; i < count; i++)
+        {
+            int length = checked((int)Read7(data, ref p));
+            bool match = data.Slice(p, length).SequenceEqual(tag);
+            p += length + 1;   // the name, the quality
+            long ticks = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(p, 8));
+            p += 8;
+            Read7(data, ref p);   // the sequence
+            var type = (TagDataType)data[p++];
+            int start = p;
+            SkipValue(data, type, ref p);
+            if (!match) continue;
+            var value = type switch
+            {
+                TagDataType.None => TagValue.None,
+                TagDataType.Boolean => TagValue.FromBoolean(data[start] != 0),
+                TagDataType.Integer => TagValue.FromInteger(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(start, 8))),
+                TagDataType.Double => TagValue.FromDouble(System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(start, 8))),
+                _ => ReadValue(new BinaryReader(new MemoryStream(data.Slice(start - 1, p - start + 1).ToArray()))),
+            };
+            into.Add((ticks, value));
+        }
+    }
+
+    private static void SkipValue(ReadOnlySpan<byte> data, TagDataType type, ref int p)
+    {
+        switch (type)
+        {
+            case TagDataType.None: break;
+            case TagDataType.Boolean: p += 1; break;
+            case TagDataType.Integer or TagDataType.Double: p += 8; break;
+            // (The length is read first: "p += Read7(ref p)" would add it to p as it was before the length.)
+            case TagDataType.String or TagDataType.BooleanArray: { int n = checked((int)Read7(data, ref p)); p += n; break; }
+            case TagDataType.IntegerArray or TagDataType.DoubleArray: { int n = checked((int)Read7(data, ref p) * 8); p += n; break; }
+            case TagDataType.StringArray:
+            {
+                long n = Read7(data, ref p);
+                for (long i = 0; i < n; i++) { int length = checked((int)Read7(data, ref p)); p += length; }
+                break;
+            }
+            default: throw new InvalidDataException($"unknown value type {(int)type}");
+        }
+        if (p > data.Length) throw new InvalidDataException("entry ends inside a value");
+    }
+
+    /// <summary>A 7-bit encoded integer as <see cref="BinaryWriter.Write7BitEncodedInt64"/> writes it.</summary>
+    private static long Read7(ReadOnlySpan<byte> data, ref int p)
+    {
+        ulong result = 0;
+        for (int shift = 0; shift < 70; shift += 7)
+        {
+            if (p >= data.Length) throw new InvalidDataException("entry ends inside a number");
+            byte b = data[p++];
+            result |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return (long)result;
+        }
+        throw new InvalidDataException("a number is too long");
     }
 
     /// <summary>A UTF-8 writer over <paramref name="stream"/> that leaves it open.</summary>

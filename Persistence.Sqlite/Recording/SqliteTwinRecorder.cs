@@ -35,6 +35,8 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     private TaskCompletionSource _flushNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _enqueued, _committedEntries, _committedReadings, _dropped, _droppedUnlogged, _commits, _commitTicks, _lastDropLogTicks, _deleted;
     private long _lastRetentionTicks;
+    private readonly MinuteRollup _minutes = new();
+    private long _latestTicks;
     private int _stopped;
 
     /// <summary>Opens (creating when missing) the recording at <see cref="RecordingOptions.Path"/> and starts its writer.</summary>
@@ -62,6 +64,18 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 kind INTEGER NOT NULL,
                 data BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS recording_twin_at ON recording (twin, at);
+            CREATE TABLE IF NOT EXISTS recording_minutes (
+                twin TEXT NOT NULL,
+                tag TEXT NOT NULL,
+                minute INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                numbers INTEGER NOT NULL,
+                min REAL NOT NULL,
+                max REAL NOT NULL,
+                sum REAL NOT NULL,
+                last_ticks INTEGER NOT NULL,
+                last_value BLOB NOT NULL,
+                PRIMARY KEY (twin, tag, minute)) WITHOUT ROWID;
             """);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
         {
@@ -147,7 +161,8 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             lock (_signalLock) { signal = _committedSignal.Task; _flushNow.TrySetResult(); }
             if (Committed >= target) break;
             if (_loop.IsCompleted) throw new InvalidOperationException($"Recording {FilePath}: the writer stopped.", _loop.Exception);
-            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A writer that fails stops signalling: wait on it too, so a flush reports the failure instead of hanging.
+            await Task.WhenAny(signal, _loop).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -192,6 +207,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     {
         long started = Stopwatch.GetTimestamp();
         long readings = 0;
+        bool rolledUp = false;   // a retried commit must not count its readings into the minutes twice
         while (true)
         {
             try
@@ -201,8 +217,14 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 foreach (var p in batch)
                 {
                     buffer.SetLength(0);
-                    if (p.Readings is { } r) { RecordingCodec.WriteReadings(w, r); readings += r.Length; }
+                    if (p.Readings is { } r)
+                    {
+                        RecordingCodec.WriteReadings(w, r);
+                        readings += r.Length;
+                        if (!rolledUp) _minutes.Add(p.TwinId, p.Ticks, r);
+                    }
                     else RecordingCodec.WriteCommand(w, p.Command!);
+                    if (p.Ticks > _latestTicks) _latestTicks = p.Ticks;
                     w.Flush();
                     pTwin.Value = p.TwinId;
                     pAt.Value = p.Ticks;
@@ -210,7 +232,12 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                     pData.Value = buffer.ToArray();
                     insert.ExecuteNonQuery();
                 }
+                rolledUp = true;
+                // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
+                _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
+                _minutes.Write(_writer, tx);
                 tx.Commit();
+                _minutes.Written();
                 break;
             }
             catch (SqliteException ex)
@@ -245,6 +272,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     {
         long cutoff = nowTicks - _options.MaxAge.Ticks;
         int deleted = ExecuteCount(_writer, "DELETE FROM recording WHERE position < coalesce((SELECT min(position) FROM recording WHERE at >= $cutoff), (SELECT max(position) + 1 FROM recording))", ("$cutoff", cutoff));
+        ExecuteCount(_writer, "DELETE FROM recording_minutes WHERE minute < $minute", ("$minute", cutoff / TimeSpan.TicksPerMinute));
         long maxBytes = _options.MaxSizeMb * 1024 * 1024;
         for (int round = 0; round < 10 && UsedBytes() > maxBytes; round++)
             deleted += ExecuteCount(_writer, "DELETE FROM recording WHERE position < (SELECT min(position) + (max(position) - min(position)) / 10 + 1 FROM recording)");
@@ -292,6 +320,59 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         while (r.Read()) yield return RecordingCodec.Decode(FilePath, twinId, r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), (byte[])r.GetValue(3));
     }
 
+    /// <summary>The readings of one tag of <paramref name="twinId"/> accepted from <paramref name="from"/> to
+    /// <paramref name="to"/> (inclusive), in recorded order, as (source time, value): only that tag is decoded.
+    /// Throws <see cref="InvalidDataException"/> naming the file and position of a damaged entry.</summary>
+    public List<(long SourceTicks, TagValue Value)> ReadTag(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var name = System.Text.Encoding.UTF8.GetBytes(tag);
+        var into = new List<(long, TagValue)>();
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT position, data FROM recording WHERE twin = $twin AND at >= $from AND at <= $to AND kind = $kind ORDER BY twin, at, position";
+        cmd.Parameters.AddWithValue("$twin", twinId);
+        cmd.Parameters.AddWithValue("$from", from.UtcTicks);
+        cmd.Parameters.AddWithValue("$to", to.UtcTicks);
+        cmd.Parameters.AddWithValue("$kind", RecordingCodec.ReadingsKind);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            try { RecordingCodec.ReadTag((byte[])r.GetValue(1), name, into); }
+            catch (Exception ex) when (ex is InvalidDataException or ArgumentOutOfRangeException or OverflowException or EndOfStreamException)
+            {
+                throw new InvalidDataException($"Recording {FilePath}: the entry at position {r.GetInt64(0)} (twin '{twinId}') is damaged: {ex.Message}", ex);
+            }
+        }
+        return into;
+    }
+
+    /// <summary>The minutes of one tag of <paramref name="twinId"/> starting in [<paramref name="from"/>, <paramref name="to"/>),
+    /// in order (only minutes that ended: the current one is in the entries only).</summary>
+    public List<RecordedMinute> ReadMinutes(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    {
+        var list = new List<RecordedMinute>();
+        using var c = OpenReader();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT minute, count, numbers, min, max, sum, last_ticks, last_value FROM recording_minutes WHERE twin = $twin AND tag = $tag AND minute >= $from AND minute < $to ORDER BY minute";
+        cmd.Parameters.AddWithValue("$twin", twinId);
+        cmd.Parameters.AddWithValue("$tag", tag);
+        cmd.Parameters.AddWithValue("$from", (from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute);
+        cmd.Parameters.AddWithValue("$to", to.UtcTicks / TimeSpan.TicksPerMinute);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            TagValue last;
+            try { last = RecordingCodec.ReadValueOnly((byte[])r.GetValue(7)); }
+            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+            {
+                throw new InvalidDataException($"Recording {FilePath}: the minute {r.GetInt64(0)} of tag '{tag}' of twin '{twinId}' is damaged: {ex.Message}", ex);
+            }
+            list.Add(new RecordedMinute(r.GetInt64(0) * TimeSpan.TicksPerMinute, r.GetInt64(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), last));
+        }
+        return list;
+    }
+
     private SqliteConnection OpenReader()
     {
         var c = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString());
@@ -309,6 +390,14 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         _queue.Writer.TryComplete();
         lock (_signalLock) _flushNow.TrySetResult();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The minutes still open are written as they are (a restart merges the rest of a minute into its row).
+        _minutes.Close();
+        using (var tx = _writer.BeginTransaction())
+        {
+            _minutes.Write(_writer, tx);
+            tx.Commit();
+            _minutes.Written();
+        }
         _logger.LogInformation("Recording {File} closed: {Committed} entries ({Readings} readings) in {Commits} commits, {Dropped} dropped",
             FilePath, Committed, CommittedReadings, Commits, Dropped);
     }

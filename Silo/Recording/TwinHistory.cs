@@ -12,6 +12,9 @@ public static class TwinHistory
 {
     private const int MaxCommands = 100;
 
+    /// <summary>How far before the instant the commands of a twin as of then are looked for (once every tag is found).</summary>
+    public static readonly TimeSpan CommandLookback = TimeSpan.FromMinutes(1);
+
     /// <summary>Reconstructs the twin at <paramref name="at"/> by reading its recording backwards from there until
     /// every tag in <paramref name="tagNames"/> is found (or the recording's start). Alarm levels are those of the
     /// configured bands at the values then (a band's deadband hysteresis is not replayed).</summary>
@@ -40,8 +43,8 @@ public static class TwinHistory
                 var r = entry.Readings[i];
                 if (!tags.ContainsKey(r.Tag)) tags[r.Tag] = new TagAsOf(r.Tag, r.Value, r.Quality, r.SourceTimestamp, entry.At, r.Sequence, AlarmLevel.None);
             }
-            if (tagNames.Count > 0 && tags.Count >= tagNames.Count && tagNames.All(tags.ContainsKey) && commands.Count >= MaxCommands) break;
-            if (tagNames.Count > 0 && tags.Count >= tagNames.Count && tagNames.All(tags.ContainsKey) && entry.At < at - TimeSpan.FromHours(1)) break;
+            // Every tag found: the commands are those that moved within CommandLookback before the instant.
+            if (tagNames.Count > 0 && tags.Count >= tagNames.Count && tagNames.All(tags.ContainsKey) && (commands.Count >= MaxCommands || entry.At < at - CommandLookback)) break;
         }
         var alarms = new List<AlarmAsOf>();
         var list = new List<TagAsOf>(tags.Count);
@@ -66,29 +69,50 @@ public static class TwinHistory
     public static TagHistory? Series(SqliteTwinRecorder recorder, string twinId, string tag, DateTimeOffset from, DateTimeOffset to, int maxPoints)
     {
         ArgumentNullException.ThrowIfNull(recorder);
-        var points = new List<(DateTimeOffset At, TagValue Value)>();
-        foreach (var entry in recorder.Read(twinId, from, to))
-            foreach (var r in entry.Readings)
-                if (string.Equals(r.Tag, tag, StringComparison.Ordinal)) points.Add((r.SourceTimestamp, r.Value));
+        // Buckets of a minute or more: the recording's minutes stand for the readings of each whole minute in the range,
+        // only the range's ends (and the minute still open) are read reading by reading.
+        if ((to - from).Ticks / Math.Max(1, maxPoints) >= TimeSpan.TicksPerMinute)
+        {
+            var minutes = recorder.ReadMinutes(twinId, tag, from, to);
+            if (minutes.Count > 0)
+            {
+                var firstMinute = new DateTimeOffset(minutes[0].Start, TimeSpan.Zero);
+                var afterLast = new DateTimeOffset(minutes[^1].Start + TimeSpan.TicksPerMinute, TimeSpan.Zero);
+                var parts = new List<Part>(minutes.Count + 256);
+                foreach (var (ticks, value) in recorder.ReadTag(twinId, tag, from, firstMinute.AddTicks(-1))) parts.Add(Part.Of(ticks, value));
+                foreach (var m in minutes) parts.Add(new Part(m.Start, m.Count, m.Numbers, m.Min, m.Max, m.Sum, m.Last));
+                foreach (var (ticks, value) in recorder.ReadTag(twinId, tag, afterLast, to)) parts.Add(Part.Of(ticks, value));
+                return Downsample(twinId, tag, from, to, maxPoints, parts);
+            }
+        }
+        var points = recorder.ReadTag(twinId, tag, from, to);
         if (points.Count == 0) return null;
         if (points.Count <= maxPoints)
             return new TagHistory(twinId, tag, from, to, maxPoints, points.Count, false,
-                points.Select(p => new HistoryPoint(p.At, p.Value, null, null, null, 1)).ToList());
-        long start = points.Min(p => p.At.UtcTicks), end = points.Max(p => p.At.UtcTicks);
+                points.Select(p => new HistoryPoint(new DateTimeOffset(p.SourceTicks, TimeSpan.Zero), p.Value, null, null, null, 1)).ToList());
+        return Downsample(twinId, tag, from, to, maxPoints, points.ConvertAll(p => Part.Of(p.SourceTicks, p.Value)));
+    }
+
+    /// <summary>Cuts the span of <paramref name="parts"/> into <paramref name="maxPoints"/> equal buckets.</summary>
+    private static TagHistory Downsample(string twinId, string tag, DateTimeOffset from, DateTimeOffset to, int maxPoints, List<Part> parts)
+    {
+        long start = parts.Min(p => p.Ticks), end = parts.Max(p => p.Ticks);
         double width = Math.Max(1, (end - start + 1) / (double)maxPoints);
         var buckets = new Bucket?[maxPoints];
-        foreach (var (pointAt, value) in points)
+        long readings = 0;
+        foreach (var part in parts)
         {
-            int b = Math.Min(maxPoints - 1, (int)((pointAt.UtcTicks - start) / width));
+            int b = Math.Min(maxPoints - 1, (int)((part.Ticks - start) / width));
             var bucket = buckets[b] ??= new Bucket();
-            bucket.Count++;
-            bucket.Last = value;
-            if (value.TryGetNumber(out double n))
+            bucket.Count += (int)part.Count;
+            readings += part.Count;
+            bucket.Last = part.Last;
+            if (part.Numbers > 0)
             {
-                bucket.Numbers++;
-                bucket.Sum += n;
-                bucket.Min = Math.Min(bucket.Min, n);
-                bucket.Max = Math.Max(bucket.Max, n);
+                bucket.Numbers += (int)part.Numbers;
+                bucket.Sum += part.Sum;
+                bucket.Min = Math.Min(bucket.Min, part.Min);
+                bucket.Max = Math.Max(bucket.Max, part.Max);
             }
         }
         var result = new List<HistoryPoint>(maxPoints);
@@ -100,7 +124,15 @@ public static class TwinHistory
                 ? new HistoryPoint(t, k.Last, k.Min, k.Max, k.Sum / k.Numbers, k.Count)
                 : new HistoryPoint(t, k.Last, null, null, null, k.Count));
         }
-        return new TagHistory(twinId, tag, from, to, maxPoints, points.Count, true, result);
+        return new TagHistory(twinId, tag, from, to, maxPoints, (int)Math.Min(int.MaxValue, readings), true, result);
+    }
+
+    /// <summary>A reading, or a recorded minute of readings.</summary>
+    private readonly record struct Part(long Ticks, long Count, long Numbers, double Min, double Max, double Sum, TagValue Last)
+    {
+        public static Part Of(long ticks, TagValue value) => value.TryGetNumber(out double n) && double.IsFinite(n)
+            ? new Part(ticks, 1, 1, n, n, n, value)
+            : new Part(ticks, 1, 0, 0, 0, 0, value);
     }
 
     private sealed class Bucket

@@ -30,6 +30,37 @@ public sealed class RecordingTests : IDisposable
         status, status == CommandDeliveryStatus.Rejected ? "plant: no" : null, [new CommandTransition(status, at, null)]);
 
     [Fact]
+    public async Task A_tag_is_read_alone_and_each_minute_it_ended_is_rolled_up_with_count_min_max_sum_and_last_value()
+    {
+        var options = Options();
+        await using (var recorder = Open(options))
+        {
+            // Three minutes of one reading every 10 s (a string tag among them), the third left open until the recorder closes.
+            for (int s = 0; s < 180; s += 10)
+            {
+                var at = T0.AddSeconds(s);
+                recorder.RecordReadings("m1", at, [new TagUpdate("state", TagValue.FromString("Running"), TagQuality.Good, at, s), Reading("temp", s, at, s)], default);
+            }
+            await recorder.FlushAsync();
+            var temp = recorder.ReadTag("m1", "temp", T0, T0.AddMinutes(3));
+            Assert.Equal(Enumerable.Range(0, 18).Select(i => i * 10.0), temp.Select(p => p.Value.AsDouble()));
+            Assert.Equal(T0.AddSeconds(170).UtcTicks, temp[^1].SourceTicks);
+            Assert.Equal("Running", recorder.ReadTag("m1", "state", T0, T0).Single().Value.AsString());
+            // Minutes 0 and 1 ended when minute 2 began; minute 2 is still open.
+            var minutes = recorder.ReadMinutes("m1", "temp", T0, T0.AddMinutes(3));
+            Assert.Equal([T0.UtcTicks, T0.AddMinutes(1).UtcTicks], minutes.Select(m => m.Start));
+            Assert.Equal(6, minutes[1].Count);
+            Assert.Equal((60.0, 110.0, 510.0), (minutes[1].Min, minutes[1].Max, minutes[1].Sum));
+            Assert.Equal(110, minutes[1].Last.AsDouble());
+            Assert.Equal(0, recorder.ReadMinutes("m1", "state", T0, T0.AddMinutes(1)).Single().Numbers);
+        }
+        // Closing wrote the open minute.
+        await using var reopened = Open(options);
+        Assert.Equal(3, reopened.ReadMinutes("m1", "temp", T0, T0.AddMinutes(3)).Count);
+        Assert.Equal(170, reopened.ReadMinutes("m1", "temp", T0, T0.AddMinutes(3))[2].Max);
+    }
+
+    [Fact]
     public async Task Readings_and_command_transitions_are_kept_in_order_per_twin_and_survive_reopening()
     {
         var options = Options();
