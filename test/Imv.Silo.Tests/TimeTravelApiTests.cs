@@ -57,9 +57,11 @@ public sealed class TimeTravelApiTests(SharedSiloFixture fixture)
     public async Task A_twin_at_an_instant_has_the_values_recorded_last_before_it()
     {
         string tag = await NumericTagAsync();
-        // An instant the recording has committed (entries reach the file one flush interval after the twin accepted them).
-        var at = DateTimeOffset.UtcNow.AddSeconds(-2);
+        // 40 readings first (4 s at the plant's 10 Hz): run first on a new silo, an instant 2 s back would precede the
+        // recording. Then an instant the recording has committed (entries reach the file a flush interval after the twin
+        // accepted them).
         await RecordedAsync(tag, 40);
+        var at = DateTimeOffset.UtcNow.AddSeconds(-2);
         var atText = Uri.EscapeDataString(at.ToString("O"));
         var then = await Silo.GetAsync($"/api/twins/{Twin}?at={atText}");
         Assert.Equal(Twin, then.GetProperty("twinId").GetString());
