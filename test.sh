@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project. Installs what the tests need when it is missing (mosquitto, PostgreSQL,
-# the Node packages of the test fixtures), builds once, runs each test project, and ends with the line
+# Runs every test project. Installs what the tests need when it is missing (mosquitto, PostgreSQL, chromium,
+# the Node packages of the test fixtures: the OPC UA PLC and Azurite), builds once, runs each test project, and ends with the line
 # "N passed, N failed[, N skipped]" summed over all projects.
 set -uo pipefail
 cd "$(dirname "$0")"
