@@ -22,6 +22,10 @@ public sealed class FailoverTests
         Assert.Equal(WatchEventKind.Changed, (await watch.ReadAsync(cts.Token)).Kind);
 
         await silo.DisposeAsync();
+        // While no silo runs, the next renewal fails: the subscription says so (a restart faster than one renewal
+        // interval would skip this and go straight to the Gap below, which is the part that must never be missed).
+        await foreach (var e in watch.ReadAllAsync(cts.Token))
+            if (e.Kind == WatchEventKind.Lost) break;
         silo = await TestSilo.StartAsync(dataFile, SiloWithClient.Settings(siloPort, gatewayPort));
         try
         {
@@ -33,7 +37,6 @@ public sealed class FailoverTests
                 if (e.Kind == WatchEventKind.Gap) gap = e;
                 if (gap is not null && e.Kind == WatchEventKind.Changed) break;
             }
-            Assert.Contains(WatchEventKind.Lost, kinds);
             Assert.NotNull(gap);
             Assert.Contains("reactivated", gap.Reason, StringComparison.Ordinal);
             Assert.Equal(twin, gap.State!.TwinId);
