@@ -75,7 +75,7 @@ for proj in test/*/*.csproj; do
   fi
   if [ $rc -ne 0 ]; then
     status=1
-    grep -E "^\s+Failed |Error Message|^\s+at .*:line" "$logs/$name.log" | head -40
+    grep -E -A1 "^\s+Failed |Error Message" "$logs/$name.log" | grep -v -- "^--$" | head -40
   fi
 done
 

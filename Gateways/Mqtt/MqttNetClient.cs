@@ -138,6 +138,7 @@ internal sealed class MqttNetClient : IMqttGatewayClient
         while (true)
         {
             await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+            var epoch = Volatile.Read(ref _epoch);
             try
             {
                 var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
@@ -148,10 +149,14 @@ internal sealed class MqttNetClient : IMqttGatewayClient
             {
                 Interlocked.Increment(ref Statistics.resent);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _closed) == 0)
+            catch (Exception ex) when (ex is not ArgumentException && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _closed) == 0
+                && (!_client.IsConnected || Volatile.Read(ref _epoch) != epoch))
             {
-                // MQTTnet cancels what waits on a connection it closes: try on the next one.
+                // MQTTnet cancels or disposes what waits on a connection it tears down (OperationCanceledException,
+                // ObjectDisposedException, IOException depending on the moment): the connection is gone, so the
+                // failure is the connection's, not the message's; try on the next one.
                 Interlocked.Increment(ref Statistics.resent);
+                _logger.LogDebug(ex, "MQTT {ClientId}: publication to {Topic} interrupted by a lost connection; sending it again on the next", ClientId, message.Topic);
             }
         }
     }
