@@ -10,6 +10,12 @@ public interface ILedgerGrain : IGrainWithStringKey
     /// <summary>Appends a record, or returns the existing entry when its id was appended before.</summary>
     Task<LedgerEntry> AppendAsync(LedgerRecord record);
 
+    /// <summary>Appends records in their order as one group: the entries are chained and persisted together
+    /// (one write per segment touched and one of the tip) before the call returns, so a busy writer pays the
+    /// writes once per group instead of once per record. Records whose id was appended before are not appended
+    /// again; their existing entries are returned in their place.</summary>
+    Task<IReadOnlyList<LedgerEntry>> AppendManyAsync(IReadOnlyList<LedgerRecord> records);
+
     /// <summary>Up to <paramref name="maxCount"/> entries from <paramref name="fromIndex"/>.</summary>
     [ReadOnly]
     Task<IReadOnlyList<LedgerEntry>> GetEntriesAsync(long fromIndex, int maxCount);

@@ -14,6 +14,10 @@ public interface ILedgerSegmentGrain : IGrainWithStringKey
     /// Throws <see cref="ArgumentException"/> for an index outside the segment or one that leaves a gap.</summary>
     Task PutAsync(LedgerEntry entry);
 
+    /// <summary>Places consecutive entries from the first one's index, with one write, under the rule of
+    /// <see cref="PutAsync"/> for the first; every entry must belong in this segment.</summary>
+    Task PutManyAsync(IReadOnlyList<LedgerEntry> entries);
+
     /// <summary>The segment's entries as stored, in order.</summary>
     [ReadOnly]
     Task<IReadOnlyList<LedgerEntry>> GetEntriesAsync();

@@ -113,6 +113,57 @@ public sealed class LedgerGrain : Grain, ILedgerGrain
         return entry;
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LedgerEntry>> AppendManyAsync(IReadOnlyList<LedgerRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            ArgumentNullException.ThrowIfNull(record, nameof(records));
+            ArgumentException.ThrowIfNullOrWhiteSpace(record.EntryId, nameof(records));
+            if (!distinct.Add(record.EntryId)) throw new ArgumentException($"Entry id '{record.EntryId}' appears twice in one group.", nameof(records));
+        }
+        if (records.Count == 0) return [];
+        long first = H.Count;
+        // Claim every id for the index it would take; the ids are distinct grains, so the claims run together.
+        var claims = new Task<long>[records.Count];
+        for (int i = 0; i < records.Count; i++) claims[i] = IdIndex(records[i].EntryId).ClaimAsync(first + i, first);
+        var held = await Task.WhenAll(claims);
+        if (held.Where((index, i) => index != first + i).Any())
+        {
+            // An id appended before (a retried group): one at a time, each claim checked against the ledger.
+            var result = new List<LedgerEntry>(records.Count);
+            foreach (var record in records) result.Add(await AppendAsync(record));
+            return result;
+        }
+        var entries = new LedgerEntry[records.Count];
+        string hash = H.HeadHash;
+        for (int i = 0; i < records.Count; i++)
+        {
+            entries[i] = HashChain.Link(first + i, records[i], hash);
+            hash = entries[i].Hash;
+        }
+        for (int start = 0; start < entries.Length;)
+        {
+            long segment = LedgerSegments.SegmentOf(entries[start].Index);
+            int end = start;
+            while (end < entries.Length && LedgerSegments.SegmentOf(entries[end].Index) == segment) end++;
+            await Segment(segment).PutManyAsync(entries[start..end]);
+            start = end;
+        }
+        var (count, headHash) = (H.Count, H.HeadHash);
+        H.Count = first + entries.Length;
+        H.HeadHash = hash;
+        try { await _head.WriteStateAsync(); }
+        catch
+        {
+            (H.Count, H.HeadHash) = (count, headHash);
+            throw;
+        }
+        return entries;
+    }
+
     private async Task<LedgerEntry?> EntryAtAsync(long index)
     {
         if (index < 0 || index >= H.Count) return null;

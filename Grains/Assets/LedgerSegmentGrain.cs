@@ -62,6 +62,28 @@ public sealed class LedgerSegmentGrain : Grain, ILedgerSegmentGrain
     }
 
     /// <inheritdoc />
+    public async Task PutManyAsync(IReadOnlyList<LedgerEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0) return;
+        var stored = _state.State.Entries;
+        long offset = entries[0].Index - FirstIndex;
+        long last = entries[^1].Index - FirstIndex;
+        if (offset < 0 || last >= LedgerSegments.Capacity || last - offset != entries.Count - 1)
+            throw new ArgumentException($"Entries {entries[0].Index} to {entries[^1].Index} are not {entries.Count} consecutive entries of ledger segment '{this.GetPrimaryKeyString()}' (entries {FirstIndex} to {FirstIndex + LedgerSegments.Capacity - 1}).", nameof(entries));
+        for (int i = 1; i < entries.Count; i++)
+        {
+            if (entries[i].Index != entries[i - 1].Index + 1)
+                throw new ArgumentException($"Entry {entries[i].Index} does not follow entry {entries[i - 1].Index}.", nameof(entries));
+        }
+        if (offset > stored.Count)
+            throw new ArgumentException($"Entry {entries[0].Index} would leave a gap in ledger segment '{this.GetPrimaryKeyString()}', which ends before entry {FirstIndex + stored.Count}.", nameof(entries));
+        if (offset < stored.Count) stored.RemoveRange((int)offset, stored.Count - (int)offset);
+        stored.AddRange(entries);
+        await _state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<LedgerEntry>> GetEntriesAsync() => Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _state.State.Entries]);
 }
 

@@ -5,7 +5,7 @@ namespace Imv.Silo.Audit;
 /// <summary>Records in the <see cref="AuditLog"/> every request that changes something (any method but GET, HEAD and
 /// OPTIONS: commands, leases, configuration, keys, logins, whatever their outcome) and every refused request (401,
 /// 403), with who (the authenticated avatar), what (method, path and query), when, from where (the client's address)
-/// and the status. The entry is queued before the answer's headers go out.</summary>
+/// and the status. The answer's headers go out only once its entry is stored (or appending it failed, logged).</summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditLog audit)
 {
     /// <summary>The item under which the gate leaves the reason of a 401 or 403.</summary>

@@ -5,7 +5,7 @@ using Imv.Silo.Tests.Support;
 
 namespace Imv.Silo.Tests;
 
-/// <summary>The main job killed (SIGKILL, no shutdown at all) loses nothing it acknowledged: the next start
+/// <summary>The main job killed (SIGKILL, no shutdown at all) loses nothing it acknowledged, audit entries included: the next start
 /// replays the storage's write-behind journal.</summary>
 public sealed class CrashTests
 {
@@ -92,5 +92,12 @@ public sealed class CrashTests
         var verify = await second.GetAsync("/api/ledger/verify");
         Assert.True(verify.GetProperty("isValid").GetBoolean());
         Assert.Equal(3, verify.GetProperty("count").GetInt64());
+
+        // Answered means audited: the last change, answered just before the kill, has its audit entry.
+        var audit = (await second.GetAsync("/api/audit?count=1000")).GetProperty("entries").EnumerateArray()
+            .Select(e => $"{e.GetProperty("what").GetString()} {e.GetProperty("status").GetInt64()}").ToList();
+        Assert.Contains("POST /api/transfers 201", audit);
+        Assert.Contains($"POST /api/twins/{Twin}/commands?wait=30 201", audit);
+        Assert.True((await second.GetAsync("/api/audit/verify")).GetProperty("isValid").GetBoolean());
     }
 }

@@ -208,4 +208,34 @@ public sealed class SegmentedLedgerTests(ITestOutputHelper output)
         t.CopyTo(copy, at);
         return copy;
     }
+    [Fact]
+    public async Task A_group_is_chained_like_single_appends_across_segments_and_a_retried_group_appends_nothing_twice()
+    {
+        var storage = new SharedTestStorage();
+        await using var cluster = await GrainsTestCluster.StartAsync(storage, silos: 1);
+        var single = cluster.GrainFactory.GetGrain<ILedgerGrain>("one-by-one");
+        var grouped = cluster.GrainFactory.GetGrain<ILedgerGrain>("grouped");
+        const int n = 2 * LedgerSegments.Capacity + 10;
+        for (var i = 0; i < n; i++) await single.AppendAsync(Record(i));
+        // Groups of 3, 50 and the rest: the second crosses the first segment boundary, the last the second.
+        var first = await grouped.AppendManyAsync([.. Enumerable.Range(0, 3).Select(Record)]);
+        Assert.Equal([0L, 1, 2], first.Select(e => e.Index));
+        var second = await grouped.AppendManyAsync([.. Enumerable.Range(3, 70).Select(Record)]);
+        Assert.Equal(Enumerable.Range(3, 70).Select(i => (long)i), second.Select(e => e.Index));
+        await grouped.AppendManyAsync([.. Enumerable.Range(73, n - 73).Select(Record)]);
+        // The same records give the same chain, whether appended one by one or in groups.
+        Assert.Equal(await single.GetHeadAsync(), await grouped.GetHeadAsync());
+        Assert.Equal(await single.GetEntriesAsync(0, n), await grouped.GetEntriesAsync(0, n));
+        Assert.True((await grouped.VerifyAsync()).IsValid);
+
+        // A writer retrying a group whose first attempt was stored: the entries come back, nothing is appended.
+        var retried = await grouped.AppendManyAsync([.. Enumerable.Range(3, 70).Select(Record)]);
+        Assert.Equal(second, retried);
+        var mixed = await grouped.AppendManyAsync([Record(5), Record(n), Record(7)]);
+        Assert.Equal([5L, n, 7], mixed.Select(e => e.Index));
+        Assert.Equal(n + 1, (await grouped.GetHeadAsync()).Count);
+        Assert.True((await grouped.VerifyAsync()).IsValid);
+        Assert.Empty(await grouped.AppendManyAsync([]));
+        await Assert.ThrowsAsync<ArgumentException>(() => grouped.AppendManyAsync([Record(n + 1), Record(n + 1)]));
+    }
 }
