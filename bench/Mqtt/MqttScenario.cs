@@ -28,6 +28,9 @@ public static class MqttScenario
         const int loops = 10_000;
         const int warmupLoops = 500;
         var clientArg = args.SkipWhile(a => a != "--client").Skip(1).FirstOrDefault() ?? "both";
+        // --breakdown: after each measured loop (outside its measured time) read when the loop grain stepped and
+        // when the twin issued and delivered its command, and report where the time of the slowest loops went.
+        var hops = args.Contains("--breakdown") ? new List<LoopHops>() : null;
         MqttClientKind[] kinds = clientArg.ToLowerInvariant() switch
         {
             "both" => [MqttClientKind.Own, MqttClientKind.MqttNet],
@@ -93,7 +96,7 @@ public static class MqttScenario
             {
                 await using var gateway = await StartGatewayAsync(broker.Port, kind, grid, ct);
                 // A twin and a loop grain of its own per chunk: each chunk starts from a fresh control loop.
-                loopLatencies[kind].AddRange(await MeasureLoopAsync(broker.Port, $"loop{kind.ToString().ToLowerInvariant()}{chunk}", gateway, grid, loops / chunks, warmupLoops / 5, 0, ct));
+                loopLatencies[kind].AddRange(await MeasureLoopAsync(broker.Port, $"loop{kind.ToString().ToLowerInvariant()}{chunk}", gateway, grid, loops / chunks, warmupLoops / 5, 0, ct, hops));
             }
         }
         foreach (var kind in kinds)
@@ -106,6 +109,7 @@ public static class MqttScenario
             f.Loops = latencies.Length;
             Console.Error.WriteLine($"mqtt: {kind}: control loop over {latencies.Length:N0} loops: p50 {f.LoopP50:F3} ms, p99 {f.LoopP99:F3} ms, max {f.LoopMax:F3} ms");
         }
+        if (hops is { Count: > 0 }) LoopHops.Report(hops);
         var loadAfter = LoadAverage();
 
         // The top-level figures are the first client's (the gateway's default, Own, unless --client says otherwise); each client's are under "clients".
@@ -260,7 +264,7 @@ public static class MqttScenario
         return (applied / Stopwatch.GetElapsedTime(started, end).TotalSeconds, used.TotalMicroseconds / Math.Max(1, applied), applied);
     }
 
-    private static async Task<double[]> MeasureLoopAsync(int port, string edge, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, double valueOffset, CancellationToken ct)
+    private static async Task<double[]> MeasureLoopAsync(int port, string edge, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, double valueOffset, CancellationToken ct, List<LoopHops>? hops = null)
     {
         var device = new BenchEdgeNode(port, Group, edge, 1);
         await device.StartAsync(ct);
@@ -292,6 +296,7 @@ public static class MqttScenario
         {
             var value = valueOffset + i + warmup + 1;
             var started = Stopwatch.GetTimestamp();
+            var publishedAt = DateTimeOffset.UtcNow;
             await device.PublishProcessValueAsync(value, ct);
             while (true)
             {
@@ -309,6 +314,14 @@ public static class MqttScenario
                 if (payload.Metrics.Count == 1 && payload.Metrics[0].Name == "sp" && payload.Metrics[0].DoubleValue == value + 1) break;
             }
             if (i >= 0) latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (i >= 0 && hops is not null)
+            {
+                var receivedAt = DateTimeOffset.UtcNow;
+                var step = (await loop.GetStatusAsync()).History[^1];
+                var record = step.CommandId is { } id ? await twin.GetCommandAsync(id) : null;
+                DateTimeOffset? At(CommandDeliveryStatus status) => record?.Transitions.FirstOrDefault(t => t.Status == status)?.At;
+                hops.Add(new LoopHops(latencies[i], publishedAt, step.At, At(CommandDeliveryStatus.Issued), At(CommandDeliveryStatus.Delivered), receivedAt));
+            }
             // The device carries the command out and reports its new set point, which confirms the command
             // (Applied) at the twin, as a real device would; not part of the measured loop.
             await device.PublishSetPointAsync(value + 1, ct);
