@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Imv.Client;
+using Imv.Client.Connection;
 using Imv.Silo.Tests.Support;
 using Xunit.Abstractions;
 
@@ -11,7 +13,8 @@ namespace Imv.Silo.Tests;
 /// <summary>Two silo processes clustered, stored and reminded on Azure Table storage (Azurite): both join through the
 /// membership table, a command acknowledged through one silo's API is still there, through the other, after the first
 /// is killed with kill -9. With TLS the silos talk to each other only over mutual TLS (<c>Silo:Tls</c>, certificates
-/// of a CA made by the test): both active in the membership table means their probes crossed TLS connections.</summary>
+/// of a CA made by the test): both active in the membership table means their probes crossed TLS connections. An SDK
+/// client with <c>Client:Clustering=AzureStorage</c> finds the cluster through the same table.</summary>
 public sealed class AzureStorageClusterTests(ITestOutputHelper output)
 {
     private const string Twin = "site-1.line-01.machine-001";
@@ -28,6 +31,7 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
         var lines = new ConcurrentQueue<string>();
         var processes = new List<Process>();
         var tlsArgs = new List<string>();
+        var clientTls = new TlsSettings();
         if (tls)
         {
             using var ca = TestCertificates.NewAuthority("Imv test cluster CA");
@@ -35,6 +39,11 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
             await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
             var pfx = TestCertificates.WritePfx(TestCertificates.Issue(ca, "silo"), Path.Combine(directory, "silo.pfx"), null);
             tlsArgs.AddRange(["--Silo:Tls:CertificatePath=" + pfx, "--Silo:Tls:TrustedCaPath=" + caPem]);
+            clientTls = new TlsSettings
+            {
+                CertificatePath = TestCertificates.WritePfx(TestCertificates.Issue(ca, "sdk-client"), Path.Combine(directory, "client.pfx"), null),
+                TrustedCaPath = caPem,
+            };
         }
         try
         {
@@ -62,6 +71,19 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
             }
             var table = new TableServiceClient(azurite.ConnectionString).GetTableClient("OrleansSiloInstances");
             await WaitAsync(async () => await ActiveSilosAsync(table) == 2, "both silos active in the membership table", TimeSpan.FromSeconds(120));
+
+            // An SDK client that knows only the storage account (Client:Clustering=AzureStorage) finds a gateway in
+            // the membership table and reads a twin; with the cluster's TLS it shows a certificate of the cluster's CA.
+            var clientOptions = new ImvClientOptions
+            {
+                Clustering = ClusteringKinds.AzureStorage, AzureStorageConnectionString = azurite.ConnectionString,
+                ConnectTimeout = TimeSpan.FromSeconds(60), Tls = clientTls,
+            };
+            await using (var sdk = await ImvClient.ConnectAsync(clientOptions))
+            {
+                Assert.Contains(Twin, await sdk.Twins.ListAsync());
+                Assert.Equal(Twin, (await sdk.Twins.GetAsync(Twin))?.TwinId);
+            }
 
             using var first = SiloProcess.AdminClient(keyBase, ports[0]);
             using var second = SiloProcess.AdminClient(keyBase, ports[1]);
