@@ -25,13 +25,18 @@ public static class PingScenario
         Console.Error.WriteLine("ping: channel round trip (floor) and awaited grain call, alternating rounds...");
         var channelRounds = new List<double>();
         var grainRounds = new List<double>();
+        var insideRounds = new List<double>();
+        var caller = silo.GetGrain<IPingCallerGrain>(0);
         for (int round = 0; round < rounds; round++)
         {
             channelRounds.Add(await MeasureChannelHopAsync(1, callsPerRound, cancellationToken));
             grainRounds.Add(await MeasureGrainCallAsync(silo, 1, callsPerRound, cancellationToken));
+            insideRounds.Add(await caller.CallAsync(0, callsPerRound) / callsPerRound);
         }
         double channelNs = Median(channelRounds);
         double grainNs = Median(grainRounds);
+        double insideNs = Median(insideRounds);
+        Console.Error.WriteLine($"ping: grain_to_grain_call_ns={insideNs:F0} (a grain awaiting another, same silo)");
         Console.Error.WriteLine($"ping: channel_hop_ns={channelNs:F0} (rounds {string.Join(", ", channelRounds.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
         Console.Error.WriteLine($"ping: grain_call_ns={grainNs:F0} (rounds {string.Join(", ", grainRounds.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
 
@@ -48,6 +53,7 @@ public static class PingScenario
             ["grain_call_ns"] = Math.Round(grainNs),
             ["channel_hop_ns"] = Math.Round(channelNs),
             ["grain_call_vs_channel"] = Math.Round(grainNs / channelNs, 2),
+            ["grain_to_grain_call_ns"] = Math.Round(insideNs),
             ["calls_per_s_parallel"] = Math.Round(perSecond),
             ["bytes_per_activation"] = Math.Round(bytes),
             ["runtime"] = "orleans",
