@@ -6,26 +6,13 @@ namespace Imv.Persistence.Sqlite.Recording;
 
 /// <summary>The binary form of a recording entry's data column: a version byte, then readings (count; tag,
 /// quality, source ticks, sequence, value each) or one command transition. Compact and allocation-light because
-/// the writer encodes a million readings a second at full ingest.</summary>
+/// twins hand over a million readings a second at full ingest: readings are encoded by <see cref="EntryEncoder"/>
+/// (the same bytes a <see cref="BinaryWriter"/> writes), commands here.</summary>
 internal static class RecordingCodec
 {
-    private const byte Version = 1;
+    internal const byte Version = 1;
     internal const int ReadingsKind = 0;
     internal const int CommandKind = 1;
-
-    public static void WriteReadings(BinaryWriter w, ReadOnlySpan<TagUpdate> updates)
-    {
-        w.Write(Version);
-        w.Write7BitEncodedInt(updates.Length);
-        foreach (ref readonly var u in updates)
-        {
-            w.Write(u.Tag);
-            w.Write((byte)u.Quality);
-            w.Write(u.SourceTimestamp.UtcTicks);
-            w.Write7BitEncodedInt64(u.Sequence);
-            WriteValue(w, u.Value);
-        }
-    }
 
     public static void WriteCommand(BinaryWriter w, CommandRecord record)
     {
@@ -188,7 +175,7 @@ internal static class RecordingCodec
         }
     }
 
-    private static void SkipValue(ReadOnlySpan<byte> data, TagDataType type, ref int p)
+    internal static void SkipValue(ReadOnlySpan<byte> data, TagDataType type, ref int p)
     {
         switch (type)
         {
@@ -210,7 +197,7 @@ internal static class RecordingCodec
     }
 
     /// <summary>A 7-bit encoded integer as <see cref="BinaryWriter.Write7BitEncodedInt64"/> writes it.</summary>
-    private static long Read7(ReadOnlySpan<byte> data, ref int p)
+    internal static long Read7(ReadOnlySpan<byte> data, ref int p)
     {
         ulong result = 0;
         for (int shift = 0; shift < 70; shift += 7)
@@ -221,6 +208,23 @@ internal static class RecordingCodec
             if ((b & 0x80) == 0) return (long)result;
         }
         throw new InvalidDataException("a number is too long");
+    }
+
+    /// <summary>The value (type byte, then data) at <paramref name="p"/>, moving past it: scalars without allocating.</summary>
+    internal static TagValue ReadValue(ReadOnlySpan<byte> data, ref int p)
+    {
+        if (p >= data.Length) throw new InvalidDataException("entry ends before a value");
+        var type = (TagDataType)data[p++];
+        int start = p;
+        SkipValue(data, type, ref p);
+        return type switch
+        {
+            TagDataType.None => TagValue.None,
+            TagDataType.Boolean => TagValue.FromBoolean(data[start] != 0),
+            TagDataType.Integer => TagValue.FromInteger(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(start, 8))),
+            TagDataType.Double => TagValue.FromDouble(System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(start, 8))),
+            _ => ReadValue(new BinaryReader(new MemoryStream(data.Slice(start - 1, p - start + 1).ToArray()))),
+        };
     }
 
     /// <summary>A UTF-8 writer over <paramref name="stream"/> that leaves it open.</summary>

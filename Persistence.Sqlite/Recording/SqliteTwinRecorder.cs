@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
@@ -10,10 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace Imv.Persistence.Sqlite.Recording;
 
 /// <summary>The plant recording on a SQLite file of its own: twins hand accepted readings and command transitions
-/// to a bounded queue (a copy, no I/O on the twin's turn); one writer thread gathers them for
-/// <see cref="RecordingOptions.FlushInterval"/> and appends them in one transaction (group commit, WAL,
-/// synchronous=NORMAL). Order per twin is the order the twin handed them over. A full queue drops new entries,
-/// counted in <see cref="Dropped"/> and logged at most every 10 s: never silently.</summary>
+/// to a bounded queue (encoded on the twin's turn into pooled chunks, no I/O and no allocation per entry); one writer
+/// thread of its own gathers them for <see cref="RecordingOptions.FlushInterval"/> and appends them in one transaction
+/// (group commit, WAL, synchronous=NORMAL). Order per twin is the order the twin handed them over. A full queue drops
+/// new entries, counted in <see cref="Dropped"/> and logged at most every 10 s: never silently.</summary>
 /// <remarks>Durable means: once committed (at most one flush interval after the twin accepted it) an entry survives
 /// a process crash; an OS crash may lose the last commits (synchronous=NORMAL, like the write-behind journal's
 /// default). The recording is not on the twin's acknowledgement path: the 15 % ingest budget rules out a disk
@@ -26,15 +25,15 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     private readonly RecordingOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<Pending> _queue;
+    private readonly RecordingQueue _queue;
     private readonly SqliteConnection _writer;
     private readonly string _connectionString;
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _flushNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _enqueued, _committedEntries, _committedReadings, _dropped, _droppedUnlogged, _commits, _commitTicks, _lastDropLogTicks, _deleted;
     private long _lastRetentionTicks;
+    private long _writerCpuTicks = -1;
     private readonly MinuteRollup _minutes = new();
     private long _latestTicks;
     private int _stopped;
@@ -57,6 +56,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         Execute(_writer, """
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=NORMAL;
+            PRAGMA cache_size=-32768;   -- 32 MiB (default 2): the twin index's pages stay in memory between commits
             CREATE TABLE IF NOT EXISTS recording (
                 position INTEGER PRIMARY KEY,
                 twin TEXT NOT NULL,
@@ -77,13 +77,11 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 last_value BLOB NOT NULL,
                 PRIMARY KEY (twin, tag, minute)) WITHOUT ROWID;
             """);
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,   // TryWrite then answers false when full (DropWrite would drop silently)
-        });
+        _queue = new RecordingQueue(options.QueueCapacity);
         _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
-        _loop = Task.Run(WriteLoopAsync);
+        // A thread of its own: a commit is seconds of synchronous SQLite work at full ingest, which must not hold one
+        // of the thread pool's workers (the grains' threads).
+        new Thread(WriteLoop) { IsBackground = true, Name = "imv-recording-writer" }.Start();
     }
 
     /// <summary>The recording's file.</summary>
@@ -111,6 +109,10 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     /// <summary>Time the writer spent encoding and committing.</summary>
     public TimeSpan CommitTime => TimeSpan.FromTicks(Interlocked.Read(ref _commitTicks));
 
+    /// <summary>CPU time of the writer's thread so far (Linux; null elsewhere): what the recording costs the machine
+    /// beyond the twins' turns, however busy the machine is.</summary>
+    public TimeSpan? WriterCpuTime => Interlocked.Read(ref _writerCpuTicks) is var t and >= 0 ? TimeSpan.FromTicks(t) : null;
+
     /// <summary>Entries deleted by retention.</summary>
     public long DeletedByRetention => Interlocked.Read(ref _deleted);
 
@@ -118,17 +120,17 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted)
     {
         if (Paused || updates.IsEmpty) return;
-        TagUpdate[] copy;
-        if (accepted.IsEmpty) copy = updates.ToArray();
-        else
+        int n = updates.Length;
+        if (!accepted.IsEmpty)
         {
-            int n = 0;
+            n = 0;
             for (int i = 0; i < updates.Length; i++) if (accepted[i]) n++;
             if (n == 0) return;
-            copy = new TagUpdate[n];
-            for (int i = 0, j = 0; i < updates.Length; i++) if (accepted[i]) copy[j++] = updates[i];
         }
-        Enqueue(new Pending(twinId, receivedAt.UtcTicks, copy, null));
+        var encoder = EntryEncoder.Current;
+        encoder.EncodeReadings(updates, accepted, n);
+        Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
+        encoder.Release();
     }
 
     /// <inheritdoc />
@@ -137,18 +139,21 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         ArgumentNullException.ThrowIfNull(record);
         if (Paused) return;
         var at = record.Transitions.Count > 0 ? record.Transitions[^1].At : _time.GetUtcNow();
-        Enqueue(new Pending(twinId, at.UtcTicks, null, record));
+        // Commands are few (a handful per reading batch at most): encoded the plain way.
+        using var buffer = new MemoryStream();
+        using (var w = RecordingCodec.Writer(buffer)) RecordingCodec.WriteCommand(w, record);
+        Enqueue(twinId, at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
-    private void Enqueue(Pending entry)
+    private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
     {
-        if (_queue.Writer.TryWrite(entry)) { Interlocked.Increment(ref _enqueued); return; }
+        if (_queue.TryAdd(twinId, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
         Interlocked.Increment(ref _dropped);
         Interlocked.Increment(ref _droppedUnlogged);
         long now = _time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);
         if (now - last < DropLogInterval.Ticks || Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) != last) return;
         _logger.LogWarning("Recording {File}: dropped {Dropped} entries (twin {TwinId} the latest) because the queue of {Capacity} was full or the recorder stopped; {Total} dropped in all",
-            FilePath, Interlocked.Exchange(ref _droppedUnlogged, 0), entry.TwinId, _options.QueueCapacity, Dropped);
+            FilePath, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, _options.QueueCapacity, Dropped);
     }
 
     /// <summary>Waits until every entry handed over before the call is committed (or dropped).</summary>
@@ -158,79 +163,80 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         while (Committed < target)
         {
             Task signal;
-            lock (_signalLock) { signal = _committedSignal.Task; _flushNow.TrySetResult(); }
+            lock (_signalLock) signal = _committedSignal.Task;
+            _queue.AskFlush();
             if (Committed >= target) break;
-            if (_loop.IsCompleted) throw new InvalidOperationException($"Recording {FilePath}: the writer stopped.", _loop.Exception);
+            var loop = _loopDone.Task;
+            if (loop.IsCompleted) throw new InvalidOperationException($"Recording {FilePath}: the writer stopped.", loop.Exception);
             // A writer that fails stops signalling: wait on it too, so a flush reports the failure instead of hanging.
-            await Task.WhenAny(signal, _loop).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(signal, loop).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        var reader = _queue.Reader;
-        var batch = new List<Pending>(1024);
-        using var insert = _writer.CreateCommand();
-        insert.CommandText = "INSERT INTO recording (twin, at, kind, data) VALUES ($twin, $at, $kind, $data)";
-        var pTwin = insert.Parameters.Add("$twin", SqliteType.Text);
-        var pAt = insert.Parameters.Add("$at", SqliteType.Integer);
-        var pKind = insert.Parameters.Add("$kind", SqliteType.Integer);
-        var pData = insert.Parameters.Add("$data", SqliteType.Blob);
-        using var buffer = new MemoryStream();
-        using var w = RecordingCodec.Writer(buffer);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            // Gather for a flush interval (group commit) unless a flush is asked for or the queue fills.
-            if (_options.FlushInterval > TimeSpan.Zero && reader.Count < _options.QueueCapacity / 2 && Volatile.Read(ref _stopped) == 0)
+            using var insert = new RecordingInsert(_writer);
+            var chunks = new List<RecordingQueue.Chunk>();
+            var group = new List<RecordingQueue.Chunk>();
+            while (_queue.WaitForBatch(Volatile.Read(ref _stopped) == 0 ? _options.FlushInterval : TimeSpan.Zero))
             {
-                Task flush;
-                lock (_signalLock) flush = _flushNow.Task;
-                await Task.WhenAny(Task.Delay(_options.FlushInterval, _time), flush).ConfigureAwait(false);
-            }
-            lock (_signalLock) if (_flushNow.Task.IsCompleted) _flushNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            while (reader.TryRead(out var p))
-            {
-                batch.Add(p);
-                if (batch.Count >= MaxCommitEntries)
+                _queue.TakeAll(chunks);
+                // At most MaxCommitEntries per transaction (at least one chunk): a commit's lock and its WAL stay bounded.
+                int entries = 0;
+                foreach (var chunk in chunks)
                 {
-                    Commit(batch, insert, pTwin, pAt, pKind, pData, buffer, w);
-                    batch.Clear();
+                    if (entries > 0 && entries + chunk.Count > MaxCommitEntries)
+                    {
+                        Commit(group, insert);
+                        group.Clear();
+                        entries = 0;
+                    }
+                    group.Add(chunk);
+                    entries += chunk.Count;
                 }
+                if (group.Count > 0) Commit(group, insert);
+                group.Clear();
+                _queue.Recycle(chunks);
+                ApplyRetentionIfDue();
             }
-            if (batch.Count > 0) Commit(batch, insert, pTwin, pAt, pKind, pData, buffer, w);
-            batch.Clear();
-            ApplyRetentionIfDue();
+            _loopDone.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Recording {File}: the writer stopped; {Dropped} entries dropped so far", FilePath, Dropped);
+            _loopDone.TrySetException(ex);
         }
     }
 
-    private void Commit(List<Pending> batch, SqliteCommand insert, SqliteParameter pTwin, SqliteParameter pAt, SqliteParameter pKind, SqliteParameter pData, MemoryStream buffer, BinaryWriter w)
+    private void Commit(List<RecordingQueue.Chunk> chunks, RecordingInsert insert)
     {
         long started = Stopwatch.GetTimestamp();
-        long readings = 0;
+        long readings = 0, entries = 0;
         bool rolledUp = false;   // a retried commit must not count its readings into the minutes twice
         while (true)
         {
             try
             {
-                using var tx = _writer.BeginTransaction();
-                insert.Transaction = tx;
-                foreach (var p in batch)
+                readings = entries = 0;
+                using var tx = _writer.BeginTransaction();   // BEGIN IMMEDIATE: waits (busy timeout) for another writer's lock
+                foreach (var chunk in chunks)
                 {
-                    buffer.SetLength(0);
-                    if (p.Readings is { } r)
+                    var data = chunk.Data;
+                    for (int i = 0; i < chunk.Count; i++)
                     {
-                        RecordingCodec.WriteReadings(w, r);
-                        readings += r.Length;
-                        if (!rolledUp) _minutes.Add(p.TwinId, p.Ticks, r);
+                        ref readonly var e = ref chunk.Entries[i];
+                        var bytes = new ReadOnlySpan<byte>(data, e.Offset, e.Length);
+                        if (e.Kind == RecordingCodec.ReadingsKind)
+                        {
+                            readings += e.Readings;
+                            if (!rolledUp) _minutes.Add(e.TwinId, e.Ticks, bytes);
+                        }
+                        if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
+                        insert.Execute(e.TwinId, e.Ticks, e.Kind, bytes);
                     }
-                    else RecordingCodec.WriteCommand(w, p.Command!);
-                    if (p.Ticks > _latestTicks) _latestTicks = p.Ticks;
-                    w.Flush();
-                    pTwin.Value = p.TwinId;
-                    pAt.Value = p.Ticks;
-                    pKind.Value = p.Readings is null ? RecordingCodec.CommandKind : RecordingCodec.ReadingsKind;
-                    pData.Value = buffer.ToArray();
-                    insert.ExecuteNonQuery();
+                    entries += chunk.Count;
                 }
                 rolledUp = true;
                 // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
@@ -243,19 +249,35 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             catch (SqliteException ex)
             {
                 // Kept in the queue's order and retried: a full disk or a locked file must not lose what was handed over.
-                _logger.LogError(ex, "Recording {File}: a commit of {Count} entries failed; retrying in 1 s", FilePath, batch.Count);
-                readings = 0;
+                // (The writer's own thread waits: no pool thread is held.)
+                _logger.LogError(ex, "Recording {File}: a commit of {Count} entries failed; retrying in 1 s", FilePath, chunks.Sum(c => c.Count));
                 Thread.Sleep(1000);
                 if (Volatile.Read(ref _stopped) == 2) throw;
             }
         }
         Interlocked.Add(ref _committedReadings, readings);
-        Interlocked.Add(ref _committedEntries, batch.Count);
+        Interlocked.Add(ref _committedEntries, entries);
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _commitTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        Interlocked.Exchange(ref _writerCpuTicks, ThreadCpuTicks());
         TaskCompletionSource done;
         lock (_signalLock) { done = _committedSignal; _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously); }
         done.TrySetResult();
+    }
+
+    /// <summary>The calling thread's CPU time (user and system) in ticks, from /proc/thread-self/stat; -1 where there is none.</summary>
+    private static long ThreadCpuTicks()
+    {
+        if (!OperatingSystem.IsLinux()) return -1;
+        try
+        {
+            var stat = File.ReadAllText("/proc/thread-self/stat");
+            // Fields after the command (in parentheses, which may hold spaces): state is the 3rd; utime, stime the 14th, 15th.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long clockTicks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return clockTicks * (TimeSpan.TicksPerSecond / 100);   // USER_HZ: 100 on Linux
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return -1; }
     }
 
     private void ApplyRetentionIfDue()
@@ -387,9 +409,8 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _stopped, 1, 0) != 0) return;
-        _queue.Writer.TryComplete();
-        lock (_signalLock) _flushNow.TrySetResult();
-        await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _queue.Complete();
+        await _loopDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         // The minutes still open are written as they are (a restart merges the rest of a minute into its row).
         _minutes.Close();
         using (var tx = _writer.BeginTransaction())
@@ -427,6 +448,4 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         foreach (var (name, value) in parameters) c.Parameters.AddWithValue(name, value);
         return c.ExecuteNonQuery();
     }
-
-    private sealed record Pending(string TwinId, long Ticks, TagUpdate[]? Readings, CommandRecord? Command);
 }

@@ -79,12 +79,15 @@ public static class IngestScenario
             // Without recording: one phase of the whole duration; with: off, on, on, off, each a quarter of twice it.
             bool[] phases = recorder is null ? [false] : [false, true, true, false];
             var phaseDuration = recorder is null ? duration : duration / 2;
-            double elapsedOff = 0, elapsedOn = 0;
+            double elapsedOff = 0, elapsedOn = 0, cpuOff = 0, cpuOn = 0;
             long appliedOff = 0, appliedOn = 0;
+            using var process = Process.GetCurrentProcess();
             foreach (bool on in phases)
             {
                 if (recorder is not null) recorder.Paused = !on;
                 var phase = Stopwatch.StartNew();
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
                 long appliedBefore = router.Statistics.Applied;
                 while (phase.Elapsed < phaseDuration)
                 {
@@ -94,8 +97,10 @@ public static class IngestScenario
                 await router.FlushAsync(cancellationToken);
                 if (on) await recorder!.FlushAsync(cancellationToken);
                 long appliedPhase = router.Statistics.Applied - appliedBefore;
-                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; }
-                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; }
+                process.Refresh();
+                double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; cpuOn += cpu; }
+                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; cpuOff += cpu; }
             }
             if (recorder is not null) recorder.Paused = true;
             var elapsed = sw.Elapsed.TotalSeconds;
@@ -135,6 +140,12 @@ public static class IngestScenario
                 double perSecondOn = appliedOn / elapsedOn;
                 figures["tag_updates_per_s_recording"] = Math.Round(perSecondOn);
                 figures["recording_overhead"] = Math.Round(perSecond / perSecondOn - 1, 3);
+                // The process's CPU time per update with over without, minus 1: what recording costs in CPU, which other
+                // processes on a busy machine disturb less than the rates (they take cores, not this process's work).
+                figures["recording_cpu_overhead"] = Math.Round(cpuOn / appliedOn / (cpuOff / appliedOff) - 1, 3);
+                figures["cpu_us_per_update"] = Math.Round(cpuOff / appliedOff * 1e6, 3);
+                figures["cpu_us_per_update_recording"] = Math.Round(cpuOn / appliedOn * 1e6, 3);
+                if (recorder.WriterCpuTime is { } writerCpu) figures["recording_writer_cpu_s"] = Math.Round(writerCpu.TotalSeconds, 2);
                 figures["recorded_readings"] = recorder.CommittedReadings;
                 figures["recording_dropped"] = recorder.Dropped;
                 figures["recording_commits"] = recorder.Commits;

@@ -61,6 +61,37 @@ public sealed class RecordingTests : IDisposable
     }
 
     [Fact]
+    public async Task Minutes_are_kept_for_many_tags_in_any_order_and_a_quiet_twin_s_minutes_end_while_others_go_on()
+    {
+        var options = Options();
+        await using var recorder = Open(options);
+        var tags = Enumerable.Range(0, 25).Select(i => $"t{i:00}").ToArray();
+        // m1: 25 tags, sent in a different order each time, some readings refused; then quiet after minute 0.
+        for (int s = 0; s < 60; s += 10)
+        {
+            var at = T0.AddSeconds(s);
+            var order = s % 20 == 0 ? tags : tags.Reverse().ToArray();
+            var accepted = order.Select((_, i) => i % 7 != 3).ToArray();
+            recorder.RecordReadings("m1", at, order.Select(t => Reading(t, s + int.Parse(t[1..], System.Globalization.CultureInfo.InvariantCulture), at, s)).ToArray(), accepted);
+        }
+        // m2 goes on for three more minutes: m1's minute 0 ends without m1 sending again.
+        for (int s = 0; s < 240; s += 10)
+            recorder.RecordReadings("m2", T0.AddSeconds(s), [Reading("speed", s, T0.AddSeconds(s), s)], default);
+        await recorder.FlushAsync();
+        foreach (var tag in tags)
+        {
+            int n = int.Parse(tag[1..], System.Globalization.CultureInfo.InvariantCulture);
+            var expected = Enumerable.Range(0, 6).Select(k => k * 10)
+                .Where(s => Array.IndexOf(s % 20 == 0 ? tags : tags.Reverse().ToArray(), tag) % 7 != 3).Select(s => (double)(s + n)).ToList();
+            var minute = recorder.ReadMinutes("m1", tag, T0, T0.AddMinutes(1)).Single();
+            Assert.Equal(expected.Count, minute.Count);
+            Assert.Equal((expected.Min(), expected.Max(), expected.Sum()), (minute.Min, minute.Max, minute.Sum));
+            Assert.Equal(expected[^1], minute.Last.AsDouble());
+        }
+        Assert.Equal(3, recorder.ReadMinutes("m2", "speed", T0, T0.AddMinutes(4)).Count);
+    }
+
+    [Fact]
     public async Task Readings_and_command_transitions_are_kept_in_order_per_twin_and_survive_reopening()
     {
         var options = Options();

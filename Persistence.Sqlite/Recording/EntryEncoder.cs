@@ -1,0 +1,111 @@
+using System.Buffers.Binary;
+using System.Text;
+using Imv.Grains.Interfaces.Twins;
+
+namespace Imv.Persistence.Sqlite.Recording;
+
+/// <summary>Encodes a readings entry in the recording's binary form (<see cref="RecordingCodec"/>, version 1: the bytes
+/// a <see cref="BinaryWriter"/> writes, so every reader of the recording decodes them unchanged) into a buffer it reuses.
+/// One per thread: a twin's turn encodes its accepted readings here without allocating, and the recorder copies the
+/// bytes into its queue (a few hundred bytes instead of an array of readings the GC must trace until the commit).</summary>
+internal sealed class EntryEncoder
+{
+    [ThreadStatic] private static EntryEncoder? _current;
+
+    private byte[] _buffer = new byte[4096];
+    private int _length;
+
+    /// <summary>The calling thread's encoder.</summary>
+    public static EntryEncoder Current => _current ??= new EntryEncoder();
+
+    /// <summary>The bytes of the last entry encoded.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    /// <summary>Encodes the readings of <paramref name="updates"/> marked in <paramref name="accepted"/> (empty: all),
+    /// <paramref name="count"/> of them.</summary>
+    public void EncodeReadings(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count)
+    {
+        _length = 0;
+        WriteByte(RecordingCodec.Version);
+        Write7((uint)count);
+        for (int i = 0; i < updates.Length; i++)
+        {
+            if (!accepted.IsEmpty && !accepted[i]) continue;
+            ref readonly var u = ref updates[i];
+            WriteString(u.Tag);
+            WriteByte((byte)u.Quality);
+            WriteInt64(u.SourceTimestamp.UtcTicks);
+            Write7((ulong)u.Sequence);
+            WriteValue(u.Value);
+        }
+    }
+
+    /// <summary>After the bytes were copied: a buffer grown past 1 MiB by an unusual entry is not kept by the thread.</summary>
+    public void Release()
+    {
+        if (_buffer.Length > 1 << 20) _buffer = new byte[4096];
+        _length = 0;
+    }
+
+    private void WriteValue(TagValue v)
+    {
+        var type = v.DataType;
+        WriteByte((byte)type);
+        switch (type)
+        {
+            case TagDataType.None: break;
+            case TagDataType.Boolean: WriteByte(v.AsBoolean() ? (byte)1 : (byte)0); break;
+            case TagDataType.Integer: WriteInt64(v.AsInteger()); break;
+            case TagDataType.Double: WriteInt64(BitConverter.DoubleToInt64Bits(v.AsDouble())); break;
+            case TagDataType.String: WriteString(v.AsString()); break;
+            case TagDataType.BooleanArray: { var a = (bool[])v.AsArray(); Write7((uint)a.Length); foreach (var x in a) WriteByte(x ? (byte)1 : (byte)0); break; }
+            case TagDataType.IntegerArray: { var a = (long[])v.AsArray(); Write7((uint)a.Length); foreach (var x in a) WriteInt64(x); break; }
+            case TagDataType.DoubleArray: { var a = (double[])v.AsArray(); Write7((uint)a.Length); foreach (var x in a) WriteInt64(BitConverter.DoubleToInt64Bits(x)); break; }
+            default: { var a = (string[])v.AsArray(); Write7((uint)a.Length); foreach (var x in a) WriteString(x); break; }
+        }
+    }
+
+    private void WriteByte(byte b)
+    {
+        if (_length == _buffer.Length) Grow(1);
+        _buffer[_length++] = b;
+    }
+
+    private void WriteInt64(long value)
+    {
+        if (_length + 8 > _buffer.Length) Grow(8);
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), value);
+        _length += 8;
+    }
+
+    /// <summary>As <see cref="BinaryWriter.Write7BitEncodedInt64"/> (and, for values below 2^31, Write7BitEncodedInt).</summary>
+    private void Write7(ulong value)
+    {
+        if (_length + 10 > _buffer.Length) Grow(10);
+        while (value > 0x7F)
+        {
+            _buffer[_length++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        _buffer[_length++] = (byte)value;
+    }
+
+    /// <summary>As <see cref="BinaryWriter.Write(string)"/>: the UTF-8 length, 7-bit encoded, then the bytes.</summary>
+    private void WriteString(string s)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(s.Length);
+        if (_length + 5 + max > _buffer.Length) Grow(5 + max);
+        // ASCII names (the usual tag) are as many bytes as chars: write them after a one-byte length straight away.
+        if (s.Length < 128 && Ascii.IsValid(s))
+        {
+            _buffer[_length++] = (byte)s.Length;
+            _length += Encoding.ASCII.GetBytes(s, _buffer.AsSpan(_length));
+            return;
+        }
+        int n = Encoding.UTF8.GetByteCount(s);
+        Write7((uint)n);
+        _length += Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_length));
+    }
+
+    private void Grow(int needed) => Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + needed));
+}
