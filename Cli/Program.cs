@@ -6,7 +6,7 @@ using Imv.Cli.Commands;
 var root = new RootCommand("imv: the command line of an Imv cluster (docs/cli.md)")
 {
     GlobalOptions.Cluster, GlobalOptions.Config, GlobalOptions.Json, GlobalOptions.ConnectTimeout,
-    TwinCommands.Create(), CommandCommands.Create(), OrgCommands.Create(), AlarmCommands.Create(), LedgerCommands.Create(),
+    TwinCommands.Create(), CommandCommands.Create(), OrgCommands.Create(), AlarmCommands.Create(), LedgerCommands.Create(), ReplayCommands.Create(),
 };
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -31,6 +31,7 @@ public sealed class ImvClient : IAsyncDisposable
         Avatars = new AvatarAccess(grains);
         Assets = new AssetAccess(grains);
         Ledger = new LedgerAccess(grains);
+        Replays = new ReplayAccess(grains);
     }
 
     /// <summary>Orleans' grain factory, for anything the typed accessors do not cover.</summary>
@@ -56,6 +57,9 @@ public sealed class ImvClient : IAsyncDisposable
 
     /// <summary>The tamper-evident ledger.</summary>
     public LedgerAccess Ledger { get; }
+
+    /// <summary>Replays of the plant recording into a sandbox grid.</summary>
+    public ReplayAccess Replays { get; }
 
     /// <summary>Connects to the cluster named by <paramref name="options"/> (a host of its own, with Orleans' client).
     /// Throws <see cref="ClusterUnreachableException"/> naming the cluster and gateways tried when no gateway answered

@@ -116,6 +116,7 @@ public static class SiloApplication
         // Replays (docs/replay.md): after the silo, so a running replay stops (and its sandbox with it) before the silo.
         builder.Services.AddSingleton<Imv.Silo.Replay.ReplayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Imv.Silo.Replay.ReplayService>());
+        builder.Services.AddSingleton<Imv.Silo.Replay.ReplayStarter>();
 
         builder.Services.Configure<SummaryOptions>(builder.Configuration.GetSection(SummaryOptions.SectionName));
         builder.Services.AddSingleton<GridSummarySource>();

@@ -26,6 +26,11 @@ public interface IMachineGrain : IGrainWithStringKey
     /// counted and ignored. Alarms are evaluated; pending commands awaiting read-back are confirmed.</summary>
     ValueTask<IngestResult> IngestAsync(TagBatch batch);
 
+    /// <summary>Applies readings accepted at several instants, entry by entry in order, each as
+    /// <see cref="IngestAsync"/> would at the entry's instant (alarms, status and read-backs at that instant); the
+    /// state is stored once, before the call returns. What a replay feeds a sandbox's twins from a recording.</summary>
+    ValueTask<IngestResult> IngestTimedAsync(TimedBatch batch);
+
     /// <summary>The device came online or went offline. Offline turns every tag Bad; Reconnecting turns Good tags Uncertain.</summary>
     Task SetConnectivityAsync(TwinConnectivity connectivity, string reason);
 

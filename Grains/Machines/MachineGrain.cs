@@ -217,24 +217,59 @@ public sealed class MachineGrain : Grain, IMachineGrain
         // No listener (the default), no span: StartActivity returns null and costs a branch.
         using var span = GrainsActivitySource.Source.StartActivity(GrainsActivitySource.IngestSpan);
         span?.SetTag("imv.twin", TwinId).SetTag("imv.readings", batch.Updates.Length);
-        var now = Now;
-        List<AlarmEvent>? events = null;
         var schemaBefore = S.Tags.Schema;
-        var result = Apply(batch.Updates, now, ref events);
+        var result = await ApplyReadingsAsync(batch.Updates, Now);
+        await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
+        if (result.Applied > 0) TriggerLoops();
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IngestResult> IngestTimedAsync(TimedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Entries is null || batch.Entries.Length == 0) return default;
+        using var span = GrainsActivitySource.Source.StartActivity(GrainsActivitySource.IngestSpan);
+        span?.SetTag("imv.twin", TwinId).SetTag("imv.entries", batch.Entries.Length);
+        var schemaBefore = S.Tags.Schema;
+        int applied = 0, stale = 0, duplicate = 0, rejected = 0;
+        foreach (var entry in batch.Entries)
+        {
+            if (entry.Updates is null || entry.Updates.Length == 0) continue;
+            var r = await ApplyReadingsAsync(entry.Updates, entry.At);
+            applied += r.Applied;
+            stale += r.Stale;
+            duplicate += r.Duplicate;
+            rejected += r.Rejected;
+        }
+        await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
+        if (applied > 0) TriggerLoops();
+        return new IngestResult(applied, stale, duplicate, rejected);
+    }
+
+    /// <summary>Applies one batch of readings at <paramref name="now"/>: values, alarms, read-backs and status (not stored).</summary>
+    private async ValueTask<IngestResult> ApplyReadingsAsync(TagUpdate[] updates, DateTimeOffset now)
+    {
+        List<AlarmEvent>? events = null;
+        var result = Apply(updates, now, ref events);
         if (result.Rejected > 0) LogRejections(result.Rejected, now);
         if (result.Applied > 0)
         {
             S.Shadow.Version++;
             if (S.Connectivity != TwinConnectivity.Online) S.Connectivity = TwinConnectivity.Online;
-            _feed?.TagsChanged(batch.Updates);
+            _feed?.TagsChanged(updates);
             if (events is not null) RecordAlarms(events);
             ConfirmReadBacks(now);
             await ObserveStatusAsync(now);
         }
-        await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
-        if (result.Applied > 0 && Config.TriggeredLoops is { Count: > 0 } loops)
-            foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync();
         return result;
+    }
+
+    /// <summary>Tells the loops triggered by this twin's readings that a measurement arrived (one-way).</summary>
+    private void TriggerLoops()
+    {
+        if (Config.TriggeredLoops is { Count: > 0 } loops)
+            foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync();
     }
 
     /// <summary>Applies readings and hands the accepted ones to the recorder (when one is registered); the

@@ -45,6 +45,43 @@ internal static class RecordingCodec
         return updates;
     }
 
+    /// <summary>The readings of a readings entry decoded from its bytes, tag names shared through <paramref name="names"/>
+    /// (a replay reads every entry of a range: no reader object and no string per reading).</summary>
+    public static TagUpdate[] ReadReadings(ReadOnlySpan<byte> data, TagNames names)
+    {
+        int p = 0;
+        if (data.Length == 0 || data[p++] != Version) throw new InvalidDataException($"unknown entry version {(data.Length == 0 ? -1 : data[0])}");
+        long count = Read7(data, ref p);
+        if (count < 0 || count > 1_000_000) throw new InvalidDataException($"implausible reading count {count}");
+        var updates = new TagUpdate[count];
+        for (int i = 0; i < updates.Length; i++)
+        {
+            int length = checked((int)Read7(data, ref p));
+            if (length < 0 || p + length + 1 + 8 > data.Length) throw new InvalidDataException("entry ends inside a reading");
+            string tag = names.Get(data.Slice(p, length));
+            p += length;
+            var quality = (TagQuality)data[p++];
+            var ts = new DateTimeOffset(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(p, 8)), TimeSpan.Zero);
+            p += 8;
+            long seq = Read7(data, ref p);
+            if (p >= data.Length) throw new InvalidDataException("entry ends inside a reading");
+            var type = (TagDataType)data[p++];
+            int start = p;
+            SkipValue(data, type, ref p);
+            var value = type switch
+            {
+                TagDataType.None => TagValue.None,
+                TagDataType.Boolean => TagValue.FromBoolean(data[start] != 0),
+                TagDataType.Integer => TagValue.FromInteger(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(start, 8))),
+                TagDataType.Double => TagValue.FromDouble(System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(start, 8))),
+                _ => ReadValue(new BinaryReader(new MemoryStream(data.Slice(start - 1, p - start + 1).ToArray()))),
+            };
+            updates[i] = new TagUpdate(tag, value, quality, ts, seq);
+        }
+        if (p != data.Length) throw new InvalidDataException($"{data.Length - p} bytes after the last reading");
+        return updates;
+    }
+
     public static RecordedCommand ReadCommand(BinaryReader r)
     {
         CheckVersion(r);
@@ -124,12 +161,13 @@ internal static class RecordingCodec
 
     /// <summary>Decodes one row of the recording. Throws <see cref="InvalidDataException"/> naming the file and
     /// position of a damaged entry: never skipped silently.</summary>
-    public static RecordedEntry Decode(string file, string twinId, long position, long at, int kind, byte[] data)
+    public static RecordedEntry Decode(string file, string twinId, long position, long at, int kind, byte[] data, TagNames? names = null)
     {
         try
         {
-            using var br = new BinaryReader(new MemoryStream(data, writable: false));
             var when = new DateTimeOffset(at, TimeSpan.Zero);
+            if (kind == ReadingsKind && names is not null) return new RecordedEntry(position, twinId, when, ReadReadings(data, names), null);
+            using var br = new BinaryReader(new MemoryStream(data, writable: false));
             return kind switch
             {
                 ReadingsKind => new RecordedEntry(position, twinId, when, ReadReadings(br), null),

@@ -7,6 +7,7 @@ namespace Imv.Persistence.Sqlite.Recording;
 public sealed class RecordingFile
 {
     private readonly string _connectionString;
+    private readonly TagNames _names = new();
 
     /// <summary>Opens <paramref name="path"/> (which must exist) for reading.</summary>
     public RecordingFile(string path)
@@ -49,6 +50,12 @@ public sealed class RecordingFile
     /// <see cref="InvalidDataException"/> naming the file and position.</summary>
     public IEnumerable<RecordedEntry> Read(DateTimeOffset from, DateTimeOffset to, Func<string, bool> twins, CancellationToken cancellationToken = default)
     {
+        foreach (var row in ReadRows(from, to, twins, cancellationToken)) yield return Decode(row);
+    }
+
+    /// <summary>The rows <see cref="Read"/> decodes, as stored: decode each with <see cref="Decode"/>, on any thread.</summary>
+    public IEnumerable<RecordedRow> ReadRows(DateTimeOffset from, DateTimeOffset to, Func<string, bool> twins, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(twins);
         using var c = Open();
         using var cmd = c.CreateCommand();
@@ -65,8 +72,16 @@ public sealed class RecordingFile
             // Consecutive entries are often of one twin: keep its admission instead of asking again.
             if (!string.Equals(twin, lastTwin, StringComparison.Ordinal)) { lastTwin = twin; lastAdmitted = twins(twin); }
             if (!lastAdmitted) continue;
-            yield return RecordingCodec.Decode(FilePath, twin, r.GetInt64(0), r.GetInt64(2), r.GetInt32(3), (byte[])r.GetValue(4));
+            yield return new RecordedRow(r.GetInt64(0), twin, r.GetInt64(2), r.GetInt32(3), (byte[])r.GetValue(4));
         }
+    }
+
+    /// <summary>Decodes a row of this file (thread-safe; tag names shared across rows). A damaged entry throws
+    /// <see cref="InvalidDataException"/> naming the file and position.</summary>
+    public RecordedEntry Decode(RecordedRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return RecordingCodec.Decode(FilePath, row.TwinId, row.Position, row.AtTicks, row.Kind, row.Data, _names);
     }
 
     private SqliteConnection Open()

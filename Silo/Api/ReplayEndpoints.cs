@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Replay;
 using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Directory;
 using Imv.Silo.Replay;
@@ -43,29 +44,20 @@ public static class ReplayEndpoints
 
     private static IResult UnknownReplay(string id) => ApiResults.NotFound($"Unknown replay '{id}' (replays are kept in memory: the last {ReplayService.Kept} finished).", new { replayId = id });
 
-    private static async Task<IResult> StartAsync(HttpRequest request, Caller caller, AccessControl access, IGrainFactory grains, TwinDirectory directory,
-        ReplayService replays, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<IResult> StartAsync(HttpRequest request, Caller caller, AccessControl access, ReplayStarter starter, CancellationToken cancellationToken)
     {
         var (body, error) = await RequestBody.ReadAsync<ReplayRequest>(request, cancellationToken).ConfigureAwait(false);
         if (body is null) return error!;
         if (await AuthorizeAsync(caller, access, body.OrganizationId, body.TwinIds).ConfigureAwait(false) is { } refused) return refused;
-        if (services.GetService<SqliteTwinRecorder>() is not { } recorder)
-            return ApiResults.NotFound("Nothing is recorded on this silo: the plant recording is off (Recording:Enabled=false).", new { setting = "Recording:Enabled" });
-        if (replays.Running is { } busy)
-            return ApiResults.Conflict($"Replay '{busy.Id}' is running; one replay runs at a time (stop it with DELETE /api/replays/{busy.Id}).", new { replayId = busy.Id });
-        // What the twins accepted up to now is in the file before the range is checked.
-        await recorder.FlushAsync(cancellationToken).ConfigureAwait(false);
-        var recording = new RecordingFile(recorder.FilePath);
-        var (plan, problems) = await ReplayPlanner.PlanAsync(body, new GridReplaySource(grains, directory, recording), cancellationToken).ConfigureAwait(false);
-        if (plan is null)
+        var (run, refusal, message, problems) = await starter.StartAsync(body, caller.AvatarId, cancellationToken).ConfigureAwait(false);
+        return refusal switch
         {
-            int status = problems.Any(p => p.Status == 404) ? 404 : problems.Any(p => p.Status == 400) ? 400 : problems[0].Status;
-            return ApiResults.Error(status, "The replay cannot start: " + string.Join(" ", problems.Select(p => p.Message)),
-                new { problems = problems.Select(p => new { field = p.Field, status = p.Status, message = p.Message }) });
-        }
-        if (replays.TryStart(plan, caller.AvatarId, recording) is not { } run)
-            return ApiResults.Conflict("Another replay started meanwhile; one replay runs at a time.");
-        return Results.Accepted($"/api/replays/{run.Id}", View(run));
+            ReplayRefusal.None => Results.Accepted($"/api/replays/{run!.Id}", View(run)),
+            ReplayRefusal.RecordingOff => ApiResults.NotFound(message!, new { setting = "Recording:Enabled" }),
+            ReplayRefusal.Busy => ApiResults.Conflict(message!, new { replayId = starter.Replays.Running?.Id }),
+            _ => ApiResults.Error(problems.Any(p => p.Status == 404) ? 404 : problems.Any(p => p.Status == 400) ? 400 : problems[0].Status, message!,
+                new { problems = problems.Select(p => new { field = p.Field, status = p.Status, message = p.Message }) }),
+        };
     }
 
     /// <summary>Replays read every twin they replay and run its loops: an engineer replays twins and organizations in

@@ -11,7 +11,9 @@ namespace Imv.Silo.Replay;
 /// (<see cref="ReplayClock"/>); its loops are stepped by recorded time (every sample period from the first reading of the
 /// measured twin, before the first entry at or after the step; triggered loops after each reading of their measured twin),
 /// never by timers. Lanes share nothing, so they run in parallel and the outcome does not depend on how they interleave.
-/// The recording is read in windows of recorded time by one reader, a window ahead of the lanes.</summary>
+/// The recording is read in windows of recorded time by one reader, a window ahead of the lanes; the lanes decode their
+/// rows (in parallel) and count them on the original period's side. As fast as possible, a twin no loop touches gets a
+/// window's entries in one call (<see cref="IMachineGrain.IngestTimedAsync"/>).</summary>
 public sealed class ReplayDriver
 {
     /// <summary>The recorded time a window spans at most as fast as possible; paced, a window spans one real second at
@@ -22,11 +24,14 @@ public sealed class ReplayDriver
 
     private readonly ReplayPlan _plan;
     private readonly RecordingFile _recording;
-    private readonly IGrainFactory _grains;
     private readonly ReplayProgress _progress;
     private readonly Lane[] _lanes;
     private readonly Dictionary<string, int> _laneOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PeriodAccumulator> _original = new(StringComparer.Ordinal);
+    // Grain references made once: GetGrain builds a proxy each time (reflection on the interface), which showed as a
+    // tenth of a replay's samples when made per entry.
+    private readonly Dictionary<string, IMachineGrain> _twins = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IControlLoopGrain> _loops = new(StringComparer.Ordinal);
 
     /// <summary>A driver of <paramref name="plan"/> from <paramref name="recording"/> into the sandbox's <paramref name="grains"/>.</summary>
     public ReplayDriver(ReplayPlan plan, RecordingFile recording, IGrainFactory grains, ReplayProgress progress)
@@ -34,10 +39,15 @@ public sealed class ReplayDriver
         ArgumentNullException.ThrowIfNull(plan);
         _plan = plan;
         _recording = recording ?? throw new ArgumentNullException(nameof(recording));
-        _grains = grains ?? throw new ArgumentNullException(nameof(grains));
+        ArgumentNullException.ThrowIfNull(grains);
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
         _lanes = BuildLanes(plan, _laneOf);
-        foreach (var t in plan.Twins) _original[t.TwinId] = new PeriodAccumulator(plan.From, t.Original.EffectiveAlarmBands, t.Original.EffectiveStatus);
+        foreach (var t in plan.Twins)
+        {
+            _original[t.TwinId] = new PeriodAccumulator(plan.From, t.Original.EffectiveAlarmBands, t.Original.EffectiveStatus);
+            _twins[t.TwinId] = grains.GetGrain<IMachineGrain>(t.TwinId);
+        }
+        foreach (var l in plan.Loops) _loops[l.LoopId] = grains.GetGrain<IControlLoopGrain>(l.LoopId);
         _progress.Reached(plan.From);
     }
 
@@ -48,9 +58,9 @@ public sealed class ReplayDriver
     public async Task ConfigureAsync(CancellationToken cancellationToken)
     {
         await Parallel.ForEachAsync(_plan.Twins, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (t, _) =>
-            await ReplayClock.AtAsync(_plan.From, () => _grains.GetGrain<IMachineGrain>(t.TwinId).ConfigureAsync(t.Sandbox)).ConfigureAwait(false)).ConfigureAwait(false);
+            await ReplayClock.AtAsync(_plan.From, () => _twins[t.TwinId].ConfigureAsync(t.Sandbox)).ConfigureAwait(false)).ConfigureAwait(false);
         await Parallel.ForEachAsync(_plan.Loops, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (l, _) =>
-            await ReplayClock.AtAsync(_plan.From, () => _grains.GetGrain<IControlLoopGrain>(l.LoopId).ConfigureAsync(l.Configuration)).ConfigureAwait(false)).ConfigureAwait(false);
+            await ReplayClock.AtAsync(_plan.From, () => _loops[l.LoopId].ConfigureAsync(l.Configuration)).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>Feeds the whole range; on cancellation stops between entries (<see cref="ReplayProgress.ReplayedUntil"/>
@@ -92,12 +102,12 @@ public sealed class ReplayDriver
         var twins = new (TwinSnapshot, IReadOnlyList<AlarmEvent>)[_plan.Twins.Count];
         await Parallel.ForAsync(0, twins.Length, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
         {
-            var twin = _grains.GetGrain<IMachineGrain>(_plan.Twins[i].TwinId);
+            var twin = _twins[_plan.Twins[i].TwinId];
             twins[i] = await ReplayClock.AtAsync(_plan.To, async () => (await twin.GetSnapshotAsync().ConfigureAwait(false), await twin.GetAlarmHistoryAsync().ConfigureAwait(false))).ConfigureAwait(false);
         }).ConfigureAwait(false);
         var loops = new ControlLoopStatus[_plan.Loops.Count];
         await Parallel.ForAsync(0, loops.Length, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
-            loops[i] = await ReplayClock.AtAsync(_plan.To, () => _grains.GetGrain<IControlLoopGrain>(_plan.Loops[i].LoopId).GetStatusAsync()).ConfigureAwait(false)).ConfigureAwait(false);
+            loops[i] = await ReplayClock.AtAsync(_plan.To, () => _loops[_plan.Loops[i].LoopId].GetStatusAsync()).ConfigureAwait(false)).ConfigureAwait(false);
         var hash = new ReplayHash();
         for (int i = 0; i < twins.Length; i++) hash.AddTwin(twins[i].Item1, twins[i].Item2, outputs.Commands(_plan.Twins[i].TwinId));
         foreach (var loop in loops) hash.AddLoop(loop);
@@ -110,25 +120,22 @@ public sealed class ReplayDriver
         {
             var length = _plan.Speed is { } speed ? TimeSpan.FromTicks(Math.Clamp((long)(TimeSpan.TicksPerSecond * speed), TimeSpan.TicksPerMillisecond * 100, WindowLength.Ticks)) : WindowLength;
             var end = _plan.From + length;
-            var lanes = new Dictionary<int, List<RecordedEntry>>();
+            var lanes = new Dictionary<int, List<RecordedRow>>();
             int count = 0;
-            foreach (var entry in _recording.Read(_plan.From, _plan.To, _laneOf.ContainsKey, cancellationToken))
+            foreach (var row in _recording.ReadRows(_plan.From, _plan.To, _laneOf.ContainsKey, cancellationToken))
             {
-                if (entry.At >= end || count >= WindowEntries)
+                if (row.AtTicks >= end.UtcTicks || count >= WindowEntries)
                 {
-                    var windowEnd = entry.At >= end ? Min(end, _plan.To) : entry.At;
+                    var windowEnd = row.AtTicks >= end.UtcTicks ? Min(end, _plan.To) : row.At;
                     await writer.WriteAsync(new Window(windowEnd, lanes), cancellationToken).ConfigureAwait(false);
                     lanes = [];
                     count = 0;
-                    while (entry.At >= end) end += length;
+                    while (row.AtTicks >= end.UtcTicks) end += length;
                 }
-                // The original period's figures, with the grid's bands.
-                var original = _original[entry.TwinId];
-                if (entry.Command is { } c) original.Command(c.CommandId, c.Status);
-                else original.Add(entry.At, AsArray(entry.Readings));
-                int lane = _laneOf[entry.TwinId];
+                // Decoding, and the original period's figures, are the lanes' work (in parallel): this thread only reads.
+                int lane = _laneOf[row.TwinId];
                 if (!lanes.TryGetValue(lane, out var list)) lanes[lane] = list = [];
-                list.Add(entry);
+                list.Add(row);
                 count++;
             }
             if (lanes.Count > 0) await writer.WriteAsync(new Window(_plan.To, lanes), cancellationToken).ConfigureAwait(false);
@@ -141,8 +148,16 @@ public sealed class ReplayDriver
         }
     }
 
-    private async Task RunLaneAsync(Lane lane, List<RecordedEntry> entries, Stopwatch clock, CancellationToken cancellationToken)
+    private async Task RunLaneAsync(Lane lane, List<RecordedRow> rows, Stopwatch clock, CancellationToken cancellationToken)
     {
+        var entries = Decode(rows);
+        // A twin no loop reads nor commands, fed as fast as possible: the window's entries in one call, each applied at
+        // its own instant (IngestTimedAsync), the same outcome as one call per entry for a fraction of the calls.
+        if (lane.Loops.Length == 0 && _plan.Speed is null)
+        {
+            await FeedTimedAsync(entries, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         foreach (var e in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -152,7 +167,7 @@ public sealed class ReplayDriver
             // sandbox's own commands are its outputs.
             if (e.Command is not null || e.Readings.Count == 0) { _progress.Fed(1, 0); continue; }
             var batch = new TagBatch(AsArray(e.Readings));
-            var twin = _grains.GetGrain<IMachineGrain>(e.TwinId);
+            var twin = _twins[e.TwinId];
             await ReplayClock.AtAsync(e.At, () => twin.IngestAsync(batch).AsTask()).ConfigureAwait(false);
             _progress.Fed(1, batch.Updates.Length);
             for (int i = 0; i < lane.Loops.Length; i++)
@@ -163,6 +178,53 @@ public sealed class ReplayDriver
                 if (lane.NextDue[i] == 0) lane.NextDue[i] = (e.At + loop.Configuration.SamplePeriod).UtcTicks;
                 if (loop.Triggered) await StepAsync(loop, e.At).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Decodes a lane's rows of a window, in order, and counts them on the original period's side (with the grid's
+    /// bands): a twin's rows are all in its lane, so its accumulator is only ever touched by one lane at a time.</summary>
+    private List<RecordedEntry> Decode(List<RecordedRow> rows)
+    {
+        var entries = new List<RecordedEntry>(rows.Count);
+        foreach (var row in rows)
+        {
+            var entry = _recording.Decode(row);
+            var original = _original[entry.TwinId];
+            if (entry.Command is { } c) original.Command(c.CommandId, c.Status);
+            else original.Add(entry.At, AsArray(entry.Readings));
+            entries.Add(entry);
+        }
+        return entries;
+    }
+
+    /// <summary>Feeds <paramref name="entries"/> (in recorded order) one call per run of entries of the same twin.</summary>
+    private async Task FeedTimedAsync(List<RecordedEntry> entries, CancellationToken cancellationToken)
+    {
+        int start = 0;
+        while (start < entries.Count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var twinId = entries[start].TwinId;
+            int end = start;
+            while (end < entries.Count && string.Equals(entries[end].TwinId, twinId, StringComparison.Ordinal)) end++;
+            var timed = new List<TimedReadings>(end - start);
+            long readings = 0;
+            // The original's commands are not issued again (as in RunLaneAsync).
+            for (int i = start; i < end; i++)
+                if (entries[i].Command is null && entries[i].Readings.Count > 0)
+                {
+                    var updates = AsArray(entries[i].Readings);
+                    timed.Add(new TimedReadings(entries[i].At, updates));
+                    readings += updates.Length;
+                }
+            if (timed.Count > 0)
+            {
+                var twin = _twins[twinId];
+                var batch = new TimedBatch([.. timed]);
+                await ReplayClock.AtAsync(timed[^1].At, () => twin.IngestTimedAsync(batch).AsTask()).ConfigureAwait(false);
+            }
+            _progress.Fed(end - start, readings);
+            start = end;
         }
     }
 
@@ -190,7 +252,7 @@ public sealed class ReplayDriver
 
     private async Task StepAsync(ReplayLoop loop, DateTimeOffset at)
     {
-        await ReplayClock.AtAsync(at, () => _grains.GetGrain<IControlLoopGrain>(loop.LoopId).RunOnceAsync()).ConfigureAwait(false);
+        await ReplayClock.AtAsync(at, () => _loops[loop.LoopId].RunOnceAsync()).ConfigureAwait(false);
         _progress.Stepped();
     }
 
@@ -236,5 +298,5 @@ public sealed class ReplayDriver
         public long[] NextDue { get; } = new long[loops.Length];
     }
 
-    private sealed record Window(DateTimeOffset End, Dictionary<int, List<RecordedEntry>> Lanes);
+    private sealed record Window(DateTimeOffset End, Dictionary<int, List<RecordedRow>> Lanes);
 }

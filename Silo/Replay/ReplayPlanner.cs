@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Replay;
 using System.Globalization;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;

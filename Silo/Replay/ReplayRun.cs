@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Replay;
 using System.Diagnostics;
 using Imv.Persistence.Sqlite.Recording;
 

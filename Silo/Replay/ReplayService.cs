@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Replay;
 using System.Collections.Concurrent;
 using Imv.Persistence.Sqlite.Recording;
 

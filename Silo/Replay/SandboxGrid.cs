@@ -1,25 +1,23 @@
 using System.Net;
 using System.Net.Sockets;
 using Imv.Grains.Interfaces.Recording;
-using Imv.Persistence.Sqlite;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 
 namespace Imv.Silo.Replay;
 
 /// <summary>An isolated grid for one replay, in this process: a silo of its own (cluster and service id
-/// <c>replay-{id}</c>, localhost clustering on a free port, no client gateway), its own storage (a SQLite file in a
-/// temporary folder, deleted with it), the sandbox clock, and <see cref="SandboxOutputs"/> as its twins' recorder.
+/// <c>replay-{id}</c>, localhost clustering on a free port, no client gateway), its own storage (in memory:
+/// <see cref="SandboxGrainStorage"/>, gone with it), the sandbox clock, and <see cref="SandboxOutputs"/> as its twins' recorder.
 /// No <see cref="Imv.Grains.Interfaces.Plant.IPlantGatewayRegistry"/> is registered at all: no command of the sandbox
 /// can reach a machine, by construction (its twins are also simulated: a command is applied to the twin and recorded).</summary>
 public sealed class SandboxGrid : IAsyncDisposable
 {
     private readonly IHost _host;
-    private readonly DirectoryInfo _dir;
 
-    private SandboxGrid(IHost host, DirectoryInfo dir, string clusterId)
+    private SandboxGrid(IHost host, string clusterId)
     {
         _host = host;
-        _dir = dir;
         ClusterId = clusterId;
     }
 
@@ -37,7 +35,6 @@ public sealed class SandboxGrid : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(outputs);
         var clusterId = "replay-" + replayId;
-        var dir = System.IO.Directory.CreateTempSubdirectory("imv-replay-");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = clusterId });
         // The sandbox's twins log every alarm they raise: only its errors reach the console.
         builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Error);
@@ -51,11 +48,8 @@ public sealed class SandboxGrid : IAsyncDisposable
             silo.Configure<SiloOptions>(o => o.SiloName = clusterId);
             // Twins stay active for the replay (a collected twin would only be read back from the sandbox's storage).
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(2));
-            silo.AddSqliteGrainStorageAsDefault(o =>
-            {
-                o.Path = Path.Combine(dir.FullName, "sandbox.db");
-                o.WriteBehind = true;
-            });
+            // Its own storage, in memory: the sandbox is thrown away with the replay (SandboxGrainStorage says why).
+            silo.Services.AddGrainStorage(Orleans.Providers.ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, SandboxGrainStorage.Create);
             silo.UseInMemoryReminderService();
         });
         var host = builder.Build();
@@ -66,10 +60,9 @@ public sealed class SandboxGrid : IAsyncDisposable
         catch
         {
             host.Dispose();
-            TryDelete(dir);
             throw;
         }
-        return new SandboxGrid(host, dir, clusterId);
+        return new SandboxGrid(host, clusterId);
     }
 
     /// <inheritdoc />
@@ -83,15 +76,7 @@ public sealed class SandboxGrid : IAsyncDisposable
         finally
         {
             _host.Dispose();
-            TryDelete(_dir);
         }
-    }
-
-    private static void TryDelete(DirectoryInfo dir)
-    {
-        try { dir.Delete(recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 
     private static int FreePort()

@@ -193,6 +193,10 @@ public sealed class CliUsageTests
     [InlineData("twins", "frobnicate")]
     [InlineData("twins", "show")]
     [InlineData("command", "send", "x", "--tag", "t", "--value", "1")]
+    [InlineData("replay", "--to", "-1m")]
+    [InlineData("replay", "--from", "-2m", "--to", "-1m", "--org", "a", "--twin", "b")]
+    [InlineData("replay", "--from", "-1m", "--to", "-2m")]
+    [InlineData("replay", "--from", "-2m", "--to", "-1m", "--changes", "/nonexistent/changes.json")]
     public async Task Bad_usage_exits_2(params string[] args)
     {
         var r = await ImvProcess.RunAsync(args);

@@ -22,25 +22,67 @@ public static class ImvProcess
 
     public static async Task<Result> RunAsync(params string[] args)
     {
+        using var running = Start(args);
+        return await running.WaitAsync(TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Starts the tool and returns while it runs (its output read as it comes).</summary>
+    public static Running Start(params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(ToolPath.Value);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try { await process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
+        return new Running(Process.Start(start)!, args);
+    }
+
+    /// <summary>The tool running.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly string[] _args;
+        private readonly StringBuilder _stdout = new();
+        private readonly StringBuilder _stderr = new();
+
+        internal Running(Process process, string[] args)
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"imv {string.Join(' ', args)} did not end: {stdout}{stderr}");
+            _process = process;
+            _args = args;
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
         }
-        process.WaitForExit();
-        lock (stdout) lock (stderr) return new Result(process.ExitCode, stdout.ToString(), stderr.ToString());
+
+        /// <summary>Standard error so far.</summary>
+        public string Err { get { lock (_stderr) return _stderr.ToString(); } }
+
+        /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+        public void Interrupt()
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+            kill.WaitForExit();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        /// <summary>Waits for the end (killed and failed after <paramref name="timeout"/>).</summary>
+        public async Task<Result> WaitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try { await _process.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                Assert.Fail($"imv {string.Join(' ', _args)} did not end: {_stdout}{_stderr}");
+            }
+            _process.WaitForExit();
+            lock (_stdout) lock (_stderr) return new Result(_process.ExitCode, _stdout.ToString(), _stderr.ToString());
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.Dispose();
+        }
     }
 }

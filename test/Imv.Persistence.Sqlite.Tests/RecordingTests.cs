@@ -215,6 +215,53 @@ public sealed class RecordingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_replay_reads_what_the_recorder_reads_with_one_string_per_tag_name_and_refuses_a_damaged_entry()
+    {
+        var options = Options();
+        await using var recorder = Open(options);
+        TagUpdate[] first =
+        [
+            Reading("a", 1.5, T0, 3), new("s", TagValue.FromString("text"), TagQuality.Uncertain, T0, 4), new("b", TagValue.FromBoolean(true), TagQuality.Bad, T0, 5),
+            new("i", TagValue.FromInteger(-7), TagQuality.Good, T0, 6), new("arr", TagValue.FromArray(new[] { 1.0, 2.0 }), TagQuality.Good, T0, 7), new("none", TagValue.None, TagQuality.Good, T0, 8),
+        ];
+        recorder.RecordReadings("m1", T0, first, default);
+        recorder.RecordReadings("m1", T0.AddSeconds(1), [Reading("a", 2, T0.AddSeconds(1), 9)], default);
+        recorder.RecordCommand("m1", Command("c1", CommandDeliveryStatus.Issued, T0.AddSeconds(1)));
+        await recorder.FlushAsync();
+        var expected = recorder.Read("m1", T0, T0.AddSeconds(2)).ToList();
+        var file = new RecordingFile(options.Path);
+        var replayed = file.Read(T0, T0.AddSeconds(2), _ => true).ToList();
+        Assert.Equal(3, replayed.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Position, replayed[i].Position);
+            Assert.Equal(expected[i].At, replayed[i].At);
+            Assert.Equal(expected[i].Command, replayed[i].Command);
+            Assert.Equal(expected[i].Readings.Count, replayed[i].Readings.Count);
+            for (int j = 0; j < expected[i].Readings.Count; j++)
+            {
+                TagUpdate x = expected[i].Readings[j], y = replayed[i].Readings[j];
+                Assert.Equal((x.Tag, x.Quality, x.SourceTimestamp, x.Sequence, x.Value.DataType, x.Value.ToString()), (y.Tag, y.Quality, y.SourceTimestamp, y.Sequence, y.Value.DataType, y.Value.ToString()));
+            }
+        }
+        // One string per tag name across entries (a replay reads millions of readings of the same few names).
+        Assert.Same(replayed[0].Readings[0].Tag, replayed[1].Readings[0].Tag);
+
+        using (var c = new SqliteConnection($"Data Source={options.Path}"))
+        {
+            c.Open();
+            using var damage = c.CreateCommand();
+            // The first entry's bytes cut short in its last reading.
+            damage.CommandText = "UPDATE recording SET data = substr(data, 1, length(data) - 3) WHERE position = $p";
+            damage.Parameters.AddWithValue("$p", expected[0].Position);
+            damage.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<InvalidDataException>(() => file.Read(T0, T0.AddSeconds(2), _ => true).ToList());
+        Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"position {expected[0].Position}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Settings_out_of_range_are_named_all_at_once()
     {
         var problems = new RecordingOptions { MaxAge = TimeSpan.Zero, MaxSizeMb = 0, QueueCapacity = 1, FlushInterval = TimeSpan.FromMinutes(1) }.Problems();

@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
@@ -37,6 +38,28 @@ public sealed class ReplayPartsTests
         Assert.Equal(1, f.CommandsRejected);
         // Availability 40/60, performance 40 parts x 1 s / 40 s, quality 35/40.
         Assert.Equal(40.0 / 60 * 1 * 35 / 40, f.Oee, 6);
+    }
+
+    [Fact]
+    public async Task The_sandbox_storage_keeps_a_state_by_reference_and_refuses_a_stale_etag()
+    {
+        var storage = new SandboxGrainStorage();
+        var grain = Orleans.Runtime.GrainId.Create("machine", "m");
+        var written = new Orleans.GrainState<List<int>>([1, 2]);
+        await storage.WriteStateAsync("machine", grain, written);
+        Assert.True(written.RecordExists);
+        var read = new Orleans.GrainState<List<int>>([]);
+        await storage.ReadStateAsync("machine", grain, read);
+        Assert.Same(written.State, read.State);
+        Assert.Equal(written.ETag, read.ETag);
+        await storage.WriteStateAsync("machine", grain, read);
+        // The first holder's ETag is now stale: refused as a durable storage would.
+        await Assert.ThrowsAsync<Orleans.Storage.InconsistentStateException>(() => storage.WriteStateAsync("machine", grain, written));
+        await storage.ClearStateAsync("machine", grain, read);
+        var empty = new Orleans.GrainState<List<int>>([]);
+        await storage.ReadStateAsync("machine", grain, empty);
+        Assert.False(empty.RecordExists);
+        Assert.Empty(empty.State);
     }
 
     [Fact]

@@ -53,6 +53,31 @@ public class MachineGrainTests
     }
 
     [Fact]
+    public async Task Readings_of_several_instants_in_one_call_are_applied_each_at_its_own_instant()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = g.Factory.GetGrain<IMachineGrain>("oven-timed");
+        await twin.ConfigureAsync(Config());
+        var t0 = g.Clock.Now;
+        TagUpdate At(string tag, TagValue v, double second, long seq) => new(tag, v, TagQuality.Good, t0.AddSeconds(second), seq);
+        var r = await twin.IngestTimedAsync(new TimedBatch(
+        [
+            new TimedReadings(t0, [At("temp", TagValue.FromDouble(20), 0, 1), At("running", TagValue.FromBoolean(true), 0, 1)]),
+            new TimedReadings(t0.AddSeconds(10), [At("temp", TagValue.FromDouble(85), 10, 2)]),
+            new TimedReadings(t0.AddSeconds(30), [At("temp", TagValue.FromDouble(50), 30, 3), At("running", TagValue.FromBoolean(false), 30, 2), At("temp", TagValue.FromDouble(60), 5, 1)]),
+        ]));
+        Assert.Equal(new IngestResult(5, 1, 0, 0), r);
+        Assert.Equal(50.0, (await twin.GetTagAsync("temp"))!.Value.AsDouble());
+        // Ran from the first entry's instant to the third's: each entry was observed at its own instant, not the call's.
+        g.Clock.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(TimeSpan.FromSeconds(30), (await twin.GetStatusAsync()).RunTime);
+        var alarms = await twin.GetAlarmHistoryAsync();
+        Assert.Contains(alarms, a => a.Raised && a.Level == AlarmLevel.High && a.Timestamp == t0.AddSeconds(10));
+        Assert.Contains(alarms, a => !a.Raised && a.Level == AlarmLevel.High && a.Timestamp == t0.AddSeconds(30));
+        Assert.Equal(default, await twin.IngestTimedAsync(new TimedBatch([])));
+    }
+
+    [Fact]
     public async Task Alarms_are_events_and_an_active_list_and_reach_the_organization()
     {
         await using var g = await Grid.StartAsync();

@@ -1,4 +1,4 @@
-namespace Imv.Silo.Replay;
+namespace Imv.Grains.Interfaces.Replay;
 
 /// <summary>Where a replay is.</summary>
 public enum ReplayState

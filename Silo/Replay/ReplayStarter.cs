@@ -1,0 +1,39 @@
+using Imv.Grains.Interfaces.Replay;
+using Imv.Persistence.Sqlite.Recording;
+using Imv.Silo.Directory;
+
+namespace Imv.Silo.Replay;
+
+/// <summary>Starts a replay on this silo, for the HTTP API and <see cref="IReplayGrain"/> alike (the caller's rights are
+/// checked before, by the caller): the recording flushed so that what the twins accepted up to now is in the file, the
+/// request planned against the grid (every problem at once, nothing started), then one replay at a time.</summary>
+public sealed class ReplayStarter(ReplayService replays, IGrainFactory grains, TwinDirectory directory, IServiceProvider services)
+{
+    /// <summary>The replays of this silo.</summary>
+    public ReplayService Replays => replays;
+
+    /// <summary>Starts <paramref name="request"/>: the run, or why not (<see cref="ReplayRefusal"/>, a message naming
+    /// every problem, the planner's problems with their HTTP status).</summary>
+    public async Task<(ReplayRun? Run, ReplayRefusal Refusal, string? Message, IReadOnlyList<ReplayProblem> Problems)> StartAsync(
+        ReplayRequest request, string requestedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (services.GetService<SqliteTwinRecorder>() is not { } recorder)
+            return (null, ReplayRefusal.RecordingOff, "Nothing is recorded on this silo: the plant recording is off (Recording:Enabled=false).", []);
+        if (replays.Running is { } busy) return Busy(busy.Id);
+        await recorder.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var recording = new RecordingFile(recorder.FilePath);
+        var (plan, problems) = await ReplayPlanner.PlanAsync(request, new GridReplaySource(grains, directory, recording), cancellationToken).ConfigureAwait(false);
+        if (plan is null)
+        {
+            var refusal = problems.Any(p => p.Status == 404) ? ReplayRefusal.Unknown : problems.Any(p => p.Status == 400) ? ReplayRefusal.Invalid : ReplayRefusal.NothingRecorded;
+            return (null, refusal, "The replay cannot start: " + string.Join(" ", problems.Select(p => p.Message)), problems);
+        }
+        if (replays.TryStart(plan, requestedBy, recording) is not { } run)
+            return (null, ReplayRefusal.Busy, "Another replay started meanwhile; one replay runs at a time.", []);
+        return (run, ReplayRefusal.None, null, []);
+    }
+
+    private static (ReplayRun?, ReplayRefusal, string?, IReadOnlyList<ReplayProblem>) Busy(string id) =>
+        (null, ReplayRefusal.Busy, $"Replay '{id}' is running; one replay runs at a time (stop it with DELETE /api/replays/{id} or imv replay stop {id}).", []);
+}
