@@ -59,7 +59,7 @@ public sealed class ReplayPartsTests
         var empty = new Orleans.GrainState<List<int>>([]);
         await storage.ReadStateAsync("machine", grain, empty);
         Assert.False(empty.RecordExists);
-        Assert.Empty(empty.State);
+        Assert.Empty(empty.State!);
     }
 
     [Fact]
