@@ -94,6 +94,7 @@ public static class SiloApplication
         builder.Services.AddSingleton(sp => builder.Configuration.GetSection(TwinTelemetryRouterOptions.SectionName).Get<TwinTelemetryRouterOptions>() ?? new TwinTelemetryRouterOptions());
         builder.Services.AddSingleton<TwinTelemetryRouter>();
         builder.Services.AddSingleton<TwinDirectory>();
+        builder.Services.AddSingleton<TwinListing>();
         builder.Services.AddSingleton<GridCatalog>();
         builder.Services.AddSingleton<GridCounters>();
         builder.Services.AddSingleton<IPlantEventSink, DirectoryRecordingSink>();

@@ -5,6 +5,7 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Organizations;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Recording;
+using Imv.Grains.Interfaces.TwinIndex;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Interfaces.Watching;
 using Imv.Grains.Diagnostics;
@@ -85,7 +86,11 @@ public sealed class MachineGrain : Grain, IMachineGrain
             S.Connectivity = TwinConnectivity.Reconnecting;
             S.Tags.SetConnectivity(TwinConnectivity.Reconnecting);
         }
-        if (ExpireDue(Now)) await SaveAsync(false, cancellationToken);
+        bool expired = ExpireDue(Now);
+        // A twin stored before the twin status index existed (or whose registration failed) registers when it wakes.
+        bool indexed = Schema.Configuration is not null && Schema.IndexKey != TwinStatusIndex.ShardKey(Config.OrganizationId, TwinId)
+            && await IndexAsync(Now);
+        if (expired || indexed) await SaveAsync(false, cancellationToken, schema: indexed);
         EnsureExpiryTimer();
         WakeLoops();
     }
@@ -147,6 +152,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             DescribedStatus = Schema.Configuration?.DescribedStatus,
             DescribedAlarmBands = Schema.Configuration?.DescribedAlarmBands,
         });
+        await IndexAsync(Now);
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
             TwinId, configuration.Kind, configuration.Coupling, Schema.Configuration.Gateway, configuration.OrganizationId);
@@ -184,6 +190,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (!SameBands(bandsBefore, bands)) S.Tags.SetBands(bands);
         // Another status mapping: the OEE window's accumulators counted other tags (or none); start a new window.
         if (!Equals(statusBefore, Config.EffectiveStatus)) S.Status.ResetWindow(S.Tags, Config.EffectiveStatus, Now);
+        await IndexAsync(Now);
         await SaveAsync(true, schema: true);
         _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags and {MethodCount} methods",
             TwinId, description.Gateway, description.Tags.Count, description.Methods?.Count ?? 0);
@@ -592,21 +599,63 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var config = Config;
         S.Status.Observe(S.Tags, config.EffectiveStatus, S.Connectivity, now);
-        if (config.OrganizationId is not { } org) return;
         var (state, alarms) = StatusTracker.Summary(S.Tags, config.EffectiveStatus, S.Connectivity);
         if (!S.Status.ShouldPush(state, alarms, now, StatusPushInterval)) return;
         var status = BuildStatus(now);
+        // The organization's aggregates and the twin status index (listings, filters) hear the same status, at once.
+        var indexed = IndexAsync(status.State, status.ActiveAlarms, now);
+        bool reported = true;
+        if (config.OrganizationId is { } org)
+        {
+            try
+            {
+                if (_publisher is not null) await _publisher.PublishAsync(GrainFactory, org, status);
+                else await GrainFactory.GetGrain<IVirtualOrganizationGrain>(org).ReportChildStatusAsync(TwinId, status);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                reported = false;
+                _logger.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
+            }
+        }
+        if (await indexed && reported) S.Status.MarkPushed(status, now);
+    }
+
+    /// <summary>Registers the twin in the twin status index with its current place and run state (when it is configured,
+    /// described, or wakes unregistered).</summary>
+    private Task<bool> IndexAsync(DateTimeOffset now)
+    {
+        var (state, alarms) = StatusTracker.Summary(S.Tags, Config.EffectiveStatus, ConnectivityAt(now));
+        return IndexAsync(state, alarms, now);
+    }
+
+    /// <summary>Tells the twin status index shard of the twin's organization where the twin is (kind, organization,
+    /// gateway) and what it reports, and leaves the shard of its previous organization. False on failure (logged): the
+    /// next status push tries again, and the index keeps what it had.</summary>
+    private async Task<bool> IndexAsync(MachineRunState state, int alarms, DateTimeOffset now)
+    {
+        var config = Config;
+        var key = TwinStatusIndex.ShardKey(config.OrganizationId, TwinId);
         try
         {
-            if (_publisher is not null) await _publisher.PublishAsync(GrainFactory, org, status);
-            else await GrainFactory.GetGrain<IVirtualOrganizationGrain>(org).ReportChildStatusAsync(TwinId, status);
-            S.Status.MarkPushed(status, now);
+            await GrainFactory.GetGrain<ITwinStatusIndexGrain>(key)
+                .SetAsync(new TwinIndexEntry(TwinId, config.Kind, config.OrganizationId, config.Gateway, state, alarms, now));
+            if (Schema.IndexKey is { } previous && previous != key) await GrainFactory.GetGrain<ITwinStatusIndexGrain>(previous).RemoveAsync(TwinId);
+            if (Schema.IndexKey != key)
+            {
+                Schema.IndexKey = key;
+                _indexKeyChanged = true;
+            }
+            return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _logger.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
+            _logger.LogWarning(ex, "Twin {TwinId} could not update its entry in twin index shard {Shard}", TwinId, key);
+            return false;
         }
     }
+
+    private bool _indexKeyChanged;
 
     private void RecordAlarms(List<AlarmEvent> events)
     {
@@ -726,13 +775,14 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         try
         {
-            if (schema || _logDirty)
+            if (schema || _logDirty || _indexKeyChanged)
             {
                 // Metadata first: after a failure between the two writes the stored values never outnumber it.
                 Schema.Tags = S.Tags.Schema.Metadata;
                 Schema.LogMerged = true;
                 await _schemaState.WriteStateAsync(cancellationToken);
                 _logDirty = false;
+                _indexKeyChanged = false;
             }
             if (machine) await _state.WriteStateAsync(cancellationToken);
         }

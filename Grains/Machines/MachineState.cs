@@ -60,6 +60,11 @@ public sealed class MachineSchemaState
     /// <see cref="MachineLogState"/>) were merged into this one, or there were none.</summary>
     [Id(5)] public bool LogMerged { get; set; }
 
+    /// <summary>The twin status index shard that acknowledged this twin's entry (<see cref="Imv.Grains.Interfaces.TwinIndex.TwinStatusIndex.ShardKey"/>);
+    /// null before the first registration. When the organization changes, the twin registers in the new shard and
+    /// leaves this one.</summary>
+    [Id(6)] public string? IndexKey { get; set; }
+
     /// <summary>True when a command is pending (without creating the book).</summary>
     public bool HasPendingCommands => _commands is not null && _commands.PendingCount > 0;
 

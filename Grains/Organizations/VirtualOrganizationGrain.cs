@@ -83,6 +83,10 @@ public sealed class VirtualOrganizationGrain : Grain, IVirtualOrganizationGrain
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetChildOrganizationsAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(_state.State.Children.Keys.Order(StringComparer.Ordinal).ToList());
+
+    /// <inheritdoc />
     public async Task AddChildOrganizationAsync(string childId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(childId);

@@ -24,6 +24,24 @@ public static class OrganizationTree
         return (orgs, machines);
     }
 
+    /// <summary>The organization's id and every organization id below it, without their machines; null when the
+    /// organization does not exist. One call per organization, level by level in parallel.</summary>
+    public static async Task<HashSet<string>?> OrganizationsAsync(IGrainFactory grains, string organizationId)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        if (string.IsNullOrEmpty(organizationId)) return null;
+        var root = grains.GetGrain<IVirtualOrganizationGrain>(organizationId);
+        if (!Exists(await root.GetInfoAsync().ConfigureAwait(false))) return null;
+        var orgs = new HashSet<string>(StringComparer.Ordinal) { organizationId };
+        var level = new List<string> { organizationId };
+        while (level.Count > 0)
+        {
+            var children = await Task.WhenAll(level.Select(o => grains.GetGrain<IVirtualOrganizationGrain>(o).GetChildOrganizationsAsync())).ConfigureAwait(false);
+            level = [.. children.SelectMany(c => c).Where(orgs.Add)];
+        }
+        return orgs;
+    }
+
     /// <summary>Whether an organization exists: initialized, or part of a tree.</summary>
     public static bool Exists(OrganizationInfo info)
     {

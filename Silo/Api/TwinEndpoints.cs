@@ -88,10 +88,10 @@ public static class TwinEndpoints
     public static async Task<TwinConfiguration?> FindTwinAsync(IGrainFactory grains, string twinId) =>
         string.IsNullOrWhiteSpace(twinId) ? null : await grains.GetGrain<IMachineGrain>(twinId).GetConfigurationAsync().ConfigureAwait(false);
 
-    private static async Task<IResult> ListAsync(HttpRequest request, IGrainFactory grains, TwinDirectory directory, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpRequest request, TwinListing listing, IGrainFactory grains)
     {
         if (!Paging.TryRead(request, out var paging, out var error)) return error!;
-        var (candidates, filterError) = await CandidatesAsync(request, grains, directory).ConfigureAwait(false);
+        var (filter, filterError) = await FilterAsync(request, listing, grains).ConfigureAwait(false);
         if (filterError is not null) return filterError;
 
         MachineRunState? state = null;
@@ -113,64 +113,45 @@ public static class TwinEndpoints
             if (alarmed is null) return ApiResults.BadRequest($"Query parameter 'alarm' must be 'active' or 'none' (was '{alarmText}').", new { parameter = "alarm" });
         }
 
-        if (state is null && alarmed is null)
-        {
-            var page = paging.Of(candidates);
-            var items = await StatusesAsync(grains, page.Items, cancellationToken).ConfigureAwait(false);
-            return Results.Ok(new Page<TwinListItem>(page.Number, page.PageSize, page.Total, items));
-        }
-        var all = await StatusesAsync(grains, candidates, cancellationToken).ConfigureAwait(false);
-        var filtered = all.Where(t => (state is null || t.State == state) && (alarmed is null || (t.ActiveAlarms > 0) == alarmed)).ToList();
-        return Results.Ok(paging.Of(filtered));
+        var skip = (long)(paging.Page - 1) * paging.PageSize;
+        var page = await listing.QueryAsync(filter.Shards, filter.Kind, state, alarmed, skip, paging.PageSize).ConfigureAwait(false);
+        var items = page.Entries.Select(e => new TwinListItem(e.TwinId, e.Kind, e.OrganizationId, e.Gateway, e.State, e.ActiveAlarms, e.ReportedAt)).ToList();
+        return Results.Ok(new Page<TwinListItem>(paging.Page, paging.PageSize, page.Matching, items));
     }
 
-    private static async Task<IResult> ListAlarmsAsync(HttpRequest request, IGrainFactory grains, TwinDirectory directory, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAlarmsAsync(HttpRequest request, TwinListing listing, IGrainFactory grains)
     {
         if (!Paging.TryRead(request, out var paging, out var error)) return error!;
-        var (candidates, filterError) = await CandidatesAsync(request, grains, directory).ConfigureAwait(false);
+        var (filter, filterError) = await FilterAsync(request, listing, grains).ConfigureAwait(false);
         if (filterError is not null) return filterError;
-        var statuses = await StatusesAsync(grains, candidates, cancellationToken).ConfigureAwait(false);
-        var alarmed = statuses.Where(s => s.ActiveAlarms > 0).ToList();
-        var lists = await Task.WhenAll(alarmed.Select(async s =>
-            (await grains.GetGrain<IMachineGrain>(s.TwinId).GetActiveAlarmsAsync().ConfigureAwait(false))
-                .Select(a => new TwinAlarm(s.TwinId, a.Tag, a.Level, a.RaisedAt, a.Value)))).ConfigureAwait(false);
-        return Results.Ok(paging.Of(lists.SelectMany(l => l).ToList()));
+        // The index counts each twin's active alarms: only the twins on this page are asked for theirs.
+        var skip = (long)(paging.Page - 1) * paging.PageSize;
+        var page = await listing.QueryAsync(filter.Shards, filter.Kind, null, alarmed: true, skip, paging.PageSize, weighByAlarms: true).ConfigureAwait(false);
+        var lists = await Task.WhenAll(page.Entries.Select(async e =>
+            (await grains.GetGrain<IMachineGrain>(e.TwinId).GetActiveAlarmsAsync().ConfigureAwait(false))
+                .Select(a => new TwinAlarm(e.TwinId, a.Tag, a.Level, a.RaisedAt, a.Value)))).ConfigureAwait(false);
+        var items = lists.SelectMany(l => l).Skip(page.SkipInFirst).Take(paging.PageSize).ToList();
+        return Results.Ok(new Page<TwinAlarm>(paging.Page, paging.PageSize, (int)Math.Min(int.MaxValue, page.Weight), items));
     }
 
-    /// <summary>The directory's twins filtered by <c>organization</c> (with every organization below it) and <c>kind</c>.</summary>
-    private static async Task<(IReadOnlyList<TwinDirectoryEntry> Twins, IResult? Error)> CandidatesAsync(HttpRequest request, IGrainFactory grains, TwinDirectory directory)
+    /// <summary>The index shards to ask (those of <c>organization</c> and every organization below it, else all) and the <c>kind</c>.</summary>
+    private static async Task<((string[] Shards, TwinKind? Kind) Filter, IResult? Error)> FilterAsync(HttpRequest request, TwinListing listing, IGrainFactory grains)
     {
-        IEnumerable<TwinDirectoryEntry> twins = directory.All();
+        TwinKind? kind = null;
         if (request.Query.TryGetValue("kind", out var kindText))
         {
-            if (!Enum.TryParse<TwinKind>(kindText, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || int.TryParse(kindText, out _))
-                return ([], ApiResults.BadRequest($"Query parameter 'kind' must be one of {string.Join(", ", Enum.GetNames<TwinKind>())} (was '{kindText}').", new { parameter = "kind" }));
-            twins = twins.Where(t => t.Kind == kind);
+            if (!Enum.TryParse<TwinKind>(kindText, ignoreCase: true, out var k) || !Enum.IsDefined(k) || int.TryParse(kindText, out _))
+                return ((Array.Empty<string>(), null), ApiResults.BadRequest($"Query parameter 'kind' must be one of {string.Join(", ", Enum.GetNames<TwinKind>())} (was '{kindText}').", new { parameter = "kind" }));
+            kind = k;
         }
+        HashSet<string>? organizations = null;
         if (request.Query.TryGetValue("organization", out var orgText))
         {
             var orgId = orgText.ToString();
-            var (orgs, machines) = await OrganizationTree.DescendantsAsync(grains, orgId).ConfigureAwait(false);
-            if (orgs is null) return ([], ApiResults.NotFound($"Unknown organization '{orgId}'.", new { parameter = "organization", organizationId = orgId }));
-            var list = twins.Where(t => (t.OrganizationId is { } o && orgs.Contains(o)) || machines.Contains(t.TwinId)).ToList();
-            // Twins attached in the tree that the directory has not heard of yet.
-            foreach (var m in machines.Where(m => directory.Find(m) is null).Order(StringComparer.Ordinal))
-                list.Add(new TwinDirectoryEntry(m, TwinKind.Equipment, null, null));
-            twins = list;
+            organizations = await OrganizationTree.OrganizationsAsync(grains, orgId).ConfigureAwait(false);
+            if (organizations is null) return ((Array.Empty<string>(), null), ApiResults.NotFound($"Unknown organization '{orgId}'.", new { parameter = "organization", organizationId = orgId }));
         }
-        return (twins as IReadOnlyList<TwinDirectoryEntry> ?? twins.ToList(), null);
-    }
-
-    private static async Task<IReadOnlyList<TwinListItem>> StatusesAsync(IGrainFactory grains, IReadOnlyList<TwinDirectoryEntry> twins, CancellationToken cancellationToken)
-    {
-        var items = new TwinListItem[twins.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, twins.Count), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
-        {
-            var t = twins[i];
-            var s = await grains.GetGrain<IMachineGrain>(t.TwinId).GetStatusAsync().ConfigureAwait(false);
-            items[i] = new TwinListItem(t.TwinId, t.Kind, t.OrganizationId, t.Gateway, s.State, s.ActiveAlarms, s.ReportedAt);
-        }).ConfigureAwait(false);
-        return items;
+        return ((await listing.ShardsAsync(organizations).ConfigureAwait(false), kind), null);
     }
 
     private static async Task<IResult> GetAsync(string id, HttpRequest request, IGrainFactory grains, IServiceProvider services)

@@ -42,6 +42,12 @@ public sealed partial class PlantBootstrapService(
                 foreach (var (twinId, gateway) in twinGateways) directory.Observe(twinId, gateway);
             if (!plant.Options.Enabled || !o.Bootstrap)
             {
+                // A silo of a cluster whose plant another silo bootstraps still shows that plant's enterprise.
+                if (plant.Options.Enabled)
+                {
+                    catalog.EnterpriseId = o.EnterpriseId;
+                    catalog.AddRootOrganization(o.EnterpriseId);
+                }
                 LogSkipped(logger, plant.Options.Enabled, o.Bootstrap);
                 _completion.TrySetResult();
                 return;

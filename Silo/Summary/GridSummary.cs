@@ -3,7 +3,7 @@ namespace Imv.Silo.Summary;
 /// <summary>The main job's figures at one instant (the live terminal summary and <c>GET /api/summary</c>).</summary>
 /// <param name="At">When (UTC).</param>
 /// <param name="Uptime">Time since the silo started.</param>
-/// <param name="TwinsKnown">Twins in the silo's directory.</param>
+/// <param name="TwinsKnown">Twins in the twin status index (the whole grid, through any silo).</param>
 /// <param name="TwinsActive">Machines below the enterprise that report (not Offline, not Unknown).</param>
 /// <param name="Running">Machines running.</param>
 /// <param name="Faulted">Machines faulted.</param>

@@ -9,7 +9,7 @@ namespace Imv.Silo.Summary;
 
 /// <summary>Computes the <see cref="GridSummary"/>: the router's counters, the silo's counters and the enterprise aggregate.</summary>
 public sealed class GridSummarySource(
-    TwinTelemetryRouter router, GridCounters counters, TwinDirectory directory, GridCatalog catalog, SiloInfo silo,
+    TwinTelemetryRouter router, GridCounters counters, TwinListing listing, GridCatalog catalog, SiloInfo silo,
     IGrainFactory grains, IServer server)
 {
     private readonly long _started = TimeProvider.System.GetTimestamp();
@@ -39,7 +39,9 @@ public sealed class GridSummarySource(
             ? await grains.GetGrain<IVirtualOrganizationGrain>(enterprise).GetAggregateAsync().ConfigureAwait(false)
             : OrganizationAggregate.Empty;
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
-        return new GridSummary(DateTimeOffset.UtcNow, TimeProvider.System.GetElapsedTime(_started), directory.Count,
+        // Twins known over the whole grid (the twin status index), the same through any silo of a cluster.
+        var known = await listing.CountAsync().ConfigureAwait(false);
+        return new GridSummary(DateTimeOffset.UtcNow, TimeProvider.System.GetElapsedTime(_started), known,
             aggregate.MachineCount - aggregate.Offline - aggregate.Unknown, aggregate.Running, aggregate.Faulted, aggregate.ActiveAlarms,
             aggregate.Oee, rate, stats.Applied, counters.CommandsApplied, counters.CommandsRejected, await silo.GetActivationCountAsync().ConfigureAwait(false),
             silo.DataFile, addresses);

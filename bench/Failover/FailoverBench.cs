@@ -55,6 +55,10 @@ public static class FailoverBench
             figures["acked_commands"] = r.AckedCommands;
             figures["commands_lost"] = r.Lost.Count;
             figures["twins_backwards"] = r.Backwards.Count;
+            // A page of 50 through a survivor's HTTP API after the failover, over the 1,000 twins (bench -- list measures 100,000).
+            figures["list_p99_ms"] = Math.Round(r.ListP99.TotalMilliseconds, 1);
+            figures["listing_problems"] = r.ListingProblems.Count;
+            foreach (var p in r.ListingProblems.Take(5)) Console.Error.WriteLine("failover: listing " + p);
             // The simulated plant acknowledges no reading to a device: the MQTT edge variant is not built yet.
             figures["acked_readings_lost"] = null;
             missing.Add("acked_readings_lost: the simulated plant acknowledges no reading to a device (an MQTT edge feeding the cluster is not built yet)");
@@ -80,8 +84,6 @@ public static class FailoverBench
         {
             if (!peer.HasExited) peer.Kill(entireProcessTree: true);
         }
-        figures["list_p99_ms"] = null;
-        missing.Add("list_p99_ms: the listing index over a cluster (issue 10 point 8) is not built yet");
         figures["processors"] = Environment.ProcessorCount;
         figures["missing"] = missing;
         Console.WriteLine(JsonSerializer.Serialize(figures));

@@ -21,6 +21,28 @@ public sealed class PlcProcess : IAsyncDisposable
 
     public string EndpointUrl => $"opc.tcp://127.0.0.1:{Port}/UA/PLC";
 
+    private readonly List<(DateTime At, int Channels, int Sessions, int Attached)> _connections = [];
+
+    /// <summary>The PLC's connection counts after every secure channel and session opened or closed (its
+    /// "PLC CONNECTIONS" lines), oldest first, with when they were printed (UTC).</summary>
+    public IReadOnlyList<(DateTime At, int Channels, int Sessions, int Attached)> Connections
+    {
+        get { lock (_connections) return [.. _connections]; }
+    }
+
+    private void OnConnectionsLine(string line)
+    {
+        int Count(string key)
+        {
+            int at = line.IndexOf(key + "=", StringComparison.Ordinal);
+            if (at < 0) return -1;
+            at += key.Length + 1;
+            int end = line.IndexOf(' ', at);
+            return int.Parse(end < 0 ? line[at..] : line[at..end], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        lock (_connections) _connections.Add((DateTime.UtcNow, Count("channels"), Count("sessions"), Count("attached")));
+    }
+
     public static string FixtureDirectory
     {
         get
@@ -92,6 +114,7 @@ public sealed class PlcProcess : IAsyncDisposable
             if (e.Data is null) return;
             lock (log) log.AppendLine(e.Data);
             if (e.Data.StartsWith("PLC READY", StringComparison.Ordinal)) ready.TrySetResult();
+            if (e.Data.StartsWith("PLC CONNECTIONS", StringComparison.Ordinal)) OnConnectionsLine(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>
         {

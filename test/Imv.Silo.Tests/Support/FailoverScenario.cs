@@ -23,8 +23,12 @@ public static class FailoverScenario
     /// <param name="Unanswered">Command requests not answered 201 (failed during the failover).</param>
     /// <param name="Lost">Acknowledged commands missing or gone back in their progress afterwards.</param>
     /// <param name="Backwards">Twins whose stored state (readings applied, last update) went backwards.</param>
+    /// <param name="ListingProblems">What the listings (<c>/api/twins</c> with filters, <c>/api/alarms</c>, the summary) got
+    /// wrong through a silo not running the simulator, before and after the kill (<see cref="CheckListingsAsync"/>).</param>
+    /// <param name="ListP99">The 99th percentile of a page of 50 through a survivor's API after the failover.</param>
     public sealed record Result(string Victim, TimeSpan DeclaredDead, TimeSpan Recovery, int Answered, TimeSpan? GatewayMoved,
-        int AckedCommands, int Unanswered, IReadOnlyList<string> Lost, IReadOnlyList<string> Backwards);
+        int AckedCommands, int Unanswered, IReadOnlyList<string> Lost, IReadOnlyList<string> Backwards,
+        IReadOnlyList<string> ListingProblems, TimeSpan ListP99);
 
     /// <summary>The 1,000 twins of the default simulated plant (2 sites x 10 lines x 50 machines).</summary>
     public static string[] Twins() =>
@@ -55,8 +59,9 @@ public static class FailoverScenario
     }
 
     /// <summary>Waits for the simulator to feed every twin, starts the command stream, kills the simulator's silo and
-    /// measures; <paramref name="log"/> gets progress lines.</summary>
-    public static async Task<Result> RunAsync(SiloCluster cluster, Action<string> log, CancellationToken cancellationToken)
+    /// measures; <paramref name="log"/> gets progress lines. <paramref name="otherTwins"/>: twins of other gateways the
+    /// cluster runs, which the listings of every twin must show too.</summary>
+    public static async Task<Result> RunAsync(SiloCluster cluster, Action<string> log, CancellationToken cancellationToken, IReadOnlyList<string>? otherTwins = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(log);
@@ -71,6 +76,10 @@ public static class FailoverScenario
         var victim = cluster.OwnerOf("simulator")!;
         var survivors = cluster.Alive.Where(m => m != victim).ToArray();
         log($"simulator on {victim.Name}; survivors {string.Join(", ", survivors.Select(s => s.Name))}");
+        // The twins are fed on the victim's silo and live anywhere: every listing through another silo shows them all.
+        var listingProblems = (await CheckListingsAsync(survivors[0].Http, twins, otherTwins ?? [], TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
+            .Select(p => $"before the kill, through {survivors[0].Name}: {p}").ToList();
+        log($"listings through {survivors[0].Name}: {(listingProblems.Count == 0 ? "right" : string.Join("; ", listingProblems))}");
 
         var acked = new ConcurrentBag<(string CommandId, string Twin, string Status)>();
         int unanswered = 0;
@@ -157,6 +166,103 @@ public static class FailoverScenario
                 backwards.Add($"{twin}: readings applied {was.Applied} -> {now.Value.Applied}, last update {was.LastUpdate:O} -> {now.Value.LastUpdate:O}");
         }).ConfigureAwait(false);
         log($"{acked.Count} commands answered 201 ({unanswered} not), {lost.Count} lost, {backwards.Count} twins backwards");
-        return new Result(victim.Name, dead, recovery, answeredAfter.Count, moved, acked.Count, unanswered, [.. lost], [.. backwards]);
+        // The index shards that lived on the victim come back from storage on the survivors.
+        var after = await CheckListingsAsync(survivors[^1].Http, twins, otherTwins ?? [], TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        listingProblems.AddRange(after.Select(p => $"after the kill, through {survivors[^1].Name}: {p}"));
+        var p99 = await MeasureListingAsync(survivors[0].Http, 300, cancellationToken).ConfigureAwait(false);
+        log($"listings after the kill: {(after.Count == 0 ? "right" : string.Join("; ", after))}; a page of 50: p99 {p99.TotalMilliseconds:F1} ms");
+        return new Result(victim.Name, dead, recovery, answeredAfter.Count, moved, acked.Count, unanswered, [.. lost], [.. backwards], listingProblems, p99);
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"GET {path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    private static string[] IdsOf(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("twinId").GetString()!)];
+
+    /// <summary>The listings of the plant through one silo: every twin in id order over two pages, a line's 50 twins, a
+    /// site's twins by state (adding up to the site, some Running), alarm filters adding up, the alarms' total equal to the twins' alarm counts, and the
+    /// summary's twins known. <paramref name="twins"/>: the plant's; <paramref name="otherTwins"/>: other gateways', listed
+    /// with them. Waits (at most <paramref name="wait"/>) for them all to hold; returns what still did not.</summary>
+    public static async Task<IReadOnlyList<string>> CheckListingsAsync(HttpClient http, string[] twins, IReadOnlyList<string> otherTwins, TimeSpan wait,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(twins);
+        ArgumentNullException.ThrowIfNull(otherTwins);
+        var everyTwin = twins.Concat(otherTwins).Order(StringComparer.Ordinal).ToArray();
+        var sorted = twins.Order(StringComparer.Ordinal).ToArray();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var problems = new List<string>();
+            try
+            {
+                var first = await GetJsonAsync(http, "/api/twins?pageSize=500", cancellationToken).ConfigureAwait(false);
+                var second = await GetJsonAsync(http, "/api/twins?page=2&pageSize=500", cancellationToken).ConfigureAwait(false);
+                var ids = IdsOf(first).Concat(IdsOf(second)).ToArray();
+                if (first.GetProperty("total").GetInt32() != everyTwin.Length || !ids.SequenceEqual(everyTwin.Take(1000)))
+                    problems.Add($"/api/twins: total {first.GetProperty("total").GetInt32()}, {ids.Length} ids over two pages (expected the first 1,000 of the {everyTwin.Length} twins in id order)");
+                var line = IdsOf(await GetJsonAsync(http, "/api/twins?organization=site-2.line-07&pageSize=100", cancellationToken).ConfigureAwait(false));
+                var lineExpected = sorted.Where(t => t.StartsWith("site-2.line-07.", StringComparison.Ordinal)).ToArray();
+                if (!line.SequenceEqual(lineExpected)) problems.Add($"organization=site-2.line-07: {line.Length} twins, expected {lineExpected.Length}");
+                var site = sorted.Count(t => t.StartsWith("site-1.", StringComparison.Ordinal));
+                // Every machine is in one state: the state filter's totals add up to the site, and a page holds only its state.
+                int inStates = 0;
+                foreach (var state in new[] { "Running", "Idle", "Faulted", "Offline", "Unknown" })
+                {
+                    var page = await GetJsonAsync(http, $"/api/twins?organization=site-1&state={state}&pageSize=20", cancellationToken).ConfigureAwait(false);
+                    inStates += page.GetProperty("total").GetInt32();
+                    if (page.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("state").GetString() != state || !i.GetProperty("twinId").GetString()!.StartsWith("site-1.", StringComparison.Ordinal)))
+                        problems.Add($"organization=site-1&state={state} lists a twin of another state or site");
+                    if (state == "Running" && page.GetProperty("total").GetInt32() == 0) problems.Add("organization=site-1&state=Running: none (the plant runs its machines)");
+                }
+                if (inStates != site) problems.Add($"organization=site-1 by state: {inStates} twins, expected {site}");
+                var active = await GetJsonAsync(http, "/api/twins?alarm=active&pageSize=500", cancellationToken).ConfigureAwait(false);
+                var none = (await GetJsonAsync(http, "/api/twins?alarm=none&pageSize=1", cancellationToken).ConfigureAwait(false)).GetProperty("total").GetInt32();
+                int activeTotal = active.GetProperty("total").GetInt32();
+                if (activeTotal + none != everyTwin.Length) problems.Add($"alarm=active ({activeTotal}) + alarm=none ({none}) != {everyTwin.Length}");
+                var alarmCount = active.GetProperty("items").EnumerateArray().Sum(i => i.GetProperty("activeAlarms").GetInt32());
+                var alarms = (await GetJsonAsync(http, "/api/alarms?pageSize=1", cancellationToken).ConfigureAwait(false)).GetProperty("total").GetInt32();
+                if (activeTotal <= 500 && alarms != alarmCount) problems.Add($"/api/alarms total {alarms}, the alarmed twins count {alarmCount}");
+                var known = (await GetJsonAsync(http, "/api/summary", cancellationToken).ConfigureAwait(false)).GetProperty("twinsKnown").GetInt32();
+                if (known != everyTwin.Length) problems.Add($"/api/summary twinsKnown {known}, expected {everyTwin.Length}");
+                foreach (var other in otherTwins)
+                {
+                    var found = (await GetJsonAsync(http, "/api/twins?pageSize=500&page=" + (1 + (Array.IndexOf(everyTwin, other) / 500)), cancellationToken).ConfigureAwait(false))
+                        .GetProperty("items").EnumerateArray().Any(i => i.GetProperty("twinId").GetString() == other);
+                    if (!found) problems.Add($"{other} is not listed");
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+            {
+                problems.Add(e.Message.Split('\n')[0]);
+            }
+            if (problems.Count == 0 || clock.Elapsed > wait) return problems;
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Serves <paramref name="requests"/> pages of 50 one after the other (all twins; Running twins on page 5; a
+    /// site's twins without alarm) and returns the 99th percentile of their durations.</summary>
+    public static async Task<TimeSpan> MeasureListingAsync(HttpClient http, int requests, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        string[] paths = ["/api/twins?pageSize=50", "/api/twins?state=Running&page=5&pageSize=50", "/api/twins?organization=site-1&alarm=none&pageSize=50"];
+        var durations = new List<TimeSpan>(requests);
+        for (int i = 0; i < requests; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var response = await http.GetAsync(new Uri(paths[i % paths.Length], UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            durations.Add(sw.Elapsed);
+        }
+        durations.Sort();
+        return durations[Math.Min(durations.Count - 1, (int)Math.Ceiling(durations.Count * 0.99) - 1)];
     }
 }

@@ -1,0 +1,30 @@
+using Imv.Grains.Interfaces.Twins;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Imv.Grains.Interfaces.TwinIndex;
+
+/// <summary>What the twin status index knows of one twin: enough to list and filter twins without calling them.
+/// Written by the twin itself (when it is configured or described, and with every status push).</summary>
+/// <param name="TwinId">The twin's id.</param>
+/// <param name="Kind">Equipment, material or product.</param>
+/// <param name="OrganizationId">The organization the twin reports to; null when none.</param>
+/// <param name="Gateway">The gateway connection the twin is reached through; null when unknown.</param>
+/// <param name="State">The run state the twin last pushed.</param>
+/// <param name="ActiveAlarms">The active alarm count the twin last pushed.</param>
+/// <param name="ReportedAt">When the twin built that status (its clock); orders pushes.</param>
+[GenerateSerializer, Immutable]
+public sealed record TwinIndexEntry(
+    [property: Id(0)] string TwinId,
+    [property: Id(1)] TwinKind Kind,
+    [property: Id(2)] string? OrganizationId,
+    [property: Id(3)] string? Gateway,
+    [property: Id(4)] MachineRunState State,
+    [property: Id(5)] int ActiveAlarms,
+    [property: Id(6)] DateTimeOffset ReportedAt)
+{
+    /// <summary>Whether the entry says the same about the twin's place (kind, organization, gateway) as <paramref name="other"/>.</summary>
+    public bool SamePlace(TwinIndexEntry other) =>
+        other is not null && Kind == other.Kind && string.Equals(OrganizationId, other.OrganizationId, StringComparison.Ordinal)
+        && string.Equals(Gateway, other.Gateway, StringComparison.Ordinal);
+}

@@ -1,0 +1,29 @@
+using Imv.Grains.Interfaces.Twins;
+using Orleans;
+using Orleans.Concurrency;
+
+namespace Imv.Grains.Interfaces.TwinIndex;
+
+/// <summary>A filter over an index shard, and how many of the first matching entries (in twin id order) to return.</summary>
+/// <param name="Kind">Only twins of this kind; null for any.</param>
+/// <param name="State">Only twins in this run state; null for any.</param>
+/// <param name="Alarmed">True: only twins with an active alarm; false: only twins without; null: any.</param>
+/// <param name="Take">Return matching entries, in id order, until this many are returned (or, with
+/// <paramref name="WeighByAlarms"/>, until their active alarms add up to this many).</param>
+/// <param name="WeighByAlarms">Count each entry as its active alarms rather than as one (for paging alarms).</param>
+[GenerateSerializer, Immutable]
+public sealed record TwinIndexQuery(
+    [property: Id(0)] TwinKind? Kind,
+    [property: Id(1)] MachineRunState? State,
+    [property: Id(2)] bool? Alarmed,
+    [property: Id(3)] int Take,
+    [property: Id(4)] bool WeighByAlarms = false)
+{
+    /// <summary>Whether <paramref name="entry"/> passes the filter.</summary>
+    public bool Matches(TwinIndexEntry entry) =>
+        entry is not null && (Kind is null || entry.Kind == Kind) && (State is null || entry.State == State)
+        && (Alarmed is null || (entry.ActiveAlarms > 0) == Alarmed);
+
+    /// <summary>What an entry counts for towards <see cref="Take"/> and <see cref="TwinIndexPage.Weight"/>.</summary>
+    public int WeightOf(TwinIndexEntry entry) => WeighByAlarms ? Math.Max(0, entry?.ActiveAlarms ?? 0) : 1;
+}
