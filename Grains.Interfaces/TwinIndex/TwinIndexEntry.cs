@@ -13,6 +13,9 @@ namespace Imv.Grains.Interfaces.TwinIndex;
 /// <param name="State">The run state the twin last pushed.</param>
 /// <param name="ActiveAlarms">The active alarm count the twin last pushed.</param>
 /// <param name="ReportedAt">When the twin built that status (its clock); orders pushes.</param>
+/// <param name="StaleAt">When every value of the twin goes stale if no reading arrives (its state then reads
+/// <see cref="MachineRunState.Unknown"/>, as the twin itself says when asked); null when never. The twin pushes again
+/// before half of that time is gone while readings arrive.</param>
 [GenerateSerializer, Immutable]
 public sealed record TwinIndexEntry(
     [property: Id(0)] string TwinId,
@@ -21,8 +24,13 @@ public sealed record TwinIndexEntry(
     [property: Id(3)] string? Gateway,
     [property: Id(4)] MachineRunState State,
     [property: Id(5)] int ActiveAlarms,
-    [property: Id(6)] DateTimeOffset ReportedAt)
+    [property: Id(6)] DateTimeOffset ReportedAt,
+    [property: Id(7)] DateTimeOffset? StaleAt = null)
 {
+    /// <summary>The run state at <paramref name="now"/>: <see cref="State"/>, or Unknown once every value went stale.</summary>
+    public MachineRunState StateAt(DateTimeOffset now) =>
+        StaleAt is { } staleAt && now >= staleAt && State != MachineRunState.Offline ? MachineRunState.Unknown : State;
+
     /// <summary>Whether the entry says the same about the twin's place (kind, organization, gateway) as <paramref name="other"/>.</summary>
     public bool SamePlace(TwinIndexEntry other) =>
         other is not null && Kind == other.Kind && string.Equals(OrganizationId, other.OrganizationId, StringComparison.Ordinal)

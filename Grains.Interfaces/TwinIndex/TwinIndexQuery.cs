@@ -11,17 +11,19 @@ namespace Imv.Grains.Interfaces.TwinIndex;
 /// <param name="Take">Return matching entries, in id order, until this many are returned (or, with
 /// <paramref name="WeighByAlarms"/>, until their active alarms add up to this many).</param>
 /// <param name="WeighByAlarms">Count each entry as its active alarms rather than as one (for paging alarms).</param>
+/// <param name="Now">The instant the states are read at (<see cref="TwinIndexEntry.StateAt"/>).</param>
 [GenerateSerializer, Immutable]
 public sealed record TwinIndexQuery(
     [property: Id(0)] TwinKind? Kind,
     [property: Id(1)] MachineRunState? State,
     [property: Id(2)] bool? Alarmed,
     [property: Id(3)] int Take,
-    [property: Id(4)] bool WeighByAlarms = false)
+    [property: Id(4)] bool WeighByAlarms = false,
+    [property: Id(5)] DateTimeOffset Now = default)
 {
     /// <summary>Whether <paramref name="entry"/> passes the filter.</summary>
     public bool Matches(TwinIndexEntry entry) =>
-        entry is not null && (Kind is null || entry.Kind == Kind) && (State is null || entry.State == State)
+        entry is not null && (Kind is null || entry.Kind == Kind) && (State is null || entry.StateAt(Now) == State)
         && (Alarmed is null || (entry.ActiveAlarms > 0) == Alarmed);
 
     /// <summary>What an entry counts for towards <see cref="Take"/> and <see cref="TwinIndexPage.Weight"/>.</summary>

@@ -600,10 +600,16 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var config = Config;
         S.Status.Observe(S.Tags, config.EffectiveStatus, S.Connectivity, now);
         var (state, alarms) = StatusTracker.Summary(S.Tags, config.EffectiveStatus, S.Connectivity);
-        if (!S.Status.ShouldPush(state, alarms, now, StatusPushInterval)) return;
+        bool organizationDue = S.Status.ShouldPush(state, alarms, now, StatusPushInterval);
+        if (!organizationDue && !IndexDue(now)) return;
         var status = BuildStatus(now);
         // The organization's aggregates and the twin status index (listings, filters) hear the same status, at once.
         var indexed = IndexAsync(status.State, status.ActiveAlarms, now);
+        if (!organizationDue)
+        {
+            await indexed;
+            return;
+        }
         bool reported = true;
         if (config.OrganizationId is { } org)
         {
@@ -621,6 +627,17 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (await indexed && reported) S.Status.MarkPushed(status, now);
     }
 
+    // What the twin status index holds of this twin in this activation: when its values go stale there (the listing then
+    // reads Unknown, as the twin does), and when that was pushed.
+    private bool _indexPushed;
+    private DateTimeOffset? _indexStaleAt;
+    private DateTimeOffset _indexPushedAt;
+
+    /// <summary>Whether the index must hear from the twin although its state and alarms did not change: not yet in this
+    /// activation, or half of the time until its values would go stale there is gone (readings keep it live).</summary>
+    private bool IndexDue(DateTimeOffset now) =>
+        !_indexPushed || (_indexStaleAt is { } staleAt && now >= staleAt - ((staleAt - _indexPushedAt) / 2));
+
     /// <summary>Registers the twin in the twin status index with its current place and run state (when it is configured,
     /// described, or wakes unregistered).</summary>
     private Task<bool> IndexAsync(DateTimeOffset now)
@@ -636,10 +653,14 @@ public sealed class MachineGrain : Grain, IMachineGrain
     {
         var config = Config;
         var key = TwinStatusIndex.ShardKey(config.OrganizationId, TwinId);
+        var staleAt = S.Connectivity == TwinConnectivity.Online ? S.Tags.AllStaleAt(config.EffectiveStaleAfter) : null;
         try
         {
             await GrainFactory.GetGrain<ITwinStatusIndexGrain>(key)
-                .SetAsync(new TwinIndexEntry(TwinId, config.Kind, config.OrganizationId, config.Gateway, state, alarms, now));
+                .SetAsync(new TwinIndexEntry(TwinId, config.Kind, config.OrganizationId, config.Gateway, state, alarms, now, staleAt));
+            _indexPushed = true;
+            _indexStaleAt = staleAt;
+            _indexPushedAt = now;
             if (Schema.IndexKey is { } previous && previous != key) await GrainFactory.GetGrain<ITwinStatusIndexGrain>(previous).RemoveAsync(TwinId);
             if (Schema.IndexKey != key)
             {

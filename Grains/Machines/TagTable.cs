@@ -304,6 +304,22 @@ public sealed class TagTable
         return bound > TimeSpan.Zero && now.UtcTicks - received > bound.Ticks;
     }
 
+    /// <summary>When every tag with a value will be stale (see <see cref="IsStale"/>) if nothing more arrives; null when no
+    /// tag has a value or some tag with a value never goes stale.</summary>
+    public DateTimeOffset? AllStaleAt(TimeSpan twinBound)
+    {
+        long latest = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            long received = ReceivedTicks[i];
+            if (received == 0) continue;
+            var bound = _schema.Metadata[i].ExpectedPeriod ?? twinBound;
+            if (bound <= TimeSpan.Zero) return null;
+            latest = Math.Max(latest, received + bound.Ticks + 1);   // stale once older than the bound
+        }
+        return latest == 0 ? null : new DateTimeOffset(latest, TimeSpan.Zero);
+    }
+
     /// <summary>True when some tag has a value and every tag with a value is stale (see <see cref="IsStale"/>).</summary>
     public bool AllStale(DateTimeOffset now, TimeSpan twinBound)
     {

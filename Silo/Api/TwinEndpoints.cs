@@ -115,7 +115,7 @@ public static class TwinEndpoints
 
         var skip = (long)(paging.Page - 1) * paging.PageSize;
         var page = await listing.QueryAsync(filter.Shards, filter.Kind, state, alarmed, skip, paging.PageSize).ConfigureAwait(false);
-        var items = page.Entries.Select(e => new TwinListItem(e.TwinId, e.Kind, e.OrganizationId, e.Gateway, e.State, e.ActiveAlarms, e.ReportedAt)).ToList();
+        var items = page.Entries.Select(e => new TwinListItem(e.TwinId, e.Kind, e.OrganizationId, e.Gateway, e.StateAt(page.At), e.ActiveAlarms, e.ReportedAt)).ToList();
         return Results.Ok(new Page<TwinListItem>(paging.Page, paging.PageSize, page.Matching, items));
     }
 

@@ -6,8 +6,10 @@ namespace Imv.Silo.Directory;
 /// <summary>Lists and filters twins through the twin status index (<see cref="ITwinStatusIndexGrain"/>): asks the shards
 /// concerned in parallel, each for its first matches in id order, and merges them; the same answer through any silo of
 /// a cluster, without calling a twin. Used by <c>/api/twins</c>, <c>/api/alarms</c>, the summary and the bench.</summary>
-public sealed class TwinListing(IGrainFactory grains)
+public sealed class TwinListing(IGrainFactory grains, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>The index shards that hold twins: all of them, or those of <paramref name="organizations"/>.</summary>
     public async Task<string[]> ShardsAsync(IReadOnlySet<string>? organizations = null)
     {
@@ -21,8 +23,8 @@ public sealed class TwinListing(IGrainFactory grains)
         long skip, int take, bool weighByAlarms = false)
     {
         ArgumentNullException.ThrowIfNull(shards);
-        if (shards.Count == 0) return new TwinListingPage(0, 0, [], 0);
-        var query = new TwinIndexQuery(kind, state, alarmed, (int)Math.Min(int.MaxValue, skip + take), weighByAlarms);
+        if (shards.Count == 0) return new TwinListingPage(0, 0, [], 0, _time.GetUtcNow());
+        var query = new TwinIndexQuery(kind, state, alarmed, (int)Math.Min(int.MaxValue, skip + take), weighByAlarms, _time.GetUtcNow());
         var pages = await Task.WhenAll(shards.Select(k => grains.GetGrain<ITwinStatusIndexGrain>(k).QueryAsync(query))).ConfigureAwait(false);
         return Merge(pages, query, skip, take);
     }
@@ -66,7 +68,7 @@ public sealed class TwinListing(IGrainFactory grains)
             }
             position += w;
         }
-        return new TwinListingPage(matching, weight, items, skipInFirst);
+        return new TwinListingPage(matching, weight, items, skipInFirst, query.Now);
     }
 }
 
@@ -75,4 +77,5 @@ public sealed class TwinListing(IGrainFactory grains)
 /// <param name="Weight">Their weight: the matching count, or their active alarms.</param>
 /// <param name="Entries">The twins covering the page, in id order.</param>
 /// <param name="SkipInFirst">With alarm weights: how many of the first twin's alarms belong to the previous page.</param>
-public sealed record TwinListingPage(int Matching, long Weight, IReadOnlyList<TwinIndexEntry> Entries, int SkipInFirst);
+/// <param name="At">The instant the states were read at (<see cref="TwinIndexEntry.StateAt"/>).</param>
+public sealed record TwinListingPage(int Matching, long Weight, IReadOnlyList<TwinIndexEntry> Entries, int SkipInFirst, DateTimeOffset At);

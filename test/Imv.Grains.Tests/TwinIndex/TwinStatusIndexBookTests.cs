@@ -71,6 +71,23 @@ public sealed class TwinStatusIndexBookTests
     }
 
     [Fact]
+    public void A_twin_whose_values_went_stale_reads_unknown_from_then_on()
+    {
+        var book = new TwinStatusIndexBook(new TwinIndexState());
+        book.Apply(Entry("live") with { StaleAt = T0.AddSeconds(3) });
+        book.Apply(Entry("never-stale"));
+        book.Apply(Entry("offline", MachineRunState.Offline) with { StaleAt = T0.AddSeconds(3) });
+        TwinIndexPage At(int second, MachineRunState state) => book.Query(new TwinIndexQuery(null, state, null, 10, Now: T0.AddSeconds(second)));
+        Assert.Equal(["live", "never-stale"], At(2, MachineRunState.Running).First.Select(e => e.TwinId));
+        Assert.Equal(["never-stale"], At(3, MachineRunState.Running).First.Select(e => e.TwinId));
+        Assert.Equal(["live"], At(3, MachineRunState.Unknown).First.Select(e => e.TwinId));
+        Assert.Equal(["offline"], At(9, MachineRunState.Offline).First.Select(e => e.TwinId));
+        // A later push (readings came again) moves the instant on.
+        book.Apply(Entry("live", second: 4) with { StaleAt = T0.AddSeconds(7) });
+        Assert.Equal(MachineRunState.Running, book.Find("live")!.StateAt(T0.AddSeconds(5)));
+    }
+
+    [Fact]
     public void Random_changes_answer_like_a_plain_dictionary()
     {
         var rng = new Random(2026);
