@@ -177,7 +177,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     {
         try
         {
-            using var insert = new RecordingInsert(_writer);
+            using var insert = RawStatement.RecordingInsert(_writer);
             var chunks = new List<RecordingQueue.Chunk>();
             var group = new List<RecordingQueue.Chunk>();
             while (_queue.WaitForBatch(Volatile.Read(ref _stopped) == 0 ? _options.FlushInterval : TimeSpan.Zero))
@@ -210,7 +210,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         }
     }
 
-    private void Commit(List<RecordingQueue.Chunk> chunks, RecordingInsert insert)
+    private void Commit(List<RecordingQueue.Chunk> chunks, RawStatement insert)
     {
         long started = Stopwatch.GetTimestamp();
         long readings = 0, entries = 0;
@@ -234,7 +234,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                             if (!rolledUp) _minutes.Add(e.TwinId, e.Ticks, bytes);
                         }
                         if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
-                        insert.Execute(e.TwinId, e.Ticks, e.Kind, bytes);
+                        insert.Insert(e.TwinId, e.Ticks, e.Kind, bytes);
                     }
                     entries += chunk.Count;
                 }
