@@ -8,7 +8,9 @@ internal sealed class RecordingQueue
 {
     private const int ChunkBytes = 1 << 20;
     private const int ChunkEntries = 8192;
-    private const int PooledChunks = 32;
+    // Chunks are large-object-heap arrays: allocating new ones while the writer lags would bring gen2 collections of
+    // the whole grid's heap. Every chunk comes back to the pool; Trim gives back what a burst left beyond this many.
+    private const int KeptWhenIdle = 16;
 
     // A plain object, not a Lock: the writer waits on it with Monitor.Wait.
     private readonly object _gate = new();
@@ -131,7 +133,14 @@ internal sealed class RecordingQueue
         c.Used = 0;
         Array.Clear(c.Entries, 0, c.Count);   // the twin ids
         c.Count = 0;
-        if (c.Data.Length == ChunkBytes && _free.Count < PooledChunks) _free.Push(c);
+        if (c.Data.Length == ChunkBytes) _free.Push(c);
+    }
+
+    /// <summary>Lets the GC have the pooled chunks beyond a few (called now and then by the writer: after a burst the
+    /// pool does not hold its peak for ever).</summary>
+    public void Trim()
+    {
+        lock (_gate) while (_free.Count > KeptWhenIdle) _free.Pop();
     }
 
     /// <summary>An entry in a chunk: its twin, when, its kind (<see cref="RecordingCodec.ReadingsKind"/> or

@@ -76,6 +76,11 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 last_ticks INTEGER NOT NULL,
                 last_value BLOB NOT NULL,
                 PRIMARY KEY (twin, tag, minute)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS recording_twin_minutes (
+                twin TEXT NOT NULL,
+                minute INTEGER NOT NULL,
+                data BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS recording_twin_minutes_twin ON recording_twin_minutes (twin, minute);
             """);
         _queue = new RecordingQueue(options.QueueCapacity);
         _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
@@ -285,6 +290,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         long now = _time.GetUtcNow().UtcTicks;
         if (now - _lastRetentionTicks < _options.RetentionInterval.Ticks) return;
         _lastRetentionTicks = now;
+        _queue.Trim();
         ApplyRetention(now);
     }
 
@@ -295,6 +301,10 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         long cutoff = nowTicks - _options.MaxAge.Ticks;
         int deleted = ExecuteCount(_writer, "DELETE FROM recording WHERE position < coalesce((SELECT min(position) FROM recording WHERE at >= $cutoff), (SELECT max(position) + 1 FROM recording))", ("$cutoff", cutoff));
         ExecuteCount(_writer, "DELETE FROM recording_minutes WHERE minute < $minute", ("$minute", cutoff / TimeSpan.TicksPerMinute));
+        // Rows are appended about in minute order (a quiet twin's minute a little later): the prefix before the first
+        // row of a kept minute goes now, a late row of an old minute at a later pass.
+        ExecuteCount(_writer, "DELETE FROM recording_twin_minutes WHERE rowid < (SELECT coalesce(min(rowid), (SELECT max(rowid) + 1 FROM recording_twin_minutes)) FROM recording_twin_minutes WHERE minute >= $minute) AND minute < $minute",
+            ("$minute", cutoff / TimeSpan.TicksPerMinute));
         long maxBytes = _options.MaxSizeMb * 1024 * 1024;
         for (int round = 0; round < 10 && UsedBytes() > maxBytes; round++)
             deleted += ExecuteCount(_writer, "DELETE FROM recording WHERE position < (SELECT min(position) + (max(position) - min(position)) / 10 + 1 FROM recording)");
@@ -370,29 +380,64 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     }
 
     /// <summary>The minutes of one tag of <paramref name="twinId"/> starting in [<paramref name="from"/>, <paramref name="to"/>),
-    /// in order (only minutes that ended: the current one is in the entries only).</summary>
+    /// in order (only minutes that ended: the current one is in the entries only). A minute written in parts (a
+    /// restart mid-minute; a tag whose minute ended apart from the twin's others) is merged. Throws
+    /// <see cref="InvalidDataException"/> naming the file and row of a damaged minute.</summary>
     public List<RecordedMinute> ReadMinutes(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
     {
-        var list = new List<RecordedMinute>();
+        long fromMinute = (from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute, toMinute = to.UtcTicks / TimeSpan.TicksPerMinute;
+        var minutes = new SortedDictionary<long, RecordedMinute>();
         using var c = OpenReader();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT minute, count, numbers, min, max, sum, last_ticks, last_value FROM recording_minutes WHERE twin = $twin AND tag = $tag AND minute >= $from AND minute < $to ORDER BY minute";
-        cmd.Parameters.AddWithValue("$twin", twinId);
-        cmd.Parameters.AddWithValue("$tag", tag);
-        cmd.Parameters.AddWithValue("$from", (from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute);
-        cmd.Parameters.AddWithValue("$to", to.UtcTicks / TimeSpan.TicksPerMinute);
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
+        using (var cmd = c.CreateCommand())
         {
-            TagValue last;
-            try { last = RecordingCodec.ReadValueOnly((byte[])r.GetValue(7)); }
-            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+            // One row per twin and minute, every tag inside (MinuteRollup); written since this layout.
+            cmd.CommandText = "SELECT rowid, minute, data FROM recording_twin_minutes WHERE twin = $twin AND minute >= $from AND minute < $to ORDER BY minute, rowid";
+            cmd.Parameters.AddWithValue("$twin", twinId);
+            cmd.Parameters.AddWithValue("$from", fromMinute);
+            cmd.Parameters.AddWithValue("$to", toMinute);
+            var name = System.Text.Encoding.UTF8.GetBytes(tag);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
             {
-                throw new InvalidDataException($"Recording {FilePath}: the minute {r.GetInt64(0)} of tag '{tag}' of twin '{twinId}' is damaged: {ex.Message}", ex);
+                RecordedMinute? part;
+                try { part = MinuteRollup.ReadTag((byte[])r.GetValue(2), name, r.GetInt64(1)); }
+                catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or ArgumentOutOfRangeException or OverflowException)
+                {
+                    throw new InvalidDataException($"Recording {FilePath}: the minute row {r.GetInt64(0)} (minute {r.GetInt64(1)} of twin '{twinId}') is damaged: {ex.Message}", ex);
+                }
+                if (part is { } m) Merge(minutes, m);
             }
-            list.Add(new RecordedMinute(r.GetInt64(0) * TimeSpan.TicksPerMinute, r.GetInt64(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), last));
         }
-        return list;
+        using (var cmd = c.CreateCommand())
+        {
+            // One row per twin, tag and minute: recordings written before the layout above.
+            cmd.CommandText = "SELECT minute, count, numbers, min, max, sum, last_ticks, last_value FROM recording_minutes WHERE twin = $twin AND tag = $tag AND minute >= $from AND minute < $to ORDER BY minute";
+            cmd.Parameters.AddWithValue("$twin", twinId);
+            cmd.Parameters.AddWithValue("$tag", tag);
+            cmd.Parameters.AddWithValue("$from", fromMinute);
+            cmd.Parameters.AddWithValue("$to", toMinute);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                TagValue last;
+                try { last = RecordingCodec.ReadValueOnly((byte[])r.GetValue(7)); }
+                catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+                {
+                    throw new InvalidDataException($"Recording {FilePath}: the minute {r.GetInt64(0)} of tag '{tag}' of twin '{twinId}' is damaged: {ex.Message}", ex);
+                }
+                Merge(minutes, new RecordedMinute(r.GetInt64(0) * TimeSpan.TicksPerMinute, r.GetInt64(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), last));
+            }
+        }
+        return [.. minutes.Values];
+    }
+
+    private static void Merge(SortedDictionary<long, RecordedMinute> minutes, RecordedMinute part)
+    {
+        if (!minutes.TryGetValue(part.Start, out var a)) { minutes[part.Start] = part; return; }
+        minutes[part.Start] = new RecordedMinute(a.Start, a.Count + part.Count, a.Numbers + part.Numbers,
+            a.Numbers == 0 ? part.Min : part.Numbers == 0 ? a.Min : Math.Min(a.Min, part.Min),
+            a.Numbers == 0 ? part.Max : part.Numbers == 0 ? a.Max : Math.Max(a.Max, part.Max),
+            a.Sum + part.Sum, Math.Max(a.LastTicks, part.LastTicks), part.LastTicks >= a.LastTicks ? part.Last : a.Last);
     }
 
     private SqliteConnection OpenReader()

@@ -79,7 +79,7 @@ public static class IngestScenario
             // Without recording: one phase of the whole duration; with: off, on, on, off, each a quarter of twice it.
             bool[] phases = recorder is null ? [false] : [false, true, true, false];
             var phaseDuration = recorder is null ? duration : duration / 2;
-            double elapsedOff = 0, elapsedOn = 0, cpuOff = 0, cpuOn = 0;
+            double elapsedOff = 0, elapsedOn = 0, cpuOff = 0, cpuOn = 0, gcOff = 0, gcOn = 0;
             long appliedOff = 0, appliedOn = 0;
             using var process = Process.GetCurrentProcess();
             foreach (bool on in phases)
@@ -88,6 +88,7 @@ public static class IngestScenario
                 var phase = Stopwatch.StartNew();
                 process.Refresh();
                 var cpuBefore = process.TotalProcessorTime;
+                var gcBefore = GC.GetTotalPauseDuration();
                 long appliedBefore = router.Statistics.Applied;
                 while (phase.Elapsed < phaseDuration)
                 {
@@ -98,9 +99,9 @@ public static class IngestScenario
                 if (on) await recorder!.FlushAsync(cancellationToken);
                 long appliedPhase = router.Statistics.Applied - appliedBefore;
                 process.Refresh();
-                double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; cpuOn += cpu; }
-                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; cpuOff += cpu; }
+                double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds, gc = (GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds;
+                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; }
+                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; }
             }
             if (recorder is not null) recorder.Paused = true;
             var elapsed = sw.Elapsed.TotalSeconds;
@@ -145,6 +146,8 @@ public static class IngestScenario
                 figures["recording_cpu_overhead"] = Math.Round(cpuOn / appliedOn / (cpuOff / appliedOff) - 1, 3);
                 figures["cpu_us_per_update"] = Math.Round(cpuOff / appliedOff * 1e6, 3);
                 figures["cpu_us_per_update_recording"] = Math.Round(cpuOn / appliedOn * 1e6, 3);
+                figures["gc_pause_ms_per_s"] = Math.Round(gcOff / elapsedOff);
+                figures["gc_pause_ms_per_s_recording"] = Math.Round(gcOn / elapsedOn);
                 if (recorder.WriterCpuTime is { } writerCpu) figures["recording_writer_cpu_s"] = Math.Round(writerCpu.TotalSeconds, 2);
                 figures["recorded_readings"] = recorder.CommittedReadings;
                 figures["recording_dropped"] = recorder.Dropped;

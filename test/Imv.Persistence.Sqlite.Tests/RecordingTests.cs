@@ -92,6 +92,43 @@ public sealed class RecordingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_minute_in_parts_and_in_the_older_per_tag_rows_is_read_merged_and_a_damaged_minute_row_is_refused()
+    {
+        var options = Options();
+        await using (var recorder = Open(options))
+        {
+            recorder.RecordReadings("m1", T0.AddSeconds(10), [Reading("temp", 5, T0.AddSeconds(10))], default);
+            recorder.RecordReadings("m1", T0.AddSeconds(70), [Reading("temp", 6, T0.AddSeconds(70))], default);
+            await recorder.FlushAsync();
+        }
+        // The same minute as a file written before one row per twin and minute held it: one row per tag.
+        using (var c = new SqliteConnection($"Data Source={options.Path}"))
+        {
+            c.Open();
+            using var old = c.CreateCommand();
+            old.CommandText = "INSERT INTO recording_minutes VALUES ('m1', 'temp', $minute, 2, 2, 1, 9, 10, $ticks, x'0300000000000000c03f')";
+            old.Parameters.AddWithValue("$minute", T0.UtcTicks / TimeSpan.TicksPerMinute);
+            old.Parameters.AddWithValue("$ticks", T0.AddSeconds(5).UtcTicks);
+            old.ExecuteNonQuery();
+        }
+        await using var reopened = Open(options);
+        var minute = reopened.ReadMinutes("m1", "temp", T0, T0.AddMinutes(1)).Single();
+        Assert.Equal((3L, 3L, 1.0, 9.0, 15.0), (minute.Count, minute.Numbers, minute.Min, minute.Max, minute.Sum));
+        Assert.Equal(5, minute.Last.AsDouble());   // the later reading's value
+        Assert.Empty(reopened.ReadMinutes("m1", "other", T0, T0.AddMinutes(1)));
+        using (var c = new SqliteConnection($"Data Source={options.Path}"))
+        {
+            c.Open();
+            using var damage = c.CreateCommand();
+            damage.CommandText = "UPDATE recording_twin_minutes SET data = x'0105' WHERE twin = 'm1'";
+            damage.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<InvalidDataException>(() => reopened.ReadMinutes("m1", "temp", T0, T0.AddMinutes(2)));
+        Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("minute row", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Readings_and_command_transitions_are_kept_in_order_per_twin_and_survive_reopening()
     {
         var options = Options();
