@@ -159,7 +159,7 @@ internal static class ReplayCommands
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // Ctrl+C: stop the replay itself, and say how far it got.
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             last = await imv.Replays.StopAsync(id, stopping.Token) ?? last;
             await Console.Error.WriteLineAsync($"imv: replay {id} stopped by Ctrl+C: everything recorded before {Time(last.ReplayedUntil)} was replayed "
                 + $"({last.Fraction.ToString("P1", CultureInfo.InvariantCulture)} of the range, {last.Entries:N0} entries); the recording is untouched.");

@@ -29,11 +29,12 @@ public sealed class ReplayAccess
     }
 
     /// <summary>Stops a running replay between two entries and answers it as it ended (how far it got, the report up to
-    /// there); null when unknown. The recording is untouched.</summary>
-    public Task<ReplayInfo?> StopAsync(string replayId, CancellationToken cancellationToken = default)
+    /// there), waiting while its sandbox stops; null when unknown. The recording is untouched.</summary>
+    public async Task<ReplayInfo?> StopAsync(string replayId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(replayId);
-        return Grain.StopAsync(replayId).WaitAsync(cancellationToken);
+        var info = await Grain.StopAsync(replayId).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return info is { State: ReplayState.Running } ? await WaitAsync(replayId, TimeSpan.FromMilliseconds(500), null, cancellationToken).ConfigureAwait(false) : info;
     }
 
     /// <summary>Polls the replay every <paramref name="interval"/> until it is no longer running, reporting each answer

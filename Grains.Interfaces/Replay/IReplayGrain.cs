@@ -22,7 +22,8 @@ public interface IReplayGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ReplayInfo?> GetAsync(string replayId);
 
-    /// <summary>Asks a running replay to stop (between two entries) and answers it as it is then; null when unknown.</summary>
+    /// <summary>Asks a running replay to stop (between two entries) and answers it once stopped, or after 10 s still
+    /// <see cref="ReplayState.Running"/> while its sandbox stops (follow it with <see cref="GetAsync"/>); null when unknown.</summary>
     [AlwaysInterleave]
     Task<ReplayInfo?> StopAsync(string replayId);
 }

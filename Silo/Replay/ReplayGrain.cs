@@ -11,6 +11,7 @@ namespace Imv.Silo.Replay;
 internal sealed class ReplayGrain(ReplayStarter starter, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : Grain, IReplayGrain
 {
     private static readonly TimeSpan KeepFor = TimeSpan.FromDays(1);
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
 
     /// <inheritdoc />
     public async Task<ReplayStart> StartAsync(ReplayRequest request, string requestedBy)
@@ -32,8 +33,9 @@ internal sealed class ReplayGrain(ReplayStarter starter, IOptions<Microsoft.AspN
     {
         if (starter.Replays.Find(replayId) is not { } run) return null;
         run.Stop();
-        // The feed stops between two entries; the sandbox then stops (a few seconds at most).
-        try { await run.Completion.WaitAsync(TimeSpan.FromSeconds(30)); }
+        // The feed stops between two entries, then the sandbox stops: a few seconds, longer on a busy machine. The answer
+        // does not wait past a few seconds (the call's own timeout is 30 s): still Running means stopping; follow with GetAsync.
+        try { await run.Completion.WaitAsync(StopWait); }
         catch (TimeoutException) { }
         return Info(run);
     }
