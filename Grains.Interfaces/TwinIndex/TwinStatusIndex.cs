@@ -2,14 +2,17 @@ using System.Globalization;
 
 namespace Imv.Grains.Interfaces.TwinIndex;
 
-/// <summary>Where a twin's entry lives in the twin status index: sharded by the twin's organization, and within an
-/// organization by a hash of the twin id, so that a listing of one line asks that line's few shards, and no shard
-/// holds more than a fraction of an organization's twins.</summary>
+/// <summary>Where a twin's entry lives in the twin status index: sharded by the twin's organization (and, when an
+/// organization has several shards, by a hash of the twin id), so that a listing of one line asks that line's shard
+/// and no shard holds the twins of more than one organization.</summary>
 public static class TwinStatusIndex
 {
-    /// <summary>Shards per organization. Fixed: changing it moves entries between shards (the twins re-register
-    /// where they belong, see <see cref="ShardKey"/>, but stale entries would stay in the old shards).</summary>
-    public const int ShardsPerOrganization = 4;
+    /// <summary>Shards per organization. One: an organization (a line) holds hundreds to a few thousand twins, which one
+    /// grain scans in microseconds, while every shard more is one more call for every listing (measured: a page over
+    /// 100,000 twins in 100 lines, p99 65 ms with one shard per line, 117 ms with four; docs/performance.md). Raise it
+    /// for organizations holding tens of thousands of twins directly. Fixed per deployment: changing it moves entries
+    /// between shards (the twins re-register where they belong, but their old entries stay in the old shards).</summary>
+    public const int ShardsPerOrganization = 1;
 
     /// <summary>Shards for the twins of no organization (gateways may describe many twins without one).</summary>
     public const int ShardsWithoutOrganization = 16;
