@@ -29,7 +29,12 @@ public static class ImvProcess
     /// <summary>Starts the tool and returns while it runs (its output read as it comes).</summary>
     public static Running Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Through env --default-signal=INT (the same process: env execs dotnet): a test run started as a background job
+        // (`./test.sh &`, nohup, some CI runners) passes SIGINT on as ignored, and .NET then installs no Ctrl+C handler,
+        // so the tool would never see the interrupt a Ctrl+C test sends.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(ToolPath.Value);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
