@@ -118,7 +118,11 @@ public static class FailoverBench
             var callers = refs.Select(r => Task.Run(async () =>
             {
                 long n = 0;
-                while (!Volatile.Read(ref stop)) { await r.PingAsync(1); n++; }
+                while (!Volatile.Read(ref stop))
+                {
+                    await r.PingAsync(1);
+                    if (++n % 64 == 0) await Imv.Bench.Grid.GlobalQueue.YieldAsync();
+                }
                 Interlocked.Add(ref total, n);
             }, cancellationToken)).ToArray();
             await Task.Delay(duration, cancellationToken);
