@@ -65,17 +65,7 @@ internal static class RecordingCodec
             p += 8;
             long seq = Read7(data, ref p);
             if (p >= data.Length) throw new InvalidDataException("entry ends inside a reading");
-            var type = (TagDataType)data[p++];
-            int start = p;
-            SkipValue(data, type, ref p);
-            var value = type switch
-            {
-                TagDataType.None => TagValue.None,
-                TagDataType.Boolean => TagValue.FromBoolean(data[start] != 0),
-                TagDataType.Integer => TagValue.FromInteger(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(start, 8))),
-                TagDataType.Double => TagValue.FromDouble(System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(start, 8))),
-                _ => ReadValue(new BinaryReader(new MemoryStream(data.Slice(start - 1, p - start + 1).ToArray()))),
-            };
+            var value = ReadValue(data, ref p);
             updates[i] = new TagUpdate(tag, value, quality, ts, seq);
         }
         if (p != data.Length) throw new InvalidDataException($"{data.Length - p} bytes after the last reading");
@@ -197,19 +187,13 @@ internal static class RecordingCodec
             long ticks = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(p, 8));
             p += 8;
             Read7(data, ref p);   // the sequence
-            var type = (TagDataType)data[p++];
-            int start = p;
-            SkipValue(data, type, ref p);
-            if (!match) continue;
-            var value = type switch
+            if (match)
             {
-                TagDataType.None => TagValue.None,
-                TagDataType.Boolean => TagValue.FromBoolean(data[start] != 0),
-                TagDataType.Integer => TagValue.FromInteger(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(start, 8))),
-                TagDataType.Double => TagValue.FromDouble(System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(start, 8))),
-                _ => ReadValue(new BinaryReader(new MemoryStream(data.Slice(start - 1, p - start + 1).ToArray()))),
-            };
-            into.Add((ticks, value));
+                into.Add((ticks, ReadValue(data, ref p)));
+                continue;
+            }
+            var type = (TagDataType)data[p++];
+            SkipValue(data, type, ref p);
         }
     }
 
