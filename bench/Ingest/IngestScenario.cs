@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Imv.Bench.Grid;
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Bench.Grid;
 using Imv.Persistence.Sqlite.Recording;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,8 +23,8 @@ public static class IngestScenario
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         bool quick = args.Contains("--quick");
-        int twins = ArgValue(args, "--twins") ?? 100_000;
-        var duration = TimeSpan.FromSeconds(ArgValue(args, "--seconds") ?? (quick ? 8 : 30));
+        int twins = BenchArguments.IntValue(args, "--twins") ?? 100_000;
+        var duration = TimeSpan.FromSeconds(BenchArguments.IntValue(args, "--seconds") ?? (quick ? 8 : 30));
         var dir = Directory.CreateTempSubdirectory("imv-ingest-");
         try
         {
@@ -38,7 +38,7 @@ public static class IngestScenario
             var silo = cluster.Grains;
             var sqlite = cluster.Sqlite?.Store;
             var routerOptions = new TwinTelemetryRouterOptions();
-            if (ArgValue(args, "--pending") is int pending) routerOptions.MaxPendingUpdates = pending;
+            if (BenchArguments.IntValue(args, "--pending") is int pending) routerOptions.MaxPendingUpdates = pending;
             var router = new TwinTelemetryRouter(silo, NullLogger<TwinTelemetryRouter>.Instance, routerOptions);
             var tagNames = Enumerable.Range(0, TagsPerTwin).Select(i => "tag" + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             var ids = Enumerable.Range(0, twins).Select(i => "bench.machine-" + i.ToString("000000", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
@@ -63,7 +63,7 @@ public static class IngestScenario
             long memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
             double bytesPerTwin = (memoryAfter - memoryBefore) / (double)twins;
             Console.Error.WriteLine($"ingest: bytes_per_idle_twin={bytesPerTwin:F0}");
-            if (ArgValue(args, "--hold-idle") is int holdSeconds)
+            if (BenchArguments.IntValue(args, "--hold-idle") is int holdSeconds)
             {
                 // Time to take a heap snapshot of the idle grid (dotnet-gcdump collect -p <pid>).
                 Console.Error.WriteLine($"ingest: holding the idle grid for {holdSeconds} s (process {Environment.ProcessId})");
@@ -156,7 +156,7 @@ public static class IngestScenario
                 figures["recording_bytes_per_reading"] = recorder.CommittedReadings == 0 ? 0 : Math.Round(new FileInfo(recorder.FilePath).Length / (double)recorder.CommittedReadings, 1);
                 Console.Error.WriteLine($"ingest: without recording {perSecond:N0}/s over {elapsedOff:F1} s, with {perSecondOn:N0}/s over {elapsedOn:F1} s; recorded {recorder.CommittedReadings:N0} readings in {recorder.Commits} commits ({recorder.CommitTime.TotalSeconds:F1} s writing), dropped {recorder.Dropped}");
             }
-            if (LoadAverage() is double load) figures["load_average"] = load;
+            if (BenchArguments.LoadAverage() is double load) figures["load_average"] = load;
             await cluster.DisposeAsync();
             Console.WriteLine(JsonSerializer.Serialize(figures));
             return 0;
@@ -189,18 +189,5 @@ public static class IngestScenario
             cancellationToken.ThrowIfCancellationRequested();
             await Task.WhenAll(ids.Skip(start).Take(window).Select(action));
         }
-    }
-
-    /// <summary>The 1-minute load average (Linux), so a figure says how busy the machine was; null elsewhere.</summary>
-    private static double? LoadAverage()
-    {
-        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
-    }
-
-    private static int? ArgValue(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
     }
 }

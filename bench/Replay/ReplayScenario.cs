@@ -1,7 +1,8 @@
-using Imv.Grains.Interfaces.Replay;
 using System.Diagnostics;
 using System.Text.Json;
+using Imv.Bench.Grid;
 using Imv.Gateways.Simulation;
+using Imv.Grains.Interfaces.Replay;
 using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Plant;
 using Imv.Silo.Recording;
@@ -22,8 +23,8 @@ internal static class ReplayScenario
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         bool quick = args.Contains("--quick");
-        var recorded = TimeSpan.FromMinutes(ArgValue(args, "--minutes") ?? (quick ? 10 : 60));
-        int machines = ArgValue(args, "--machines") ?? 1000;
+        var recorded = TimeSpan.FromMinutes(BenchArguments.IntValue(args, "--minutes") ?? (quick ? 10 : 60));
+        int machines = BenchArguments.IntValue(args, "--machines") ?? 1000;
         var figures = new Dictionary<string, object>();
         var missing = new List<string>();
         var dir = Directory.CreateTempSubdirectory("imv-bench-replay-");
@@ -47,7 +48,7 @@ internal static class ReplayScenario
         {
             try { dir.Delete(recursive: true); } catch (IOException) { }
         }
-        if (LoadAverage() is double load) figures["load_average"] = load;
+        if (BenchArguments.LoadAverage() is double load) figures["load_average"] = load;
         if (missing.Count > 0) figures["missing"] = missing;
         Console.WriteLine(JsonSerializer.Serialize(figures));
         return 0;
@@ -193,17 +194,5 @@ internal static class ReplayScenario
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-    }
-
-    private static double? LoadAverage()
-    {
-        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
-    }
-
-    private static int? ArgValue(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
     }
 }
