@@ -111,24 +111,19 @@ public sealed partial class AuditLog : BackgroundService
     {
         var ledger = _grains.GetGrain<ILedgerGrain>(LedgerNames.Audit);
         var group = new List<Pending>(MaxGroup);
-        var records = new List<LedgerRecord>(MaxGroup);
         // Drains what is queued even while stopping: an acknowledged change keeps its entry.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             group.Clear();
-            records.Clear();
-            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var next))
-            {
-                group.Add(next);
-                records.Add(next.Record);
-            }
+            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var next)) group.Add(next);
+            var records = group.ConvertAll(p => p.Record);
             bool stored = false;
             for (int attempt = 1; ; attempt++)
             {
                 try
                 {
                     // A retried group is idempotent: ids appended by an attempt that failed late are not appended twice.
-                    await ledger.AppendManyAsync(records.ToArray()).ConfigureAwait(false);
+                    await ledger.AppendManyAsync(records).ConfigureAwait(false);
                     stored = true;
                     break;
                 }
