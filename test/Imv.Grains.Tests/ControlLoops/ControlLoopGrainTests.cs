@@ -135,11 +135,12 @@ public class ControlLoopGrainTests
         await loop.EnableAsync();
         await Until(async () => (await loop.GetStatusAsync()).IterationCount >= 2);
         await g.RestartAllSilosAsync();
+        var stored = StoredETag(g, loop);
 
         // Nothing calls the loop or its twin now: the stored state changes only if the loop runs by itself
         // (here the keep-alive reminder wakes it: 5 s for a 100 ms loop, instead of a minute).
         Assert.Equal(TimeSpan.FromSeconds(5), ControlLoopGrain.KeepAlivePeriodOf(TimeSpan.FromMilliseconds(100)));
-        await WaitForStoredIterationsAsync(g, loop, 2, TimeSpan.FromSeconds(30));
+        await WaitForStoredIterationsAsync(g, loop, stored, 2, TimeSpan.FromSeconds(30));
         Assert.True((await loop.GetStatusAsync()).Enabled);
     }
 
@@ -156,12 +157,14 @@ public class ControlLoopGrainTests
         await loop.EnableAsync();
         await loop.RunOnceAsync();
         await g.RestartAllSilosAsync();
+        // Read before the twin activates: the wake-up may write the loop's state before Measure returns.
+        var stored = StoredETag(g, loop);
 
         // The plant comes back: telemetry activates the twin, which wakes the loop; a sample is overdue, so it
         // runs at once, long before the reminder's first firing (a minute after enabling) or its timer (10 s).
         g.Clock.Advance(TimeSpan.FromSeconds(11));
         await Measure(g, twin, 46, 2);
-        await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(8));
+        await WaitForStoredIterationsAsync(g, loop, stored, 1, TimeSpan.FromSeconds(8));
     }
 
     [Fact]
@@ -179,20 +182,29 @@ public class ControlLoopGrainTests
         // As an earlier version registered it: a fixed minute.
         await reminders.UpsertRow(new ReminderEntry { GrainId = id, ReminderName = "keep-alive", Period = TimeSpan.FromMinutes(1), StartAt = g.Clock.Now.AddMinutes(1).UtcDateTime, ETag = row.ETag });
         await g.RestartAllSilosAsync();
+        var stored = StoredETag(g, loop);
         await Measure(g, twin, 45, 1);    // the twin activates and wakes the loop
         await Until(() => Task.FromResult(reminders.Find(id, "keep-alive")?.Period == TimeSpan.FromSeconds(5)),
             TimeSpan.FromSeconds(10), "the keep-alive reminder to be registered again with a 5 s period");
-        await WaitForStoredIterationsAsync(g, loop, 1, TimeSpan.FromSeconds(10));
+        await WaitForStoredIterationsAsync(g, loop, stored, 1, TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>Waits until the loop's stored state was written <paramref name="writes"/> more times, reading
-    /// the storage directly (calling the loop would activate it, which is what the tests must show happens by itself).</summary>
-    private static async Task WaitForStoredIterationsAsync(Grid g, IControlLoopGrain loop, int writes, TimeSpan timeout)
+    /// <summary>The ETag of the loop's stored state, read from the storage directly (calling the loop would
+    /// activate it, which is what the tests must show happens by itself).</summary>
+    private static string StoredETag(Grid g, IControlLoopGrain loop)
+    {
+        var etag = g.Storage!.Read("loop", loop.GetGrainId())?.ETag;
+        Assert.NotNull(etag);
+        return etag;
+    }
+
+    /// <summary>Waits until the loop's stored state was written <paramref name="writes"/> more times since it
+    /// had the ETag <paramref name="since"/>, taken before whatever should make the loop run.</summary>
+    private static async Task WaitForStoredIterationsAsync(Grid g, IControlLoopGrain loop, string since, int writes, TimeSpan timeout)
     {
         var id = loop.GetGrainId();
         Task<string?> ETag() => Task.FromResult(g.Storage!.Read("loop", id)?.ETag);
-        var etag = await ETag();
-        Assert.NotNull(etag);
+        string? etag = since;
         for (int i = 0; i < writes; i++)
         {
             var seen = etag;
