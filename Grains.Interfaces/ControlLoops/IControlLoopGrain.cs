@@ -27,8 +27,11 @@ public interface IControlLoopGrain : IGrainWithStringKey
     /// <summary>The measured twin applied new readings: run one iteration now, besides the periodic ones
     /// (event-driven loops; the twin lists this loop in <see cref="Twins.TwinConfiguration.TriggeredLoops"/>).
     /// Ignored while the loop is disabled.</summary>
+    /// <param name="twinId">The twin whose readings triggered the loop.</param>
+    /// <param name="changed">The tags those readings touched, as the twin holds them after applying them (may be
+    /// empty): when the loop's measured tag is among them the loop uses it instead of reading it back.</param>
     [OneWay]
-    Task OnMeasurementAsync();
+    Task OnMeasurementAsync(string twinId, IReadOnlyList<Twins.TagSnapshot> changed);
 
     /// <summary>Wakes the loop: activating it is enough, since an enabled loop restarts its timer when it
     /// activates (and runs at once when a sample is overdue). A twin calls it for the loops it lists

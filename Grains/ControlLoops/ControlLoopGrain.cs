@@ -140,10 +140,14 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     public Task<LoopIteration> RunOnceAsync() => IterateAsync();
 
     /// <inheritdoc />
-    public async Task OnMeasurementAsync()
+    public async Task OnMeasurementAsync(string twinId, IReadOnlyList<TagSnapshot> changed)
     {
-        if (!S.Enabled || S.Configuration is null) return;
-        try { await IterateAsync(); }
+        if (!S.Enabled || S.Configuration is not { } c) return;
+        TagSnapshot? measured = null;
+        if (twinId == c.MeasuredTwinId && changed is not null)
+            foreach (var tag in changed)
+                if (tag.Name == c.MeasuredTag) { measured = tag; break; }
+        try { await IterateAsync(measured); }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             _log.LogWarning(ex, "Control loop {LoopId}: event-driven iteration failed", LoopId);
@@ -200,13 +204,18 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
         }, new GrainTimerCreationOptions(dueTime ?? period, period) { KeepAlive = true });
     }
 
-    private async Task<LoopIteration> IterateAsync()
+    /// <summary>One iteration: reads the measured tag unless <paramref name="known"/> is it as its twin just
+    /// reported it, decides, commands the output when it changed, and stores the iteration.</summary>
+    private async Task<LoopIteration> IterateAsync(TagSnapshot? known = null)
     {
         var c = S.Configuration ?? throw new InvalidOperationException($"Control loop '{LoopId}' is not configured.");
-        TagSnapshot? measured = null;
+        TagSnapshot? measured = known;
         string? readFailure = null;
-        try { measured = await GrainFactory.GetGrain<IMachineGrain>(c.MeasuredTwinId).GetTagAsync(c.MeasuredTag); }
-        catch (Exception ex) when (ex is not OutOfMemoryException) { readFailure = $"read failed: {ex.GetType().Name}"; }
+        if (measured is null)
+        {
+            try { measured = await GrainFactory.GetGrain<IMachineGrain>(c.MeasuredTwinId).GetTagAsync(c.MeasuredTag); }
+            catch (Exception ex) when (ex is not OutOfMemoryException) { readFailure = $"read failed: {ex.GetType().Name}"; }
+        }
         var now = _time.GetUtcNow();
         bool wasSafe = S.InSafeState;
         var (output, safe, note) = S.Decide(measured, now);

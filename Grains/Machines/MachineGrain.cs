@@ -227,7 +227,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var schemaBefore = S.Tags.Schema;
         var result = await ApplyReadingsAsync(batch.Updates, Now);
         await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
-        if (result.Applied > 0) TriggerLoops();
+        if (result.Applied > 0) TriggerLoops(batch.Updates);
         return result;
     }
 
@@ -250,7 +250,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             rejected += r.Rejected;
         }
         await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
-        if (applied > 0) TriggerLoops();
+        if (applied > 0) TriggerLoops(batch.Entries.Length == 1 ? batch.Entries[0].Updates : [.. batch.Entries.SelectMany(e => e.Updates ?? [])]);
         return new IngestResult(applied, stale, duplicate, rejected);
     }
 
@@ -272,12 +272,34 @@ public sealed class MachineGrain : Grain, IMachineGrain
         return result;
     }
 
-    /// <summary>Tells the loops triggered by this twin's readings that a measurement arrived (one-way).</summary>
-    private void TriggerLoops()
+    /// <summary>Tells the loops triggered by this twin's readings that a measurement arrived (one-way), with the
+    /// tags the readings touched as they now are: a loop measuring one of them decides at once instead of calling
+    /// back for it (one grain call and one turn of this twin less between a reading and the loop's command).</summary>
+    private void TriggerLoops(TagUpdate[] updates)
     {
-        if (Config.TriggeredLoops is { Count: > 0 } loops)
-            foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync();
+        if (Config.TriggeredLoops is not { Count: > 0 } loops) return;
+        var changed = ChangedTags(updates);
+        foreach (var loopId in loops) _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).OnMeasurementAsync(TwinId, changed);
     }
+
+    /// <summary>The tags named by <paramref name="updates"/>, once each, as read now; empty beyond
+    /// <see cref="MaxTriggerTags"/> tags (the loops then read their tag themselves).</summary>
+    private TagSnapshot[] ChangedTags(TagUpdate[] updates)
+    {
+        if (updates.Length == 0 || updates.Length > MaxTriggerTags) return [];
+        var changed = new List<TagSnapshot>(updates.Length);
+        var now = Now;
+        foreach (var update in updates)
+        {
+            int i = S.Tags.IndexOf(update.Tag);
+            if (i < 0 || changed.Exists(t => t.Name == update.Tag)) continue;
+            changed.Add(S.Tags.Snapshot(i, now, Config.EffectiveStaleAfter));
+        }
+        return [.. changed];
+    }
+
+    /// <summary>The most tags a trigger carries: a device reporting a whole table at once triggers without them.</summary>
+    private const int MaxTriggerTags = 32;
 
     /// <summary>Applies readings and hands the accepted ones to the recorder (when one is registered); the
     /// recorder copies them into its queue and returns, its disk writes happen on its own thread.</summary>

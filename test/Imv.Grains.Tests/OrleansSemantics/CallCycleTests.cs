@@ -120,7 +120,7 @@ public sealed class CallCycleTests
         await loop.ConfigureAsync(new ControlLoopConfiguration("cy-oven", "temp", "cy-oven", "heater", 50, ControlLawKind.Pid,
             TimeSpan.FromMilliseconds(50), 0, 100, SafeOutput: 0, Pid: new PidParameters(Kp: 5), StaleAfter: TimeSpan.FromHours(1)));
         await loop.EnableAsync();
-        // twin.IngestAsync -> loop.OnMeasurementAsync ([OneWay]) -> twin.GetTagAsync / SubmitCommandAsync, while the
+        // twin.IngestAsync -> loop.OnMeasurementAsync ([OneWay], with the tag) -> twin.SubmitCommandAsync, while the
         // loop's timer calls the twin too and the test calls both.
         var work = new List<Task>();
         for (int i = 0; i < 40; i++)
