@@ -31,6 +31,13 @@ public interface IMachineGrain : IGrainWithStringKey
     /// state is stored once, before the call returns. What a replay feeds a sandbox's twins from a recording.</summary>
     ValueTask<IngestResult> IngestTimedAsync(TimedBatch batch);
 
+    /// <summary>Sets the twin's tags to a recorded state before its first reading (a replay's sandbox twin at the replay's
+    /// start): values, qualities, source and receipt times as given; alarms active where the twin's bands say so at those
+    /// values, without an alarm event; no reading counted nor recorded; the status window starts at
+    /// <see cref="TwinSeed.At"/>. Refused (<see cref="InvalidOperationException"/>) for a twin coupled to a machine or one
+    /// that already accepted a reading. Returns how many tags were seeded.</summary>
+    Task<int> SeedAsync(TwinSeed seed);
+
     /// <summary>The device came online or went offline. Offline turns every tag Bad; Reconnecting turns Good tags Uncertain.</summary>
     Task SetConnectivityAsync(TwinConnectivity connectivity, string reason);
 

@@ -254,6 +254,28 @@ public sealed class MachineGrain : Grain, IMachineGrain
         return new IngestResult(applied, stale, duplicate, rejected);
     }
 
+    /// <inheritdoc />
+    public async Task<int> SeedAsync(TwinSeed seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        // A live twin's state comes from its machine only: a seed is a sandbox twin's starting point, set before its feed.
+        if (Config.Coupling != CouplingMode.NoLinks)
+            throw new InvalidOperationException($"Twin '{TwinId}' is coupled to a machine ({Config.Coupling}): only a twin without links (a replay's sandbox twin) can be seeded.");
+        if (S.Tags.AppliedCount > 0 || S.Tags.LastReceivedTicks != 0)
+            throw new InvalidOperationException($"Twin '{TwinId}' already holds readings: a twin is seeded only before its first reading.");
+        if (seed.Tags is null || seed.Tags.Length == 0) return 0;
+        var schemaBefore = S.Tags.Schema;
+        int seeded = S.Tags.Seed(seed.Tags);
+        if (seeded == 0) return 0;
+        S.Shadow.Version++;
+        S.Connectivity = TwinConnectivity.Online;
+        // The status window starts at the seed's instant, running since then when the running tag says so.
+        await ObserveStatusAsync(seed.At);
+        await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
+        _logger.LogDebug("Twin {TwinId} seeded with {Tags} tags as of {At:O}", TwinId, seeded, seed.At);
+        return seeded;
+    }
+
     /// <summary>Applies one batch of readings at <paramref name="now"/>: values, alarms, read-backs and status (not stored).</summary>
     private async ValueTask<IngestResult> ApplyReadingsAsync(TagUpdate[] updates, DateTimeOffset now)
     {

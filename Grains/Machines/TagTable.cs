@@ -253,6 +253,55 @@ public sealed class TagTable
         return new IngestResult(applied, stale, duplicate, rejected);
     }
 
+    /// <summary>Sets tags to a recorded state (a replay's start, <see cref="TwinSeed"/>): each reading's value, quality,
+    /// source time and sequence, received at its <see cref="SeededTag.ReceivedAt"/>; unknown tags are learned. An alarm is
+    /// active where a band says so at the value (evaluated from no alarm: a deadband's hysteresis before the seed is not
+    /// known), since the reading's source time; no alarm event, and the reading counters stay as they are. A reading
+    /// whose type the tag does not take is left out. Returns how many tags were set.</summary>
+    public int Seed(ReadOnlySpan<SeededTag> tags)
+    {
+        int seeded = 0;
+        long lastReceived = LastReceivedTicks;
+        foreach (ref readonly var s in tags)
+        {
+            var u = s.Reading;
+            if (u.Tag is null || u.Value.IsNone) continue;
+            int i = _schema.IndexOf(u.Tag);
+            if (i < 0)
+            {
+                if (Count >= MaxTags) continue;
+                LearnUnknownTags([u]);
+                i = _schema.IndexOf(u.Tag);
+                if (i < 0) continue;
+            }
+            var value = u.Value;
+            var declared = _schema.Metadata[i].DataType;
+            if (value.DataType != declared && declared != TagDataType.None)
+            {
+                if (declared == TagDataType.Double && value.DataType == TagDataType.Integer) value = TagValue.FromDouble(value.AsInteger());
+                else if (declared == TagDataType.DoubleArray && value.DataType == TagDataType.IntegerArray)
+                    value = TagValue.FromArray(Array.ConvertAll((long[])value.AsArray(), l => (double)l));
+                else continue;
+            }
+            Values[i] = value;
+            SourceTicks[i] = u.SourceTimestamp.UtcTicks;
+            ReceivedTicks[i] = s.ReceivedAt.UtcTicks;
+            Sequences[i] = u.Sequence;
+            Qualities[i] = u.Quality;
+            lastReceived = Math.Max(lastReceived, s.ReceivedAt.UtcTicks);
+            seeded++;
+            if (i < Alarms.Length)
+            {
+                var level = _schema.Bands[i] is { } band && u.Quality != TagQuality.Bad && value.TryGetNumber(out double number)
+                    ? AlarmEvaluator.Evaluate(number, AlarmLevel.None, band) : AlarmLevel.None;
+                Alarms[i] = level;
+                AlarmSinceTicks[i] = level == AlarmLevel.None ? 0 : u.SourceTimestamp.UtcTicks;
+            }
+        }
+        LastReceivedTicks = lastReceived;
+        return seeded;
+    }
+
     /// <summary>Records a refused reading of tag <paramref name="index"/>.</summary>
     private void Reject(int index, TagDataType received, TagDataType expected, DateTimeOffset now)
     {

@@ -24,7 +24,7 @@ public static class ReplayEndpoints
     /// <summary>A replay as the API shows it.</summary>
     public sealed record ReplayView(string ReplayId, ReplayState State, string Scope, DateTimeOffset From, DateTimeOffset To, string Speed,
         int Twins, int Loops, int Changes, string RequestedBy, string? Sandbox, ProgressView Progress, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
-        double FeedSeconds, double Speedup, string? Hash, string? Error, Comparison? Total);
+        double FeedSeconds, double Speedup, string? Hash, string? Error, Comparison? Total, ReplaySeedSummary? Seed);
 
     /// <summary>How far a replay got.</summary>
     public sealed record ProgressView(DateTimeOffset ReplayedUntil, double Fraction, long Entries, long Readings, long LoopSteps);
@@ -39,7 +39,7 @@ public static class ReplayEndpoints
         return new ReplayView(run.Id, run.State, p.Scope, p.From, p.To, p.Speed is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) + "x" : "max",
             p.Twins.Count, p.Loops.Count, p.Changes.Count, run.RequestedBy, run.SandboxClusterId,
             new ProgressView(until, Math.Round(fraction, 4), run.Progress.Entries, run.Progress.Readings, run.Progress.LoopSteps),
-            run.StartedAt, run.FinishedAt, Math.Round(run.FeedTime.TotalSeconds, 3), Math.Round(run.Speedup, 1), run.Hash, run.Error, run.Report?.Total);
+            run.StartedAt, run.FinishedAt, Math.Round(run.FeedTime.TotalSeconds, 3), Math.Round(run.Speedup, 1), run.Hash, run.Error, run.Report?.Total, run.Seed);
     }
 
     private static IResult UnknownReplay(string id) => ApiResults.NotFound($"Unknown replay '{id}' (replays are kept in memory: the last {ReplayService.Kept} finished).", new { replayId = id });

@@ -17,22 +17,23 @@ public static class TwinHistory
 
     /// <summary>Reconstructs the twin at <paramref name="at"/> by reading its recording backwards from there until
     /// every tag in <paramref name="tagNames"/> is found (or the recording's start). Alarm levels are those of the
-    /// configured bands at the values then (a band's deadband hysteresis is not replayed).</summary>
+    /// configured bands at the values then (a band's deadband hysteresis is not replayed). Without
+    /// <paramref name="commands"/> no command is looked for: the read stops at the entry where the last tag is found.</summary>
     public static TwinAsOf AsOf(SqliteTwinRecorder recorder, string twinId, DateTimeOffset at, (DateTimeOffset First, DateTimeOffset Last) range,
-        IReadOnlyCollection<string> tagNames, IReadOnlyList<AlarmBand>? bands)
+        IReadOnlyCollection<string> tagNames, IReadOnlyList<AlarmBand>? bands, bool commands = true)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         ArgumentNullException.ThrowIfNull(tagNames);
         var tags = new Dictionary<string, TagAsOf>(StringComparer.Ordinal);
-        var commands = new Dictionary<string, CommandAsOf>(StringComparer.Ordinal);
+        var known = new Dictionary<string, CommandAsOf>(StringComparer.Ordinal);
         var commandOrder = new List<string>();
         foreach (var entry in recorder.Read(twinId, range.First, at, newestFirst: true))
         {
             if (entry.Command is { } c)
             {
-                if (commands.Count < MaxCommands && !commands.ContainsKey(c.CommandId))
+                if (commands && known.Count < MaxCommands && !known.ContainsKey(c.CommandId))
                 {
-                    commands[c.CommandId] = new CommandAsOf(c.CommandId, c.IssuerKind, c.Issuer, c.Tag, c.Method, c.Status, c.Reason, entry.At);
+                    known[c.CommandId] = new CommandAsOf(c.CommandId, c.IssuerKind, c.Issuer, c.Tag, c.Method, c.Status, c.Reason, entry.At);
                     commandOrder.Add(c.CommandId);
                 }
                 continue;
@@ -44,7 +45,8 @@ public static class TwinHistory
                 if (!tags.ContainsKey(r.Tag)) tags[r.Tag] = new TagAsOf(r.Tag, r.Value, r.Quality, r.SourceTimestamp, entry.At, r.Sequence, AlarmLevel.None);
             }
             // Every tag found: the commands are those that moved within CommandLookback before the instant.
-            if (tagNames.Count > 0 && tags.Count >= tagNames.Count && tagNames.All(tags.ContainsKey) && (commands.Count >= MaxCommands || entry.At < at - CommandLookback)) break;
+            if (tagNames.Count > 0 && tags.Count >= tagNames.Count && tagNames.All(tags.ContainsKey)
+                && (!commands || known.Count >= MaxCommands || entry.At < at - CommandLookback)) break;
         }
         var alarms = new List<AlarmAsOf>();
         var list = new List<TagAsOf>(tags.Count);
@@ -60,7 +62,7 @@ public static class TwinHistory
             list.Add(t with { Alarm = level });
         }
         return new TwinAsOf(twinId, at, range.First, range.Last, list, alarms,
-            list.ToDictionary(t => t.Name, t => t.Value, StringComparer.Ordinal), commandOrder.Select(id => commands[id]).ToList());
+            list.ToDictionary(t => t.Name, t => t.Value, StringComparer.Ordinal), commandOrder.Select(id => known[id]).ToList());
     }
 
     /// <summary>The readings of <paramref name="tag"/> accepted between <paramref name="from"/> and <paramref name="to"/>

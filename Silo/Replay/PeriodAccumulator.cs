@@ -76,6 +76,39 @@ public sealed class PeriodAccumulator
         }
     }
 
+    /// <summary>The state at the period's start (each tag's last reading before it, <see cref="Imv.Grains.Interfaces.Twins.TwinSeed"/>),
+    /// counted as it stood then, not as readings of the period: a band's tag beyond a level is in alarm from the start (not
+    /// raised in the period; evaluated from no alarm, as the seeded twin does) and outside the band from the start, a
+    /// running machine runs from the start, counters count from their values then. Call before <see cref="Add"/>.</summary>
+    public void Seed(ReadOnlySpan<SeededTag> tags)
+    {
+        foreach (ref readonly var s in tags)
+        {
+            var r = s.Reading;
+            for (int b = 0; b < _bands.Length; b++)
+            {
+                if (!string.Equals(_bands[b].Tag, r.Tag, StringComparison.Ordinal) || r.Quality == TagQuality.Bad || !r.Value.TryGetNumber(out double v)) continue;
+                _levels[b] = AlarmEvaluator.Evaluate(v, AlarmLevel.None, _bands[b]);
+                _outsideSince[b] = Outside(_bands[b], v) ? _from : 0;
+            }
+            if (_status is null) continue;
+            if (string.Equals(_status.RunningTag, r.Tag, StringComparison.Ordinal) && r.Value.TryGetNumber(out double running))
+                _runningSince = running != 0 ? _from : 0;
+            if (string.Equals(_status.TotalCountTag, r.Tag, StringComparison.Ordinal) && r.Value.TryGetNumber(out double total))
+                Count((long)total, ref _firstTotal, ref _lastTotal, ref _totalCarried);
+            if (string.Equals(_status.GoodCountTag, r.Tag, StringComparison.Ordinal) && r.Value.TryGetNumber(out double good))
+                Count((long)good, ref _firstGood, ref _lastGood, ref _goodCarried);
+        }
+    }
+
+    /// <summary>The bands' alarms active now (tag, level), in band order.</summary>
+    public IReadOnlyList<(string Tag, AlarmLevel Level)> ActiveAlarms()
+    {
+        var list = new List<(string, AlarmLevel)>();
+        for (int b = 0; b < _bands.Length; b++) if (_levels[b] != AlarmLevel.None) list.Add((_bands[b].Tag, _levels[b]));
+        return list;
+    }
+
     /// <summary>A command as one of its transitions left it.</summary>
     public void Command(string commandId, CommandDeliveryStatus status)
     {

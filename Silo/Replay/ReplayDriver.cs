@@ -32,6 +32,7 @@ public sealed class ReplayDriver
     // tenth of a replay's samples when made per entry.
     private readonly Dictionary<string, IMachineGrain> _twins = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IControlLoopGrain> _loops = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, SeededTag[]> _seeds = new Dictionary<string, SeededTag[]>();
 
     /// <summary>A driver of <paramref name="plan"/> from <paramref name="recording"/> into the sandbox's <paramref name="grains"/>.</summary>
     public ReplayDriver(ReplayPlan plan, RecordingFile recording, IGrainFactory grains, ReplayProgress progress)
@@ -61,6 +62,43 @@ public sealed class ReplayDriver
             await ReplayClock.AtAsync(_plan.From, () => _twins[t.TwinId].ConfigureAsync(t.Sandbox)).ConfigureAwait(false)).ConfigureAwait(false);
         await Parallel.ForEachAsync(_plan.Loops, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (l, _) =>
             await ReplayClock.AtAsync(_plan.From, () => _loops[l.LoopId].ConfigureAsync(l.Configuration)).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets each twin's state at the start (<see cref="ReplaySeeder"/>) before the feed: the sandbox twin
+    /// (<see cref="IMachineGrain.SeedAsync"/>, at the start's instant), both sides' figures (the original with the grid's
+    /// bands, the sandbox's with its own), and the loops of a seeded measured twin are armed at the start (first step one
+    /// sample period after it). Returns the seeded twins' views (tags, alarms active at the start), by twin id.</summary>
+    public async Task<IReadOnlyDictionary<string, TwinStateView>> SeedAsync(IReadOnlyDictionary<string, SeededTag[]> seeds, SandboxOutputs outputs,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        ArgumentNullException.ThrowIfNull(outputs);
+        _seeds = seeds;
+        var views = new TwinStateView[_plan.Twins.Count];
+        await Parallel.ForAsync(0, _plan.Twins.Count, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            var twinId = _plan.Twins[i].TwinId;
+            if (!seeds.TryGetValue(twinId, out var tags)) return;
+            var seed = new TwinSeed(_plan.From, tags);
+            int seeded = await ReplayClock.AtAsync(_plan.From, () => _twins[twinId].SeedAsync(seed)).ConfigureAwait(false);
+            _original[twinId].Seed(tags);
+            outputs.Seed(twinId, tags);
+            views[i] = new TwinStateView(seeded, [.. outputs.ActiveAlarms(twinId).Select(a => new AlarmView(a.Tag, a.Level, ValueOf(tags, a.Tag)))]);
+        }).ConfigureAwait(false);
+        foreach (var lane in _lanes)
+            for (int l = 0; l < lane.Loops.Length; l++)
+                if (seeds.ContainsKey(lane.Loops[l].Configuration.MeasuredTwinId))
+                    lane.NextDue[l] = (_plan.From + lane.Loops[l].Configuration.SamplePeriod).UtcTicks;
+        var result = new Dictionary<string, TwinStateView>(StringComparer.Ordinal);
+        for (int i = 0; i < views.Length; i++) if (views[i] is { } v) result[_plan.Twins[i].TwinId] = v;
+        return result;
+    }
+
+    private static double? ValueOf(SeededTag[] tags, string tag)
+    {
+        foreach (var t in tags)
+            if (string.Equals(t.Reading.Tag, tag, StringComparison.Ordinal) && t.Reading.Value.TryGetNumber(out double v)) return v;
+        return null;
     }
 
     /// <summary>Feeds the whole range; on cancellation stops between entries (<see cref="ReplayProgress.ReplayedUntil"/>
@@ -95,8 +133,9 @@ public sealed class ReplayDriver
         }
     }
 
-    /// <summary>The final states folded into the replay's hash.</summary>
-    public async Task<string> HashAsync(SandboxOutputs outputs, CancellationToken cancellationToken)
+    /// <summary>The seeds and final states folded into the replay's hash; the sandbox twins' alarms active at the end,
+    /// by twin id, into <paramref name="final"/> when given.</summary>
+    public async Task<string> HashAsync(SandboxOutputs outputs, CancellationToken cancellationToken, Dictionary<string, TwinStateView>? final = null)
     {
         ArgumentNullException.ThrowIfNull(outputs);
         var twins = new (TwinSnapshot, IReadOnlyList<AlarmEvent>)[_plan.Twins.Count];
@@ -109,7 +148,12 @@ public sealed class ReplayDriver
         await Parallel.ForAsync(0, loops.Length, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, _) =>
             loops[i] = await ReplayClock.AtAsync(_plan.To, () => _loops[_plan.Loops[i].LoopId].GetStatusAsync()).ConfigureAwait(false)).ConfigureAwait(false);
         var hash = new ReplayHash();
-        for (int i = 0; i < twins.Length; i++) hash.AddTwin(twins[i].Item1, twins[i].Item2, outputs.Commands(_plan.Twins[i].TwinId));
+        foreach (var t in _plan.Twins) if (_seeds.TryGetValue(t.TwinId, out var seed)) hash.AddSeed(t.TwinId, seed);
+        for (int i = 0; i < twins.Length; i++)
+        {
+            hash.AddTwin(twins[i].Item1, twins[i].Item2, outputs.Commands(_plan.Twins[i].TwinId));
+            if (final is not null) final[_plan.Twins[i].TwinId] = TwinStateView.Of(twins[i].Item1);
+        }
         foreach (var loop in loops) hash.AddLoop(loop);
         return hash.Finish();
     }

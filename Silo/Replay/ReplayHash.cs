@@ -23,6 +23,18 @@ public sealed class ReplayHash
         _ => value.DataType + ":" + value,
     };
 
+    /// <summary>Adds the state a twin was seeded with at the replay's start.</summary>
+    public void AddSeed(string twinId, IReadOnlyList<SeededTag> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var b = new StringBuilder();
+        b.Append("seed|").Append(twinId).Append('|').Append(tags.Count).Append('\n');
+        foreach (var t in tags)
+            b.Append("seeded|").Append(t.Reading.Tag).Append('|').Append(Text(t.Reading.Value)).Append('|').Append(t.Reading.Quality).Append('|')
+                .Append(t.Reading.SourceTimestamp.UtcTicks).Append('|').Append(t.Reading.Sequence).Append('|').Append(t.ReceivedAt.UtcTicks).Append('\n');
+        _hash.AppendData(Encoding.UTF8.GetBytes(b.ToString()));
+    }
+
     /// <summary>Adds a twin's final state.</summary>
     public void AddTwin(TwinSnapshot snapshot, IReadOnlyList<AlarmEvent> alarms, (string Hash, long Transitions) commands)
     {

@@ -12,12 +12,15 @@ public sealed class ReplayRun
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = new();
     private readonly ILogger _logger;
+    private readonly SqliteTwinRecorder? _history;
     private volatile ReplayState _state = ReplayState.Running;
     private Task? _task;
 
-    /// <summary>A replay of <paramref name="plan"/> (not started).</summary>
-    public ReplayRun(string id, ReplayPlan plan, string requestedBy, ILogger logger)
+    /// <summary>A replay of <paramref name="plan"/> (not started). Its twins start from their state recorded before the start,
+    /// read through <paramref name="history"/> (<see cref="ReplaySeeder"/>); without one they start empty (the report says so).</summary>
+    public ReplayRun(string id, ReplayPlan plan, string requestedBy, ILogger logger, SqliteTwinRecorder? history)
     {
+        _history = history;
         Id = id;
         Plan = plan ?? throw new ArgumentNullException(nameof(plan));
         RequestedBy = requestedBy;
@@ -50,6 +53,9 @@ public sealed class ReplayRun
 
     /// <summary>Wall time spent feeding the recording (from the first entry to the last).</summary>
     public TimeSpan FeedTime => _clock.Elapsed;
+
+    /// <summary>What the twins started from; null until seeded.</summary>
+    public ReplaySeedSummary? Seed { get; private set; }
 
     /// <summary>The outcome's hash (completed replays).</summary>
     public string? Hash { get; private set; }
@@ -89,6 +95,7 @@ public sealed class ReplayRun
         var outputs = new SandboxOutputs(Plan);
         SandboxGrid? sandbox = null;
         ReplayDriver? driver = null;
+        IReadOnlyDictionary<string, TwinStateView>? seeded = null;
         try
         {
             sandbox = await SandboxGrid.StartAsync(Id, outputs, cancellationToken).ConfigureAwait(false);
@@ -97,11 +104,20 @@ public sealed class ReplayRun
                 Id, Plan.Scope, Plan.From, Plan.To, Plan.Twins.Count, Plan.Loops.Count, Plan.Changes.Count, sandbox.ClusterId);
             driver = new ReplayDriver(Plan, recording, sandbox.Grains, Progress);
             await driver.ConfigureAsync(cancellationToken).ConfigureAwait(false);
+            var seedClock = Stopwatch.StartNew();
+            IReadOnlyDictionary<string, Imv.Grains.Interfaces.Twins.SeededTag[]> seeds = _history is null ? new Dictionary<string, Imv.Grains.Interfaces.Twins.SeededTag[]>()
+                : await ReplaySeeder.ReadAsync(Plan, _history, cancellationToken).ConfigureAwait(false);
+            seeded = await driver.SeedAsync(seeds, outputs, cancellationToken).ConfigureAwait(false);
+            Seed = _history is null
+                ? new ReplaySeedSummary(Plan.From, 0, 0, 0, 0, "The twins started empty: no recording to read their state before the start from.")
+                : ReplaySeedSummary.Of(Plan.From, Plan.Twins.Count, seeded, seedClock.Elapsed);
+            _logger.LogInformation("Replay {ReplayId}: {Note} ({Seconds:F2} s)", Id, Seed.Note, seedClock.Elapsed.TotalSeconds);
             _clock.Start();
             await driver.RunAsync(cancellationToken).ConfigureAwait(false);
             _clock.Stop();
-            Hash = await driver.HashAsync(outputs, CancellationToken.None).ConfigureAwait(false);
-            Report = ReplayReport.Build(Plan, Plan.To, id => driver.Original(id, Plan.To), id => outputs.Figures(id, Plan.To));
+            var final = new Dictionary<string, TwinStateView>(StringComparer.Ordinal);
+            Hash = await driver.HashAsync(outputs, CancellationToken.None, final).ConfigureAwait(false);
+            Report = ReplayReport.Build(Plan, Plan.To, id => driver.Original(id, Plan.To), id => outputs.Figures(id, Plan.To), Seed, seeded, final);
             _state = ReplayState.Completed;
             _logger.LogInformation("Replay {ReplayId} completed: {Entries} entries, {Readings} readings, {LoopSteps} loop steps in {Seconds:F1} s ({Speedup:F1}x); hash {Hash}",
                 Id, Progress.Entries, Progress.Readings, Progress.LoopSteps, FeedTime.TotalSeconds, Speedup, Hash);
@@ -110,7 +126,8 @@ public sealed class ReplayRun
         {
             _clock.Stop();
             var until = Progress.ReplayedUntil;
-            if (driver is not null) Report = ReplayReport.Build(Plan, until, id => driver.Original(id, until), id => outputs.Figures(id, until));
+            if (driver is not null)
+                Report = ReplayReport.Build(Plan, until, id => driver.Original(id, until), id => outputs.Figures(id, until), Seed ?? ReplaySeedSummary.None(Plan.From), seeded);
             _state = ReplayState.Stopped;
             _logger.LogInformation("Replay {ReplayId} stopped: everything recorded before {Until:O} was replayed ({Entries} entries); the recording is untouched",
                 Id, until, Progress.Entries);

@@ -24,8 +24,9 @@ public sealed class ReplayService(ILogger<ReplayService> logger) : IHostedServic
     /// <summary>A replay by id; null when unknown.</summary>
     public ReplayRun? Find(string id) => _runs.GetValueOrDefault(id);
 
-    /// <summary>Starts <paramref name="plan"/>; null (and the replay running) when another replay runs.</summary>
-    public ReplayRun? TryStart(ReplayPlan plan, string requestedBy, RecordingFile recording)
+    /// <summary>Starts <paramref name="plan"/> (its twins seeded from <paramref name="history"/>, see <see cref="ReplayRun"/>);
+    /// null (and the replay running) when another replay runs.</summary>
+    public ReplayRun? TryStart(ReplayPlan plan, string requestedBy, RecordingFile recording, SqliteTwinRecorder? history)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(recording);
@@ -33,7 +34,7 @@ public sealed class ReplayService(ILogger<ReplayService> logger) : IHostedServic
         {
             if (Running is not null) return null;
             var id = $"r{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{Interlocked.Increment(ref _sequence)}";
-            var run = new ReplayRun(id, plan, requestedBy, logger);
+            var run = new ReplayRun(id, plan, requestedBy, logger, history);
             _runs[id] = run;
             foreach (var old in _runs.Values.Where(r => r.State != ReplayState.Running).OrderByDescending(r => r.StartedAt).Skip(Kept).ToList())
                 _runs.TryRemove(old.Id, out _);

@@ -29,7 +29,7 @@ public sealed class ReplayStarter(ReplayService replays, IGrainFactory grains, T
             var refusal = problems.Any(p => p.Status == 404) ? ReplayRefusal.Unknown : problems.Any(p => p.Status == 400) ? ReplayRefusal.Invalid : ReplayRefusal.NothingRecorded;
             return (null, refusal, "The replay cannot start: " + string.Join(" ", problems.Select(p => p.Message)), problems);
         }
-        if (replays.TryStart(plan, requestedBy, recording) is not { } run)
+        if (replays.TryStart(plan, requestedBy, recording, recorder) is not { } run)
             return (null, ReplayRefusal.Busy, "Another replay started meanwhile; one replay runs at a time.", []);
         return (run, ReplayRefusal.None, null, []);
     }

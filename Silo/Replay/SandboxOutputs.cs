@@ -43,6 +43,16 @@ public sealed class SandboxOutputs : ITwinRecorder
         twin.CommandTransitions++;
     }
 
+    /// <summary>A twin's state at the replay's start (what it was seeded with), counted as the start of its figures.</summary>
+    public void Seed(string twinId, ReadOnlySpan<SeededTag> tags)
+    {
+        if (_twins.TryGetValue(twinId, out var twin)) twin.Figures.Seed(tags);
+    }
+
+    /// <summary>The alarms a twin's bands hold active now (right after <see cref="Seed"/>: those active at the start).</summary>
+    public IReadOnlyList<(string Tag, AlarmLevel Level)> ActiveAlarms(string twinId) =>
+        _twins.TryGetValue(twinId, out var t) ? t.Figures.ActiveAlarms() : [];
+
     /// <summary>A twin's figures over the replay, up to <paramref name="to"/>.</summary>
     public PeriodFigures Figures(string twinId, DateTimeOffset to) =>
         _twins.TryGetValue(twinId, out var t) ? t.Figures.Figures(twinId, to) : PeriodFigures.Empty;

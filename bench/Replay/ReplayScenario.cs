@@ -13,7 +13,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Imv.Bench.Replay;
 
 /// <summary>bench replay: records the simulated plant (1,000 machines at 1 Hz, the main job's twins and loops) with a
-/// driven clock, replays it twice as fast as possible into sandbox grids (<c>replay_speedup</c>: recorded time over
+/// driven clock (a minute more, before the range replayed: the twins are seeded with their state at its start), replays it
+/// twice as fast as possible into sandbox grids (<c>replay_speedup</c>: recorded time over
 /// the feed's wall time; <c>deterministic</c>: both hashes equal), measures time travel and history over a recorded
 /// day of one twin at 1 Hz (p99 of <c>?at=</c> at random instants and of 1,000-point histories of the whole day), and
 /// runs the ingest scenario for <c>recording_overhead</c> (unless <c>--no-ingest</c>). <c>--quick</c> records 10
@@ -68,7 +69,8 @@ internal static class ReplayScenario
             plant = new SimulatedPlant(sim, sink, start);
             sink.Plant = plant;
             await plant.StartAsync(cancellationToken);
-            int ticks = (int)(recorded / sim.TickInterval);
+            // A minute more than replayed, before the range: the twins' state at the range's start is seeded from it.
+            int ticks = (int)((recorded + WarmUp) / sim.TickInterval);
             for (int i = 0; i < ticks; i++)
             {
                 await plant.StepAsync(null, cancellationToken);
@@ -84,18 +86,22 @@ internal static class ReplayScenario
         Console.Error.WriteLine($"replay: recorded {recorded} of {plant.Machines.Count} machines in {sw.Elapsed.TotalSeconds:F1} s ({new FileInfo(path).Length / 1e6:F0} MB)");
 
         var recording = new RecordingFile(path);
+        // The seeds are read through the recorder's reads (TwinHistory.AsOf); it writes nothing while nothing is recorded.
+        await using var history = new SqliteTwinRecorder(new RecordingOptions { Path = path }, loggers.CreateLogger<SqliteTwinRecorder>());
         var source = new PlantReplaySource(plant, options, recording);
-        var request = new ReplayRequest(start, start + recorded + TimeSpan.FromSeconds(1), Speed: "max");
+        var from = start + WarmUp;
+        var request = new ReplayRequest(from, from + recorded + TimeSpan.FromSeconds(1), Speed: "max");
         var (plan, problems) = await ReplayPlanner.PlanAsync(request, source, cancellationToken);
         if (plan is null) throw new InvalidOperationException(string.Join(" ", problems.Select(p => p.Message)));
         var hashes = new List<string>();
         for (int run = 1; run <= 2; run++)
         {
             sw.Restart();
-            var replay = new ReplayRun($"bench-{run}", plan, "bench", loggers.CreateLogger<ReplayRun>());
+            var replay = new ReplayRun($"bench-{run}", plan, "bench", loggers.CreateLogger<ReplayRun>(), history);
             await replay.RunAsync(recording);
             if (replay.State != ReplayState.Completed) throw new InvalidOperationException($"replay {run} ended {replay.State}: {replay.Error}");
             hashes.Add(replay.Hash!);
+            Console.Error.WriteLine($"replay: run {run}: {replay.Seed?.Note} ({replay.Seed?.Seconds:F2} s)");
             Console.Error.WriteLine($"replay: run {run}: {replay.Progress.Entries:N0} entries, {replay.Progress.Readings:N0} readings, {replay.Progress.LoopSteps:N0} loop steps fed in {replay.FeedTime.TotalSeconds:F1} s ({replay.Speedup:F1}x), {sw.Elapsed.TotalSeconds:F1} s with sandbox start, configuration and hash; hash {replay.Hash}");
             if (run == 1)
             {
@@ -104,12 +110,20 @@ internal static class ReplayScenario
                 figures["replay_wall_s"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
                 figures["replay_readings_per_s"] = Math.Round(replay.Progress.Readings / replay.FeedTime.TotalSeconds);
                 figures["replay_loops"] = plan.Loops.Count;
+                figures["replay_seeded_twins"] = replay.Seed?.Twins ?? 0;
+                figures["replay_seed_s"] = replay.Seed?.Seconds ?? 0;
+                // The seeding's share of the replay: seeding time over feed time.
+                figures["replay_seed_share"] = Math.Round((replay.Seed?.Seconds ?? 0) / replay.FeedTime.TotalSeconds, 3);
                 var t = replay.Report!.Total;
                 Console.Error.WriteLine(replay.Report.ToTable(maxTwins: 5));
                 figures["replay_alarms"] = t.Replay.AlarmsRaised;
                 figures["replay_commands"] = t.Replay.CommandsIssued;
             }
-            else figures["replay_speedup_second"] = Math.Round(replay.Speedup, 1);
+            else
+            {
+                figures["replay_speedup_second"] = Math.Round(replay.Speedup, 1);
+                figures["replay_seed_s_second"] = replay.Seed?.Seconds ?? 0;
+            }
         }
         figures["deterministic"] = hashes[0] == hashes[1];
         figures["hash"] = hashes[0];
@@ -170,6 +184,9 @@ internal static class ReplayScenario
         figures["history_p50_ms"] = Math.Round(Percentile(history, 0.50), 1);
         figures["history_day_entries"] = recorder.Committed;
     }
+
+    /// <summary>Recorded before the replayed range: the state the replay's twins are seeded with.</summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromMinutes(1);
 
     /// <summary>History reads timed (every one counted, the first included: p99 is the second-slowest of 200).</summary>
     private const int HistorySamples = 200;

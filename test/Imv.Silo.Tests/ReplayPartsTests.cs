@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Replay;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Imv.Silo.Tests;
 
@@ -38,6 +40,76 @@ public sealed class ReplayPartsTests
         Assert.Equal(1, f.CommandsRejected);
         // Availability 40/60, performance 40 parts x 1 s / 40 s, quality 35/40.
         Assert.Equal(40.0 / 60 * 1 * 35 / 40, f.Oee, 6);
+    }
+
+    [Fact]
+    public async Task Twins_start_from_their_recorded_state_so_an_alarm_active_before_the_start_is_active_not_raised()
+    {
+        // Recent (the recording's retention keeps a week), whole seconds.
+        var t0 = new DateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1).UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        TagUpdate At(string tag, double value, int second) => new(tag, TagValue.FromDouble(value), TagQuality.Good, t0.AddSeconds(second), second);
+        var dir = System.IO.Directory.CreateTempSubdirectory("imv-seed-test-");
+        try
+        {
+            var config = new TwinConfiguration(Tags: [new TagMetadata("temp", TagDataType.Double), new TagMetadata("running", TagDataType.Double)],
+                AlarmBands: [new AlarmBand("temp", High: 100, Deadband: 1)], Status: new StatusMapping(RunningTag: "running"));
+            var sandboxConfig = config with { Coupling = CouplingMode.NoLinks };
+            await using var recorder = new SqliteTwinRecorder(new RecordingOptions { Path = Path.Combine(dir.FullName, "plant.recording.db") }, NullLogger<SqliteTwinRecorder>.Instance);
+            // "hot" read 120 degC (above its band) and runs before the range, and reports nothing in it; "busy" was fine
+            // before the range and goes above the band in it.
+            recorder.RecordReadings("hot", t0.AddSeconds(5), [At("temp", 95, 5), At("running", 1, 5)], default);
+            recorder.RecordReadings("hot", t0.AddSeconds(10), [At("temp", 120, 10)], default);
+            recorder.RecordReadings("busy", t0.AddSeconds(20), [At("temp", 50, 20)], default);
+            recorder.RecordReadings("busy", t0.AddSeconds(70), [At("temp", 60, 70)], default);
+            recorder.RecordReadings("busy", t0.AddSeconds(80), [At("temp", 130, 80)], default);
+            await recorder.FlushAsync();
+            var recording = new RecordingFile(recorder.FilePath);
+            var plan = new ReplayPlan(t0.AddSeconds(60), t0.AddSeconds(120), null, "twins",
+                [new ReplayTwin("busy", "line", config, sandboxConfig), new ReplayTwin("hot", "line", config, sandboxConfig)], [], new ReplayChanges());
+
+            async Task<ReplayRun> RunAsync(ReplayPlan p, SqliteTwinRecorder? history)
+            {
+                var run = new ReplayRun("seed-test", p, "test", NullLogger.Instance, history);
+                await run.RunAsync(recording);
+                Assert.True(run.State == Imv.Grains.Interfaces.Replay.ReplayState.Completed, run.Error);
+                return run;
+            }
+
+            var first = await RunAsync(plan, recorder);
+            var report = first.Report!;
+            var hot = report.Twins.Single(t => t.TwinId == "hot");
+            // The sandbox twin started at 120 degC in alarm, and ended so (nothing in the range changed it): not raised by the
+            // replay, nor counted as raised on the original side; outside the band and running for the whole range on both.
+            Assert.Equal(new AlarmView("temp", AlarmLevel.High, 120), Assert.Single(hot.Seeded!.Alarms));
+            Assert.Equal(2, hot.Seeded.Tags);
+            Assert.Equal(new AlarmView("temp", AlarmLevel.High, 120), Assert.Single(hot.Final!.Alarms));
+            Assert.Equal(2, hot.Final.Tags);
+            Assert.Equal((0, 0, 0L), (hot.Original.AlarmsRaised, hot.Replay.AlarmsRaised, hot.Replay.Readings));
+            Assert.Equal((60.0, 60.0), (hot.Original.SecondsOutsideBand, hot.Replay.SecondsOutsideBand));
+            Assert.Equal((60.0, 60.0), (hot.Original.RunSeconds, hot.Replay.RunSeconds));
+            var busy = report.Twins.Single(t => t.TwinId == "busy");
+            Assert.Empty(busy.Seeded!.Alarms);
+            Assert.Equal((1, 1), (busy.Original.AlarmsRaised, busy.Replay.AlarmsRaised));
+            Assert.Equal((2, 3, 1), (report.Seed.Twins, report.Seed.Tags, report.Seed.Alarms));
+            Assert.Contains("Seeded 2 of 2 twins", report.ToTable(), StringComparison.Ordinal);
+
+            // Deterministic with the seeds, and the seeds are part of the hash (the same range started empty hashes otherwise).
+            Assert.Equal(first.Hash, (await RunAsync(plan, recorder)).Hash);
+            var cold = await RunAsync(plan, null);
+            Assert.NotEqual(first.Hash, cold.Hash);
+            Assert.Equal(0, cold.Seed!.Twins);
+
+            // A range starting before anything was recorded seeds nothing, and says so.
+            var early = await RunAsync(plan with { From = t0.AddSeconds(-60) }, recorder);
+            Assert.Equal(0, early.Seed!.Twins);
+            Assert.Contains("Nothing was recorded before", early.Seed.Note, StringComparison.Ordinal);
+            Assert.All(early.Report!.Twins, t => Assert.Null(t.Seeded));
+            Assert.Equal(1, early.Report.Twins.Single(t => t.TwinId == "hot").Replay.AlarmsRaised);
+        }
+        finally
+        {
+            try { dir.Delete(recursive: true); } catch (IOException) { }
+        }
     }
 
     [Fact]

@@ -78,6 +78,51 @@ public class MachineGrainTests
     }
 
     [Fact]
+    public async Task A_seeded_twin_holds_the_recorded_state_and_its_alarm_without_a_reading_or_an_alarm_event()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = g.Factory.GetGrain<IMachineGrain>("oven-seeded");
+        await twin.ConfigureAsync(Config() with { Coupling = CouplingMode.NoLinks, OrganizationId = null });
+        var t0 = g.Clock.Now;
+        var seed = new TwinSeed(t0,
+        [
+            new SeededTag(new TagUpdate("temp", TagValue.FromDouble(90), TagQuality.Good, t0.AddSeconds(-20), 7), t0.AddSeconds(-19)),
+            new SeededTag(new TagUpdate("running", TagValue.FromBoolean(true), TagQuality.Uncertain, t0.AddSeconds(-300), 3), t0.AddSeconds(-299)),
+            new SeededTag(new TagUpdate("sp", TagValue.FromInteger(70), TagQuality.Good, t0.AddSeconds(-600), 1), t0.AddSeconds(-600)),
+        ]);
+        Assert.Equal(3, await twin.SeedAsync(seed));
+        var snap = await twin.GetSnapshotAsync();
+        var temp = snap.Tags.Single(t => t.Name == "temp");
+        Assert.Equal(90.0, temp.Value.AsDouble());
+        Assert.Equal(t0.AddSeconds(-20), temp.SourceTimestamp);
+        Assert.Equal(t0.AddSeconds(-19), temp.ReceivedTimestamp);
+        Assert.Equal(7, temp.Sequence);
+        Assert.Equal(AlarmLevel.High, temp.Alarm);
+        Assert.Equal(TagQuality.Uncertain, snap.Tags.Single(t => t.Name == "running").Quality);
+        Assert.Equal(70.0, snap.Tags.Single(t => t.Name == "sp").Value.AsDouble());   // an integer taken by a double tag
+        // Not a reading: nothing counted, no alarm event; the alarm is active from the reading that holds it.
+        Assert.Equal(0, snap.AppliedCount);
+        Assert.Empty(await twin.GetAlarmHistoryAsync());
+        var active = Assert.Single(await twin.GetActiveAlarmsAsync());
+        Assert.Equal((AlarmLevel.High, t0.AddSeconds(-20), 90.0), (active.Level, active.RaisedAt, active.Value));
+        // The status window starts at the seed: running since then.
+        g.Clock.Advance(TimeSpan.FromSeconds(10));
+        var status = await twin.GetStatusAsync();
+        Assert.Equal(TimeSpan.FromSeconds(10), status.RunTime);
+        Assert.Equal(TimeSpan.FromSeconds(10), status.PlannedTime);
+        // A reading older than the seeded one is stale, as it would have been for the original twin; a newer one clears the alarm.
+        Assert.Equal(new IngestResult(0, 1, 0, 0), await twin.IngestAsync(new TagBatch([new TagUpdate("temp", TagValue.FromDouble(20), TagQuality.Good, t0.AddSeconds(-30), 6)])));
+        await twin.IngestAsync(new TagBatch([new TagUpdate("temp", TagValue.FromDouble(50), TagQuality.Good, g.Clock.Now, 8)]));
+        Assert.Equal([(AlarmLevel.High, false)], (await twin.GetAlarmHistoryAsync()).Select(e => (e.Level, e.Raised)));
+        // Seeded once, before any reading; a twin coupled to a machine never.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => twin.SeedAsync(seed));
+        var live = g.Factory.GetGrain<IMachineGrain>("oven-live");
+        await live.ConfigureAsync(Config());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => live.SeedAsync(seed));
+        Assert.Empty((await live.GetSnapshotAsync()).Tags.Where(t => t.ReceivedTimestamp.UtcTicks != 0));
+    }
+
+    [Fact]
     public async Task Alarms_are_events_and_an_active_list_and_reach_the_organization()
     {
         await using var g = await Grid.StartAsync();
