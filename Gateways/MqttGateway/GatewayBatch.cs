@@ -65,6 +65,12 @@ internal sealed class GatewayBatch
             {
                 Interlocked.Increment(ref _statistics.sinkErrors);
                 _logger.LogError(ex, "MQTT gateway {Gateway}: the sink refused {Count} updates for twin {TwinId}", _gateway, updates.Length, twinId);
+                // Not stored: the messages that carried them must not be acknowledged.
+                if (Receipt is { } refused)
+                {
+                    refused.Enter();
+                    refused.Abandon(ex);
+                }
             }
         }
         _order.Clear();

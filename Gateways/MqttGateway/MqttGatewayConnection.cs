@@ -281,12 +281,26 @@ public sealed class MqttGatewayConnection : IPlantGateway, IAsyncDisposable
     }
 
     /// <summary>Acknowledges a batch's QoS 1/2 messages to the broker once every reading they carried is stored
-    /// (the client sends the acknowledgements in arrival order).</summary>
+    /// (the client sends the acknowledgements in arrival order). When some could not be stored (the sink gave up after
+    /// its retries), nothing is acknowledged and the connection is broken: acknowledgements go out in arrival order, so
+    /// one withheld would hold back every later one, and a resumed session (<c>CleanStart=false</c>) makes the broker
+    /// deliver every unacknowledged message again.</summary>
     private async Task AcknowledgeWhenStoredAsync(TelemetryReceipt receipt, List<MqttReceivedMessage> messages)
     {
         try
         {
             await receipt.Stored.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref Statistics.sinkErrors);
+            _logger.LogError("MQTT gateway {Gateway}: {Count} messages were not stored ({Reason}); not acknowledged, reconnecting so that the broker delivers them again",
+                Name, messages.Count, ex.Message);
+            if (!_stopping.IsCancellationRequested) _client.BreakConnection();
+            return;
+        }
+        try
+        {
             foreach (var message in messages) await _client.AcknowledgeAsync(message).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -20,7 +20,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     private readonly TwinTelemetryRouterOptions _options;
     private readonly ConcurrentDictionary<string, PendingTwin> _twins = new(StringComparer.Ordinal);
     private readonly PendingBudget _budget;
-    private long _applied, _stale, _duplicate, _rejected, _calls, _failedCalls;
+    private long _applied, _stale, _duplicate, _rejected, _calls, _failedCalls, _retries;
 
     /// <summary>Creates the router.</summary>
     public TwinTelemetryRouter(IGrainFactory grains, ILogger<TwinTelemetryRouter> logger, TwinTelemetryRouterOptions? options = null)
@@ -36,7 +36,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     public TelemetryRouterStatistics Statistics => new(
         Interlocked.Read(ref _applied), Interlocked.Read(ref _stale), Interlocked.Read(ref _duplicate),
         Interlocked.Read(ref _rejected), Interlocked.Read(ref _calls), Interlocked.Read(ref _failedCalls),
-        _budget.Pending);
+        _budget.Pending, Interlocked.Read(ref _retries));
 
     /// <inheritdoc />
     public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, CancellationToken cancellationToken) =>
@@ -44,7 +44,9 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
 
     /// <inheritdoc />
     /// <remarks>The receipt is exited when the ingest call that carried these readings returned: the twin applied
-    /// them and its state write was acknowledged by storage, or the call failed (logged with the twin id).</remarks>
+    /// them and its state write was acknowledged by storage. A failed call is retried for up to
+    /// <see cref="TwinTelemetryRouterOptions.IngestRetryTimeout"/>; after that the receipt is abandoned (its
+    /// <see cref="TelemetryReceipt.Stored"/> faults, so the gateway acknowledges nothing it covers).</remarks>
     public ValueTask WriteTelemetryAsync(string twinId, ReadOnlyMemory<TagUpdate> updates, TelemetryReceipt receipt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(receipt);
@@ -80,6 +82,8 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     private async Task PumpAsync(PendingTwin twin)
     {
         var grain = _grains.GetGrain<IMachineGrain>(twin.TwinId);
+        long failingSince = 0;
+        var retryDelay = FirstRetryDelay;
         while (true)
         {
             TagUpdate[] batch;
@@ -103,6 +107,7 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
                 receipts = twin.Receipts;
                 twin.Receipts = null;
             }
+            Exception? failure = null;
             try
             {
                 Interlocked.Increment(ref _calls);
@@ -115,15 +120,50 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
             catch (Exception e)
             {
                 Interlocked.Increment(ref _failedCalls);
-                LogIngestFailed(_logger, e, twin.TwinId, batch.Length);
+                failure = e;
             }
-            finally
+            if (failure is not null && receipts is not null)
             {
-                if (reserved > 0) _budget.Return(reserved);
-                if (receipts is not null) foreach (var receipt in receipts) receipt.Exit();
+                // Readings under a receipt are acknowledged to their device once stored: a failed call (the twin's silo
+                // died and the cluster has not yet declared it dead, storage unreachable) is retried, the readings first
+                // and in order, until it succeeds or IngestRetryTimeout has passed since the first failure.
+                var now = Environment.TickCount64;
+                if (failingSince == 0)
+                {
+                    failingSince = now;
+                    LogIngestRetrying(_logger, failure, twin.TwinId, batch.Length, _options.IngestRetryTimeout);
+                }
+                if (now - failingSince < (long)_options.IngestRetryTimeout.TotalMilliseconds)
+                {
+                    lock (twin)
+                    {
+                        twin.Prepend(batch);
+                        twin.Reserved += reserved;
+                        if (twin.Receipts is { } later) receipts.AddRange(later);
+                        twin.Receipts = receipts;
+                    }
+                    Interlocked.Increment(ref _retries);
+                    await Task.Delay(retryDelay).ConfigureAwait(false);
+                    retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+                    continue;
+                }
             }
+            if (failure is not null) LogIngestFailed(_logger, failure, twin.TwinId, batch.Length);
+            else if (failingSince != 0) LogIngestRecovered(_logger, twin.TwinId, TimeSpan.FromMilliseconds(Environment.TickCount64 - failingSince));
+            failingSince = 0;
+            retryDelay = FirstRetryDelay;
+            if (reserved > 0) _budget.Return(reserved);
+            if (receipts is not null)
+                foreach (var receipt in receipts)
+                {
+                    if (failure is null) receipt.Exit();
+                    else receipt.Abandon(failure);
+                }
         }
     }
+
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>Waits until every reading handed in so far has been ingested (or failed).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -197,6 +237,20 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
             Count = needed;
         }
 
+        /// <summary>Puts a batch whose ingest failed back before the readings that arrived meanwhile.</summary>
+        public void Prepend(TagUpdate[] batch)
+        {
+            var larger = ArrayPool<TagUpdate>.Shared.Rent(Math.Max(batch.Length + Count, 32));
+            batch.CopyTo(larger.AsSpan());
+            if (_buffer is not null)
+            {
+                _buffer.AsSpan(0, Count).CopyTo(larger.AsSpan(batch.Length));
+                ArrayPool<TagUpdate>.Shared.Return(_buffer, clearArray: true);
+            }
+            _buffer = larger;
+            Count += batch.Length;
+        }
+
         public TagUpdate[] TakeBatch()
         {
             var batch = _buffer.AsSpan(0, Count).ToArray();
@@ -219,6 +273,12 @@ public sealed partial class TwinTelemetryRouter : IPlantEventSink
     [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of {Count} readings into twin {TwinId} failed")]
     private static partial void LogIngestFailed(ILogger logger, Exception exception, string twinId, int count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest of {Count} readings into twin {TwinId} failed; readings awaiting acknowledgement are retried for up to {RetryTimeout}")]
+    private static partial void LogIngestRetrying(ILogger logger, Exception exception, string twinId, int count, TimeSpan retryTimeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest into twin {TwinId} succeeded again after {FailingFor} of failures")]
+    private static partial void LogIngestRecovered(ILogger logger, string twinId, TimeSpan failingFor);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Twin {TwinId} is {Connectivity}: {Reason}")]
     private static partial void LogConnectivity(ILogger logger, string twinId, TwinConnectivity connectivity, string reason);
 
@@ -237,11 +297,18 @@ public sealed class TwinTelemetryRouterOptions
     /// many readings alive across garbage collections that ingest ran at half the speed (docs/performance.md).</summary>
     public int MaxPendingUpdates { get; set; } = 100_000;
 
+    /// <summary>How long a failed ingest of readings a gateway acknowledges only once stored (MQTT QoS 1/2) is retried
+    /// before the gateway is told they were not stored. Default 60 s: longer than a cluster takes to declare a dead silo
+    /// dead and activate its twins elsewhere (a few seconds), and than a grain call's timeout.</summary>
+    public TimeSpan IngestRetryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Checks the values; throws naming a bad one.</summary>
     public void Validate()
     {
         if (MaxPendingUpdates < 1)
             throw new ArgumentException($"Invalid option {SectionName}:{nameof(MaxPendingUpdates)} = '{MaxPendingUpdates}': must be positive.");
+        if (IngestRetryTimeout < TimeSpan.Zero || IngestRetryTimeout > TimeSpan.FromDays(1))
+            throw new ArgumentException($"Invalid option {SectionName}:{nameof(IngestRetryTimeout)} = '{IngestRetryTimeout}': must be between 00:00:00 and 1.00:00:00.");
     }
 }
 
@@ -253,4 +320,5 @@ public sealed class TwinTelemetryRouterOptions
 /// <param name="Calls">Ingest calls made.</param>
 /// <param name="FailedCalls">Ingest calls that failed (logged with the twin id).</param>
 /// <param name="Pending">Readings waiting now.</param>
-public readonly record struct TelemetryRouterStatistics(long Applied, long Stale, long Duplicate, long Rejected, long Calls, long FailedCalls, long Pending);
+/// <param name="Retries">Failed ingest calls of readings awaiting acknowledgement that were tried again.</param>
+public readonly record struct TelemetryRouterStatistics(long Applied, long Stale, long Duplicate, long Rejected, long Calls, long FailedCalls, long Pending, long Retries);

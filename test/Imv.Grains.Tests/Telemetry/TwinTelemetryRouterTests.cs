@@ -109,6 +109,68 @@ public sealed class TwinTelemetryRouterTests
     }
 
     [Fact]
+    public async Task A_failed_ingest_of_readings_under_a_receipt_is_retried_and_the_receipt_completes_once_they_are_stored()
+    {
+        // Storage refuses the twin's first three writes (its silo died, PostgreSQL unreachable): the readings stay with
+        // the router, in order, and are stored by a later attempt; only then is the receipt complete.
+        var storage = new SharedTestStorage();
+        int refusals = 0;
+        bool armed = false;
+        storage.BeforeWrite = (_, grainId) =>
+            Volatile.Read(ref armed) && grainId.Key.ToString() == "retry-a" && Interlocked.Increment(ref refusals) <= 3
+                ? throw new IOException("storage unreachable (test)")
+                : Task.CompletedTask;
+        await using var grid = await Grid.StartAsync(storage: storage);
+        var router = new TwinTelemetryRouter(grid.Factory, NullLogger<TwinTelemetryRouter>.Instance);
+        var at = grid.Clock.Now;
+        await grid.Factory.GetGrain<IMachineGrain>("retry-a").GetTagAsync("t");
+        Volatile.Write(ref armed, true);
+
+        var receipt = new TelemetryReceipt();
+        await router.WriteTelemetryAsync("retry-a", new[] { Reading("t", 1, 1, at) }, receipt, CancellationToken.None);
+        await router.WriteTelemetryAsync("retry-a", new[] { Reading("t", 2, 2, at.AddMilliseconds(1)) }, receipt, CancellationToken.None);
+        receipt.Seal();
+        await receipt.Stored.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(Volatile.Read(ref refusals) > 3, "the write was attempted again after the refusals");
+        var stats = router.Statistics;
+        Assert.True(stats.Retries >= 3, $"retries: {stats.Retries}");
+        Assert.Equal(0, stats.Pending);
+        Volatile.Write(ref armed, false);
+        Assert.Equal(2, (await grid.Factory.GetGrain<IMachineGrain>("retry-a").GetTagAsync("t"))!.Value.AsDouble());
+    }
+
+    [Fact]
+    public async Task A_receipt_whose_readings_cannot_be_stored_within_the_retry_timeout_faults_and_readings_without_one_are_not_retried()
+    {
+        var storage = new SharedTestStorage();
+        bool armed = false;
+        storage.BeforeWrite = (_, grainId) =>
+            Volatile.Read(ref armed) && grainId.Key.ToString()!.StartsWith("broken-", StringComparison.Ordinal)
+                ? throw new IOException("storage unreachable (test)")
+                : Task.CompletedTask;
+        await using var grid = await Grid.StartAsync(storage: storage);
+        var router = new TwinTelemetryRouter(grid.Factory, NullLogger<TwinTelemetryRouter>.Instance,
+            new TwinTelemetryRouterOptions { IngestRetryTimeout = TimeSpan.FromMilliseconds(300) });
+        var at = grid.Clock.Now;
+        foreach (var id in new[] { "broken-a", "broken-b" }) await grid.Factory.GetGrain<IMachineGrain>(id).GetTagAsync("t");
+        Volatile.Write(ref armed, true);
+
+        var receipt = new TelemetryReceipt();
+        await router.WriteTelemetryAsync("broken-a", new[] { Reading("t", 1, 1, at) }, receipt, CancellationToken.None);
+        receipt.Seal();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => receipt.Stored.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("storage unreachable", failure.ToString(), StringComparison.Ordinal);
+        Assert.True(router.Statistics.Retries >= 1);
+
+        // Readings no device waits for (the simulator, OPC UA) are not held back by a failing twin.
+        long retries = router.Statistics.Retries;
+        await router.WriteTelemetryAsync("broken-b", new[] { Reading("t", 1, 1, at) }, CancellationToken.None);
+        await router.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(retries, router.Statistics.Retries);
+        Assert.Equal(0, router.Statistics.Pending);
+    }
+
+    [Fact]
     public async Task A_writer_over_the_bound_waits_until_readings_are_applied()
     {
         var budget = new PendingBudget(10);
