@@ -24,6 +24,10 @@ public static class FailoverBench
 
     private const int Grains = 1000;
 
+    // Devices of the MQTT edge: its gateway describes each new device's twin before the first reading, one after the
+    // other, so the edge's twins take a while to appear (and again on the silo taking the connection over).
+    private const int EdgeDevices = 100;
+
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         bool quick = args.Contains("--quick");
@@ -40,12 +44,16 @@ public static class FailoverBench
         // 1. Kill -9 under load.
         var cs = await server.CreateDatabaseAsync("failover");
         await using (var dataSource = NpgsqlDataSource.Create(cs)) await PostgreSqlSchema.MigrateAsync(dataSource, cancellationToken);
+        // The MQTT edge: 100 devices publishing QoS 1 readings through mosquitto to a gateway connection of the cluster.
+        await using var broker = await Imv.Gateways.Mqtt.Tests.MosquittoBroker.StartAsync();
         Console.Error.WriteLine("failover: starting 3 silos (the first bootstraps the plant of 1,000 twins)...");
         var started = Stopwatch.StartNew();
-        await using (var cluster = await SiloCluster.StartAsync(cs, 3, FailoverScenario.SimulatorArgs, TimeSpan.FromMinutes(4)))
+        await using (var cluster = await SiloCluster.StartAsync(cs, 3, [.. FailoverScenario.SimulatorArgs, .. AckedEdge.GatewayArgs(0, "edge", broker.Port)], TimeSpan.FromMinutes(4)))
         {
             Console.Error.WriteLine($"failover: 3 silos active after {started.Elapsed.TotalSeconds:F0} s");
-            var r = await FailoverScenario.RunAsync(cluster, line => Console.Error.WriteLine("failover: " + line), cancellationToken);
+            await using var edge = new AckedEdge(broker.Port, EdgeDevices);
+            await edge.ConnectAsync(cancellationToken);
+            var r = await FailoverScenario.RunAsync(cluster, line => Console.Error.WriteLine("failover: " + line), cancellationToken, edge: edge);
             figures["silos"] = 3;
             figures["twins"] = FailoverScenario.Twins().Length;
             figures["recovery_s"] = Math.Round(r.Recovery.TotalSeconds, 2);
@@ -59,10 +67,24 @@ public static class FailoverBench
             figures["list_p99_ms"] = Math.Round(r.ListP99.TotalMilliseconds, 1);
             figures["listing_problems"] = r.ListingProblems.Count;
             foreach (var p in r.ListingProblems.Take(5)) Console.Error.WriteLine("failover: listing " + p);
-            // The simulated plant acknowledges no reading to a device: the MQTT edge variant is not built yet.
-            figures["acked_readings_lost"] = null;
-            missing.Add("acked_readings_lost: the simulated plant acknowledges no reading to a device (an MQTT edge feeding the cluster is not built yet)");
             foreach (var l in r.Lost.Take(5)) Console.Error.WriteLine("failover: lost " + l);
+            // Readings the broker acknowledged to the edge's devices, published through the kill of the silo holding the
+            // MQTT connection (and a third of the twins): every one must be held by its twin afterwards.
+            var e = r.Edge!;
+            figures["edge_twins"] = EdgeDevices;
+            figures["acked_readings"] = e.AckedReadings;
+            figures["acked_readings_lost"] = e.AckedReadingsLost;
+            figures["edge_moved_s"] = e.Moved is { } em ? Math.Round(em.TotalSeconds, 2) : null;
+            figures["edge_caught_up_s"] = e.CaughtUp is { } ec ? Math.Round(ec.TotalSeconds, 2) : null;
+            figures["edge_problems"] = e.Problems.Count;
+            foreach (var p in e.Problems.Take(5)) Console.Error.WriteLine("failover: edge " + p);
+            // Then the silo that holds twins but not the MQTT connection: the gateway's ingest calls to its twins fail
+            // until they are active elsewhere.
+            var (twinVictim, t) = await FailoverScenario.KillTwinSiloAsync(cluster, edge, line => Console.Error.WriteLine("failover: " + line), cancellationToken);
+            figures["twin_silo_acked_readings"] = t.AckedReadings - e.AckedReadings;
+            figures["twin_silo_acked_readings_lost"] = t.AckedReadingsLost;
+            figures["twin_silo_caught_up_s"] = t.CaughtUp is { } tc ? Math.Round(tc.TotalSeconds, 2) : null;
+            foreach (var p in t.Problems.Take(5)) Console.Error.WriteLine($"failover: edge after killing {twinVictim}: " + p);
         }
 
         // 2. Calls between two silo processes.

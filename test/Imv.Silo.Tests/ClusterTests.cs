@@ -8,8 +8,9 @@ using Xunit.Abstractions;
 namespace Imv.Silo.Tests;
 
 /// <summary>Three silo processes clustered on a real PostgreSQL server, driven through the HTTP API of any silo,
-/// with the simulated plant (1,000 twins) running on one of them: kill -9 of the silo running the simulator under a
-/// stream of commands (<see cref="FailoverScenario"/>).</summary>
+/// with the simulated plant (1,000 twins) running on one of them and an MQTT edge (100 twins) publishing QoS 1 readings
+/// through mosquitto: kill -9 of the silo running the simulator and the MQTT connection under a stream of commands and
+/// readings (<see cref="FailoverScenario"/>).</summary>
 [Collection(PostgreSqlCollection.Name)]
 public sealed class ClusterTests(PostgreSqlFixture postgres, ITestOutputHelper output)
 {
@@ -25,19 +26,30 @@ public sealed class ClusterTests(PostgreSqlFixture postgres, ITestOutputHelper o
         await plc.StartAsync();
         string[] gateways =
         [
-            "--Gateways:Mqtt:0:Name=edge", $"--Gateways:Mqtt:0:Port={broker.Port}", "--Gateways:Mqtt:0:Mode=Json",
-            "--Gateways:Mqtt:0:Json:TelemetryTopic=edge/{machine}/telemetry", "--Gateways:Mqtt:0:Json:TwinIdTemplate=edge.{machine}",
+            .. AckedEdge.GatewayArgs(0, "edge", broker.Port),
             "--Gateways:OpcUa:0:Name=plc", "--Gateways:OpcUa:0:EndpointUrl=" + plc.EndpointUrl, "--Gateways:OpcUa:0:Discovery:0:Root=Plant",
         ];
         await using var cluster = await SiloCluster.StartAsync(cs, 3, [.. FailoverScenario.SimulatorArgs, .. gateways], TimeSpan.FromSeconds(180));
+        // An MQTT edge of 100 devices publishes QoS 1 readings counting up per device, from before the kill of the silo
+        // holding the MQTT connection until after a survivor took it over; the broker acknowledged each value it kept.
+        await using var edge = new AckedEdge(broker.Port, 100);
+        await edge.ConnectAsync(default);
         // The PLC's twins live wherever Orleans put them and are listed through every silo with the plant's.
-        var result = await FailoverScenario.RunAsync(cluster, output.WriteLine, default, ["plc.Plant.Machine1", "plc.Plant.Machine2"]);
+        var result = await FailoverScenario.RunAsync(cluster, output.WriteLine, default, ["plc.Plant.Machine1", "plc.Plant.Machine2"], edge);
 
         Assert.Equal(1000, result.Answered);
         Assert.NotNull(result.GatewayMoved);
         Assert.True(result.AckedCommands > 20, $"only {result.AckedCommands} commands were answered 201");
         Assert.True(result.Lost.Count == 0, "acknowledged commands lost or gone back: " + string.Join("; ", result.Lost.Take(10)));
         Assert.True(result.Backwards.Count == 0, "twins whose state went backwards: " + string.Join("; ", result.Backwards.Take(10)));
+        // Every reading the broker acknowledged to the edge is held by its twin afterwards, none went backwards: what the
+        // broker had delivered to the killed silo unacknowledged, and what it queued while no silo held the connection,
+        // came to the survivor on the resumed session.
+        var edgeResult = result.Edge!;
+        Assert.True(edgeResult.AckedReadings > 500, $"only {edgeResult.AckedReadings} readings were acknowledged by the broker");
+        Assert.NotNull(edgeResult.Moved);
+        Assert.True(edgeResult.AckedReadingsLost == 0 && edgeResult.Problems.Count == 0,
+            $"{edgeResult.AckedReadingsLost} acknowledged readings lost: " + string.Join("; ", edgeResult.Problems.Take(10)));
         // Listings and filters read the cluster-wide twin status index: right through a silo that does not run the
         // simulator, before and after the kill (the shards of the killed silo come back from PostgreSQL).
         Assert.True(result.ListingProblems.Count == 0, "listings: " + string.Join("; ", result.ListingProblems));

@@ -26,9 +26,18 @@ public static class FailoverScenario
     /// <param name="ListingProblems">What the listings (<c>/api/twins</c> with filters, <c>/api/alarms</c>, the summary) got
     /// wrong through a silo not running the simulator, before and after the kill (<see cref="CheckListingsAsync"/>).</param>
     /// <param name="ListP99">The 99th percentile of a page of 50 through a survivor's API after the failover.</param>
+    /// <param name="Edge">What the MQTT edge saw, when one fed the cluster.</param>
     public sealed record Result(string Victim, TimeSpan DeclaredDead, TimeSpan Recovery, int Answered, TimeSpan? GatewayMoved,
         int AckedCommands, int Unanswered, IReadOnlyList<string> Lost, IReadOnlyList<string> Backwards,
-        IReadOnlyList<string> ListingProblems, TimeSpan ListP99);
+        IReadOnlyList<string> ListingProblems, TimeSpan ListP99, EdgeResult? Edge);
+
+    /// <summary>The readings of an <see cref="AckedEdge"/> published through the kill (see <see cref="CheckEdgeAsync"/>).</summary>
+    /// <param name="AckedReadings">Publications the broker acknowledged.</param>
+    /// <param name="AckedReadingsLost">Acknowledged values the twins do not hold afterwards (above their stored value).</param>
+    /// <param name="Problems">Twins whose value went backwards, did not answer, or stayed below an acknowledged value.</param>
+    /// <param name="CaughtUp">From the end of publishing to every twin holding its highest acknowledged value; null when some never did.</param>
+    /// <param name="Moved">Kill to the MQTT connection running on a survivor; null when it did not move (it was not on the killed silo).</param>
+    public sealed record EdgeResult(long AckedReadings, long AckedReadingsLost, IReadOnlyList<string> Problems, TimeSpan? CaughtUp, TimeSpan? Moved);
 
     /// <summary>The 1,000 twins of the default simulated plant (2 sites x 10 lines x 50 machines).</summary>
     public static string[] Twins() =>
@@ -43,6 +52,21 @@ public static class FailoverScenario
         "--Simulator:Sites=2", "--Simulator:LinesPerSite=10", "--Simulator:MachinesPerLine=50", "--Simulator:TickInterval=00:00:01",
         "--Simulator:FaultRate=0", "--Simulator:InitiallyRunning=1", "--Plant:ControlLoopShare=0",
     ];
+
+    /// <summary>GET a twin's tag value as a number, or null when the twin does not answer or has no such value.</summary>
+    public static async Task<double?> ReadTagAsync(HttpClient http, string twin, string tag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri("/api/twins/" + twin, UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return null;
+            var json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
+            foreach (var t in json.GetProperty("tags").EnumerateArray())
+                if (t.GetProperty("name").GetString() == tag && t.GetProperty("value").ValueKind == JsonValueKind.Number) return t.GetProperty("value").GetDouble();
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException) { return null; }
+    }
 
     /// <summary>GET a twin: (readings applied, last update), or null when it does not answer.</summary>
     public static async Task<(long Applied, DateTimeOffset? LastUpdate)?> ReadTwinAsync(HttpClient http, string twin, CancellationToken cancellationToken)
@@ -60,24 +84,38 @@ public static class FailoverScenario
 
     /// <summary>Waits for the simulator to feed every twin, starts the command stream, kills the simulator's silo and
     /// measures; <paramref name="log"/> gets progress lines. <paramref name="otherTwins"/>: twins of other gateways the
-    /// cluster runs, which the listings of every twin must show too.</summary>
-    public static async Task<Result> RunAsync(SiloCluster cluster, Action<string> log, CancellationToken cancellationToken, IReadOnlyList<string>? otherTwins = null)
+    /// cluster runs, which the listings of every twin must show too. <paramref name="edge"/>: an MQTT edge (connected,
+    /// its gateway connection <paramref name="edgeGateway"/> configured on every silo) that publishes from before the
+    /// kill until a few seconds after it; every value the broker acknowledged must then be held by its twin.</summary>
+    public static async Task<Result> RunAsync(SiloCluster cluster, Action<string> log, CancellationToken cancellationToken, IReadOnlyList<string>? otherTwins = null,
+        AckedEdge? edge = null, string edgeGateway = "edge")
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(log);
         var twins = Twins();
         var reader = cluster.Alive.Last().Http;
+        using var edgeStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var edgeRun = edge?.RunAsync(TimeSpan.FromSeconds(1), edgeStop.Token) ?? Task.CompletedTask;
         var wait = Stopwatch.StartNew();
-        while (cluster.OwnerOf("simulator") is null || await ReadTwinAsync(reader, twins[^1], cancellationToken).ConfigureAwait(false) is not { Applied: > 0 })
+        while (cluster.OwnerOf("simulator") is null || await ReadTwinAsync(reader, twins[^1], cancellationToken).ConfigureAwait(false) is not { Applied: > 0 }
+            || (edge is not null && await ReadTagAsync(reader, edge.Twins[^1], AckedEdge.Tag, cancellationToken).ConfigureAwait(false) is null))
         {
-            if (wait.Elapsed > TimeSpan.FromSeconds(90)) throw new TimeoutException("The simulator did not feed the twins within 90 s.");
+            // A JSON gateway describes each new device's twin before its first reading (one after the other, each a few
+            // writes to PostgreSQL): the edge's twins take longer to appear than the simulator's.
+            if (wait.Elapsed > TimeSpan.FromSeconds(edge is null ? 90 : 240))
+                throw new TimeoutException($"The simulator or the MQTT edge did not feed the twins within {wait.Elapsed.TotalSeconds:F0} s: simulator on " + (cluster.OwnerOf("simulator")?.Name ?? "(none)")
+                    + $", {twins[^1]}: {await ReadTwinAsync(reader, twins[^1], cancellationToken).ConfigureAwait(false)}"
+                    + (edge is null ? "" : $"; {edgeGateway} on {cluster.OwnerOf(edgeGateway)?.Name ?? "(none)"}, edge published {edge.Published}, acknowledged {edge.Acknowledged}, failed {edge.Failed}, "
+                        + $"{edge.Twins[^1]}: {await ReadTagAsync(reader, edge.Twins[^1], AckedEdge.Tag, cancellationToken).ConfigureAwait(false)}")
+                    + "\n" + string.Join("\n", cluster.Members.Select(m => m.Name + ":\n" + string.Join("\n", m.Output.Split('\n').TakeLast(30)))));
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
+        otherTwins = [.. otherTwins ?? [], .. edge?.Twins ?? []];
         var victim = cluster.OwnerOf("simulator")!;
         var survivors = cluster.Alive.Where(m => m != victim).ToArray();
         log($"simulator on {victim.Name}; survivors {string.Join(", ", survivors.Select(s => s.Name))}");
         // The twins are fed on the victim's silo and live anywhere: every listing through another silo shows them all.
-        var listingProblems = (await CheckListingsAsync(survivors[0].Http, twins, otherTwins ?? [], TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
+        var listingProblems = (await CheckListingsAsync(survivors[0].Http, twins, otherTwins, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
             .Select(p => $"before the kill, through {survivors[0].Name}: {p}").ToList();
         log($"listings through {survivors[0].Name}: {(listingProblems.Count == 0 ? "right" : string.Join("; ", listingProblems))}");
 
@@ -112,6 +150,7 @@ public static class FailoverScenario
             if (await ReadTwinAsync(survivors[0].Http, twin, ct).ConfigureAwait(false) is { } state) before[twin] = state;
         }).ConfigureAwait(false);
         if (before.Count != twins.Length) throw new InvalidOperationException($"Only {before.Count} of {twins.Length} twins answered before the kill.");
+        var edgeBefore = edge is null ? null : await ReadEdgeAsync(edge, survivors[0].Http, cancellationToken).ConfigureAwait(false);
 
         log($"killing {victim.Name}");
         var killedAt = Stopwatch.StartNew();
@@ -145,6 +184,19 @@ public static class FailoverScenario
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(load).ConfigureAwait(false);
+        EdgeResult? edgeResult = null;
+        if (edge is not null)
+        {
+            // The edge published through the kill, while no silo held its connection, and since the takeover.
+            TimeSpan? edgeMoved = cluster.OwnerOf(edgeGateway) is { } edgeOwner && edgeOwner.Owned[edgeGateway] > killedAtUtc ? edgeOwner.Owned[edgeGateway] - killedAtUtc : null;
+            await edgeStop.CancelAsync().ConfigureAwait(false);
+            await edgeRun.ConfigureAwait(false);
+            edgeResult = await CheckEdgeAsync(edge, edgeBefore!, survivors[^1].Http, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false) with { Moved = edgeMoved };
+            log($"MQTT edge: {edge.Published} readings published, {edgeResult.AckedReadings} acknowledged by the broker, {edge.Failed} not; "
+                + $"{edgeResult.AckedReadingsLost} acknowledged readings lost; connection moved {edgeMoved?.TotalSeconds:F2} s after the kill; "
+                + $"every twin held its highest acknowledged value {edgeResult.CaughtUp?.TotalSeconds:F2} s after the last publication"
+                + (edgeResult.Problems.Count == 0 ? "" : "; " + string.Join("; ", edgeResult.Problems.Take(10))));
+        }
 
         var lost = new ConcurrentBag<string>();
         await Parallel.ForEachAsync(acked, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (c, ct) =>
@@ -167,11 +219,85 @@ public static class FailoverScenario
         }).ConfigureAwait(false);
         log($"{acked.Count} commands answered 201 ({unanswered} not), {lost.Count} lost, {backwards.Count} twins backwards");
         // The index shards that lived on the victim come back from storage on the survivors.
-        var after = await CheckListingsAsync(survivors[^1].Http, twins, otherTwins ?? [], TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        var after = await CheckListingsAsync(survivors[^1].Http, twins, otherTwins, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
         listingProblems.AddRange(after.Select(p => $"after the kill, through {survivors[^1].Name}: {p}"));
         var p99 = await MeasureListingAsync(survivors[0].Http, 300, cancellationToken).ConfigureAwait(false);
         log($"listings after the kill: {(after.Count == 0 ? "right" : string.Join("; ", after))}; a page of 50: p99 {p99.TotalMilliseconds:F1} ms");
-        return new Result(victim.Name, dead, recovery, answeredAfter.Count, moved, acked.Count, unanswered, [.. lost], [.. backwards], listingProblems, p99);
+        return new Result(victim.Name, dead, recovery, answeredAfter.Count, moved, acked.Count, unanswered, [.. lost], [.. backwards], listingProblems, p99, edgeResult);
+    }
+
+    /// <summary>Kill -9 of a silo that holds twins of <paramref name="edge"/> but not its gateway connection
+    /// (<paramref name="edgeGateway"/>), while the edge publishes: the gateway's ingest calls to the twins on that silo fail
+    /// until the cluster declares it dead and activates them elsewhere, and the readings must not be acknowledged before
+    /// they are stored there. Needs two silos alive. Returns the silo killed and what the edge saw.</summary>
+    public static async Task<(string Victim, EdgeResult Edge)> KillTwinSiloAsync(SiloCluster cluster, AckedEdge edge, Action<string> log, CancellationToken cancellationToken,
+        string edgeGateway = "edge")
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(edge);
+        ArgumentNullException.ThrowIfNull(log);
+        var holder = cluster.OwnerOf(edgeGateway) ?? throw new InvalidOperationException($"No silo holds {edgeGateway}.");
+        var victim = cluster.Alive.First(m => m != holder);
+        using var edgeStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var edgeRun = edge.RunAsync(TimeSpan.FromSeconds(1), edgeStop.Token);
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+        var before = await ReadEdgeAsync(edge, holder.Http, cancellationToken).ConfigureAwait(false);
+        log($"killing {victim.Name} (twins only; {edgeGateway} stays on {holder.Name})");
+        var killedAt = Stopwatch.StartNew();
+        await cluster.KillAsync(victim).ConfigureAwait(false);
+        await cluster.WaitDeadAsync(victim.Name, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        log($"{victim.Name} declared dead {killedAt.Elapsed.TotalSeconds:F2} s after the kill");
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+        await edgeStop.CancelAsync().ConfigureAwait(false);
+        await edgeRun.ConfigureAwait(false);
+        var result = await CheckEdgeAsync(edge, before, holder.Http, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        log($"MQTT edge: {result.AckedReadings} readings acknowledged by the broker so far, {result.AckedReadingsLost} lost; every twin held its highest acknowledged value "
+            + $"{result.CaughtUp?.TotalSeconds:F2} s after the last publication" + (result.Problems.Count == 0 ? "" : "; " + string.Join("; ", result.Problems.Take(10))));
+        return (victim.Name, result);
+    }
+
+    /// <summary>Every edge twin's counter (NaN when it did not answer or has none), read through <paramref name="http"/>.</summary>
+    public static async Task<IReadOnlyDictionary<string, double>> ReadEdgeAsync(AckedEdge edge, HttpClient http, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edge);
+        var values = new ConcurrentDictionary<string, double>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(edge.Twins, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (twin, ct) =>
+            values[twin] = await ReadTagAsync(http, twin, AckedEdge.Tag, ct).ConfigureAwait(false) ?? double.NaN).ConfigureAwait(false);
+        return values;
+    }
+
+    /// <summary>After the edge stopped publishing: waits (at most <paramref name="wait"/>) until every twin holds its highest
+    /// acknowledged value, then counts the acknowledged values no twin holds (its value only goes up: those above it) and
+    /// the twins whose value went below what they held before the kill (<paramref name="before"/>).</summary>
+    public static async Task<EdgeResult> CheckEdgeAsync(AckedEdge edge, IReadOnlyDictionary<string, double> before, HttpClient http, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edge);
+        ArgumentNullException.ThrowIfNull(before);
+        var highest = edge.HighestAcknowledged();
+        var clock = Stopwatch.StartNew();
+        IReadOnlyDictionary<string, double> now;
+        while (true)
+        {
+            now = await ReadEdgeAsync(edge, http, cancellationToken).ConfigureAwait(false);
+            if (highest.All(h => now[h.Key] >= h.Value) || clock.Elapsed > wait) break;
+            await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+        }
+        TimeSpan? caughtUp = highest.All(h => now[h.Key] >= h.Value) ? clock.Elapsed : null;
+        long lost = 0;
+        var problems = new List<string>();
+        foreach (var (twin, top) in highest.OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            var value = now[twin];
+            if (double.IsNaN(value)) { problems.Add($"{twin}: no answer"); lost += edge.AcknowledgedAbove(twin, double.NegativeInfinity); continue; }
+            if (value < top)
+            {
+                int missing = edge.AcknowledgedAbove(twin, value);
+                lost += missing;
+                problems.Add($"{twin}: holds {value}, {missing} acknowledged values above it up to {top}");
+            }
+            if (before.TryGetValue(twin, out var was) && value < was) problems.Add($"{twin}: went back from {was} to {value}");
+        }
+        return new EdgeResult(edge.Acknowledged, lost, problems, caughtUp, null);
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path, CancellationToken cancellationToken)
@@ -231,11 +357,11 @@ public static class FailoverScenario
                 if (activeTotal <= 500 && alarms != alarmCount) problems.Add($"/api/alarms total {alarms}, the alarmed twins count {alarmCount}");
                 var known = (await GetJsonAsync(http, "/api/summary", cancellationToken).ConfigureAwait(false)).GetProperty("twinsKnown").GetInt32();
                 if (known != everyTwin.Length) problems.Add($"/api/summary twinsKnown {known}, expected {everyTwin.Length}");
-                foreach (var other in otherTwins)
+                // Each page holding one of the other twins, once.
+                foreach (var page in otherTwins.GroupBy(o => 1 + (Array.IndexOf(everyTwin, o) / 500)))
                 {
-                    var found = (await GetJsonAsync(http, "/api/twins?pageSize=500&page=" + (1 + (Array.IndexOf(everyTwin, other) / 500)), cancellationToken).ConfigureAwait(false))
-                        .GetProperty("items").EnumerateArray().Any(i => i.GetProperty("twinId").GetString() == other);
-                    if (!found) problems.Add($"{other} is not listed");
+                    var listed = IdsOf(await GetJsonAsync(http, "/api/twins?pageSize=500&page=" + page.Key, cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+                    problems.AddRange(page.Where(o => !listed.Contains(o)).Take(5).Select(o => $"{o} is not listed"));
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
