@@ -19,6 +19,10 @@ internal static class CliAction
             {
                 return await body(imv, parse.GetValue(GlobalOptions.Json), cancellationToken).ConfigureAwait(false);
             }
+            catch (Imv.Grains.Interfaces.Access.ImvAccessDeniedException e)
+            {
+                throw new CliException(ExitCodes.Refused, e.Message);
+            }
             catch (Exception e) when (e is SiloUnavailableException or Orleans.Runtime.Messaging.ConnectionFailedException or OrleansMessageRejectionException or TimeoutException)
             {
                 throw new CliException(ExitCodes.Unreachable, $"The cluster stopped answering ({imv.Options.Describe()}): {e.GetType().Name}: {e.Message}");

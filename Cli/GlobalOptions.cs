@@ -20,6 +20,15 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "The API key to act with (default: IMV_API_KEY, the --config file's Client:ApiKey, else the main job's administrator key file; docs/cli.md)",
+        Recursive = true,
+    };
+
+    /// <summary>The environment variable holding the API key.</summary>
+    public const string ApiKeyVariable = "IMV_API_KEY";
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Write JSON instead of tables (one object per line for live views)",
@@ -57,8 +66,10 @@ internal static class GlobalOptions
             options.Gateways.Clear();
             options.Gateways.AddRange(cluster.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             problems.Clear();
-            problems.AddRange(options.Validate().Select(p => p.Replace("Client:Gateways", "--cluster", StringComparison.Ordinal)));
+            problems.AddRange(options.Validate().Where(p => !p.StartsWith("Client:ApiKey", StringComparison.Ordinal))
+                .Select(p => p.Replace("Client:Gateways", "--cluster", StringComparison.Ordinal)));
         }
+        options.ApiKey = ApiKeyOf(parse, configuration, options.ApiKey, problems);
         if (parse.GetValue(ConnectTimeout) is { } seconds)
         {
             if (seconds is > 0 and < 3600) options.ConnectTimeout = TimeSpan.FromSeconds(seconds);
@@ -67,6 +78,44 @@ internal static class GlobalOptions
         if (problems.Count > 0) throw new CliException(ExitCodes.BadUsage, string.Join(Environment.NewLine, problems.Distinct()));
         return options;
     }
+
+    /// <summary>The key to act with, first found: <c>--api-key</c>, <c>IMV_API_KEY</c>, <c>Client:ApiKey</c> of the
+    /// configuration, then the administrator key file a silo wrote at its first start: the --config file's
+    /// (<c>Auth:AdminKeyFile</c>, else <c>Silo:SqlitePath</c> + <c>.admin-key</c>), else the main job's default
+    /// (<see cref="DefaultKeyFiles"/>). Null when none is found (the silo then refuses the calls, naming the missing key).</summary>
+    internal static string? ApiKeyOf(ParseResult parse, IConfiguration configuration, string? configured, List<string> problems)
+    {
+        static string? Valid(string? key, string where, List<string> problems)
+        {
+            if (string.IsNullOrWhiteSpace(key)) return null;
+            key = key.Trim();
+            if (!key.StartsWith("imv_", StringComparison.Ordinal) || key.Length is < 23 or > 128)
+                problems.Add($"{where}: not an Imv API key (imv_<key id>_<secret>).");
+            return key;
+        }
+        problems.RemoveAll(p => p.StartsWith("Client:ApiKey", StringComparison.Ordinal));
+        if (Valid(parse.GetValue(ApiKey), "--api-key", problems) is { } given) return given;
+        if (Valid(Environment.GetEnvironmentVariable(ApiKeyVariable), ApiKeyVariable, problems) is { } fromEnvironment) return fromEnvironment;
+        if (Valid(configured, "Client:ApiKey", problems) is { } fromConfiguration) return fromConfiguration;
+        IEnumerable<string> files = DefaultKeyFiles;
+        // Relative paths as the silo reads them: from the working directory.
+        if (parse.GetValue(Config) is not null)
+            files = configuration["Auth:AdminKeyFile"] is { Length: > 0 } keyFile ? [Path.GetFullPath(keyFile)]
+                : configuration["Silo:SqlitePath"] is { Length: > 0 } data ? [Path.GetFullPath(data) + ".admin-key"] : files;
+        foreach (var file in files)
+        {
+            string text;
+            try { text = File.ReadAllText(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (Valid(text, file, problems) is { } fromFile) return fromFile;
+        }
+        return null;
+    }
+
+    /// <summary>Where the main job writes its administrator key at its first start when run from the repository
+    /// (<c>dotnet run --project Silo</c>: <c>Silo/data/imv.db.admin-key</c>) or from the Silo directory.</summary>
+    internal static IReadOnlyList<string> DefaultKeyFiles =>
+        [Path.GetFullPath(Path.Combine("Silo", "data", "imv.db.admin-key")), Path.GetFullPath(Path.Combine("data", "imv.db.admin-key"))];
 
     /// <summary>Connects; <see cref="CliException"/> (unreachable) naming the cluster and what was tried.</summary>
     public static async Task<ImvClient> ConnectAsync(ParseResult parse, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ using Imv.Cli.Commands;
 // imv: the command line of an Imv cluster, on the SDK (docs/cli.md). Exit codes: 0 ok, 1 refused, 2 bad usage, 3 unreachable.
 var root = new RootCommand("imv: the command line of an Imv cluster (docs/cli.md)")
 {
-    GlobalOptions.Cluster, GlobalOptions.Config, GlobalOptions.Json, GlobalOptions.ConnectTimeout,
+    GlobalOptions.Cluster, GlobalOptions.Config, GlobalOptions.ApiKey, GlobalOptions.Json, GlobalOptions.ConnectTimeout,
     TwinCommands.Create(), CommandCommands.Create(), OrgCommands.Create(), AlarmCommands.Create(), LedgerCommands.Create(), ReplayCommands.Create(),
 };
 var parse = root.Parse(args);

@@ -86,9 +86,14 @@ public sealed class ImvClient : IAsyncDisposable
     }
 
     /// <summary>Connects with the default options plus <paramref name="gateways"/> (host:port).</summary>
-    public static Task<ImvClient> ConnectAsync(string gateways, CancellationToken cancellationToken = default)
+    public static Task<ImvClient> ConnectAsync(string gateways, CancellationToken cancellationToken = default) => ConnectAsync(gateways, null, cancellationToken);
+
+    /// <summary>Connects with the default options plus <paramref name="gateways"/> (host:port) and the API key
+    /// <paramref name="apiKey"/> (<see cref="ImvClientOptions.ApiKey"/>).</summary>
+    public static Task<ImvClient> ConnectAsync(string gateways, string? apiKey, CancellationToken cancellationToken = default)
     {
-        var options = new ImvClientOptions();
+        ArgumentNullException.ThrowIfNull(gateways);
+        var options = new ImvClientOptions { ApiKey = apiKey };
         options.Gateways.AddRange(gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return ConnectAsync(options, cancellationToken);
     }

@@ -54,6 +54,7 @@ public static class SiloApplication
         var auth = AuthSettingsValidator.Bind(builder.Configuration, problems);
         var limits = ApiLimits.Bind(builder.Configuration, problems);
         AuthSettingsValidator.CheckListenAddresses(builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"], auth, problems);
+        AuthSettingsValidator.CheckGateway(settings, auth, problems);
         if (settings.Uses(StorageKinds.Sqlite)) SqliteStorageSetup.Validate(builder.Configuration, problems);
         var recording = RecordingSetup.Bind(builder.Configuration, problems);
         problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));

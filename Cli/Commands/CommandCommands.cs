@@ -13,7 +13,6 @@ internal static class CommandCommands
     private static readonly Option<string?> Value = new("--value") { Description = "The value to write: true/false, a number, or text" };
     private static readonly Option<string?> Method = new("--method") { Description = "The method to call (instead of --tag)" };
     private static readonly Option<string[]> Args = new("--arg") { Description = "A method input argument (repeat in order)", AllowMultipleArgumentsPerToken = false };
-    private static readonly Option<string> Issuer = new("--issuer") { Description = "The avatar issuing the command", Required = true };
     private static readonly Option<string?> Id = new("--id") { Description = "The command id (idempotency key; default: a new one)" };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Follow the command until Applied, Rejected or Expired, showing each state" };
     private static readonly Option<double> Timeout = new("--timeout") { Description = "Seconds --wait waits at most (default 60)", DefaultValueFactory = _ => 60 };
@@ -23,7 +22,7 @@ internal static class CommandCommands
         var group = new Command("command", "Commands to twins");
         var send = new Command("send", "Send a command (a tag write or a method call) to a twin");
         send.Add(TwinCommands.TwinId);
-        foreach (var o in new Option[] { Tag, Value, Method, Args, Issuer, Id, Wait, Timeout }) send.Add(o);
+        foreach (var o in new Option[] { Tag, Value, Method, Args, Id, Wait, Timeout }) send.Add(o);
         send.SetAction((parse, ct) => CliAction.RunAsync(parse, ct, async (imv, json, token) =>
         {
             var twin = parse.GetValue(TwinCommands.TwinId)!;
@@ -66,7 +65,8 @@ internal static class CommandCommands
         if (tag is not null && value is null) throw new CliException(ExitCodes.BadUsage, "--tag needs --value.");
         var args = parse.GetValue(Args) is { Length: > 0 } a ? a.Select(Parse).ToList() : null;
         var id = parse.GetValue(Id) ?? "imv-" + Guid.NewGuid().ToString("N")[..12];
-        return new CommandRequest(id, IssuerKind.Avatar, parse.GetValue(Issuer)!, tag, method, value is null ? default : Parse(value), args);
+        // The issuer is the API key's avatar: the silo sets it (docs/cli.md).
+        return new CommandRequest(id, IssuerKind.Avatar, "", tag, method, value is null ? default : Parse(value), args);
     }
 
     /// <summary>A value typed as the user would mean it: a boolean, an integer, a number, else text.</summary>
@@ -80,7 +80,7 @@ internal static class CommandCommands
 
     private static void Show(CommandRecord r, bool json)
     {
-        if (json) { CliAction.WriteJson(new { commandId = r.Envelope.CommandId, status = r.Status, reason = r.Reason, at = r.Transitions[^1].At, meaning = Meaning(r) }); return; }
+        if (json) { CliAction.WriteJson(new { commandId = r.Envelope.CommandId, issuer = r.Envelope.Issuer, status = r.Status, reason = r.Reason, at = r.Transitions[^1].At, meaning = Meaning(r) }); return; }
         var color = r.Status switch { CommandDeliveryStatus.Applied => "green", CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired => "red", _ => "yellow" };
         AnsiConsole.MarkupLine($"{r.Transitions[^1].At:HH:mm:ss.fff} command {Markup.Escape(r.Envelope.CommandId)} [{color}]{r.Status}[/]{(r.Reason is null ? "" : " " + Markup.Escape(r.Reason))}");
     }

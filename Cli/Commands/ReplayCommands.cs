@@ -70,7 +70,7 @@ internal static class ReplayCommands
     private static async Task<int> StartAsync(ImvClient imv, ReplayRequest request, bool detach, bool json, CancellationToken token)
     {
         ReplayInfo started;
-        try { started = await imv.Replays.StartAsync(request, "imv", token); }
+        try { started = await imv.Replays.StartAsync(request, null, token); }
         catch (ReplayRefusedException e)
         {
             throw new CliException(e.Refusal == ReplayRefusal.Invalid ? ExitCodes.BadUsage : ExitCodes.Refused, e.Message);

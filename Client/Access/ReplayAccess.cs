@@ -13,11 +13,12 @@ public sealed class ReplayAccess
     private IReplayGrain Grain => _grains.GetGrain<IReplayGrain>(IReplayGrain.Key);
 
     /// <summary>Starts a replay of <paramref name="request"/>; throws <see cref="ReplayRefusedException"/> naming every
-    /// problem when it cannot start (nothing is started then).</summary>
-    public async Task<ReplayInfo> StartAsync(ReplayRequest request, string requestedBy = "sdk", CancellationToken cancellationToken = default)
+    /// problem when it cannot start (nothing is started then). The replay is requested by the client's avatar (the
+    /// API key's): <paramref name="requestedBy"/> may only repeat it.</summary>
+    public async Task<ReplayInfo> StartAsync(ReplayRequest request, string? requestedBy = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var start = await Grain.StartAsync(request, requestedBy).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var start = await Grain.StartAsync(request, requestedBy ?? "").WaitAsync(cancellationToken).ConfigureAwait(false);
         return start.Replay ?? throw new ReplayRefusedException(start.Refusal, start.Message ?? "The replay was refused.");
     }
 

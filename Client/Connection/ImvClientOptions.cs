@@ -11,6 +11,12 @@ public sealed class ImvClientOptions
     /// <summary>The configuration section of the client's own settings.</summary>
     public const string SectionName = "Client";
 
+    /// <summary>The API key (<c>imv_…</c>) every grain call is authenticated with (section <c>Client:ApiKey</c>): the
+    /// same keys as the HTTP API, created by an administrator (<c>POST /api/keys</c>) or the administrator key the main
+    /// job writes at its first start. The calls act as the key's avatar, with its role's rights in its scopes. Without
+    /// it every call is refused. Never logged, nor shown by <see cref="Describe"/>.</summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>Orleans' cluster id (the silos' <c>Silo:ClusterId</c>). Default "imv".</summary>
     public string ClusterId { get; set; } = "imv";
 
@@ -90,6 +96,7 @@ public sealed class ImvClientOptions
         o.Clustering = client["Clustering"] ?? silo["Clustering"] ?? o.Clustering;
         o.PostgreSqlConnectionString = configuration.GetConnectionString("PostgreSql");
         o.AzureStorageConnectionString = configuration.GetConnectionString("AzureStorage");
+        o.ApiKey = client[nameof(ApiKey)] is { Length: > 0 } key ? key.Trim() : null;
         o.RootOrganization = client["RootOrganization"] ?? configuration["Plant:EnterpriseId"] ?? o.RootOrganization;
         var gateways = client.GetSection("Gateways");
         if (gateways.Value is { Length: > 0 } single) o.Gateways.AddRange(single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -140,6 +147,8 @@ public sealed class ImvClientOptions
                 problems.Add($"{SectionName}:Gateways: '{g}' is not host:port (for example 127.0.0.1:30000).");
         if (RenewInterval >= Grains.Interfaces.Watching.WatchLimits.Expiry)
             problems.Add($"{SectionName}:RenewInterval must be below {Grains.Interfaces.Watching.WatchLimits.Expiry} (the grains drop watches not renewed within it).");
+        if (ApiKey is { } key && (key.Length is < 23 or > 128 || !key.StartsWith("imv_", StringComparison.Ordinal)))
+            problems.Add($"{SectionName}:ApiKey is not an Imv API key (imv_<key id>_<secret>, as POST /api/keys answers it).");
         if (ConnectTimeout <= TimeSpan.Zero) problems.Add($"{SectionName}:ConnectTimeout must be positive.");
         if (ResponseTimeout <= TimeSpan.Zero) problems.Add($"{SectionName}:ResponseTimeout must be positive.");
         problems.AddRange(Tls.Validate(SectionName + ":" + nameof(Tls)));

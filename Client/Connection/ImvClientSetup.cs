@@ -48,6 +48,8 @@ public static class ImvClientSetup
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
             client.UseConnectionRetryFilter(deadline.ShouldRetryAsync);
             if (options.Tls.Enabled) client.UseTls(options.Tls.LoadCertificate(), options.Tls.Apply);
+            // Without a key the calls still go out, and the silo refuses them naming what is missing.
+            if (!string.IsNullOrEmpty(options.ApiKey)) client.AddOutgoingGrainCallFilter(new ApiKeyCallFilter(options.ApiKey));
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(deadline);

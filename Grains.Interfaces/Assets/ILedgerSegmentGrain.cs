@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Access;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -7,6 +8,7 @@ namespace Imv.Grains.Interfaces.Assets;
 /// n x capacity). The ledger grain (<see cref="ILedgerGrain"/>) is the only writer; it keeps only the tip
 /// (count and last hash), so an append writes one bounded segment and the tip, whatever the ledger's length.
 /// Key: <c>{ledger}/segment/{n}</c>.</summary>
+[SiloOnly]
 public interface ILedgerSegmentGrain : IGrainWithStringKey
 {
     /// <summary>Places an entry at its index, which must be the segment's next index or an index already in
@@ -26,6 +28,7 @@ public interface ILedgerSegmentGrain : IGrainWithStringKey
 /// <summary>Where an entry id sits in a ledger: the ledger's index of entry ids, one small grain per id, so that
 /// appends stay idempotent on their id without the ledger keeping every id. The grain deactivates after each
 /// write (claim, set). Key: <c>{ledger}/id/{entry id}</c>.</summary>
+[SiloOnly]
 public interface ILedgerEntryIndexGrain : IGrainWithStringKey
 {
     /// <summary>Claims the id for <paramref name="proposedIndex"/> unless it holds an index below

@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Access;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -13,9 +14,11 @@ public interface ITransferGrain : IGrainWithStringKey
 {
     /// <summary>Runs the transfer to its end (Completed or Rejected). A repeated call, with the same or any
     /// other request, returns the first outcome and moves nothing.</summary>
+    [ClientRight(Right.Assets)]
     Task<TransferReceipt> ExecuteAsync(TransferRequest transfer);
 
     /// <summary>The transfer's receipt so far, or null when it never started.</summary>
+    [ClientRight(Right.Read)]
     [ReadOnly]
     Task<TransferReceipt?> GetReceiptAsync();
 }

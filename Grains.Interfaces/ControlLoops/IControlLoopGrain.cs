@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Access;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -10,18 +11,23 @@ public interface IControlLoopGrain : IGrainWithStringKey
 {
     /// <summary>Sets up the loop (replacing the configuration; the law's memory restarts). Throws
     /// <see cref="ArgumentException"/> for an invalid configuration.</summary>
+    [SiloOnly]
     Task ConfigureAsync(ControlLoopConfiguration configuration);
 
     /// <summary>Starts iterating every sample period; stays enabled across restarts.</summary>
+    [ClientRight(Right.Configure, TargetKind.Loop)]
     Task EnableAsync();
 
     /// <summary>Stops iterating.</summary>
+    [ClientRight(Right.Configure, TargetKind.Loop)]
     Task DisableAsync();
 
     /// <summary>Changes the setpoint.</summary>
+    [SiloOnly]
     Task SetSetpointAsync(double setpoint);
 
     /// <summary>Runs one iteration now (whether enabled or not) and returns it.</summary>
+    [ClientRight(Right.Configure, TargetKind.Loop)]
     Task<LoopIteration> RunOnceAsync();
 
     /// <summary>The measured twin applied new readings: run one iteration now, besides the periodic ones
@@ -30,6 +36,7 @@ public interface IControlLoopGrain : IGrainWithStringKey
     /// <param name="twinId">The twin whose readings triggered the loop.</param>
     /// <param name="changed">The tags those readings touched, as the twin holds them after applying them (may be
     /// empty): when the loop's measured tag is among them the loop uses it instead of reading it back.</param>
+    [SiloOnly]
     [OneWay]
     Task OnMeasurementAsync(string twinId, IReadOnlyList<Twins.TagSnapshot> changed);
 
@@ -38,15 +45,18 @@ public interface IControlLoopGrain : IGrainWithStringKey
     /// (<see cref="Twins.TwinConfiguration.ControlLoops"/>, <see cref="Twins.TwinConfiguration.TriggeredLoops"/>)
     /// when it activates, so that loops resume as soon as their plant does after a silo restart, without
     /// waiting for the keep-alive reminder. Does nothing else.</summary>
+    [SiloOnly]
     [OneWay]
     Task WakeAsync();
 
     /// <summary>Deletes the loop: it stops, forgets its configuration and history, and stays deleted (a later
     /// <see cref="ConfigureAsync"/> brings it back). The caller removes it from its twin's authorized loops.
     /// Returns the configuration it had; null when it had none.</summary>
+    [SiloOnly]
     Task<ControlLoopConfiguration?> DeleteAsync();
 
     /// <summary>The loop's configuration, state and recent iterations.</summary>
+    [ClientRight(Right.Read, TargetKind.Loop)]
     [ReadOnly]
     Task<ControlLoopStatus> GetStatusAsync();
 }

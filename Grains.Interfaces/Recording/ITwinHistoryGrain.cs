@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Access;
 using Orleans;
 
 namespace Imv.Grains.Interfaces.Recording;
@@ -9,9 +10,11 @@ namespace Imv.Grains.Interfaces.Recording;
 public interface ITwinHistoryGrain : IGrainWithIntegerKey
 {
     /// <summary>The twin <paramref name="twinId"/> as it was at <paramref name="at"/>.</summary>
+    [ClientRight(Right.Read, TargetKind.Twin, TargetArgument = 0)]
     Task<HistoryAnswer<TwinAsOf>> GetTwinAtAsync(string twinId, DateTimeOffset at);
 
     /// <summary>The readings of <paramref name="tag"/> accepted between <paramref name="from"/> and <paramref name="to"/>
     /// (null: the recording's first or last instant), at most <paramref name="maxPoints"/> points (downsampled beyond).</summary>
+    [ClientRight(Right.Read, TargetKind.Twin, TargetArgument = 0)]
     Task<HistoryAnswer<TagHistory>> GetTagHistoryAsync(string twinId, string tag, DateTimeOffset? from, DateTimeOffset? to, int maxPoints);
 }

@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Access;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -16,14 +17,17 @@ public interface IReplayGrain : IGrainWithStringKey
     /// everything that prevents it (nothing is started then).</summary>
     /// <param name="request">The range, the twins, the speed, the changes.</param>
     /// <param name="requestedBy">Who asks (kept with the replay).</param>
+    [ClientRight(Right.Configure, TargetKind.Body, CallerArgument = 1)]
     Task<ReplayStart> StartAsync(ReplayRequest request, string requestedBy);
 
     /// <summary>A replay as it is now; null when unknown.</summary>
+    [ClientRight(Right.Read)]
     [AlwaysInterleave]
     Task<ReplayInfo?> GetAsync(string replayId);
 
     /// <summary>Asks a running replay to stop (between two entries) and answers it once stopped, or after 10 s still
     /// <see cref="ReplayState.Running"/> while its sandbox stops (follow it with <see cref="GetAsync"/>); null when unknown.</summary>
+    [ClientRight(Right.Configure, TargetKind.Body)]
     [AlwaysInterleave]
     Task<ReplayInfo?> StopAsync(string replayId);
 }

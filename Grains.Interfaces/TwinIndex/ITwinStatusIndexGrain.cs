@@ -1,3 +1,4 @@
+using Imv.Grains.Interfaces.Access;
 using Orleans;
 using Orleans.Concurrency;
 
@@ -12,12 +13,15 @@ public interface ITwinStatusIndexGrain : IGrainWithStringKey
     /// <summary>Adds or replaces a twin's entry (the twin calls it when configured or described, and with every status
     /// push). A status older than the one held (by <see cref="TwinIndexEntry.ReportedAt"/>) keeps the
     /// held status but still takes the new place.</summary>
+    [SiloOnly]
     Task SetAsync(TwinIndexEntry entry);
 
     /// <summary>Removes a twin (it moved to another organization). Idempotent.</summary>
+    [SiloOnly]
     Task RemoveAsync(string twinId);
 
     /// <summary>The entries passing <paramref name="query"/>'s filter: how many, their weight, and the first ones in id order.</summary>
+    [ClientRight(Right.Read)]
     [ReadOnly]
     Task<TwinIndexPage> QueryAsync(TwinIndexQuery query);
 }

@@ -60,19 +60,8 @@ public static class ReplayEndpoints
         };
     }
 
-    /// <summary>Replays read every twin they replay and run its loops: an engineer replays twins and organizations in
-    /// its scopes; a replay of the whole grid needs the right everywhere.</summary>
-    private static async Task<IResult?> AuthorizeAsync(Caller caller, AccessControl access, string? organizationId, IReadOnlyList<string>? twinIds)
-    {
-        if (organizationId is not null) return await access.AuthorizeAsync(caller, Right.Configure, TargetKind.Organization, organizationId).ConfigureAwait(false);
-        if (twinIds is not null)
-        {
-            foreach (var twin in twinIds.Distinct(StringComparer.Ordinal))
-                if (await access.AuthorizeAsync(caller, Right.Configure, TargetKind.Twin, twin).ConfigureAwait(false) is { } refused) return refused;
-            return null;
-        }
-        return await access.AuthorizeAsync(caller, Right.Configure, TargetKind.None, null).ConfigureAwait(false);
-    }
+    private static async Task<IResult?> AuthorizeAsync(Caller caller, AccessControl access, string? organizationId, IReadOnlyList<string>? twinIds) =>
+        await access.DecideReplayAsync(caller, organizationId, twinIds).ConfigureAwait(false) is { } refusal ? ApiResults.Forbidden(refusal.Message, refusal.Detail) : null;
 
     private static IResult Report(string id, HttpRequest request, ReplayService replays)
     {

@@ -7,6 +7,7 @@ namespace Imv.Silo.Cluster;
 /// connection runs on the silo of that activation, started when it activates and stopped when it deactivates. When
 /// that silo dies, the next <see cref="EnsureRunningAsync"/> (every silo calls it every second) activates it, and so
 /// the connection, on a live silo.</summary>
+[SiloOnly]
 public interface IGatewayOwnerGrain : IGrainWithStringKey
 {
     /// <summary>Activates the owner (starting the connection on its silo) if needed; returns the silo's name.</summary>

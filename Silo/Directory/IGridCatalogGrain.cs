@@ -4,6 +4,7 @@ namespace Imv.Silo.Directory;
 
 /// <summary>The persisted part of the <see cref="GridCatalog"/>: the avatars and control loops created through
 /// the API (the bootstrap's are recomputed at every start). One grain, key <see cref="Key"/>.</summary>
+[SiloOnly]
 public interface IGridCatalogGrain : IGrainWithStringKey
 {
     /// <summary>The grain's key.</summary>

@@ -45,6 +45,9 @@ public static class OrleansSiloSetup
         });
         if (settings.Tls.Enabled) silo.UseTls(settings.Tls.LoadCertificate(), settings.Tls.Apply);
         silo.AddActivityPropagation();
+        // Calls from Orleans clients (the SDK, imv) need an API key and the method's right, as HTTP requests do.
+        silo.Services.AddSingleton<Imv.Silo.Security.ClientCallGate>();
+        silo.Services.AddSingleton<Orleans.IIncomingGrainCallFilter>(sp => sp.GetRequiredService<Imv.Silo.Security.ClientCallGate>());
         silo.UseImvStorage(settings, configuration);
         if (settings.Dashboard) Orleans.Dashboard.ServiceCollectionExtensions.AddDashboard(silo, _ => { });
         return silo;

@@ -12,7 +12,12 @@ namespace Imv.Silo.Security;
 public sealed class AccessControl(IGrainFactory grains)
 {
     /// <summary>Null when allowed; otherwise the 403 answer naming the missing right and scope.</summary>
-    public async Task<IResult?> AuthorizeAsync(Caller caller, Right right, TargetKind kind, string? targetId)
+    public async Task<IResult?> AuthorizeAsync(Caller caller, Right right, TargetKind kind, string? targetId) =>
+        await DecideAsync(caller, right, kind, targetId).ConfigureAwait(false) is { } refusal ? ApiResults.Forbidden(refusal.Message, refusal.Detail) : null;
+
+    /// <summary>Null when allowed; otherwise why not, naming the missing right and scope. The one decision behind both
+    /// the HTTP API's 403 (<see cref="AuthorizeAsync"/>) and the refusal of an Orleans client's call (<see cref="ClientCallGate"/>).</summary>
+    public async Task<AccessRefusal?> DecideAsync(Caller caller, Right right, TargetKind kind, string? targetId)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var reach = caller.ReachOf(right);
@@ -23,19 +28,34 @@ public sealed class AccessControl(IGrainFactory grains)
             case Reach.Everywhere:
                 return null;
             case Reach.None:
-                return ApiResults.Forbidden($"Forbidden: {who} does not have the right '{right}'.", detail);
+                return new($"Forbidden: {who} does not have the right '{right}'.", detail);
             case Reach.InScope when kind == TargetKind.Body:
                 return null;
             case Reach.Self:
                 if (kind == TargetKind.Self && string.Equals(targetId, caller.AvatarId, StringComparison.Ordinal)) return null;
-                return ApiResults.Forbidden($"Forbidden: {who} has the right '{right}' only on itself, not on '{targetId}'.", detail);
+                return new($"Forbidden: {who} has the right '{right}' only on itself, not on '{targetId}'.", detail);
         }
         if (kind == TargetKind.None || targetId is null)
-            return ApiResults.Forbidden($"Forbidden: {who} has the right '{right}' only within its scopes ({Scopes(caller)}); ask for a twin or asset by its id.", detail);
+            return new($"Forbidden: {who} has the right '{right}' only within its scopes ({Scopes(caller)}); ask for a twin or asset by its id.", detail);
         var (covered, where) = await CoversAsync(caller.Profile.Scopes, kind, targetId).ConfigureAwait(false);
         // An unknown target is the endpoint's to answer (404), not a matter of scope.
         return covered || where is null ? null
-            : ApiResults.Forbidden($"Forbidden: {who} has the right '{right}' only within its scopes ({Scopes(caller)}), which cover neither {where}.", detail);
+            : new($"Forbidden: {who} has the right '{right}' only within its scopes ({Scopes(caller)}), which cover neither {where}.", detail);
+    }
+
+    /// <summary>A replay reads every twin it replays and runs its loops: an engineer replays twins and organizations in
+    /// its scopes; a replay of the whole grid needs the right everywhere. Null when allowed.</summary>
+    public async Task<AccessRefusal?> DecideReplayAsync(Caller caller, string? organizationId, IReadOnlyList<string>? twinIds)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (organizationId is not null) return await DecideAsync(caller, Right.Configure, TargetKind.Organization, organizationId).ConfigureAwait(false);
+        if (twinIds is not null)
+        {
+            foreach (var twin in twinIds.Distinct(StringComparer.Ordinal))
+                if (await DecideAsync(caller, Right.Configure, TargetKind.Twin, twin).ConfigureAwait(false) is { } refused) return refused;
+            return null;
+        }
+        return await DecideAsync(caller, Right.Configure, TargetKind.None, null).ConfigureAwait(false);
     }
 
     private static string Scopes(Caller caller) => caller.Profile.Scopes is { Count: > 0 } s ? "[" + string.Join(", ", s) + "]" : "none";
@@ -79,3 +99,9 @@ public sealed class AccessControl(IGrainFactory grains)
         }
     }
 }
+
+/// <summary>Why <see cref="AccessControl"/> refused: the message (naming the right and the scope) and the detail the
+/// HTTP API puts in its 403 answer.</summary>
+/// <param name="Message">The refusal in words.</param>
+/// <param name="Detail">Right, role, avatar and target, for the JSON answer.</param>
+public sealed record AccessRefusal(string Message, object Detail);

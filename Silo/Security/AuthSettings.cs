@@ -23,6 +23,11 @@ public sealed class AuthSettings
     /// clear). Default false: such a <c>--urls</c> is refused.</summary>
     public bool AllowPlainHttpBeyondLoopback { get; set; }
 
+    /// <summary>Lets a silo's Orleans gateway (the SDK's and <c>imv</c>'s way in) be reachable beyond loopback without
+    /// <c>Silo:Tls</c> (API keys then cross the network in clear). Default false: a silo clustered beyond Localhost,
+    /// listening on any address, or advertising a non-loopback address, refuses to start without TLS.</summary>
+    public bool AllowPlainGatewayBeyondLoopback { get; set; }
+
     /// <summary>JWT bearer tokens from an OpenID Connect issuer or a key file (section <c>Auth:Jwt</c>).</summary>
     public JwtSettings Jwt { get; set; } = new();
 }

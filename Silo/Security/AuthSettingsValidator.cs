@@ -117,6 +117,24 @@ public static class AuthSettingsValidator
         }
     }
 
+    /// <summary>Refuses a silo whose Orleans gateway is reachable beyond loopback without mutual TLS (<c>Silo:Tls</c>):
+    /// clustering other than Localhost, <c>Silo:ListenOnAnyAddress</c>, or a non-loopback <c>Silo:AdvertisedAddress</c>,
+    /// unless <see cref="AuthSettings.AllowPlainGatewayBeyondLoopback"/>. Clients send their API key with every call.</summary>
+    public static void CheckGateway(SiloSettings silo, AuthSettings settings, ICollection<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(problems);
+        if (silo.Tls.Enabled || settings.AllowPlainGatewayBeyondLoopback || silo.GatewayPort == 0) return;
+        string? why = silo.Clustering != Imv.Client.Connection.ClusteringKinds.Localhost ? $"Silo:Clustering = '{silo.Clustering}'"
+            : silo.ListenOnAnyAddress ? "Silo:ListenOnAnyAddress = 'true'"
+            : silo.AdvertisedAddress is { } advertised && !IsLoopback(advertised) ? $"Silo:AdvertisedAddress = '{advertised}'"
+            : null;
+        if (why is null) return;
+        problems.Add($"{why}: the Orleans gateway (Silo:GatewayPort {silo.GatewayPort}) is reachable beyond loopback without TLS, so the API keys of SDK and imv "
+            + "clients would cross the network in clear; configure Silo:Tls (Silo:Tls:CertificatePath) or set Auth:AllowPlainGatewayBeyondLoopback=true");
+    }
+
     private static bool IsLoopback(string host)
     {
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;

@@ -4,6 +4,7 @@ namespace Imv.Silo.Security;
 
 /// <summary>The API keys of the grid (hashes only). One grain, key <see cref="Key"/>; silos read it through
 /// <see cref="ApiKeyStore"/>, which caches it for a moment.</summary>
+[SiloOnly]
 public interface IApiKeyRegistryGrain : IGrainWithStringKey
 {
     /// <summary>The grain's key.</summary>

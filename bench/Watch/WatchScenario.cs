@@ -50,7 +50,10 @@ internal static class WatchScenario
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);   // the bootstrap and the first ticks
-            await using var imv = await ImvClient.ConnectAsync("127.0.0.1:" + gateway.ToString(CultureInfo.InvariantCulture), cancellationToken);
+            // The SDK and the page sign in with the administrator key the first start wrote beside the data file.
+            await app.Services.GetRequiredService<Imv.Silo.Security.AdminKeyBootstrap>().Completion.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+            var adminKey = (await File.ReadAllTextAsync(Path.Combine(data, "imv.db.admin-key"), cancellationToken)).Trim();
+            await using var imv = await ImvClient.ConnectAsync("127.0.0.1:" + gateway.ToString(CultureInfo.InvariantCulture), adminKey, cancellationToken);
             var machines = await imv.Twins.ListAsync(null, cancellationToken);
             if (machines.Count < watched)
             {
@@ -93,9 +96,7 @@ internal static class WatchScenario
             double idle = await CpuPercentAsync(process, window, cancellationToken);
             Console.Error.WriteLine($"watch: CPU with a page following every machine for {window.TotalSeconds} s");
             using var client = new HttpClient { BaseAddress = new Uri("http://127.0.0.1:" + http.ToString(CultureInfo.InvariantCulture)), Timeout = Timeout.InfiniteTimeSpan };
-            // The page signs in; the administrator key the first start wrote beside the data file will do.
-            await app.Services.GetRequiredService<Imv.Silo.Security.AdminKeyBootstrap>().Completion.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
-            client.DefaultRequestHeaders.Add("X-Api-Key", (await File.ReadAllTextAsync(Path.Combine(data, "imv.db.admin-key"), cancellationToken)).Trim());
+            client.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
             long events = 0;
             using var pageStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var page = Task.Run(async () =>

@@ -9,7 +9,8 @@ public sealed class CliTests(CliSilo fixture)
 {
     private const string Twin = "site-1.line-01.machine-001";
 
-    private Task<ImvProcess.Result> Imv(params string[] args) => ImvProcess.RunAsync([.. args, "--cluster", fixture.Cluster]);
+    // As the administrator (--api-key); the tests of authentication give other keys, or none.
+    private Task<ImvProcess.Result> Imv(params string[] args) => ImvProcess.RunAsync([.. args, "--cluster", fixture.Cluster, "--api-key", fixture.Silo.AdminKey]);
 
     private static void Ok(ImvProcess.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Out}{r.Err}");
 
@@ -105,13 +106,13 @@ public sealed class CliTests(CliSilo fixture)
     [Fact]
     public async Task Command_send_wait_shows_the_states_and_ends_applied()
     {
-        var sent = await Imv("command", "send", "site-1.line-01.machine-002", "--tag", "speedSetpoint", "--value", "70.5", "--issuer", "manager", "--wait", "--json");
+        var sent = await Imv("command", "send", "site-1.line-01.machine-002", "--tag", "speedSetpoint", "--value", "70.5", "--wait", "--json");
         Ok(sent);
         var states = sent.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("status").GetString()).ToList();
         Assert.Equal("Applied", states[^1]);
         Assert.True(states.Count >= 2, string.Join(",", states));
 
-        var table = await Imv("command", "send", "site-1.line-01.machine-002", "--method", "Stop", "--issuer", "manager", "--wait");
+        var table = await Imv("command", "send", "site-1.line-01.machine-002", "--method", "Stop", "--wait");
         Ok(table);
         Assert.Contains("Applied", table.Out, StringComparison.Ordinal);
     }
@@ -119,15 +120,60 @@ public sealed class CliTests(CliSilo fixture)
     [Fact]
     public async Task A_refused_command_exits_1_with_its_reason_and_meaning()
     {
-        var refused = await Imv("command", "send", Twin, "--tag", "temperatureSetpoint", "--value", "900", "--issuer", "manager", "--wait");
+        var refused = await Imv("command", "send", Twin, "--tag", "temperatureSetpoint", "--value", "900", "--wait");
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("Rejected", refused.Out, StringComparison.Ordinal);
         Assert.Contains("interlock", refused.Err, StringComparison.Ordinal);
         Assert.Contains("breaks a limit", refused.Err, StringComparison.Ordinal);
 
-        var scope = await Imv("command", "send", Twin, "--method", "Stop", "--issuer", "nobody");
-        Assert.Equal(1, scope.ExitCode);
-        Assert.Contains("issuer", scope.Err, StringComparison.Ordinal);
+    }
+
+    /// <summary>A key of avatar <paramref name="avatarId"/>, registered with <paramref name="role"/> and <paramref name="scopes"/>.</summary>
+    private async Task<string> KeyOfNewAsync(string avatarId, string role, params string[] scopes)
+    {
+        await fixture.Silo.Admin.PostAsync("/api/avatars", new { avatarId, displayName = avatarId, role, scopes }, 201);
+        return (await fixture.Silo.Admin.PostAsync("/api/keys", new { avatarId, name = "cli test" }, 201)).GetProperty("key").GetString()!;
+    }
+
+    [Fact]
+    public async Task Without_a_key_or_with_an_unknown_one_imv_exits_1_naming_the_key()
+    {
+        var none = await ImvProcess.RunAsync("twins", "show", Twin, "--cluster", fixture.Cluster);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("missing API key", none.Err, StringComparison.Ordinal);
+        Assert.Contains("--api-key", none.Err, StringComparison.Ordinal);
+
+        var unknown = await ImvProcess.RunAsync("twins", "show", Twin, "--cluster", fixture.Cluster, "--api-key", "imv_0123456789abcdef_notakeythegridknows");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("unknown API key", unknown.Err, StringComparison.Ordinal);
+
+        var malformed = await ImvProcess.RunAsync("twins", "show", Twin, "--cluster", fixture.Cluster, "--api-key", "secret");
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("--api-key", malformed.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_command_is_issued_by_the_keys_avatar_and_refused_out_of_its_scope()
+    {
+        // An operator of line 02 commands a machine of line 02; the command's issuer is the key's avatar.
+        var key = await KeyOfNewAsync("cli-operator-line02", "Worker", "site-1.line-02");
+        var sent = await ImvProcess.RunAsync("command", "send", "site-1.line-02.machine-001", "--tag", "speedSetpoint", "--value", "61", "--json",
+            "--cluster", fixture.Cluster, "--api-key", key);
+        Assert.True(sent.ExitCode == 0, sent.Err);
+        var record = JsonDocument.Parse(sent.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
+        Assert.Equal("cli-operator-line02", record.GetProperty("issuer").GetString());
+
+        // The same key on a machine of line 01: refused before the twin, naming the right and the scopes.
+        var commandsBefore = (await fixture.Silo.Admin.GetAsync($"/api/twins/{Twin}/commands")).GetProperty("total").GetInt32();
+        var refused = await ImvProcess.RunAsync("command", "send", Twin, "--method", "Stop", "--cluster", fixture.Cluster, "--api-key", key);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("'Command'", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("site-1.line-02", refused.Err, StringComparison.Ordinal);
+        Assert.Equal(commandsBefore, (await fixture.Silo.Admin.GetAsync($"/api/twins/{Twin}/commands")).GetProperty("total").GetInt32());
+
+        // --issuer is gone: the issuer is the key's avatar.
+        var issuer = await ImvProcess.RunAsync("command", "send", Twin, "--method", "Stop", "--issuer", "manager", "--cluster", fixture.Cluster, "--api-key", key);
+        Assert.Equal(2, issuer.ExitCode);
     }
 
     [Fact]
@@ -176,14 +222,23 @@ public sealed class CliTests(CliSilo fixture)
     [Fact]
     public async Task A_silo_configuration_file_reaches_its_cluster()
     {
+        // A silo's file names its gateway and where it wrote its administrator key: that is all imv needs.
         var file = Path.Combine(Path.GetTempPath(), "imv-cli-" + Guid.NewGuid().ToString("N") + ".json");
-        await File.WriteAllTextAsync(file, $$"""{ "Silo": { "GatewayPort": {{fixture.GatewayPort.ToString(CultureInfo.InvariantCulture)}} } }""");
+        var keyFile = JsonSerializer.Serialize(TestSilo.AdminKeyFileOf(fixture.Silo.DataFile));
+        await File.WriteAllTextAsync(file, $$"""{ "Silo": { "GatewayPort": {{fixture.GatewayPort.ToString(CultureInfo.InvariantCulture)}} }, "Auth": { "AdminKeyFile": {{keyFile}} } }""");
+        // A client's file may carry the key itself.
+        var clientFile = Path.Combine(Path.GetTempPath(), "imv-cli-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(clientFile, $$"""{ "Client": { "Gateways": "{{fixture.Cluster}}", "ApiKey": "{{fixture.Silo.AdminKey}}" } }""");
         try
         {
-            var r = await ImvProcess.RunAsync("twins", "list", "--config", file, "--json");
-            Ok(r);
+            Ok(await ImvProcess.RunAsync("twins", "list", "--config", file, "--json"));
+            Ok(await ImvProcess.RunAsync("twins", "list", "--config", clientFile, "--json"));
         }
-        finally { File.Delete(file); }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(clientFile);
+        }
     }
 }
 
@@ -192,7 +247,7 @@ public sealed class CliUsageTests
     [Theory]
     [InlineData("twins", "frobnicate")]
     [InlineData("twins", "show")]
-    [InlineData("command", "send", "x", "--tag", "t", "--value", "1")]
+    [InlineData("command", "send", "x", "--tag", "t", "--value", "1", "--issuer", "manager")]
     [InlineData("replay", "--to", "-1m")]
     [InlineData("replay", "--from", "-2m", "--to", "-1m", "--org", "a", "--twin", "b")]
     [InlineData("replay", "--from", "-1m", "--to", "-2m")]

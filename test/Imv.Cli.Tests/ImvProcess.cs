@@ -20,14 +20,20 @@ public static class ImvProcess
         return File.Exists(path) ? path : throw new FileNotFoundException("Build Cli/Imv.Cli.csproj first", path);
     });
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs the tool with <paramref name="environment"/> added to its environment.</summary>
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
-        using var running = Start(args);
+        using var running = Start(environment, args);
         return await running.WaitAsync(TimeSpan.FromSeconds(90));
     }
 
     /// <summary>Starts the tool and returns while it runs (its output read as it comes).</summary>
-    public static Running Start(params string[] args)
+    public static Running Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts the tool with <paramref name="environment"/> added to its environment.</summary>
+    public static Running Start(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         // Through env --default-signal=INT (the same process: env execs dotnet): a test run started as a background job
         // (`./test.sh &`, nohup, some CI runners) passes SIGINT on as ignored, and .NET then installs no Ctrl+C handler,
@@ -38,6 +44,9 @@ public static class ImvProcess
         start.ArgumentList.Add(ToolPath.Value);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // A key of the developer's shell must not stand in for the one a test gives (or withholds).
+        start.Environment.Remove("IMV_API_KEY");
+        if (environment is not null) foreach (var (name, value) in environment) start.Environment[name] = value;
         return new Running(Process.Start(start)!, args);
     }
 

@@ -11,7 +11,10 @@ public sealed class ReplayCliTests(CliSilo fixture)
 {
     private const string Twin = "site-1.line-01.machine-001";
 
-    private Task<ImvProcess.Result> Imv(params string[] args) => ImvProcess.RunAsync([.. args, "--cluster", fixture.Cluster]);
+    // The key from IMV_API_KEY, as a script would give it.
+    private Dictionary<string, string?> Key => new() { ["IMV_API_KEY"] = fixture.Silo.AdminKey };
+
+    private Task<ImvProcess.Result> Imv(params string[] args) => ImvProcess.RunAsync(Key, [.. args, "--cluster", fixture.Cluster]);
 
     private static void Ok(ImvProcess.Result r) => Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Out}{r.Err}");
 
@@ -61,7 +64,7 @@ public sealed class ReplayCliTests(CliSilo fixture)
     {
         var (from, to) = await RecordedAsync(12);
         // At recorded speed the range takes as long as it lasted: interrupted once it is under way.
-        using var running = ImvProcess.Start("replay", "--from", from, "--to", to, "--speed", "1x", "--cluster", fixture.Cluster);
+        using var running = ImvProcess.Start(Key, "replay", "--from", from, "--to", to, "--speed", "1x", "--cluster", fixture.Cluster);
         await TestSilo.EventuallyAsync(() => Task.FromResult(running.Err.Contains("replay r", StringComparison.Ordinal)), "a progress line", TimeSpan.FromSeconds(60));
         running.Interrupt();
         var r = await running.WaitAsync(TimeSpan.FromSeconds(90));

@@ -15,7 +15,7 @@ public sealed class FailoverTests
         int siloPort = TestSilo.FreePort(), gatewayPort = TestSilo.FreePort();
         var dataFile = TestSilo.NewDataFile();
         var silo = await TestSilo.StartAsync(dataFile, SiloWithClient.Settings(siloPort, gatewayPort));
-        await using var imv = await ImvClient.ConnectAsync(SiloWithClient.Options(gatewayPort));
+        await using var imv = await ImvClient.ConnectAsync(SiloWithClient.Options(gatewayPort, silo.AdminKey));
         await using var watch = await imv.Twins.WatchAsync(twin);
         Assert.Equal(WatchEventKind.Started, (await watch.ReadAsync()).Kind);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));

@@ -72,7 +72,7 @@ public sealed class SdkTests(SiloWithClient fixture)
         Assert.Equal(WatchEventKind.Started, first.Kind);
         Assert.Equal(3, first.State!.MachineCount);
         // Turning a machine off changes the line's aggregate.
-        var command = new CommandRequest("org-watch-stop", IssuerKind.Avatar, "manager", null, "Stop", default);
+        var command = new CommandRequest("org-watch-stop", IssuerKind.Avatar, "", null, "Stop", default);
         await Imv.Commands.SendAsync("site-1.line-01.machine-002", command);
         using var cts = new CancellationTokenSource(Wait);
         var next = await watch.ReadAsync(cts.Token);
@@ -84,7 +84,7 @@ public sealed class SdkTests(SiloWithClient fixture)
     public async Task A_command_is_followed_through_its_states_to_applied()
     {
         var moves = new List<CommandDeliveryStatus>();
-        var command = new CommandRequest("sdk-follow-1", IssuerKind.Avatar, "manager", "speedSetpoint", null, TagValue.FromDouble(81));
+        var command = new CommandRequest("sdk-follow-1", IssuerKind.Avatar, "", "speedSetpoint", null, TagValue.FromDouble(81));
         var final = await Imv.Commands.SendAndFollowAsync(Twin, command, r => { lock (moves) moves.Add(r.Status); }, Wait);
         Assert.Equal(CommandDeliveryStatus.Applied, final.Status);
         Assert.Equal(CommandDeliveryStatus.Applied, moves[^1]);
@@ -94,7 +94,7 @@ public sealed class SdkTests(SiloWithClient fixture)
     [Fact]
     public async Task A_refused_command_carries_its_reason()
     {
-        var command = new CommandRequest("sdk-refused-1", IssuerKind.Avatar, "manager", "temperatureSetpoint", null, TagValue.FromDouble(900));
+        var command = new CommandRequest("sdk-refused-1", IssuerKind.Avatar, "", "temperatureSetpoint", null, TagValue.FromDouble(900));
         var final = await Imv.Commands.SendAndFollowAsync(Twin, command, null, Wait);
         Assert.Equal(CommandDeliveryStatus.Rejected, final.Status);
         Assert.Contains("interlock", final.Reason, StringComparison.Ordinal);
@@ -113,7 +113,7 @@ public sealed class SdkTests(SiloWithClient fixture)
     public async Task An_unreachable_gateway_is_named()
     {
         var port = TestSilo.FreePort();
-        var options = SiloWithClient.Options(port);
+        var options = SiloWithClient.Options(port, null);
         options.ConnectTimeout = TimeSpan.FromSeconds(1);
         var e = await Assert.ThrowsAsync<ClusterUnreachableException>(() => ImvClient.ConnectAsync(options));
         Assert.Contains("127.0.0.1:" + port, e.Message, StringComparison.Ordinal);

@@ -24,7 +24,10 @@ public sealed partial class SdkWalkTests(SiloWithClient fixture)
             var project = Path.Combine(dir, "PlantWatcher");
             await RunAsync(project, ["add", "reference", Path.Combine(repo, "Client", "Imv.Client.csproj")], TimeSpan.FromMinutes(2));
             await File.WriteAllTextAsync(Path.Combine(project, "Program.cs"), program.Groups[1].Value);
-            var output = await RunAsync(project, ["run", "-c", "Release", "--", "127.0.0.1:" + fixture.GatewayPort, "site-1.line-01.machine-003"], TimeSpan.FromMinutes(4));
+            // As the walk says: an administrator creates a key for the avatar the program acts as (POST /api/keys).
+            var key = (await fixture.Silo.Admin.PostAsync("/api/keys", new { avatarId = "manager", name = "PlantWatcher" }, 201)).GetProperty("key").GetString()!;
+            var output = await RunAsync(project, ["run", "-c", "Release", "--", "127.0.0.1:" + fixture.GatewayPort, "site-1.line-01.machine-003"], TimeSpan.FromMinutes(4),
+                new() { ["IMV_API_KEY"] = key });
             Assert.Contains("temperature = ", output, StringComparison.Ordinal);
             Assert.True(Regex.Matches(output, "^changed: ", RegexOptions.Multiline).Count >= 3, output);
             Assert.Contains("command Applied", output, StringComparison.Ordinal);
@@ -36,12 +39,14 @@ public sealed partial class SdkWalkTests(SiloWithClient fixture)
         }
     }
 
-    private static async Task<string> RunAsync(string workingDirectory, string[] args, TimeSpan timeout)
+    private static async Task<string> RunAsync(string workingDirectory, string[] args, TimeSpan timeout, Dictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove("IMV_API_KEY");
+        if (environment is not null) foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };

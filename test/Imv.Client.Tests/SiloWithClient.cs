@@ -25,11 +25,14 @@ public sealed class SiloWithClient : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Silo = await TestSilo.StartAsync(DataFile, Settings(SiloPort, GatewayPort));
-        Imv = await ImvClient.ConnectAsync(Options(GatewayPort));
+        Imv = await ImvClient.ConnectAsync(Options(GatewayPort, Silo.AdminKey));
     }
 
-    public static ImvClientOptions Options(int gatewayPort) => new()
+    /// <summary>Client options for the silo's gateway, acting with <paramref name="apiKey"/> (the administrator's:
+    /// <see cref="TestSilo.AdminKey"/>; null: none, every call refused).</summary>
+    public static ImvClientOptions Options(int gatewayPort, string? apiKey) => new()
     {
+        ApiKey = apiKey,
         Gateways = { "127.0.0.1:" + gatewayPort.ToString(CultureInfo.InvariantCulture) },
         RenewInterval = TimeSpan.FromSeconds(1),
         ResponseTimeout = TimeSpan.FromSeconds(10),

@@ -113,6 +113,7 @@ public sealed class TlsTests : IAsyncLifetime
     private ImvClientOptions Options(TlsSettings tls) => new()
     {
         Gateways = { "127.0.0.1:" + _gatewayPort.ToString(CultureInfo.InvariantCulture) },
+        ApiKey = _silo.AdminKey,
         ConnectTimeout = TimeSpan.FromSeconds(20),
         ResponseTimeout = TimeSpan.FromSeconds(10),
         Tls = tls,

@@ -30,10 +30,12 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
         var keyBase = Path.Combine(directory, "cluster");   // the administrator key file is keyBase + ".admin-key"
         var lines = new ConcurrentQueue<string>();
         var processes = new List<Process>();
-        var tlsArgs = new List<string>();
+        // Without TLS the clustered gateway must be allowed in clear explicitly (loopback here in fact).
+        var tlsArgs = new List<string> { "--Auth:AllowPlainGatewayBeyondLoopback=true" };
         var clientTls = new TlsSettings();
         if (tls)
         {
+            tlsArgs.Clear();
             using var ca = TestCertificates.NewAuthority("Imv test cluster CA");
             var caPem = Path.Combine(directory, "ca.pem");
             await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
@@ -78,6 +80,7 @@ public sealed class AzureStorageClusterTests(ITestOutputHelper output)
             {
                 Clustering = ClusteringKinds.AzureStorage, AzureStorageConnectionString = azurite.ConnectionString,
                 ConnectTimeout = TimeSpan.FromSeconds(60), Tls = clientTls,
+                ApiKey = (await File.ReadAllTextAsync(TestSilo.AdminKeyFileOf(keyBase))).Trim(),
             };
             await using (var sdk = await ImvClient.ConnectAsync(clientOptions))
             {

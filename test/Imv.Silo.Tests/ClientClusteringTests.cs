@@ -27,7 +27,11 @@ public sealed class ClientClusteringTests(PostgreSqlFixture postgres)
         await using (var dataSource = NpgsqlDataSource.Create(cs)) await PostgreSqlSchema.MigrateAsync(dataSource, default);
         await using var cluster = await SiloCluster.StartAsync(cs, 1, SmallPlant, TimeSpan.FromSeconds(180));
 
-        var options = new ImvClientOptions { Clustering = ClusteringKinds.AdoNet, PostgreSqlConnectionString = cs, ConnectTimeout = TimeSpan.FromSeconds(60) };
+        var options = new ImvClientOptions
+        {
+            Clustering = ClusteringKinds.AdoNet, PostgreSqlConnectionString = cs, ConnectTimeout = TimeSpan.FromSeconds(60),
+            ApiKey = (await File.ReadAllTextAsync(cluster.AdminKeyFile)).Trim(),
+        };
         await using var imv = await ImvClient.ConnectAsync(options);
         Assert.Contains(Twin, await imv.Twins.ListAsync());
         // The simulated machine's readings reach the twin; the client reads them through the gateway it found.

@@ -75,6 +75,7 @@ public sealed class PostgreSqlSchemaTests(PostgreSqlFixture postgres)
     {
         ["Silo:Clustering"] = "AdoNet",
         ["Silo:Storage"] = "AdoNet",
+        ["Auth:AllowPlainGatewayBeyondLoopback"] = "true",
         ["ConnectionStrings:PostgreSql"] = cs,
         ["Silo:Database:Migrate"] = migrate ? "true" : "false",
         ["Simulator:Enabled"] = "false",

@@ -71,6 +71,33 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task A_clustered_gateway_without_tls_is_refused_naming_the_keys_unless_allowed_explicitly()
+    {
+        var dir = Path.GetDirectoryName(TestSilo.NewDataFile())!;
+        // A valid AdoNet configuration otherwise (nothing is opened: the configuration is checked first), with another
+        // problem beside it: every problem at once.
+        var (code, stdout, stderr) = await RunSiloAsync(dir, "--Silo:Clustering=AdoNet", "--Silo:Storage=AdoNet",
+            "--ConnectionStrings:PostgreSql=Host=127.0.0.1;Port=1;Database=none;Username=none", "--Silo:CollectionAge=abc");
+        Assert.Equal(2, code);
+        Assert.Contains("Silo:Clustering = 'AdoNet': the Orleans gateway", stderr, StringComparison.Ordinal);
+        Assert.Contains("Silo:Tls", stderr, StringComparison.Ordinal);
+        Assert.Contains("Auth:AllowPlainGatewayBeyondLoopback=true", stderr, StringComparison.Ordinal);
+        Assert.Contains("Silo:CollectionAge = 'abc'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+
+        var (advertisedCode, _, advertised) = await RunSiloAsync(dir, "--Silo:AdvertisedAddress=10.1.2.3", "--Silo:CollectionAge=abc");
+        Assert.Equal(2, advertisedCode);
+        Assert.Contains("Silo:AdvertisedAddress = '10.1.2.3': the Orleans gateway", advertised, StringComparison.Ordinal);
+
+        // Allowed explicitly, only the other problem remains.
+        var (allowedCode, _, allowed) = await RunSiloAsync(dir, "--Silo:Clustering=AdoNet", "--Silo:Storage=AdoNet",
+            "--ConnectionStrings:PostgreSql=Host=127.0.0.1;Port=1;Database=none;Username=none", "--Silo:CollectionAge=abc", "--Auth:AllowPlainGatewayBeyondLoopback=true");
+        Assert.Equal(2, allowedCode);
+        Assert.DoesNotContain("Orleans gateway", allowed, StringComparison.Ordinal);
+        Assert.Contains("Silo:CollectionAge = 'abc'", allowed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_data_file_of_the_old_runtime_is_refused_naming_the_file_and_what_to_do_and_kept()
     {
         var file = TestSilo.NewDataFile();

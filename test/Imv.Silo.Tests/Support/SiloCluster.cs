@@ -125,6 +125,8 @@ public sealed class SiloCluster : IAsyncDisposable
         foreach (var a in new[]
         {
             "--urls", $"http://127.0.0.1:{http}", "--Silo:Name=" + name, "--Silo:Clustering=AdoNet", "--Silo:Storage=AdoNet",
+            // Loopback only in fact (127.0.0.1), but clustered: the gateway rule asks for TLS or this (docs/cluster.md).
+            "--Auth:AllowPlainGatewayBeyondLoopback=true",
             "--Silo:AdvertisedAddress=127.0.0.1", $"--Silo:SiloPort={FreePort()}", $"--Silo:GatewayPort={FreePort()}",
             "--ConnectionStrings:PostgreSql=" + _connectionString, "--Silo:Console:Summary=false", "--Auth:AdminKeyFile=" + AdminKeyFile,
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Imv.Silo.Cluster=Information",
