@@ -18,8 +18,9 @@ switch (scenario)
     case Imv.Bench.Failover.FailoverBench.PeerScenario: return await Imv.Bench.Failover.FailoverBench.RunPeerAsync(rest, cts.Token);
     case "watch": return await Imv.Bench.Watch.WatchScenario.RunAsync(rest, cts.Token);
     case "list": return await Imv.Bench.List.ListScenario.RunAsync(rest, cts.Token);
+    case "sdk-reads": return await Imv.Bench.SdkReads.SdkReadsScenario.RunAsync(rest, cts.Token);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- <scenario> [--quick]");
-        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), mqtt [--client MqttNet|Own|both], opcua, failover (kill -9 in a 3-silo cluster on PostgreSQL), watch (SDK subscriptions and the live page), list (twin listings over 100,000 twins), replay (record, replay into a sandbox, time travel), bdn <filter> (BenchmarkDotNet suite)");
+        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), mqtt [--client MqttNet|Own|both], opcua, failover (kill -9 in a 3-silo cluster on PostgreSQL), watch (SDK subscriptions and the live page), list (twin listings over 100,000 twins), sdk-reads (SDK reads through the gateway, authenticated), replay (record, replay into a sandbox, time travel), bdn <filter> (BenchmarkDotNet suite)");
         return 2;
 }
