@@ -42,6 +42,7 @@ public interface IMachineGrain : IGrainWithStringKey
     /// values, without an alarm event; no reading counted nor recorded; the status window starts at
     /// <see cref="TwinSeed.At"/>. Refused (<see cref="InvalidOperationException"/>) for a twin coupled to a machine or one
     /// that already accepted a reading. Returns how many tags were seeded.</summary>
+    [SiloOnly]
     Task<int> SeedAsync(TwinSeed seed);
 
     /// <summary>The device came online or went offline. Offline turns every tag Bad; Reconnecting turns Good tags Uncertain.</summary>
