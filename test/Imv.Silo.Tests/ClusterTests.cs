@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Imv.Gateways.Mqtt.Tests;
 using Imv.OpcUa.Tests;
 using Imv.Persistence.PostgreSql;
@@ -10,7 +12,8 @@ namespace Imv.Silo.Tests;
 /// <summary>Three silo processes clustered on a real PostgreSQL server, driven through the HTTP API of any silo,
 /// with the simulated plant (1,000 twins) running on one of them and an MQTT edge (100 twins) publishing QoS 1 readings
 /// through mosquitto: kill -9 of the silo running the simulator and the MQTT connection under a stream of commands and
-/// readings (<see cref="FailoverScenario"/>).</summary>
+/// readings (<see cref="FailoverScenario"/>); afterwards the survivors hold each connection once, the Sparkplug node was
+/// asked to rebirth by the host that took its connection over, and the PLC's twins were read again on the new session.</summary>
 [Collection(PostgreSqlCollection.Name)]
 public sealed class ClusterTests(PostgreSqlFixture postgres, ITestOutputHelper output)
 {
@@ -27,6 +30,7 @@ public sealed class ClusterTests(PostgreSqlFixture postgres, ITestOutputHelper o
         string[] gateways =
         [
             .. AckedEdge.GatewayArgs(0, "edge", broker.Port),
+            "--Gateways:Mqtt:1:Name=spark", $"--Gateways:Mqtt:1:Port={broker.Port}", "--Gateways:Mqtt:1:Mode=SparkplugB", "--Gateways:Mqtt:1:Sparkplug:GroupIds:0=grp",
             "--Gateways:OpcUa:0:Name=plc", "--Gateways:OpcUa:0:EndpointUrl=" + plc.EndpointUrl, "--Gateways:OpcUa:0:Discovery:0:Root=Plant",
         ];
         await using var cluster = await SiloCluster.StartAsync(cs, 3, [.. FailoverScenario.SimulatorArgs, .. gateways], TimeSpan.FromSeconds(180));
@@ -34,8 +38,34 @@ public sealed class ClusterTests(PostgreSqlFixture postgres, ITestOutputHelper o
         // holding the MQTT connection until after a survivor took it over; the broker acknowledged each value it kept.
         await using var edge = new AckedEdge(broker.Port, 100);
         await edge.ConnectAsync(default);
-        // The PLC's twins live wherever Orleans put them and are listed through every silo with the plant's.
-        var result = await FailoverScenario.RunAsync(cluster, output.WriteLine, default, ["plc.Plant.Machine1", "plc.Plant.Machine2"], edge);
+        // A Sparkplug B edge node (group grp, node node1, device d1) born with SetPoint 50, then publishing DDATA every
+        // 500 ms. Its next birth carries SetPoint 77: the twin shows 77 only once the node was asked to rebirth.
+        await using var node = new SparkplugEdgeNodeSimulator(broker, "grp", "node1", ["d1"]);
+        await node.StartAsync();
+        var reader = cluster.Members[^1].Http;
+        await TestSilo.EventuallyAsync(async () => await FailoverScenario.ReadTagAsync(reader, "grp.node1.d1", "SetPoint", default) == 50,
+            "the Sparkplug device's twin born with SetPoint 50", TimeSpan.FromSeconds(120));
+        node.DeviceValues["d1/SetPoint"] = 77;
+        int rebirthsBefore = node.Rebirths;
+        using var sparkStop = new CancellationTokenSource();
+        var sparkData = Task.Run(async () =>
+        {
+            double temperature = 20;
+            while (!sparkStop.IsCancellationRequested)
+            {
+                try { await node.DeviceDataAsync(0, temperature += 0.1); }
+                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException) { }
+                await Task.Delay(500);
+            }
+        });
+        // The node's own twin exists when the node has metrics of its own (Uptime, Mode): listed with the others.
+        var sparkTwins = new List<string>();
+        foreach (var twin in new[] { "grp.node1", "grp.node1.d1" })
+            if (await FailoverScenario.ReadTwinAsync(reader, twin, default) is not null) sparkTwins.Add(twin);
+        // The PLC's PartCount counts up 10 times a second: read on the new session, it passes its value read before the run.
+        var plcBefore = await ReadTagWithTimestampAsync(reader, "plc.Plant.Machine1", "PartCount");
+        // The PLC's and the Sparkplug node's twins live wherever Orleans put them and are listed through every silo with the plant's.
+        var result = await FailoverScenario.RunAsync(cluster, output.WriteLine, default, ["plc.Plant.Machine1", "plc.Plant.Machine2", .. sparkTwins], edge);
 
         Assert.Equal(1000, result.Answered);
         Assert.NotNull(result.GatewayMoved);
@@ -59,7 +89,41 @@ public sealed class ClusterTests(PostgreSqlFixture postgres, ITestOutputHelper o
         // (Answered above), on a machine shared with other builds.
         Assert.True(result.DeclaredDead < TimeSpan.FromSeconds(12), $"{result.Victim} was declared dead {result.DeclaredDead.TotalSeconds:F2} s after the kill");
         await AssertOneHolderPerConnectionAsync(cluster, result.Victim, broker, plc);
+
+        // Point 5, resuming: the survivor that took the Sparkplug connection over knew no node; the node's data made it ask
+        // for a rebirth (NCMD Node Control/Rebirth), and the twin's metrics came back from the new birth.
+        var sparkOwner = cluster.OwnerOf("spark");
+        Assert.True(sparkOwner is not null && sparkOwner.Name != result.Victim, $"the Sparkplug connection is on {sparkOwner?.Name ?? "no silo"}");
+        await TestSilo.EventuallyAsync(async () => node.Rebirths > rebirthsBefore && await FailoverScenario.ReadTagAsync(reader, "grp.node1.d1", "SetPoint", default) == 77,
+            "the Sparkplug node asked to rebirth by the survivor and the twin's SetPoint from the new birth", TimeSpan.FromSeconds(60));
+        await sparkStop.CancelAsync();
+        await sparkData;
+        // The OPC UA endpoint's twins are read again on the survivor's new session: PartCount, which the PLC counted on
+        // while no silo held a session, arrives with a source time after the takeover and above its value before the kill.
+        var plcOwner = cluster.OwnerOf("plc")!;
+        var takenOver = new DateTimeOffset(plcOwner.Owned["plc"], TimeSpan.Zero);
+        (double Value, DateTimeOffset At)? plcAfter = null;
+        await TestSilo.EventuallyAsync(async () =>
+        {
+            plcAfter = await ReadTagWithTimestampAsync(reader, "plc.Plant.Machine1", "PartCount");
+            return plcAfter is { } a && plcBefore is { } b && a.At > takenOver && a.Value > b.Value;
+        }, "the PLC twin's PartCount read again on the new session", TimeSpan.FromSeconds(60));
+        output.WriteLine($"Sparkplug: {node.Rebirths - rebirthsBefore} rebirth(s) asked, SetPoint 77 from the new birth, connection on {sparkOwner!.Name}; "
+            + $"PLC PartCount {plcBefore?.Value} before the kill, {plcAfter?.Value} read at {plcAfter?.At:O} on {plcOwner.Name} (took over at {takenOver:O})");
         output.WriteLine($"recovery (kill to the last twin answering): {result.Recovery.TotalSeconds:F2} s; a page of 50: p99 {result.ListP99.TotalMilliseconds:F1} ms");
+    }
+
+    private static async Task<(double Value, DateTimeOffset At)?> ReadTagWithTimestampAsync(HttpClient http, string twin, string tag)
+    {
+        try
+        {
+            var json = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/twins/" + twin, UriKind.Relative));
+            foreach (var t in json.GetProperty("tags").EnumerateArray())
+                if (t.GetProperty("name").GetString() == tag && t.GetProperty("value").ValueKind == JsonValueKind.Number && t.GetProperty("sourceTimestamp").ValueKind == JsonValueKind.String)
+                    return (t.GetProperty("value").GetDouble(), t.GetProperty("sourceTimestamp").GetDateTimeOffset());
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
     }
 
     /// <summary>The MQTT connection and the OPC UA endpoint: started by the first silo (the victim), each held by exactly
