@@ -28,8 +28,12 @@ public sealed record TwinIndexEntry(
     [property: Id(7)] DateTimeOffset? StaleAt = null)
 {
     /// <summary>The run state at <paramref name="now"/>: <see cref="State"/>, or Unknown once every value went stale.</summary>
-    public MachineRunState StateAt(DateTimeOffset now) =>
-        StaleAt is { } staleAt && now >= staleAt && State != MachineRunState.Offline ? MachineRunState.Unknown : State;
+    public MachineRunState StateAt(DateTimeOffset now) => StateAt(State, StaleAt, now);
+
+    /// <summary>The run state at <paramref name="now"/> of a twin that pushed <paramref name="state"/> with
+    /// <paramref name="staleAt"/>: the state, or Unknown once every value went stale (an offline twin stays offline).</summary>
+    public static MachineRunState StateAt(MachineRunState state, DateTimeOffset? staleAt, DateTimeOffset now) =>
+        staleAt is { } at && now >= at && state != MachineRunState.Offline ? MachineRunState.Unknown : state;
 
     /// <summary>Whether the entry says the same about the twin's place (kind, organization, gateway) as <paramref name="other"/>.</summary>
     public bool SamePlace(TwinIndexEntry other) =>

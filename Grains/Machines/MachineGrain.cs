@@ -88,6 +88,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         bool expired = ExpireDue(Now);
         // A twin stored before the twin status index existed (or whose registration failed) registers when it wakes.
+        if (Schema.IndexKey is { } indexKey) Schema.IndexKey = TwinStatusIndex.Shared(indexKey);   // not one string per twin
         bool indexed = Schema.Configuration is not null && Schema.IndexKey != TwinStatusIndex.ShardKey(Config.OrganizationId, TwinId)
             && await IndexAsync(Now);
         if (expired || indexed) await SaveAsync(false, cancellationToken, schema: indexed);
@@ -671,16 +672,16 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (await indexed && reported) S.Status.MarkPushed(status, now);
     }
 
-    // What the twin status index holds of this twin in this activation: when its values go stale there (the listing then
-    // reads Unknown, as the twin does), and when that was pushed.
-    private bool _indexPushed;
-    private DateTimeOffset? _indexStaleAt;
-    private DateTimeOffset _indexPushedAt;
+    // What the twin status index holds of this twin in this activation, as UTC ticks (two longs: every idle twin holds
+    // them): when that was pushed (0: not yet) and when its values go stale there (the listing then reads Unknown, as
+    // the twin does; long.MaxValue: never).
+    private long _indexPushedAt;
+    private long _indexStaleAt;
 
     /// <summary>Whether the index must hear from the twin although its state and alarms did not change: not yet in this
     /// activation, or half of the time until its values would go stale there is gone (readings keep it live).</summary>
     private bool IndexDue(DateTimeOffset now) =>
-        !_indexPushed || (_indexStaleAt is { } staleAt && now >= staleAt - ((staleAt - _indexPushedAt) / 2));
+        _indexPushedAt == 0 || (_indexStaleAt != long.MaxValue && now.UtcTicks >= _indexStaleAt - ((_indexStaleAt - _indexPushedAt) / 2));
 
     /// <summary>Registers the twin in the twin status index with its current place and run state (when it is configured,
     /// described, or wakes unregistered).</summary>
@@ -702,9 +703,8 @@ public sealed class MachineGrain : Grain, IMachineGrain
         {
             await GrainFactory.GetGrain<ITwinStatusIndexGrain>(key)
                 .SetAsync(new TwinIndexEntry(TwinId, config.Kind, config.OrganizationId, config.Gateway, state, alarms, now, staleAt));
-            _indexPushed = true;
-            _indexStaleAt = staleAt;
-            _indexPushedAt = now;
+            _indexPushedAt = Math.Max(1, now.UtcTicks);
+            _indexStaleAt = staleAt?.UtcTicks ?? long.MaxValue;
             if (Schema.IndexKey is { } previous && previous != key) await GrainFactory.GetGrain<ITwinStatusIndexGrain>(previous).RemoveAsync(TwinId);
             if (Schema.IndexKey != key)
             {

@@ -7,11 +7,16 @@ namespace Imv.Grains.TwinIndex;
 [GenerateSerializer]
 public sealed class TwinIndexState
 {
-    /// <summary>The entries, sorted by twin id (ordinal).</summary>
-    [Id(0)] public List<TwinIndexEntry> Entries { get; set; } = [];
+    /// <summary>The entries as the first layout stored them (one serialized <see cref="TwinIndexEntry"/> each); read when
+    /// a shard stored by that layout activates, then cleared (the shard stores <see cref="Packed"/> instead).</summary>
+    [Id(0)] public List<TwinIndexEntry>? Entries { get; set; }
 
     /// <summary>Whether the shard's key is recorded in the <see cref="ITwinIndexCatalogGrain"/>.</summary>
     [Id(1)] public bool Cataloged { get; set; }
+
+    /// <summary>The entries in the compact stored form (<see cref="TwinIndexCodec"/>); set just before a write and
+    /// dropped after it, so that the grain holds its entries once (in its <see cref="TwinStatusIndexBook"/>).</summary>
+    [Id(2)] public byte[]? Packed { get; set; }
 }
 
 /// <summary>The persisted state of the <see cref="ITwinIndexCatalogGrain"/>.</summary>

@@ -35,7 +35,24 @@ public sealed class TwinStatusIndexGrain : Grain, ITwinStatusIndexGrain
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _book = new TwinStatusIndexBook(_state.State);
+        var state = _state.State;
+        try
+        {
+            _book = state.Packed is { } packed ? TwinStatusIndexBook.Unpack(packed) : new TwinStatusIndexBook(state.Entries ?? []);
+        }
+        catch (InvalidDataException ex)
+        {
+            // The activation fails and the stored row stays as it is (nothing is written over it).
+            throw new InvalidDataException($"Twin index shard '{this.GetPrimaryKeyString()}' ({nameof(TwinIndexState)} \"twinIndex\"): {ex.Message}", ex);
+        }
+        if (state.Packed is null && state.Entries is { Count: > 0 })
+        {
+            // Stored by the first layout (one serialized entry each): migrated here, stored in the compact one within a second.
+            _placeDirty = true;
+            _logger.LogInformation("Twin index shard {Shard}: {Count} entries of the first stored layout read; storing them compactly", this.GetPrimaryKeyString(), _book.Count);
+        }
+        state.Entries = null;
+        state.Packed = null;   // the book holds the entries; the stored form is built for each write
         _lastWrite = Environment.TickCount64;
         this.RegisterGrainTimer(FlushAsync, PlaceFlushPeriod, PlaceFlushPeriod);
         return Task.CompletedTask;
@@ -94,6 +111,7 @@ public sealed class TwinStatusIndexGrain : Grain, ITwinStatusIndexGrain
         _lastWrite = Environment.TickCount64;
         try
         {
+            _state.State.Packed = _book.Pack();
             await _state.WriteStateAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -101,6 +119,10 @@ public sealed class TwinStatusIndexGrain : Grain, ITwinStatusIndexGrain
             _placeDirty |= place;
             _statusDirty |= status;
             _logger.LogWarning(ex, "Twin index shard {Shard} could not store its {Count} entries; trying again", this.GetPrimaryKeyString(), _book.Count);
+        }
+        finally
+        {
+            _state.State.Packed = null;   // stored (or to be built again): not kept next to the book
         }
     }
 }

@@ -77,5 +77,5 @@ public sealed class TwinListing(IGrainFactory grains, TimeProvider? time = null)
 /// <param name="Weight">Their weight: the matching count, or their active alarms.</param>
 /// <param name="Entries">The twins covering the page, in id order.</param>
 /// <param name="SkipInFirst">With alarm weights: how many of the first twin's alarms belong to the previous page.</param>
-/// <param name="At">The instant the states were read at (<see cref="TwinIndexEntry.StateAt"/>).</param>
+/// <param name="At">The instant the states were read at (<see cref="TwinIndexEntry.StateAt(DateTimeOffset)"/>).</param>
 public sealed record TwinListingPage(int Matching, long Weight, IReadOnlyList<TwinIndexEntry> Entries, int SkipInFirst, DateTimeOffset At);
