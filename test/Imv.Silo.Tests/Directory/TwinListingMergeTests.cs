@@ -20,7 +20,7 @@ public sealed class TwinListingMergeTests
             var e = new TwinIndexEntry($"m-{rng.Next(100_000):00000}-{i}", (TwinKind)rng.Next(2), org, "g", (MachineRunState)rng.Next(5), rng.Next(4) == 0 ? rng.Next(1, 4) : 0, DateTimeOffset.UnixEpoch);
             all.Add(e);
             var key = TwinStatusIndex.ShardKey(org, e.TwinId);
-            if (!shards.TryGetValue(key, out var book)) shards[key] = book = new TwinStatusIndexBook(new TwinIndexState());
+            if (!shards.TryGetValue(key, out var book)) shards[key] = book = new TwinStatusIndexBook();
             book.Apply(e);
         }
         all.Sort((a, b) => string.CompareOrdinal(a.TwinId, b.TwinId));
