@@ -30,6 +30,12 @@ public interface IControlLoopGrain : IGrainWithStringKey
     [ClientRight(Right.Configure, TargetKind.Loop)]
     Task<LoopIteration> RunOnceAsync();
 
+    /// <summary>Sets the loop's memory to continue from <paramref name="lastOutput"/> (a replay's sandbox loop at the replay's
+    /// start: the value its output tag held then): the last output (clamped to the output limits), a PID restarted
+    /// bumplessly from it, an on/off law on when the output is nearer its on output. Refused
+    /// (<see cref="InvalidOperationException"/>) for a loop not configured, enabled, or that already ran an iteration.</summary>
+    Task SeedAsync(double lastOutput);
+
     /// <summary>The measured twin applied new readings: run one iteration now, besides the periodic ones
     /// (event-driven loops; the twin lists this loop in <see cref="Twins.TwinConfiguration.TriggeredLoops"/>).
     /// Ignored while the loop is disabled.</summary>

@@ -137,6 +137,21 @@ public sealed class ControlLoopGrain : Grain, IControlLoopGrain, IRemindable
     }
 
     /// <inheritdoc />
+    public async Task SeedAsync(double lastOutput)
+    {
+        if (S.Configuration is not { } c) throw new InvalidOperationException($"Control loop '{LoopId}' is not configured.");
+        // A running loop's memory is its own: a seed is a sandbox loop's starting point, set before its first step.
+        if (S.Enabled || S.IterationCount > 0)
+            throw new InvalidOperationException($"Control loop '{LoopId}' is enabled or already ran: a loop is seeded only before its first iteration, disabled.");
+        if (!double.IsFinite(lastOutput)) throw new ArgumentOutOfRangeException(nameof(lastOutput), lastOutput, "The last output must be finite.");
+        double output = Math.Clamp(lastOutput, c.OutputMinimum, c.OutputMaximum);
+        S.LastOutput = output;
+        if (c.Pid is not null) S.Pid.Reset(output, c.Pid);
+        if (c.OnOff is not null) S.OnOff.On = Math.Abs(output - c.OnOff.OnOutput) < Math.Abs(output - c.OnOff.OffOutput);
+        await _state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
     public Task<LoopIteration> RunOnceAsync() => IterateAsync();
 
     /// <inheritdoc />

@@ -67,7 +67,7 @@ public sealed class ReplayDriver
     /// <summary>Sets each twin's state at the start (<see cref="ReplaySeeder"/>) before the feed: the sandbox twin
     /// (<see cref="IMachineGrain.SeedAsync"/>, at the start's instant), both sides' figures (the original with the grid's
     /// bands, the sandbox's with its own), and the loops of a seeded measured twin are armed at the start (first step one
-    /// sample period after it). Returns the seeded twins' views (tags, alarms active at the start), by twin id.</summary>
+    /// sample period after it) and continue from their output twin's output tag then. Returns the seeded twins' views (tags, alarms active at the start), by twin id.</summary>
     public async Task<IReadOnlyDictionary<string, TwinStateView>> SeedAsync(IReadOnlyDictionary<string, SeededTag[]> seeds, SandboxOutputs outputs,
         CancellationToken cancellationToken)
     {
@@ -89,6 +89,17 @@ public sealed class ReplayDriver
             for (int l = 0; l < lane.Loops.Length; l++)
                 if (seeds.ContainsKey(lane.Loops[l].Configuration.MeasuredTwinId))
                     lane.NextDue[l] = (_plan.From + lane.Loops[l].Configuration.SamplePeriod).UtcTicks;
+        // A loop continues from the output its twin held at the start (the read-back of its last command): its last output,
+        // and a PID's integral restarted bumplessly from it (the recording holds no loop memory).
+        int loops = 0;
+        foreach (var loop in _plan.Loops)
+        {
+            var c = loop.Configuration;
+            if (!seeds.TryGetValue(c.OutputTwinId, out var tags) || ValueOf(tags, c.OutputTag) is not { } output || !double.IsFinite(output)) continue;
+            await ReplayClock.AtAsync(_plan.From, () => _loops[loop.LoopId].SeedAsync(output)).ConfigureAwait(false);
+            loops++;
+        }
+        SeededLoops = loops;
         var result = new Dictionary<string, TwinStateView>(StringComparer.Ordinal);
         for (int i = 0; i < views.Length; i++) if (views[i] is { } v) result[_plan.Twins[i].TwinId] = v;
         return result;
@@ -100,6 +111,9 @@ public sealed class ReplayDriver
             if (string.Equals(t.Reading.Tag, tag, StringComparison.Ordinal) && t.Reading.Value.TryGetNumber(out double v)) return v;
         return null;
     }
+
+    /// <summary>Loops seeded by <see cref="SeedAsync"/> (their output twin's output tag had a value at the start).</summary>
+    public int SeededLoops { get; private set; }
 
     /// <summary>Feeds the whole range; on cancellation stops between entries (<see cref="ReplayProgress.ReplayedUntil"/>
     /// says up to where everything was fed) and throws <see cref="OperationCanceledException"/>.</summary>

@@ -112,17 +112,18 @@ public sealed record AlarmView(string Tag, AlarmLevel Level, double? Value);
 /// <param name="Alarms">Alarms active at the start in the sandbox (not counted as raised by the replay).</param>
 /// <param name="Seconds">Wall time the seeding took (reading the recording and setting the twins).</param>
 /// <param name="Note">The same in a sentence (says so when nothing was recorded before the start).</param>
-public sealed record ReplaySeedSummary(DateTimeOffset At, int Twins, int Tags, int Alarms, double Seconds, string Note)
+/// <param name="Loops">Loops continuing from their output tag's value at the start.</param>
+public sealed record ReplaySeedSummary(DateTimeOffset At, int Twins, int Tags, int Alarms, double Seconds, string Note, int Loops = 0)
 {
-    /// <summary>The summary of <paramref name="seeded"/> out of <paramref name="twins"/> twins.</summary>
-    public static ReplaySeedSummary Of(DateTimeOffset at, int twins, IReadOnlyDictionary<string, TwinStateView> seeded, TimeSpan took)
+    /// <summary>The summary of <paramref name="seeded"/> out of <paramref name="twins"/> twins, and <paramref name="loops"/> loops.</summary>
+    public static ReplaySeedSummary Of(DateTimeOffset at, int twins, IReadOnlyDictionary<string, TwinStateView> seeded, TimeSpan took, int loops = 0)
     {
         ArgumentNullException.ThrowIfNull(seeded);
         int tags = seeded.Values.Sum(v => v.Tags), alarms = seeded.Values.Sum(v => v.Alarms.Count);
         var note = seeded.Count == 0
             ? string.Create(CultureInfo.InvariantCulture, $"Nothing was recorded before {at:O} for these twins: they started empty (nothing seeded).")
-            : string.Create(CultureInfo.InvariantCulture, $"Seeded {seeded.Count} of {twins} twins with their state recorded before {at:O}: {tags} tags, {alarms} alarms active at the start.");
-        return new ReplaySeedSummary(at, seeded.Count, tags, alarms, Math.Round(took.TotalSeconds, 3), note);
+            : string.Create(CultureInfo.InvariantCulture, $"Seeded {seeded.Count} of {twins} twins with their state recorded before {at:O}: {tags} tags, {alarms} alarms active at the start, {loops} loops continuing from their output then.");
+        return new ReplaySeedSummary(at, seeded.Count, tags, alarms, Math.Round(took.TotalSeconds, 3), note, loops);
     }
 
     /// <summary>No seeding (the replay stopped or failed before it).</summary>

@@ -110,7 +110,7 @@ public sealed class ReplayRun
             seeded = await driver.SeedAsync(seeds, outputs, cancellationToken).ConfigureAwait(false);
             Seed = _history is null
                 ? new ReplaySeedSummary(Plan.From, 0, 0, 0, 0, "The twins started empty: no recording to read their state before the start from.")
-                : ReplaySeedSummary.Of(Plan.From, Plan.Twins.Count, seeded, seedClock.Elapsed);
+                : ReplaySeedSummary.Of(Plan.From, Plan.Twins.Count, seeded, seedClock.Elapsed, driver.SeededLoops);
             _logger.LogInformation("Replay {ReplayId}: {Note} ({Seconds:F2} s)", Id, Seed.Note, seedClock.Elapsed.TotalSeconds);
             _clock.Start();
             await driver.RunAsync(cancellationToken).ConfigureAwait(false);

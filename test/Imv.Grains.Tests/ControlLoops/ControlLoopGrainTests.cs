@@ -71,6 +71,22 @@ public class ControlLoopGrainTests
     }
 
     [Fact]
+    public async Task A_seeded_loop_continues_from_the_output_then_and_sends_nothing_while_it_holds()
+    {
+        await using var g = await Grid.StartAsync();
+        var twin = await OvenAsync(g, "oven-seed", "loop-seed");
+        var loop = g.Factory.GetGrain<IControlLoopGrain>("loop-seed");
+        await loop.ConfigureAsync(Pid("oven-seed") with { Pid = new PidParameters(Kp: 5, Ki: 0.1) });
+        await loop.SeedAsync(30);
+        await Measure(g, twin, 50, 1);   // at the setpoint: the output is what the integral holds
+        var it = await loop.RunOnceAsync();
+        Assert.Equal(30, it.Output, 6);  // bumpless: continues from the seeded output (cold, a PI at its setpoint starts at 0)
+        Assert.Null(it.CommandId);       // the machine already holds it: nothing sent
+        Assert.Empty(g.Gateway.Sent);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => loop.SeedAsync(10));   // already ran
+    }
+
+    [Fact]
     public async Task A_loop_the_twin_does_not_list_is_rejected_and_an_operator_lease_blocks_loops()
     {
         await using var g = await Grid.StartAsync();
