@@ -34,6 +34,7 @@ public interface IControlLoopGrain : IGrainWithStringKey
     /// start: the value its output tag held then): the last output (clamped to the output limits), a PID restarted
     /// bumplessly from it, an on/off law on when the output is nearer its on output. Refused
     /// (<see cref="InvalidOperationException"/>) for a loop not configured, enabled, or that already ran an iteration.</summary>
+    [SiloOnly]
     Task SeedAsync(double lastOutput);
 
     /// <summary>The measured twin applied new readings: run one iteration now, besides the periodic ones
