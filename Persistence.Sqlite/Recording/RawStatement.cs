@@ -21,9 +21,9 @@ internal sealed class RawStatement : IDisposable
         SqliteException.ThrowExceptionForRC(rc, connection.Handle);
     }
 
-    /// <summary>The recording's row insert: twin, at, kind, data.</summary>
+    /// <summary>The recording's row insert: position, twin, at, kind, data.</summary>
     public static RawStatement RecordingInsert(SqliteConnection connection) =>
-        new(connection, "INSERT INTO recording (twin, at, kind, data) VALUES (?1, ?2, ?3, ?4)");
+        new(connection, "INSERT INTO recording (position, twin, at, kind, data) VALUES (?1, ?2, ?3, ?4, ?5)");
 
     /// <summary>Binds <paramref name="value"/> as UTF-8 text (encoded into a buffer the statement keeps).</summary>
     public void Text(int index, string value)
@@ -58,12 +58,13 @@ internal sealed class RawStatement : IDisposable
     }
 
     /// <summary>Appends one recording row (<see cref="RecordingInsert"/>).</summary>
-    public void Insert(string twinId, long at, int kind, ReadOnlySpan<byte> data)
+    public void Insert(long position, string twinId, long at, int kind, ReadOnlySpan<byte> data)
     {
-        Text(1, twinId);
-        Int64(2, at);
-        Int64(3, kind);
-        Blob(4, data);
+        Int64(1, position);
+        Text(2, twinId);
+        Int64(3, at);
+        Int64(4, kind);
+        Blob(5, data);
         Run();
     }
 

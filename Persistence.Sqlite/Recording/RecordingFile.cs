@@ -25,12 +25,8 @@ public sealed class RecordingFile
     public bool HasEntries(string twinId, DateTimeOffset from, DateTimeOffset to)
     {
         using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT EXISTS (SELECT 1 FROM recording WHERE twin = $twin AND at >= $from AND at < $to)";
-        cmd.Parameters.AddWithValue("$twin", twinId);
-        cmd.Parameters.AddWithValue("$from", from.UtcTicks);
-        cmd.Parameters.AddWithValue("$to", to.UtcTicks);
-        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+        // The twin's spans, and the rows the recorder has not put in a span yet (it keeps those in memory).
+        return RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks - 1, memory: null, unindexedTail: true).Count > 0;
     }
 
     /// <summary>The first and last instants recorded (any twin); null when the recording is empty.</summary>

@@ -35,6 +35,11 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     private long _lastRetentionTicks;
     private long _writerCpuTicks = -1;
     private readonly MinuteRollup _minutes = new();
+    private readonly TwinSpans _spans = new();
+    private TwinSpans.Entry[] _committing = new TwinSpans.Entry[1024];
+    private readonly List<TwinSpans.Span> _writing = [];
+    private long _nextPosition = 1;
+    private RawStatement? _spanInsert, _stateUpdate;
     private long _latestTicks;
     private int _stopped;
 
@@ -63,7 +68,18 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 at INTEGER NOT NULL,
                 kind INTEGER NOT NULL,
                 data BLOB NOT NULL);
-            CREATE INDEX IF NOT EXISTS recording_twin_at ON recording (twin, at);
+            CREATE TABLE IF NOT EXISTS recording_spans (
+                twin TEXT NOT NULL,
+                min_at INTEGER NOT NULL,
+                max_at INTEGER NOT NULL,
+                first_position INTEGER NOT NULL,
+                last_position INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                data BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS recording_spans_twin ON recording_spans (twin, min_at);
+            CREATE TABLE IF NOT EXISTS recording_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                unindexed_from INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS recording_minutes (
                 twin TEXT NOT NULL,
                 tag TEXT NOT NULL,
@@ -83,6 +99,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             CREATE INDEX IF NOT EXISTS recording_twin_minutes_twin ON recording_twin_minutes (twin, minute);
             """);
         _queue = new RecordingQueue(options.QueueCapacity);
+        OpenIndex();
         _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
         // A thread of its own: a commit is seconds of synchronous SQLite work at full ingest, which must not hold one
         // of the thread pool's workers (the grains' threads).
@@ -225,6 +242,8 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             try
             {
                 readings = entries = 0;
+                long position = _nextPosition;
+                int indexed = 0;
                 using var tx = _writer.BeginTransaction();   // BEGIN IMMEDIATE: waits (busy timeout) for another writer's lock
                 foreach (var chunk in chunks)
                 {
@@ -239,7 +258,11 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                             if (!rolledUp) _minutes.Add(e.TwinId, e.Ticks, bytes);
                         }
                         if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
-                        insert.Insert(e.TwinId, e.Ticks, e.Kind, bytes);
+                        // Positions are the writer's (not SQLite's next rowid): the spans hold them before the rows commit.
+                        insert.Insert(position, e.TwinId, e.Ticks, e.Kind, bytes);
+                        if (indexed == _committing.Length) Array.Resize(ref _committing, indexed * 2);
+                        _committing[indexed++] = new TwinSpans.Entry(e.TwinId, position, e.Ticks, e.Kind);
+                        position++;
                     }
                     entries += chunk.Count;
                 }
@@ -247,12 +270,19 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
                 _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
                 _minutes.Write(_writer, tx);
+                // The spans closed since the last commit are written with it; the entries of this one are added to the
+                // open spans once committed (a reader never finds a position whose row it cannot see yet).
+                WriteSpans();
                 tx.Commit();
                 _minutes.Written();
+                _spans.Written(_writing);
+                _nextPosition = position;
+                _spans.Add(_committing.AsSpan(0, indexed));
                 break;
             }
             catch (SqliteException ex)
             {
+                _writing.Clear();
                 // Kept in the queue's order and retried: a full disk or a locked file must not lose what was handed over.
                 // (The writer's own thread waits: no pool thread is held.)
                 _logger.LogError(ex, "Recording {File}: a commit of {Count} entries failed; retrying in 1 s", FilePath, chunks.Sum(c => c.Count));
@@ -285,6 +315,77 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return -1; }
     }
 
+    /// <summary>Inside the writer's transaction: the spans closed so far (taken into <see cref="_writing"/>, left in memory
+    /// until the commit), and from which position a restart must index the rows again.</summary>
+    private void WriteSpans()
+    {
+        _spans.TakeClosing(_writing);
+        _spanInsert ??= new RawStatement(_writer, "INSERT INTO recording_spans (twin, min_at, max_at, first_position, last_position, count, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        foreach (var span in _writing)
+        {
+            _spanInsert.Text(1, span.Twin);
+            _spanInsert.Int64(2, span.MinTicks);
+            _spanInsert.Int64(3, span.MaxTicks);
+            _spanInsert.Int64(4, span.FirstPosition);
+            _spanInsert.Int64(5, span.LastPosition);
+            _spanInsert.Int64(6, span.Count);
+            _spanInsert.Blob(7, span.Data);
+            _spanInsert.Run();
+        }
+        _stateUpdate ??= new RawStatement(_writer, "INSERT OR REPLACE INTO recording_state (id, unindexed_from) VALUES (1, ?1)");
+        _stateUpdate.Int64(1, _spans.UnindexedFrom(_nextPosition, _writing.Count));
+        _stateUpdate.Run();
+    }
+
+    /// <summary>On open: a recording written before spans (rows indexed by (twin, at)) gets its spans once and loses that
+    /// index; the rows a crash left without spans (from <c>recording_state.unindexed_from</c>) get theirs in memory again.</summary>
+    private void OpenIndex()
+    {
+        long unindexedFrom;
+        using (var cmd = _writer.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT coalesce((SELECT max(position) FROM recording), 0), coalesce((SELECT max(last_position) FROM recording_spans), 0),
+                       (SELECT unindexed_from FROM recording_state WHERE id = 1),
+                       EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'recording_twin_at')
+                """;
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            _nextPosition = Math.Max(r.GetInt64(0), r.GetInt64(1)) + 1;
+            bool before = r.GetInt64(3) != 0;
+            // Written before spans: every row; else from where the last run's spans ended (a new file: nothing).
+            unindexedFrom = before ? 0 : r.IsDBNull(2) ? _nextPosition : r.GetInt64(2);
+        }
+        var entries = new List<TwinSpans.Entry>();
+        using (var cmd = _writer.CreateCommand())
+        {
+            cmd.CommandText = "SELECT position, twin, at, kind FROM recording WHERE position >= $from ORDER BY position";
+            cmd.Parameters.AddWithValue("$from", unindexedFrom);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                entries.Add(new TwinSpans.Entry(r.GetString(1), r.GetInt64(0), r.GetInt64(2), r.GetInt32(3)));
+                if (entries.Count == 65_536) { _spans.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries)); entries.Clear(); }
+            }
+        }
+        _spans.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries));
+        if (unindexedFrom == 0)
+        {
+            // The rows of an older file are all indexed now, and their (twin, at) index goes (no insert maintains it).
+            _spans.CloseAll();
+            using var tx = _writer.BeginTransaction();
+            WriteSpans();
+            using (var drop = _writer.CreateCommand())
+            {
+                drop.Transaction = tx;
+                drop.CommandText = "DROP INDEX IF EXISTS recording_twin_at";
+                drop.ExecuteNonQuery();
+            }
+            tx.Commit();
+            _spans.Written(_writing);
+        }
+    }
+
     private void ApplyRetentionIfDue()
     {
         long now = _time.GetUtcNow().UtcTicks;
@@ -310,6 +411,14 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             deleted += ExecuteCount(_writer, "DELETE FROM recording WHERE position < (SELECT min(position) + (max(position) - min(position)) / 10 + 1 FROM recording)");
         if (deleted > 0)
         {
+            // Spans whose entries are all deleted go (in close order, about time order: the prefix; a span still holding
+            // some kept entry stays, its deleted positions are skipped by readers).
+            ExecuteCount(_writer, """
+                DELETE FROM recording_spans WHERE rowid < coalesce(
+                    (SELECT rowid FROM recording_spans WHERE last_position >= coalesce((SELECT min(position) FROM recording), $next) ORDER BY rowid LIMIT 1),
+                    (SELECT max(rowid) + 1 FROM recording_spans))
+                AND last_position < coalesce((SELECT min(position) FROM recording), $next)
+                """, ("$next", _nextPosition));
             Interlocked.Add(ref _deleted, deleted);
             _logger.LogInformation("Recording {File}: retention deleted {Deleted} entries (older than {MaxAge} or beyond {MaxSizeMb} MiB)", FilePath, deleted, _options.MaxAge, _options.MaxSizeMb);
         }
@@ -327,13 +436,11 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     /// <summary>The first and last instants recorded for <paramref name="twinId"/>; null when nothing is.</summary>
     public (DateTimeOffset First, DateTimeOffset Last)? Range(string twinId)
     {
+        var memory = _spans.Copy(twinId);
         using var c = OpenReader();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT min(at), max(at) FROM recording WHERE twin = $twin";
-        cmd.Parameters.AddWithValue("$twin", twinId);
-        using var r = cmd.ExecuteReader();
-        if (!r.Read() || r.IsDBNull(0)) return null;
-        return (new DateTimeOffset(r.GetInt64(0), TimeSpan.Zero), new DateTimeOffset(r.GetInt64(1), TimeSpan.Zero));
+        return RecordingIndex.Range(c, twinId, memory) is { } r
+            ? (new DateTimeOffset(r.First, TimeSpan.Zero), new DateTimeOffset(r.Last, TimeSpan.Zero))
+            : null;
     }
 
     /// <summary>The entries of <paramref name="twinId"/> from <paramref name="from"/> to <paramref name="to"/>
@@ -341,15 +448,16 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     /// <see cref="InvalidDataException"/> naming the file and position of a damaged entry.</summary>
     public IEnumerable<RecordedEntry> Read(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst = false)
     {
+        // The spans in memory first, then the table's: a span written meanwhile is in both (dropped once), none in neither.
+        var memory = _spans.Copy(twinId);
         using var c = OpenReader();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT position, at, kind, data FROM recording WHERE twin = $twin AND at >= $from AND at <= $to ORDER BY twin, at "
-            + (newestFirst ? "DESC, position DESC" : ", position");
-        cmd.Parameters.AddWithValue("$twin", twinId);
-        cmd.Parameters.AddWithValue("$from", from.UtcTicks);
-        cmd.Parameters.AddWithValue("$to", to.UtcTicks);
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) yield return RecordingCodec.Decode(FilePath, twinId, r.GetInt64(0), r.GetInt64(1), r.GetInt32(2), (byte[])r.GetValue(3));
+        using var rows = new RecordingIndex.Rows(c);
+        var entries = newestFirst
+            ? RecordingIndex.Newest(OpenReader, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory)
+            : RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory, unindexedTail: false);
+        foreach (var e in entries)
+            if (rows.TryRead(e.Position, out long at, out int kind, out var data))
+                yield return RecordingCodec.Decode(FilePath, twinId, e.Position, at, kind, data);
     }
 
     /// <summary>The readings of one tag of <paramref name="twinId"/> accepted from <paramref name="from"/> to
@@ -360,20 +468,16 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         ArgumentNullException.ThrowIfNull(tag);
         var name = System.Text.Encoding.UTF8.GetBytes(tag);
         var into = new List<(long, TagValue)>();
+        var memory = _spans.Copy(twinId);
         using var c = OpenReader();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT position, data FROM recording WHERE twin = $twin AND at >= $from AND at <= $to AND kind = $kind ORDER BY twin, at, position";
-        cmd.Parameters.AddWithValue("$twin", twinId);
-        cmd.Parameters.AddWithValue("$from", from.UtcTicks);
-        cmd.Parameters.AddWithValue("$to", to.UtcTicks);
-        cmd.Parameters.AddWithValue("$kind", RecordingCodec.ReadingsKind);
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
+        using var rows = new RecordingIndex.Rows(c);
+        foreach (var e in RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory, unindexedTail: false))
         {
-            try { RecordingCodec.ReadTag((byte[])r.GetValue(1), name, into); }
+            if (e.Kind != RecordingCodec.ReadingsKind || !rows.TryRead(e.Position, out _, out _, out var data)) continue;
+            try { RecordingCodec.ReadTag(data, name, into); }
             catch (Exception ex) when (ex is InvalidDataException or ArgumentOutOfRangeException or OverflowException or EndOfStreamException)
             {
-                throw new InvalidDataException($"Recording {FilePath}: the entry at position {r.GetInt64(0)} (twin '{twinId}') is damaged: {ex.Message}", ex);
+                throw new InvalidDataException($"Recording {FilePath}: the entry at position {e.Position} (twin '{twinId}') is damaged: {ex.Message}", ex);
             }
         }
         return into;
@@ -458,11 +562,14 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         await _loopDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         // The minutes still open are written as they are (a restart merges the rest of a minute into its row).
         _minutes.Close();
+        _spans.CloseAll();
         using (var tx = _writer.BeginTransaction())
         {
             _minutes.Write(_writer, tx);
+            WriteSpans();
             tx.Commit();
             _minutes.Written();
+            _spans.Written(_writing);
         }
         _logger.LogInformation("Recording {File} closed: {Committed} entries ({Readings} readings) in {Commits} commits, {Dropped} dropped",
             FilePath, Committed, CommittedReadings, Commits, Dropped);

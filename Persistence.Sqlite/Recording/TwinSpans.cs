@@ -1,0 +1,180 @@
+namespace Imv.Persistence.Sqlite.Recording;
+
+/// <summary>The recording's index by twin, as the writer builds it: per twin, the positions (and instants and kinds) of
+/// its entries gathered into a span of at most <see cref="SpanCodec.Width"/> of recorded time and
+/// <see cref="SpanCodec.MaxEntries"/> entries, written as one row of <c>recording_spans</c> when it closes. Instead of a
+/// random insert into a (twin, at) index per entry (one dirty 4 KiB page per entry per commit, the largest part of the
+/// recording's cost at full ingest) there is one row per twin and minute at most.</summary>
+/// <remarks>Open spans and spans closed but not yet written are in memory; readers of the recorder copy a twin's
+/// (<see cref="Copy"/>, under a lock held only for memory work, never across a commit). A span stays visible here until
+/// the commit that wrote it finished, so a reader reading memory first and the table after misses nothing (it may see a
+/// position twice: readers drop duplicates). After a crash the spans in memory are lost, not the entries: the writer
+/// rebuilds them on open from the rows at and after <c>recording_state.unindexed_from</c>.</remarks>
+internal sealed class TwinSpans
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Span> _open = new(StringComparer.Ordinal);
+    // Spans in the order they opened (about the order of their first instants): the quiet ones are found from the head.
+    private readonly Queue<(Span Span, int Generation)> _opened = new();
+    private readonly List<Span> _closing = [];
+    private readonly Stack<Span> _free = new();
+    private long _latestTicks = long.MinValue;
+
+    /// <summary>Spans closed and waiting to be written.</summary>
+    public int Closing { get { lock (_lock) return _closing.Count; } }
+
+    /// <summary>The writer, after the commit of entries: adds them (in position order).</summary>
+    public void Add(ReadOnlySpan<Entry> entries)
+    {
+        lock (_lock)
+        {
+            foreach (ref readonly var e in entries) AddLocked(e.TwinId, e.Position, e.Ticks, e.Kind);
+            // A twin gone quiet: its span closes once the recording moved a width past the span's start.
+            while (_latestTicks != long.MinValue && _opened.TryPeek(out var head) && (head.Span.Generation != head.Generation || head.Span.MinTicks < _latestTicks - SpanCodec.Width.Ticks))
+            {
+                _opened.Dequeue();
+                if (head.Span.Generation == head.Generation) CloseLocked(head.Span);
+            }
+        }
+    }
+
+    private void AddLocked(string twin, long position, long ticks, int kind)
+    {
+        if (ticks > _latestTicks) _latestTicks = ticks;
+        ref var span = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_open, twin, out bool exists);
+        if (exists && !span!.Accepts(ticks))
+        {
+            CloseLocked(span, removeFromOpen: false);
+            exists = false;
+        }
+        if (!exists)
+        {
+            span = _free.TryPop(out var s) ? s : new Span();
+            span.Start(twin, position, ticks);
+            _opened.Enqueue((span, span.Generation));
+        }
+        span!.Append(position, ticks, kind);
+    }
+
+    private void CloseLocked(Span span, bool removeFromOpen = true)
+    {
+        if (removeFromOpen) _open.Remove(span.Twin);
+        span.Generation++;   // its entry in _opened is stale now
+        _closing.Add(span);
+    }
+
+    /// <summary>Closes every open span (the recorder stops; or a migration built them all).</summary>
+    public void CloseAll()
+    {
+        lock (_lock)
+        {
+            foreach (var s in _open.Values)
+            {
+                s.Generation++;
+                _closing.Add(s);
+            }
+            _open.Clear();
+            _opened.Clear();
+        }
+    }
+
+    /// <summary>The writer, inside its transaction: the spans to write now (taken as they are: later spans go in the
+    /// next commit).</summary>
+    public void TakeClosing(List<Span> into)
+    {
+        lock (_lock) into.AddRange(_closing);
+    }
+
+    /// <summary>The writer, after the commit that wrote <paramref name="written"/>: they leave memory.</summary>
+    public void Written(List<Span> written)
+    {
+        lock (_lock)
+        {
+            // The written ones are the first of _closing (later closes were appended after them).
+            _closing.RemoveRange(0, written.Count);
+            foreach (var s in written)
+            {
+                s.Clear();
+                if (_free.Count < 4096) _free.Push(s);
+            }
+        }
+        written.Clear();
+    }
+
+    /// <summary>The first position not written in a span (open or closing, or not added yet: <paramref name="next"/>):
+    /// what a restart after a crash must index again.</summary>
+    public long UnindexedFrom(long next, int writing)
+    {
+        lock (_lock)
+        {
+            long first = next;
+            foreach (var s in _open.Values) first = Math.Min(first, s.FirstPosition);
+            for (int i = writing; i < _closing.Count; i++) first = Math.Min(first, _closing[i].FirstPosition);
+            return first;
+        }
+    }
+
+    /// <summary>The positions of <paramref name="twin"/>'s entries still in memory, with their instants and kinds.</summary>
+    public List<SpanEntry> Copy(string twin)
+    {
+        var into = new List<SpanEntry>();
+        lock (_lock)
+        {
+            foreach (var s in _closing) if (string.Equals(s.Twin, twin, StringComparison.Ordinal)) s.CopyTo(into);
+            if (_open.TryGetValue(twin, out var open)) open.CopyTo(into);
+        }
+        return into;
+    }
+
+    /// <summary>An entry to index: its twin, position, instant and kind.</summary>
+    internal readonly record struct Entry(string TwinId, long Position, long Ticks, int Kind);
+
+    /// <summary>One twin's span being gathered: its entries encoded as <see cref="SpanCodec"/> writes them.</summary>
+    internal sealed class Span
+    {
+        private byte[] _data = new byte[256];
+        private long _lastPosition, _lastTicks;
+
+        public string Twin { get; private set; } = "";
+        public int Generation { get; set; }
+        public long FirstPosition { get; private set; }
+        public long LastPosition => _lastPosition;
+        public long MinTicks { get; private set; }
+        public long MaxTicks { get; private set; }
+        public int Count { get; private set; }
+        public int Length { get; private set; }
+        public ReadOnlySpan<byte> Data => _data.AsSpan(0, Length);
+
+        public void Start(string twin, long position, long ticks)
+        {
+            Twin = twin;
+            FirstPosition = _lastPosition = position;
+            MinTicks = MaxTicks = _lastTicks = ticks;
+            Count = 0;
+            Length = 0;
+        }
+
+        /// <summary>Whether an entry at <paramref name="ticks"/> fits: the span's width and size stay bounded, and its
+        /// instants never start before its first (a clock set back starts a new span).</summary>
+        public bool Accepts(long ticks) => Count < SpanCodec.MaxEntries && ticks >= MinTicks && ticks - MinTicks <= SpanCodec.Width.Ticks;
+
+        public void Append(long position, long ticks, int kind)
+        {
+            if (Length + 21 > _data.Length) Array.Resize(ref _data, _data.Length * 2);
+            Length = SpanCodec.Append(_data, Length, position - _lastPosition, ticks - _lastTicks, kind);
+            _lastPosition = position;
+            _lastTicks = ticks;
+            MaxTicks = Math.Max(MaxTicks, ticks);
+            Count++;
+        }
+
+        public void CopyTo(List<SpanEntry> into) => SpanCodec.Decode(Data, FirstPosition, MinTicks, into);
+
+        public void Clear()
+        {
+            Twin = "";
+            Count = Length = 0;
+            if (_data.Length > 4096) _data = new byte[256];
+        }
+    }
+}
