@@ -409,16 +409,16 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         long maxBytes = _options.MaxSizeMb * 1024 * 1024;
         for (int round = 0; round < 10 && UsedBytes() > maxBytes; round++)
             deleted += ExecuteCount(_writer, "DELETE FROM recording WHERE position < (SELECT min(position) + (max(position) - min(position)) / 10 + 1 FROM recording)");
+        // Spans whose entries are all deleted go (in close order, about time order: the prefix; a span still holding
+        // some kept entry stays, its deleted positions are skipped by readers).
+        ExecuteCount(_writer, """
+            DELETE FROM recording_spans WHERE rowid < coalesce(
+                (SELECT rowid FROM recording_spans WHERE last_position >= coalesce((SELECT min(position) FROM recording), $next) ORDER BY rowid LIMIT 1),
+                (SELECT max(rowid) + 1 FROM recording_spans))
+            AND last_position < coalesce((SELECT min(position) FROM recording), $next)
+            """, ("$next", _nextPosition));
         if (deleted > 0)
         {
-            // Spans whose entries are all deleted go (in close order, about time order: the prefix; a span still holding
-            // some kept entry stays, its deleted positions are skipped by readers).
-            ExecuteCount(_writer, """
-                DELETE FROM recording_spans WHERE rowid < coalesce(
-                    (SELECT rowid FROM recording_spans WHERE last_position >= coalesce((SELECT min(position) FROM recording), $next) ORDER BY rowid LIMIT 1),
-                    (SELECT max(rowid) + 1 FROM recording_spans))
-                AND last_position < coalesce((SELECT min(position) FROM recording), $next)
-                """, ("$next", _nextPosition));
             Interlocked.Add(ref _deleted, deleted);
             _logger.LogInformation("Recording {File}: retention deleted {Deleted} entries (older than {MaxAge} or beyond {MaxSizeMb} MiB)", FilePath, deleted, _options.MaxAge, _options.MaxSizeMb);
         }

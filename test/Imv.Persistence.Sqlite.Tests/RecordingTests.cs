@@ -211,7 +211,15 @@ public sealed class RecordingTests : IDisposable
                 return recorder.DeletedByRetention > 0;
             });
             Assert.Equal(["new"], recorder.Read("m1", now.AddDays(-3), now).Select(e => e.Readings.Single().Tag));
+            // The old entry's span goes with it (written after the entry was deleted: at a later pass).
+            await WaitAsync(async () =>
+            {
+                recorder.RecordReadings("m2", DateTimeOffset.UtcNow, [Reading("tick", 0, now)], default);
+                await recorder.FlushAsync();
+                return Scalar(_dir.File("grid.recording.db"), "SELECT count(*) FROM recording_spans WHERE twin = 'm1'") == 0;
+            });
         }
+        Assert.Equal(1, Scalar(_dir.File("grid.recording.db"), "SELECT count(*) FROM recording_spans WHERE twin = 'm1'"));   // the new one, at close
 
         await using var small = Open(Options(o => { o.Path = _dir.File("small.recording.db"); o.MaxSizeMb = 1; o.RetentionInterval = TimeSpan.FromSeconds(1); }));
         var big = new string('x', 10_000);
@@ -298,6 +306,149 @@ public sealed class RecordingTests : IDisposable
         Assert.Contains($"position {expected[0].Position}", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Three twins, up to 700 entries each over 140 s (spans end by width and by size), readings and commands:
+    /// what the spans find is what was written, in order, forwards, newest first, one tag alone, and through a recording
+    /// opened read-only; again after reopening.</summary>
+    [Fact]
+    public async Task Entries_are_found_through_the_spans_in_order_before_and_after_reopening()
+    {
+        var options = Options();
+        string[] twins = ["m1", "m2", "m3"];
+        var written = twins.ToDictionary(t => t, _ => new List<(DateTimeOffset At, double Value)>());
+        await using (var recorder = Open(options))
+        {
+            for (int i = 0; i < 700; i++)
+            {
+                var at = T0.AddMilliseconds(i * 200);
+                foreach (var t in twins)
+                {
+                    if (t == "m3" && i % 3 != 0) continue;   // a slower twin
+                    recorder.RecordReadings(t, at, [Reading("speed", i, at), Reading("temp", -i, at)], default);
+                    written[t].Add((at, i));
+                }
+                if (i % 100 == 50) recorder.RecordCommand("m1", Command("c" + i, CommandDeliveryStatus.Issued, at));
+                if (i % 97 == 0) await recorder.FlushAsync();   // commits of every size
+            }
+            await recorder.FlushAsync();
+            Check(recorder, new RecordingFile(options.Path));
+        }
+        await using var reopened = Open(options);
+        Check(reopened, new RecordingFile(options.Path));
+        using var c = new SqliteConnection($"Data Source={options.Path};Mode=ReadOnly");
+        c.Open();
+        using var spans = c.CreateCommand();
+        spans.CommandText = "SELECT count(*), max(count) FROM recording_spans";
+        using var r = spans.ExecuteReader();
+        r.Read();
+        Assert.InRange(r.GetInt64(0), 7, 12);   // m1 and m2: 256 entries before a minute ends; m3: a minute each
+        Assert.Equal(SpanCodec.MaxEntries, r.GetInt64(1));
+
+        void Check(SqliteTwinRecorder recorder, RecordingFile file)
+        {
+            var end = T0.AddMinutes(10);
+            foreach (var t in twins)
+            {
+                var entries = recorder.Read(t, T0, end).ToList();
+                var readings = entries.Where(e => e.Command is null).ToList();
+                Assert.Equal(written[t].Select(w => (w.At, w.Value)), readings.Select(e => (e.At, e.Readings[0].Value.AsDouble())));
+                Assert.True(entries.Zip(entries.Skip(1)).All(p => p.First.Position < p.Second.Position));
+                Assert.Equal(t == "m1" ? 7 : 0, entries.Count(e => e.Command is not null));
+                Assert.Equal(entries.Select(e => e.Position).Reverse(), recorder.Read(t, T0, end, newestFirst: true).Select(e => e.Position));
+                // A part in the middle: the spans around its ends are cut at the instants asked.
+                var (from, to) = (T0.AddSeconds(31.5), T0.AddSeconds(95));
+                Assert.Equal(written[t].Where(w => w.At >= from && w.At <= to).Select(w => -w.Value),
+                    recorder.ReadTag(t, "temp", from, to).Select(p => p.Value.AsDouble()));
+                Assert.Equal(written[t].Where(w => w.At >= from && w.At <= to).Reverse().Take(5).Select(w => w.Value),
+                    recorder.Read(t, from, to, newestFirst: true).Where(e => e.Command is null).Take(5).Select(e => e.Readings[0].Value.AsDouble()));
+                Assert.Equal((written[t][0].At, written[t][^1].At), recorder.Range(t));
+                Assert.True(file.HasEntries(t, from, to));
+                Assert.False(file.HasEntries(t, end, end.AddHours(1)));
+            }
+            Assert.False(file.HasEntries("nobody", T0, end));
+        }
+    }
+
+    /// <summary>A recording written before spans (rows and a (twin, at) index) is indexed by spans when opened, its old
+    /// index dropped; entries written after are read with the older ones, in order.</summary>
+    [Fact]
+    public async Task A_recording_from_before_spans_is_indexed_on_open_and_read_with_the_entries_after()
+    {
+        var options = Options();
+        await using (var recorder = Open(options))
+        {
+            for (int i = 0; i < 300; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0.AddSeconds(i))], default);
+            recorder.RecordCommand("m1", Command("c1", CommandDeliveryStatus.Applied, T0.AddSeconds(300)));
+            recorder.RecordReadings("m2", T0, [Reading("b", -1, T0)], default);
+        }
+        using (var c = new SqliteConnection($"Data Source={options.Path};Pooling=false"))
+        {
+            // What the older version left: no spans, no state, the (twin, at) index.
+            c.Open();
+            using var old = c.CreateCommand();
+            old.CommandText = "DROP TABLE recording_spans; DROP TABLE recording_state; CREATE INDEX recording_twin_at ON recording (twin, at);";
+            old.ExecuteNonQuery();
+        }
+        await using (var recorder = Open(options))
+        {
+            for (int i = 300; i < 400; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0.AddSeconds(i))], default);
+            await recorder.FlushAsync();
+            var m1 = recorder.Read("m1", T0, T0.AddHours(1)).ToList();
+            Assert.Equal(401, m1.Count);
+            Assert.Equal(Enumerable.Range(0, 400).Select(i => (double)i), m1.Where(e => e.Command is null).Select(e => e.Readings[0].Value.AsDouble()));
+            Assert.Equal("c1", m1[300].Command!.CommandId);
+            Assert.Equal(-1, recorder.Read("m2", T0, T0).Single().Readings[0].Value.AsDouble());
+            Assert.Equal((T0, T0.AddSeconds(399)), recorder.Range("m1"));
+        }
+        using var check = new SqliteConnection($"Data Source={options.Path};Mode=ReadOnly");
+        check.Open();
+        using var index = check.CreateCommand();
+        index.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'recording_twin_at'";
+        Assert.Equal(0L, index.ExecuteScalar());
+    }
+
+    /// <summary>What a kill -9 leaves: the file as the last commit left it, spans still in the writer's memory lost. A
+    /// recorder opened on that image finds every committed entry (it indexes the rows after the last written span again).</summary>
+    [Fact]
+    public async Task Entries_committed_before_a_crash_are_found_when_the_image_is_opened()
+    {
+        var options = Options();
+        var image = _dir.File("crashed.recording.db");
+        await using (var recorder = Open(options))
+        {
+            for (int i = 0; i < 200; i++) recorder.RecordReadings("m" + (i % 4), T0.AddSeconds(i), [Reading("a", i, T0.AddSeconds(i))], default);
+            await recorder.FlushAsync();
+            // The file and its write-ahead log as they are now, while the recorder still runs (the spans of the last
+            // minute are in its memory only).
+            File.Copy(options.Path, image);
+            File.Copy(options.Path + "-wal", image + "-wal");
+        }
+        await using var reopened = Open(Options(o => o.Path = image));
+        for (int m = 0; m < 4; m++)
+            Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 4 == m).Select(i => (double)i),
+                reopened.Read("m" + m, T0, T0.AddHours(1)).Select(e => e.Readings[0].Value.AsDouble()));
+        Assert.True(new RecordingFile(image).HasEntries("m3", T0.AddSeconds(199), T0.AddSeconds(200)));
+    }
+
+    [Fact]
+    public async Task A_damaged_span_is_refused_with_file_and_row()
+    {
+        var options = Options();
+        await using (var recorder = Open(options))
+            for (int i = 0; i < 10; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0)], default);
+        using (var c = new SqliteConnection($"Data Source={options.Path};Pooling=false"))
+        {
+            c.Open();
+            using var damage = c.CreateCommand();
+            damage.CommandText = "UPDATE recording_spans SET data = x'0102ff' WHERE twin = 'm1'";
+            damage.ExecuteNonQuery();
+        }
+        await using var reopened = Open(options);
+        var e = Assert.Throws<InvalidDataException>(() => reopened.Read("m1", T0, T0.AddMinutes(1)).ToList());
+        Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
+        Assert.Contains("span row", e.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => reopened.ReadTag("m1", "a", T0, T0.AddMinutes(1)));
+    }
+
     [Fact]
     public void Settings_out_of_range_are_named_all_at_once()
     {
@@ -305,6 +456,15 @@ public sealed class RecordingTests : IDisposable
         Assert.Equal(4, problems.Count);
         Assert.Contains(problems, p => p.StartsWith("Recording:MaxAge", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Recording:MaxSizeMb", StringComparison.Ordinal));
+    }
+
+    private static long Scalar(string path, string sql)
+    {
+        using var c = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=false");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition)
