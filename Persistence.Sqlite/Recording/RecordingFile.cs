@@ -8,6 +8,7 @@ public sealed class RecordingFile
 {
     private readonly string _connectionString;
     private readonly TagNames _names = new();
+    private Dictionary<string, List<SpanEntry>>? _tail;
 
     /// <summary>Opens <paramref name="path"/> (which must exist) for reading.</summary>
     public RecordingFile(string path)
@@ -21,12 +22,15 @@ public sealed class RecordingFile
     /// <summary>The file.</summary>
     public string FilePath { get; }
 
-    /// <summary>Whether anything is recorded for <paramref name="twinId"/> in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    /// <summary>Whether anything is recorded for <paramref name="twinId"/> in [<paramref name="from"/>, <paramref name="to"/>).
+    /// The rows the recorder had not put in a span yet are read at the first call (a replay opens the file after a flush).</summary>
     public bool HasEntries(string twinId, DateTimeOffset from, DateTimeOffset to)
     {
         using var c = Open();
-        // The twin's spans, and the rows the recorder has not put in a span yet (it keeps those in memory).
-        return RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks - 1, memory: null, unindexedTail: true).Count > 0;
+        // The twin's spans, and the rows the recorder has not put in a span yet (it keeps those in memory): read once
+        // for all the twins a replay plans.
+        var tail = _tail ??= RecordingIndex.Tail(c);
+        return RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks - 1, tail.GetValueOrDefault(twinId)).Count > 0;
     }
 
     /// <summary>The first and last instants recorded (any twin); null when the recording is empty.</summary>

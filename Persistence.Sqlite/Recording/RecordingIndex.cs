@@ -9,7 +9,7 @@ internal static class RecordingIndex
 {
     /// <summary>The entries of <paramref name="twin"/> with an instant in [<paramref name="fromTicks"/>,
     /// <paramref name="toTicks"/>], in recorded order (instant, then position), each once.</summary>
-    public static List<SpanEntry> Entries(SqliteConnection c, string file, string twin, long fromTicks, long toTicks, List<SpanEntry>? memory, bool unindexedTail)
+    public static List<SpanEntry> Entries(SqliteConnection c, string file, string twin, long fromTicks, long toTicks, List<SpanEntry>? memory)
     {
         var into = new List<SpanEntry>();
         using (var cmd = c.CreateCommand())
@@ -22,7 +22,6 @@ internal static class RecordingIndex
             while (r.Read()) DecodeRow(file, twin, r, into);
         }
         if (memory is not null) into.AddRange(memory);
-        if (unindexedTail) Tail(c, twin, into);
         into.RemoveAll(e => e.Ticks < fromTicks || e.Ticks > toTicks);
         return Ordered(into);
     }
@@ -96,15 +95,21 @@ internal static class RecordingIndex
         return first == long.MaxValue ? null : (first, last);
     }
 
-    /// <summary>The rows no span holds yet, of <paramref name="twin"/> (a recording read while its recorder runs, or
-    /// left by a crash).</summary>
-    private static void Tail(SqliteConnection c, string twin, List<SpanEntry> into)
+    /// <summary>The rows no span holds yet, by twin (a recording read while its recorder runs, which keeps the spans
+    /// of the last minute or so in memory; or left by a crash): one pass over them.</summary>
+    public static Dictionary<string, List<SpanEntry>> Tail(SqliteConnection c)
     {
+        var tail = new Dictionary<string, List<SpanEntry>>(StringComparer.Ordinal);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT position, at, kind FROM recording WHERE position >= coalesce((SELECT unindexed_from FROM recording_state WHERE id = 1), 0) AND twin = $twin";
-        cmd.Parameters.AddWithValue("$twin", twin);
+        cmd.CommandText = "SELECT position, twin, at, kind FROM recording WHERE position >= coalesce((SELECT unindexed_from FROM recording_state WHERE id = 1), 0)";
         using var r = cmd.ExecuteReader();
-        while (r.Read()) into.Add(new SpanEntry(r.GetInt64(0), r.GetInt64(1), r.GetInt32(2)));
+        while (r.Read())
+        {
+            var twin = r.GetString(1);
+            if (!tail.TryGetValue(twin, out var list)) tail[twin] = list = [];
+            list.Add(new SpanEntry(r.GetInt64(0), r.GetInt64(2), r.GetInt32(3)));
+        }
+        return tail;
     }
 
     private static void DecodeRow(string file, string twin, SqliteDataReader r, List<SpanEntry> into)

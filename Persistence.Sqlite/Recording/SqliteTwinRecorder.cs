@@ -454,7 +454,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         using var rows = new RecordingIndex.Rows(c);
         var entries = newestFirst
             ? RecordingIndex.Newest(OpenReader, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory)
-            : RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory, unindexedTail: false);
+            : RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory);
         foreach (var e in entries)
             if (rows.TryRead(e.Position, out long at, out int kind, out var data))
                 yield return RecordingCodec.Decode(FilePath, twinId, e.Position, at, kind, data);
@@ -471,7 +471,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         var memory = _spans.Copy(twinId);
         using var c = OpenReader();
         using var rows = new RecordingIndex.Rows(c);
-        foreach (var e in RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory, unindexedTail: false))
+        foreach (var e in RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory))
         {
             if (e.Kind != RecordingCodec.ReadingsKind || !rows.TryRead(e.Position, out _, out _, out var data)) continue;
             try { RecordingCodec.ReadTag(data, name, into); }
