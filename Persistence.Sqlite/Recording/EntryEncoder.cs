@@ -4,8 +4,8 @@ using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Persistence.Sqlite.Recording;
 
-/// <summary>Encodes a readings entry in the recording's binary form (<see cref="RecordingCodec"/>, version 1: the bytes
-/// a <see cref="BinaryWriter"/> writes, so every reader of the recording decodes them unchanged) into a buffer it reuses.
+/// <summary>Encodes a readings entry in the recording's binary form (<see cref="RecordingCodec"/>, version 2) into a
+/// buffer it reuses.
 /// One per thread: a twin's turn encodes its accepted readings here without allocating, and the recorder copies the
 /// bytes into its queue (a few hundred bytes instead of an array of readings the GC must trace until the commit).</summary>
 internal sealed class EntryEncoder
@@ -22,23 +22,31 @@ internal sealed class EntryEncoder
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
     /// <summary>Encodes the readings of <paramref name="updates"/> marked in <paramref name="accepted"/> (empty: all),
-    /// <paramref name="count"/> of them.</summary>
-    public void EncodeReadings(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count)
+    /// <paramref name="count"/> of them, accepted at <paramref name="atTicks"/>.</summary>
+    public void EncodeReadings(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count, long atTicks)
     {
         _length = 0;
-        WriteByte(RecordingCodec.Version);
+        WriteByte(RecordingCodec.ReadingsVersion);
         Write7((uint)count);
+        long ticks = atTicks, sequence = 0;
         for (int i = 0; i < updates.Length; i++)
         {
             if (!accepted.IsEmpty && !accepted[i]) continue;
             ref readonly var u = ref updates[i];
             WriteString(u.Tag);
-            WriteByte((byte)u.Quality);
-            WriteInt64(u.SourceTimestamp.UtcTicks);
-            Write7((ulong)u.Sequence);
-            WriteValue(u.Value);
+            var type = u.Value.DataType;
+            WriteByte((byte)((byte)type | ((byte)u.Quality << 4)));
+            // Steps, zig-zag: a message's readings share a source time (0, one byte) close to when it was accepted.
+            long t = u.SourceTimestamp.UtcTicks;
+            Write7(Zig(t - ticks));
+            Write7(Zig(u.Sequence - sequence));
+            ticks = t;
+            sequence = u.Sequence;
+            WritePayload(u.Value, type);
         }
     }
+
+    private static ulong Zig(long step) => (ulong)((step << 1) ^ (step >> 63));
 
     /// <summary>After the bytes were copied: a buffer grown past 1 MiB by an unusual entry is not kept by the thread.</summary>
     public void Release()
@@ -47,10 +55,8 @@ internal sealed class EntryEncoder
         _length = 0;
     }
 
-    private void WriteValue(TagValue v)
+    private void WritePayload(TagValue v, TagDataType type)
     {
-        var type = v.DataType;
-        WriteByte((byte)type);
         switch (type)
         {
             case TagDataType.None: break;

@@ -28,9 +28,8 @@ internal sealed class MinuteRollup
     public void Add(string twin, long ticks, ReadOnlySpan<byte> entry)
     {
         int minute = checked((int)(ticks / TimeSpan.TicksPerMinute));
-        int p = 0;
-        if (entry.Length == 0 || entry[p++] != RecordingCodec.Version) throw new InvalidDataException("unknown entry version");
-        long count = RecordingCodec.Read7(entry, ref p);
+        var cursor = new ReadingCursor(entry, ticks);
+        long count = cursor.Count;
         ref var t = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_twins, twin, out _);
         t ??= new TwinMinutes(twin, (int)Math.Clamp(count, 4, 256));   // a source sends its tags together: no regrowth
         if (t.LastMinute != minute)
@@ -38,15 +37,11 @@ internal sealed class MinuteRollup
             t.LastMinute = minute;
             _active.Enqueue((minute, t));
         }
-        for (int i = 0; i < count; i++)
+        for (int i = 0; cursor.Next(); i++)
         {
-            int length = checked((int)RecordingCodec.Read7(entry, ref p));
-            var name = entry.Slice(p, length);
-            p += length + 1;   // the name, the quality
-            long sourceTicks = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(entry.Slice(p, 8));
-            p += 8;
-            RecordingCodec.Read7(entry, ref p);   // the sequence
-            var value = RecordingCodec.ReadValue(entry, ref p);
+            var name = cursor.Name;
+            long sourceTicks = cursor.SourceTicks;
+            var value = cursor.Value();
             int index = FindSlot(t, i, name);   // first: it may grow t.Slots
             ref var slot = ref t.Slots[index];
             if (slot.Minute != minute)

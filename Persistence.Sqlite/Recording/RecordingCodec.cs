@@ -1,16 +1,24 @@
+using System.Buffers.Binary;
 using System.Text;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Persistence.Sqlite.Recording;
 
-/// <summary>The binary form of a recording entry's data column: a version byte, then readings (count; tag,
-/// quality, source ticks, sequence, value each) or one command transition. Compact and allocation-light because
-/// twins hand over a million readings a second at full ingest: readings are encoded by <see cref="EntryEncoder"/>
-/// (the same bytes a <see cref="BinaryWriter"/> writes), commands here.</summary>
+/// <summary>The binary form of a recording entry's data column: a version byte, then readings or one command
+/// transition. Readings, version 2 (written since session 7): count; per reading the tag (UTF-8, 7-bit length), one byte
+/// with the value type (low 4 bits) and quality (high 4), the source time as a zig-zag step from the previous reading's
+/// (the first's from when the twin accepted the entry), the sequence as a zig-zag step from the previous reading's (the
+/// first's from 0), then the value's bytes. Version 1 (still read): count; per reading the tag, quality byte, source
+/// ticks (8 bytes), sequence (7-bit), type byte, value: the bytes a <see cref="BinaryWriter"/> writes. Commands are
+/// version 1. Compact because twins hand over a million readings a second at full ingest and the bytes written are most
+/// of the recording's cost: readings are encoded by <see cref="EntryEncoder"/>, commands here.</summary>
 internal static class RecordingCodec
 {
+    /// <summary>Commands, and readings written before version 2.</summary>
     internal const byte Version = 1;
+    /// <summary>Readings as written now.</summary>
+    internal const byte ReadingsVersion = 2;
     internal const int ReadingsKind = 0;
     internal const int CommandKind = 1;
 
@@ -28,53 +36,25 @@ internal static class RecordingCodec
         WriteOptional(w, record.Reason);
     }
 
-    public static TagUpdate[] ReadReadings(BinaryReader r)
+    /// <summary>The readings of a readings entry accepted at <paramref name="atTicks"/>, decoded from its bytes; tag names
+    /// shared through <paramref name="names"/> when given (a replay reads every entry of a range: no string per reading).</summary>
+    public static TagUpdate[] ReadReadings(ReadOnlySpan<byte> data, long atTicks, TagNames? names)
     {
-        CheckVersion(r);
-        int count = r.Read7BitEncodedInt();
-        if (count < 0 || count > 1_000_000) throw new InvalidDataException($"implausible reading count {count}");
-        var updates = new TagUpdate[count];
-        for (int i = 0; i < count; i++)
+        var cursor = new ReadingCursor(data, atTicks);
+        var updates = new TagUpdate[cursor.Count];
+        int i = 0;
+        while (cursor.Next())
         {
-            string tag = r.ReadString();
-            var quality = (TagQuality)r.ReadByte();
-            var ts = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
-            long seq = r.Read7BitEncodedInt64();
-            updates[i] = new TagUpdate(tag, ReadValue(r), quality, ts, seq);
+            string tag = names is not null ? names.Get(cursor.Name) : Encoding.UTF8.GetString(cursor.Name);
+            updates[i++] = new TagUpdate(tag, cursor.Value(), cursor.Quality, new DateTimeOffset(cursor.SourceTicks, TimeSpan.Zero), cursor.Sequence);
         }
-        return updates;
-    }
-
-    /// <summary>The readings of a readings entry decoded from its bytes, tag names shared through <paramref name="names"/>
-    /// (a replay reads every entry of a range: no reader object and no string per reading).</summary>
-    public static TagUpdate[] ReadReadings(ReadOnlySpan<byte> data, TagNames names)
-    {
-        int p = 0;
-        if (data.Length == 0 || data[p++] != Version) throw new InvalidDataException($"unknown entry version {(data.Length == 0 ? -1 : data[0])}");
-        long count = Read7(data, ref p);
-        if (count < 0 || count > 1_000_000) throw new InvalidDataException($"implausible reading count {count}");
-        var updates = new TagUpdate[count];
-        for (int i = 0; i < updates.Length; i++)
-        {
-            int length = checked((int)Read7(data, ref p));
-            if (length < 0 || p + length + 1 + 8 > data.Length) throw new InvalidDataException("entry ends inside a reading");
-            string tag = names.Get(data.Slice(p, length));
-            p += length;
-            var quality = (TagQuality)data[p++];
-            var ts = new DateTimeOffset(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(p, 8)), TimeSpan.Zero);
-            p += 8;
-            long seq = Read7(data, ref p);
-            if (p >= data.Length) throw new InvalidDataException("entry ends inside a reading");
-            var value = ReadValue(data, ref p);
-            updates[i] = new TagUpdate(tag, value, quality, ts, seq);
-        }
-        if (p != data.Length) throw new InvalidDataException($"{data.Length - p} bytes after the last reading");
         return updates;
     }
 
     public static RecordedCommand ReadCommand(BinaryReader r)
     {
-        CheckVersion(r);
+        byte v = r.ReadByte();
+        if (v != Version) throw new InvalidDataException($"unknown entry version {v}");
         string id = r.ReadString();
         var kind = (IssuerKind)r.ReadByte();
         string issuer = r.ReadString();
@@ -88,12 +68,10 @@ internal static class RecordingCodec
     public static void WriteValueOnly(BinaryWriter w, TagValue value) => WriteValue(w, value);
 
     /// <summary>A value written by <see cref="WriteValueOnly"/>.</summary>
-    public static TagValue ReadValueOnly(byte[] data) => ReadValue(new BinaryReader(new MemoryStream(data, writable: false)));
-
-    private static void CheckVersion(BinaryReader r)
+    public static TagValue ReadValueOnly(byte[] data)
     {
-        byte v = r.ReadByte();
-        if (v != Version) throw new InvalidDataException($"unknown entry version {v}");
+        int p = 0;
+        return ReadValue(data, ref p);
     }
 
     private static void WriteOptional(BinaryWriter w, string? s)
@@ -156,45 +134,28 @@ internal static class RecordingCodec
         try
         {
             var when = new DateTimeOffset(at, TimeSpan.Zero);
-            if (kind == ReadingsKind && names is not null) return new RecordedEntry(position, twinId, when, ReadReadings(data, names), null);
-            using var br = new BinaryReader(new MemoryStream(data, writable: false));
-            return kind switch
+            switch (kind)
             {
-                ReadingsKind => new RecordedEntry(position, twinId, when, ReadReadings(br), null),
-                CommandKind => new RecordedEntry(position, twinId, when, [], ReadCommand(br)),
-                _ => throw new InvalidDataException($"unknown entry kind {kind}"),
-            };
+                case ReadingsKind: return new RecordedEntry(position, twinId, when, ReadReadings(data, at, names), null);
+                case CommandKind:
+                    using (var br = new BinaryReader(new MemoryStream(data, writable: false))) return new RecordedEntry(position, twinId, when, [], ReadCommand(br));
+                default: throw new InvalidDataException($"unknown entry kind {kind}");
+            }
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or IOException or ArgumentException or OverflowException)
         {
             throw new InvalidDataException($"Recording {file}: the entry at position {position} (twin '{twinId}') is damaged: {ex.Message}", ex);
         }
     }
 
-    /// <summary>Appends to <paramref name="into"/> the readings of one tag (its name in UTF-8) found in a readings entry,
-    /// without decoding the others (a tag's history reads every entry of a day: decoding each reading would dominate).</summary>
-    public static void ReadTag(ReadOnlySpan<byte> data, ReadOnlySpan<byte> tag, List<(long SourceTicks, TagValue Value)> into)
+    /// <summary>Appends to <paramref name="into"/> the readings of one tag (its name in UTF-8) found in a readings entry
+    /// accepted at <paramref name="atTicks"/>, without decoding the others (a tag's history reads every entry of a day:
+    /// decoding each reading would dominate).</summary>
+    public static void ReadTag(ReadOnlySpan<byte> data, long atTicks, ReadOnlySpan<byte> tag, List<(long SourceTicks, TagValue Value)> into)
     {
-        int p = 0;
-        if (data.Length == 0 || data[p++] != Version) throw new InvalidDataException($"unknown entry version {(data.Length == 0 ? -1 : data[0])}");
-        long count = Read7(data, ref p);
-        if (count < 0 || count > 1_000_000) throw new InvalidDataException($"implausible reading count {count}");
-        for (long i = 0; i < count; i++)
-        {
-            int length = checked((int)Read7(data, ref p));
-            bool match = data.Slice(p, length).SequenceEqual(tag);
-            p += length + 1;   // the name, the quality
-            long ticks = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(p, 8));
-            p += 8;
-            Read7(data, ref p);   // the sequence
-            if (match)
-            {
-                into.Add((ticks, ReadValue(data, ref p)));
-                continue;
-            }
-            var type = (TagDataType)data[p++];
-            SkipValue(data, type, ref p);
-        }
+        var cursor = new ReadingCursor(data, atTicks);
+        while (cursor.Next())
+            if (cursor.Name.SequenceEqual(tag)) into.Add((cursor.SourceTicks, cursor.Value()));
     }
 
     internal static void SkipValue(ReadOnlySpan<byte> data, TagDataType type, ref int p)
@@ -215,7 +176,7 @@ internal static class RecordingCodec
             }
             default: throw new InvalidDataException($"unknown value type {(int)type}");
         }
-        if (p > data.Length) throw new InvalidDataException("entry ends inside a value");
+        if (p > data.Length || p < 0) throw new InvalidDataException("entry ends inside a value");
     }
 
     /// <summary>A 7-bit encoded integer as <see cref="BinaryWriter.Write7BitEncodedInt64"/> writes it.</summary>
@@ -237,16 +198,47 @@ internal static class RecordingCodec
     {
         if (p >= data.Length) throw new InvalidDataException("entry ends before a value");
         var type = (TagDataType)data[p++];
+        return ReadPayload(data, type, ref p);
+    }
+
+    /// <summary>A value of <paramref name="type"/> (its data, without the type) at <paramref name="p"/>, moving past it.</summary>
+    internal static TagValue ReadPayload(ReadOnlySpan<byte> data, TagDataType type, ref int p)
+    {
         int start = p;
-        SkipValue(data, type, ref p);
-        return type switch
+        SkipValue(data, type, ref p);   // checks the bounds of all that follows
+        var d = data[start..p];
+        switch (type)
         {
-            TagDataType.None => TagValue.None,
-            TagDataType.Boolean => TagValue.FromBoolean(data[start] != 0),
-            TagDataType.Integer => TagValue.FromInteger(System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(data.Slice(start, 8))),
-            TagDataType.Double => TagValue.FromDouble(System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(start, 8))),
-            _ => ReadValue(new BinaryReader(new MemoryStream(data.Slice(start - 1, p - start + 1).ToArray()))),
-        };
+            case TagDataType.None: return TagValue.None;
+            case TagDataType.Boolean: return TagValue.FromBoolean(d[0] != 0);
+            case TagDataType.Integer: return TagValue.FromInteger(BinaryPrimitives.ReadInt64LittleEndian(d));
+            case TagDataType.Double: return TagValue.FromDouble(BinaryPrimitives.ReadDoubleLittleEndian(d));
+            case TagDataType.String: { int q = 0; int n = checked((int)Read7(d, ref q)); return TagValue.FromString(Encoding.UTF8.GetString(d.Slice(q, n))); }
+            case TagDataType.BooleanArray:
+            {
+                int q = 0; var a = new bool[checked((int)Read7(d, ref q))];
+                for (int i = 0; i < a.Length; i++) a[i] = d[q + i] != 0;
+                return TagValue.FromArray(a);
+            }
+            case TagDataType.IntegerArray:
+            {
+                int q = 0; var a = new long[checked((int)Read7(d, ref q))];
+                for (int i = 0; i < a.Length; i++) a[i] = BinaryPrimitives.ReadInt64LittleEndian(d.Slice(q + i * 8, 8));
+                return TagValue.FromArray(a);
+            }
+            case TagDataType.DoubleArray:
+            {
+                int q = 0; var a = new double[checked((int)Read7(d, ref q))];
+                for (int i = 0; i < a.Length; i++) a[i] = BinaryPrimitives.ReadDoubleLittleEndian(d.Slice(q + i * 8, 8));
+                return TagValue.FromArray(a);
+            }
+            default:
+            {
+                int q = 0; var a = new string[checked((int)Read7(d, ref q))];
+                for (int i = 0; i < a.Length; i++) { int n = checked((int)Read7(d, ref q)); a[i] = Encoding.UTF8.GetString(d.Slice(q, n)); q += n; }
+                return TagValue.FromArray(a);
+            }
+        }
     }
 
     /// <summary>A UTF-8 writer over <paramref name="stream"/> that leaves it open.</summary>

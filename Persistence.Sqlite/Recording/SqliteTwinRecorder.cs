@@ -150,7 +150,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             if (n == 0) return;
         }
         var encoder = EntryEncoder.Current;
-        encoder.EncodeReadings(updates, accepted, n);
+        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks);
         Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
         encoder.Release();
     }
@@ -473,8 +473,8 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         using var rows = new RecordingIndex.Rows(c);
         foreach (var e in RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory))
         {
-            if (e.Kind != RecordingCodec.ReadingsKind || !rows.TryRead(e.Position, out _, out _, out var data)) continue;
-            try { RecordingCodec.ReadTag(data, name, into); }
+            if (e.Kind != RecordingCodec.ReadingsKind || !rows.TryRead(e.Position, out long at, out _, out var data)) continue;
+            try { RecordingCodec.ReadTag(data, at, name, into); }
             catch (Exception ex) when (ex is InvalidDataException or ArgumentOutOfRangeException or OverflowException or EndOfStreamException)
             {
                 throw new InvalidDataException($"Recording {FilePath}: the entry at position {e.Position} (twin '{twinId}') is damaged: {ex.Message}", ex);

@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using Imv.Grains.Interfaces.Twins;
+
+namespace Imv.Persistence.Sqlite.Recording;
+
+/// <summary>Walks the readings of a readings entry of either version (<see cref="RecordingCodec"/>) without decoding
+/// what is not asked for: each <see cref="Next"/> gives a reading's name (UTF-8), quality, source time and sequence and
+/// where its value is; <see cref="Value"/> decodes the value. Throws <see cref="InvalidDataException"/> on bytes no
+/// entry has.</summary>
+internal ref struct ReadingCursor
+{
+    private readonly ReadOnlySpan<byte> _data;
+    private readonly byte _version;
+    private int _p;
+    private long _left;
+
+    /// <summary>A cursor over <paramref name="data"/>, an entry accepted at <paramref name="atTicks"/> (version 2 counts
+    /// source times from it).</summary>
+    public ReadingCursor(ReadOnlySpan<byte> data, long atTicks)
+    {
+        _data = data;
+        if (data.Length == 0 || data[0] is not (RecordingCodec.Version or RecordingCodec.ReadingsVersion))
+            throw new InvalidDataException($"unknown entry version {(data.Length == 0 ? -1 : data[0])}");
+        _version = data[0];
+        _p = 1;
+        Count = RecordingCodec.Read7(data, ref _p);
+        if (Count < 0 || Count > 1_000_000) throw new InvalidDataException($"implausible reading count {Count}");
+        _left = Count;
+        SourceTicks = atTicks;
+    }
+
+    /// <summary>Readings in the entry.</summary>
+    public long Count { get; }
+
+    /// <summary>The current reading's name, UTF-8.</summary>
+    public ReadOnlySpan<byte> Name { get; private set; }
+
+    /// <summary>The current reading's quality.</summary>
+    public TagQuality Quality { get; private set; }
+
+    /// <summary>The current reading's source time (UTC ticks).</summary>
+    public long SourceTicks { get; private set; }
+
+    /// <summary>The current reading's sequence number.</summary>
+    public long Sequence { get; private set; }
+
+    /// <summary>The current reading's value type.</summary>
+    public TagDataType Type { get; private set; }
+
+    private int _valueStart;
+
+    /// <summary>Moves to the next reading; false after the last (the entry must end there).</summary>
+    public bool Next()
+    {
+        if (_left == 0)
+        {
+            if (_p != _data.Length) throw new InvalidDataException($"{_data.Length - _p} bytes after the last reading");
+            return false;
+        }
+        _left--;
+        int length = checked((int)RecordingCodec.Read7(_data, ref _p));
+        if (length < 0 || _p + length + 1 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
+        Name = _data.Slice(_p, length);
+        _p += length;
+        if (_version == RecordingCodec.Version)
+        {
+            Quality = (TagQuality)_data[_p++];
+            if (_p + 8 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
+            SourceTicks = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_p, 8));
+            _p += 8;
+            Sequence = RecordingCodec.Read7(_data, ref _p);
+            if (_p >= _data.Length) throw new InvalidDataException("entry ends before a value");
+            Type = (TagDataType)_data[_p++];
+        }
+        else
+        {
+            byte head = _data[_p++];
+            Type = (TagDataType)(head & 0x0F);
+            Quality = (TagQuality)(head >> 4);
+            SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
+            Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
+        }
+        _valueStart = _p;
+        RecordingCodec.SkipValue(_data, Type, ref _p);
+        return true;
+    }
+
+    /// <summary>The current reading's value.</summary>
+    public readonly TagValue Value()
+    {
+        int p = _valueStart;
+        return RecordingCodec.ReadPayload(_data, Type, ref p);
+    }
+
+    private static long Unzig(long zig) => (long)((ulong)zig >> 1) ^ -(zig & 1);
+}
