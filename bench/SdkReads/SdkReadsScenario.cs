@@ -1,13 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
-using Imv.Client;
-using Imv.Silo;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Imv.Bench.Grid;
 
 namespace Imv.Bench.SdkReads;
 
@@ -24,92 +17,55 @@ internal static class SdkReadsScenario
     {
         bool quick = args.Contains("--quick");
         var window = TimeSpan.FromSeconds(quick ? 10 : 30);
-        int http = FreePort(), gateway = FreePort();
-        var data = Path.Combine(Path.GetTempPath(), "imv-bench-sdkreads-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(data);
-        var settings = new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:" + http.ToString(CultureInfo.InvariantCulture),
-            ["Silo:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Silo:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
-            ["Silo:SqlitePath"] = Path.Combine(data, "imv.db"),
-            ["Silo:Console:Summary"] = "false",
-            ["Silo:Dashboard"] = "false",
-            ["Simulator:Sites"] = "1",
-            ["Simulator:LinesPerSite"] = "2",
-            ["Simulator:MachinesPerLine"] = "5",
-            ["Simulator:TickInterval"] = "00:00:01",
-            ["Simulator:FaultRate"] = "0",
-            ["Plant:ControlLoopShare"] = "0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
         Console.Error.WriteLine("sdk-reads: starting a silo with 10 simulated machines");
-        var app = SiloApplication.Build([], c => c.AddInMemoryCollection(settings));
-        await app.StartAsync(cancellationToken);
-        try
+        await using var silo = await MainJobSilo.StartAsync("sdkreads", 2, 5, cancellationToken);
+        var adminKey = await silo.AdminKeyAsync(cancellationToken);
+        await using var imv = await silo.ConnectAsync(adminKey, cancellationToken);
+        var twins = await imv.Twins.ListAsync(null, cancellationToken);
+        if (twins.Count == 0)
         {
-            await app.Services.GetRequiredService<Imv.Silo.Security.AdminKeyBootstrap>().Completion.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
-            var adminKey = (await File.ReadAllTextAsync(Path.Combine(data, "imv.db.admin-key"), cancellationToken)).Trim();
-            await using var imv = await ImvClient.ConnectAsync("127.0.0.1:" + gateway.ToString(CultureInfo.InvariantCulture), adminKey, cancellationToken);
-            var twins = await imv.Twins.ListAsync(null, cancellationToken);
-            if (twins.Count == 0)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(new { scenario = "sdk-reads", missing = "the simulated plant did not come up" }));
-                return 1;
-            }
-            var twin = imv.Twins.Grain(twins[0]);
-            for (int i = 0; i < 2_000; i++) await twin.GetSnapshotAsync();   // warm up: activation, JIT, caches
+            Console.WriteLine(JsonSerializer.Serialize(new { scenario = "sdk-reads", missing = "the simulated plant did not come up" }));
+            return 1;
+        }
+        var twin = imv.Twins.Grain(twins[0]);
+        for (int i = 0; i < 2_000; i++) await twin.GetSnapshotAsync();   // warm up: activation, JIT, caches
 
-            Console.Error.WriteLine($"sdk-reads: one call at a time for {window.TotalSeconds} s");
-            var latencies = new List<double>(200_000);
-            var watch = Stopwatch.StartNew();
+        Console.Error.WriteLine($"sdk-reads: one call at a time for {window.TotalSeconds} s");
+        var latencies = new List<double>(200_000);
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < window && !cancellationToken.IsCancellationRequested)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await twin.GetSnapshotAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+        }
+        double sequential = latencies.Count / watch.Elapsed.TotalSeconds;
+        latencies.Sort();
+        double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+
+        Console.Error.WriteLine($"sdk-reads: {InFlight} calls in flight over {twins.Count} twins for {window.TotalSeconds} s");
+        long calls = 0;
+        watch.Restart();
+        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(w => Task.Run(async () =>
+        {
+            var grain = imv.Twins.Grain(twins[w % twins.Count]);
             while (watch.Elapsed < window && !cancellationToken.IsCancellationRequested)
             {
-                long start = Stopwatch.GetTimestamp();
-                await twin.GetSnapshotAsync();
-                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                await grain.GetSnapshotAsync();
+                Interlocked.Increment(ref calls);
             }
-            double sequential = latencies.Count / watch.Elapsed.TotalSeconds;
-            latencies.Sort();
-            double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-
-            Console.Error.WriteLine($"sdk-reads: {InFlight} calls in flight over {twins.Count} twins for {window.TotalSeconds} s");
-            long calls = 0;
-            watch.Restart();
-            await Task.WhenAll(Enumerable.Range(0, InFlight).Select(w => Task.Run(async () =>
-            {
-                var grain = imv.Twins.Grain(twins[w % twins.Count]);
-                while (watch.Elapsed < window && !cancellationToken.IsCancellationRequested)
-                {
-                    await grain.GetSnapshotAsync();
-                    Interlocked.Increment(ref calls);
-                }
-            }, CancellationToken.None)));
-            double parallel = calls / watch.Elapsed.TotalSeconds;
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                scenario = "sdk-reads",
-                sequential_calls_per_s = Math.Round(sequential),
-                sequential_p50_us = Math.Round(P(0.50), 1),
-                sequential_p99_us = Math.Round(P(0.99), 1),
-                parallel_calls_per_s = Math.Round(parallel),
-                in_flight = InFlight,
-                load_1min = Imv.Bench.Grid.BenchArguments.LoadAverage(),
-            }));
-            return 0;
-        }
-        finally
+        }, CancellationToken.None)));
+        double parallel = calls / watch.Elapsed.TotalSeconds;
+        Console.WriteLine(JsonSerializer.Serialize(new
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+            scenario = "sdk-reads",
+            sequential_calls_per_s = Math.Round(sequential),
+            sequential_p50_us = Math.Round(P(0.50), 1),
+            sequential_p99_us = Math.Round(P(0.99), 1),
+            parallel_calls_per_s = Math.Round(parallel),
+            in_flight = InFlight,
+            load_1min = BenchArguments.LoadAverage(),
+        }));
+        return 0;
     }
 }
