@@ -251,7 +251,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
             rejected += r.Rejected;
         }
         await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
-        if (applied > 0) TriggerLoops(batch.Entries.Length == 1 ? batch.Entries[0].Updates : [.. batch.Entries.SelectMany(e => e.Updates ?? [])]);
+        // The entries' readings are gathered only for a twin that triggers loops (a replay feeds every twin this way).
+        if (applied > 0 && Config.TriggeredLoops is { Count: > 0 })
+            TriggerLoops(batch.Entries.Length == 1 ? batch.Entries[0].Updates : [.. batch.Entries.SelectMany(e => e.Updates ?? [])]);
         return new IngestResult(applied, stale, duplicate, rejected);
     }
 
