@@ -86,14 +86,12 @@ public sealed partial class ClientCallGate(IServiceProvider services, TimeProvid
             LogCheckFailed(logger, e, name, grainKey);
             throw;
         }
-        var via = keyId is null ? "orleans client" : $"key:{keyId} (orleans client)";
-        var what = $"grain {name} {grainKey}" + (CommandIdOf(context) is { } commandId ? $" (command {commandId})" : "");
         if (denied is not null)
         {
             Refuse(denied, name, grainKey, caller?.AvatarId);
             if (d.Audit is { } refusalLog)
-                await refusalLog.RecordAsync(new AuditLog.AuditEvent(caller?.AvatarId ?? "(anonymous)", what,
-                    denied.Denial is AccessDenial.MissingKey or AccessDenial.UnknownKey ? 401 : 403, context.SourceId?.ToString(), via + ": " + denied.Denial),
+                await refusalLog.RecordAsync(new AuditLog.AuditEvent(caller?.AvatarId ?? "(anonymous)", AuditedCall(context, name, grainKey),
+                    denied.Denial is AccessDenial.MissingKey or AccessDenial.UnknownKey ? 401 : 403, context.SourceId?.ToString(), Via(keyId) + ": " + denied.Denial),
                     refusal: true, CancellationToken.None).ConfigureAwait(true);
             throw denied;
         }
@@ -104,6 +102,9 @@ public sealed partial class ClientCallGate(IServiceProvider services, TimeProvid
             await context.Invoke().ConfigureAwait(true);
             return;
         }
+        // The audit's strings are made only for the calls that are audited, not for every read.
+        var via = Via(keyId);
+        var what = AuditedCall(context, name, grainKey);
         int status = 200;
         try
         {
@@ -193,6 +194,13 @@ public sealed partial class ClientCallGate(IServiceProvider services, TimeProvid
         }
         return null;
     }
+
+    /// <summary>How a client call reached the silo, for the audit: the key's id when it had one.</summary>
+    private static string Via(string? keyId) => keyId is null ? "orleans client" : $"key:{keyId} (orleans client)";
+
+    /// <summary>What a client call asked, for the audit: the method, the grain and a command's id.</summary>
+    private static string AuditedCall(IIncomingGrainCallContext context, string name, string grainKey) =>
+        $"grain {name} {grainKey}" + (CommandIdOf(context) is { } commandId ? $" (command {commandId})" : "");
 
     private static string? CommandIdOf(IIncomingGrainCallContext context)
     {
