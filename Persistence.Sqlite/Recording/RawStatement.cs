@@ -1,4 +1,5 @@
 using System.Text;
+using Imv.Persistence.Recording;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 

@@ -1,10 +1,11 @@
+using Imv.Persistence.Recording;
 using Microsoft.Data.Sqlite;
 
 namespace Imv.Persistence.Sqlite.Recording;
 
 /// <summary>A plant recording opened read-only (a replay's source): the file is never written through it, so a
 /// replay stopped half-way, or failing, leaves the recording exactly as it was.</summary>
-public sealed class RecordingFile
+public sealed class RecordingFile : IReplayRecording
 {
     private readonly string _connectionString;
     private readonly TagNames _names = new();
@@ -21,6 +22,9 @@ public sealed class RecordingFile
 
     /// <summary>The file.</summary>
     public string FilePath { get; }
+
+    /// <inheritdoc />
+    public string Location => FilePath;
 
     /// <summary>Whether anything is recorded for <paramref name="twinId"/> in [<paramref name="from"/>, <paramref name="to"/>).
     /// The rows the recorder had not put in a span yet are read at the first call (a replay opens the file after a flush).</summary>

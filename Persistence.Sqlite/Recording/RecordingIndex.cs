@@ -1,3 +1,4 @@
+using Imv.Persistence.Recording;
 using Microsoft.Data.Sqlite;
 
 namespace Imv.Persistence.Sqlite.Recording;

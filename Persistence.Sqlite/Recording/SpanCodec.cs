@@ -1,3 +1,5 @@
+using Imv.Persistence.Recording;
+
 namespace Imv.Persistence.Sqlite.Recording;
 
 /// <summary>The binary form of a <c>recording_spans</c> row's data: per entry of the twin, in position order, the

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ namespace Imv.Persistence.Sqlite.Recording;
 /// a process crash; an OS crash may lose the last commits (synchronous=NORMAL, like the write-behind journal's
 /// default). The recording is not on the twin's acknowledgement path: the 15 % ingest budget rules out a disk
 /// commit per reading, and a lost tail of the recording never loses a twin's state.</remarks>
-public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDisposable
+public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
     private const int MaxCommitEntries = 16_384;
@@ -109,6 +110,12 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
     /// <summary>The recording's file.</summary>
     public string FilePath { get; }
 
+    /// <inheritdoc />
+    public string Location => FilePath;
+
+    /// <inheritdoc />
+    public IReplayRecording OpenForReplay() => new RecordingFile(FilePath);
+
     /// <summary>For measurements (bench ingest with and without recording in one run): while true, twins' entries
     /// are not recorded at all (nothing is queued, nothing counted as dropped).</summary>
     public bool Paused { get; set; }
@@ -178,7 +185,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             FilePath, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, _options.QueueCapacity, Dropped);
     }
 
-    /// <summary>Waits until every entry handed over before the call is committed (or dropped).</summary>
+    /// <inheritdoc />
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         long target = Enqueued;
@@ -269,7 +276,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 rolledUp = true;
                 // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
                 _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
-                _minutes.Write(_writer, tx);
+                WriteMinutes(tx);
                 // The spans closed since the last commit are written with it; the entries of this one are added to the
                 // open spans once committed (a reader never finds a position whose row it cannot see yet).
                 WriteSpans();
@@ -313,6 +320,21 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
             return clockTicks * (TimeSpan.TicksPerSecond / 100);   // USER_HZ: 100 on Linux
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return -1; }
+    }
+
+    /// <summary>Inside the writer's transaction: the minutes finished so far (one row per twin and minute).</summary>
+    private void WriteMinutes(SqliteTransaction transaction)
+    {
+        if (_minutes.Pending == 0) return;
+        _ = transaction;   // the statement runs in it: same connection
+        using var c = new RawStatement(_writer, "INSERT INTO recording_twin_minutes (twin, minute, data) VALUES (?1, ?2, ?3)");
+        _minutes.Write((twin, minute, data) =>
+        {
+            c.Text(1, twin);
+            c.Int64(2, minute);
+            c.Blob(3, data);
+            c.Run();
+        });
     }
 
     /// <summary>Inside the writer's transaction: the spans closed so far (taken into <see cref="_writing"/>, left in memory
@@ -509,7 +531,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 {
                     throw new InvalidDataException($"Recording {FilePath}: the minute row {r.GetInt64(0)} (minute {r.GetInt64(1)} of twin '{twinId}') is damaged: {ex.Message}", ex);
                 }
-                if (part is { } m) Merge(minutes, m);
+                if (part is { } m) MinuteRollup.Merge(minutes, m);
             }
         }
         using (var cmd = c.CreateCommand())
@@ -529,19 +551,10 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
                 {
                     throw new InvalidDataException($"Recording {FilePath}: the minute {r.GetInt64(0)} of tag '{tag}' of twin '{twinId}' is damaged: {ex.Message}", ex);
                 }
-                Merge(minutes, new RecordedMinute(r.GetInt64(0) * TimeSpan.TicksPerMinute, r.GetInt64(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), last));
+                MinuteRollup.Merge(minutes, new RecordedMinute(r.GetInt64(0) * TimeSpan.TicksPerMinute, r.GetInt64(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5), r.GetInt64(6), last));
             }
         }
         return [.. minutes.Values];
-    }
-
-    private static void Merge(SortedDictionary<long, RecordedMinute> minutes, RecordedMinute part)
-    {
-        if (!minutes.TryGetValue(part.Start, out var a)) { minutes[part.Start] = part; return; }
-        minutes[part.Start] = new RecordedMinute(a.Start, a.Count + part.Count, a.Numbers + part.Numbers,
-            a.Numbers == 0 ? part.Min : part.Numbers == 0 ? a.Min : Math.Min(a.Min, part.Min),
-            a.Numbers == 0 ? part.Max : part.Numbers == 0 ? a.Max : Math.Max(a.Max, part.Max),
-            a.Sum + part.Sum, Math.Max(a.LastTicks, part.LastTicks), part.LastTicks >= a.LastTicks ? part.Last : a.Last);
     }
 
     private SqliteConnection OpenReader()
@@ -565,7 +578,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IHostedService, IAsyncDi
         _spans.CloseAll();
         using (var tx = _writer.BeginTransaction())
         {
-            _minutes.Write(_writer, tx);
+            WriteMinutes(tx);
             WriteSpans();
             tx.Commit();
             _minutes.Written();

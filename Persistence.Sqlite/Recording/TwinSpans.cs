@@ -1,3 +1,5 @@
+using Imv.Persistence.Recording;
+
 namespace Imv.Persistence.Sqlite.Recording;
 
 /// <summary>The recording's index by twin, as the writer builds it: per twin, the positions (and instants and kinds) of

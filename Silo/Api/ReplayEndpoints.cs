@@ -1,5 +1,4 @@
 using Imv.Grains.Interfaces.Replay;
-using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Directory;
 using Imv.Silo.Replay;
 using Imv.Silo.Security;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Imv.Grains.Interfaces.Recording;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 using Imv.Silo.Security;
 using Imv.Silo.Recording;
 
@@ -50,7 +50,7 @@ public static class TwinHistoryEndpoints
         _ => throw new InvalidOperationException("An answer without a value or a problem."),
     };
 
-    private static SqliteTwinRecorder? Recorder(IServiceProvider services) => services.GetService<SqliteTwinRecorder>();
+    private static IRecordingReader? Recorder(IServiceProvider services) => services.GetService<IRecordingReader>();
 
     private static bool TryTime(string? text, out DateTimeOffset time) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);

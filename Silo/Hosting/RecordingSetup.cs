@@ -1,3 +1,4 @@
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 
 namespace Imv.Silo.Hosting;

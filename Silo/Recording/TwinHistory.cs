@@ -2,12 +2,12 @@ using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Grains.Machines;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 
 namespace Imv.Silo.Recording;
 
 /// <summary>Questions asked of the plant recording: a twin as it was at an instant, and a tag's values over a
-/// range (downsampled when more points exist than asked). Plain reads of <see cref="SqliteTwinRecorder"/>.</summary>
+/// range (downsampled when more points exist than asked). Plain reads of <see cref="IRecordingReader"/>.</summary>
 public static class TwinHistory
 {
     private const int MaxCommands = 100;
@@ -19,7 +19,7 @@ public static class TwinHistory
     /// every tag in <paramref name="tagNames"/> is found (or the recording's start). Alarm levels are those of the
     /// configured bands at the values then (a band's deadband hysteresis is not replayed). Without
     /// <paramref name="commands"/> no command is looked for: the read stops at the entry where the last tag is found.</summary>
-    public static TwinAsOf AsOf(SqliteTwinRecorder recorder, string twinId, DateTimeOffset at, (DateTimeOffset First, DateTimeOffset Last) range,
+    public static TwinAsOf AsOf(IRecordingReader recorder, string twinId, DateTimeOffset at, (DateTimeOffset First, DateTimeOffset Last) range,
         IReadOnlyCollection<string> tagNames, IReadOnlyList<AlarmBand>? bands, bool commands = true)
     {
         ArgumentNullException.ThrowIfNull(recorder);
@@ -68,7 +68,7 @@ public static class TwinHistory
     /// <summary>The readings of <paramref name="tag"/> accepted between <paramref name="from"/> and <paramref name="to"/>
     /// (by when the twin accepted them), as they are when at most <paramref name="maxPoints"/>, else in
     /// <paramref name="maxPoints"/> equal time buckets. Null when none was recorded.</summary>
-    public static TagHistory? Series(SqliteTwinRecorder recorder, string twinId, string tag, DateTimeOffset from, DateTimeOffset to, int maxPoints)
+    public static TagHistory? Series(IRecordingReader recorder, string twinId, string tag, DateTimeOffset from, DateTimeOffset to, int maxPoints)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         // Buckets of a minute or more: the recording's minutes stand for the readings of each whole minute in the range,

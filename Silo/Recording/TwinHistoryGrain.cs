@@ -1,5 +1,5 @@
 using Imv.Grains.Interfaces.Recording;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 using Orleans.Concurrency;
 
 namespace Imv.Silo.Recording;
@@ -10,7 +10,7 @@ namespace Imv.Silo.Recording;
 [StatelessWorker]
 internal sealed class TwinHistoryGrain(IServiceProvider services) : Grain, ITwinHistoryGrain
 {
-    private SqliteTwinRecorder? Recorder => services.GetService<SqliteTwinRecorder>();
+    private IRecordingReader? Recorder => services.GetService<IRecordingReader>();
 
     /// <inheritdoc />
     public Task<HistoryAnswer<TwinAsOf>> GetTwinAtAsync(string twinId, DateTimeOffset at)

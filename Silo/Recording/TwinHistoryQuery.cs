@@ -1,5 +1,5 @@
 using Imv.Grains.Interfaces.Recording;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 using Imv.Silo.Api;
 
 namespace Imv.Silo.Recording;
@@ -14,7 +14,7 @@ public static class TwinHistoryQuery
     public const int DefaultMaxPoints = 1000, LargestMaxPoints = 100_000;
 
     /// <summary>The twin <paramref name="id"/> as it was at <paramref name="at"/>.</summary>
-    public static async Task<HistoryAnswer<TwinAsOf>> AsOfAsync(IGrainFactory grains, SqliteTwinRecorder? recorder, string id, DateTimeOffset at)
+    public static async Task<HistoryAnswer<TwinAsOf>> AsOfAsync(IGrainFactory grains, IRecordingReader? recorder, string id, DateTimeOffset at)
     {
         var config = await TwinEndpoints.FindTwinAsync(grains, id).ConfigureAwait(false);
         if (config is null) return HistoryAnswer<TwinAsOf>.No(HistoryProblemKind.UnknownTwin, $"Unknown twin '{id}'.");
@@ -29,7 +29,7 @@ public static class TwinHistoryQuery
 
     /// <summary>The readings of <paramref name="tag"/> of twin <paramref name="id"/> between <paramref name="from"/> and
     /// <paramref name="to"/> (null: the recording's first or last instant), at most <paramref name="maxPoints"/> points.</summary>
-    public static async Task<HistoryAnswer<TagHistory>> SeriesAsync(IGrainFactory grains, SqliteTwinRecorder? recorder, string id, string tag,
+    public static async Task<HistoryAnswer<TagHistory>> SeriesAsync(IGrainFactory grains, IRecordingReader? recorder, string id, string tag,
         DateTimeOffset? from, DateTimeOffset? to, int maxPoints)
     {
         if (from is { } a && to is { } b && a > b)

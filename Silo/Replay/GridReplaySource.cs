@@ -1,6 +1,6 @@
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 using Imv.Silo.Api;
 using Imv.Silo.Directory;
 
@@ -8,7 +8,7 @@ namespace Imv.Silo.Replay;
 
 /// <summary>The silo's grid as a replay's source: twins from the twin directory and their grains, organizations'
 /// subtrees, loops' grains, and the plant recording.</summary>
-public sealed class GridReplaySource(IGrainFactory grains, TwinDirectory directory, RecordingFile recording) : IReplaySource
+public sealed class GridReplaySource(IGrainFactory grains, TwinDirectory directory, IReplayRecording recording) : IReplaySource
 {
     /// <inheritdoc />
     public IReadOnlyList<string> AllTwins() => [.. directory.All().Select(e => e.TwinId)];

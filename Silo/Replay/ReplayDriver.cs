@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 
 namespace Imv.Silo.Replay;
 
@@ -23,7 +23,7 @@ public sealed class ReplayDriver
     private const int LaneParallelism = 256;
 
     private readonly ReplayPlan _plan;
-    private readonly RecordingFile _recording;
+    private readonly IReplayRecording _recording;
     private readonly ReplayProgress _progress;
     private readonly Lane[] _lanes;
     private readonly Dictionary<string, int> _laneOf = new(StringComparer.Ordinal);
@@ -35,7 +35,7 @@ public sealed class ReplayDriver
     private IReadOnlyDictionary<string, SeededTag[]> _seeds = new Dictionary<string, SeededTag[]>();
 
     /// <summary>A driver of <paramref name="plan"/> from <paramref name="recording"/> into the sandbox's <paramref name="grains"/>.</summary>
-    public ReplayDriver(ReplayPlan plan, RecordingFile recording, IGrainFactory grains, ReplayProgress progress)
+    public ReplayDriver(ReplayPlan plan, IReplayRecording recording, IGrainFactory grains, ReplayProgress progress)
     {
         ArgumentNullException.ThrowIfNull(plan);
         _plan = plan;

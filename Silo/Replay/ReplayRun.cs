@@ -1,6 +1,6 @@
 using Imv.Grains.Interfaces.Replay;
 using System.Diagnostics;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 
 namespace Imv.Silo.Replay;
 
@@ -12,13 +12,13 @@ public sealed class ReplayRun
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = new();
     private readonly ILogger _logger;
-    private readonly SqliteTwinRecorder? _history;
+    private readonly IRecordingReader? _history;
     private volatile ReplayState _state = ReplayState.Running;
     private Task? _task;
 
     /// <summary>A replay of <paramref name="plan"/> (not started). Its twins start from their state recorded before the start,
     /// read through <paramref name="history"/> (<see cref="ReplaySeeder"/>); without one they start empty (the report says so).</summary>
-    public ReplayRun(string id, ReplayPlan plan, string requestedBy, ILogger logger, SqliteTwinRecorder? history)
+    public ReplayRun(string id, ReplayPlan plan, string requestedBy, ILogger logger, IRecordingReader? history)
     {
         _history = history;
         Id = id;
@@ -73,7 +73,7 @@ public sealed class ReplayRun
     public Task Completion => _task ?? Task.CompletedTask;
 
     /// <summary>Starts the replay on the thread pool.</summary>
-    public void Start(RecordingFile recording)
+    public void Start(IReplayRecording recording)
     {
         ArgumentNullException.ThrowIfNull(recording);
         StartedAt = DateTimeOffset.UtcNow;
@@ -81,7 +81,7 @@ public sealed class ReplayRun
     }
 
     /// <summary>Runs the replay to its end (for callers that wait: the bench, tests).</summary>
-    public Task RunAsync(RecordingFile recording) => ExecuteAsync(recording, _stop.Token);
+    public Task RunAsync(IReplayRecording recording) => ExecuteAsync(recording, _stop.Token);
 
     /// <summary>Asks it to stop (between two entries).</summary>
     public void Stop()
@@ -89,7 +89,7 @@ public sealed class ReplayRun
         if (_state == ReplayState.Running) _stop.Cancel();
     }
 
-    private async Task ExecuteAsync(RecordingFile recording, CancellationToken cancellationToken)
+    private async Task ExecuteAsync(IReplayRecording recording, CancellationToken cancellationToken)
     {
         if (StartedAt == default) StartedAt = DateTimeOffset.UtcNow;
         var outputs = new SandboxOutputs(Plan);

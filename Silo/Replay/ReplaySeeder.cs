@@ -1,5 +1,5 @@
 using Imv.Grains.Interfaces.Twins;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 using Imv.Silo.Recording;
 
 namespace Imv.Silo.Replay;
@@ -12,7 +12,7 @@ public static class ReplaySeeder
 {
     /// <summary>The seed of every twin of <paramref name="plan"/> with something recorded before its start, by twin id
     /// (twins without are left out). Reads in parallel, one twin per read.</summary>
-    public static async Task<IReadOnlyDictionary<string, SeededTag[]>> ReadAsync(ReplayPlan plan, SqliteTwinRecorder recorder, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyDictionary<string, SeededTag[]>> ReadAsync(ReplayPlan plan, IRecordingReader recorder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(recorder);
@@ -30,7 +30,7 @@ public static class ReplaySeeder
         return result;
     }
 
-    private static SeededTag[] Read(SqliteTwinRecorder recorder, ReplayTwin twin, DateTimeOffset before)
+    private static SeededTag[] Read(IRecordingReader recorder, ReplayTwin twin, DateTimeOffset before)
     {
         var names = twin.Original.Tags?.Select(t => t.Name).ToArray() ?? [];
         var asOf = TwinHistory.AsOf(recorder, twin.TwinId, before, (new DateTimeOffset(0, TimeSpan.Zero), before), names, bands: null, commands: false);

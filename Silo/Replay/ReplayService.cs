@@ -1,6 +1,6 @@
 using Imv.Grains.Interfaces.Replay;
 using System.Collections.Concurrent;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 
 namespace Imv.Silo.Replay;
 
@@ -26,7 +26,7 @@ public sealed class ReplayService(ILogger<ReplayService> logger) : IHostedServic
 
     /// <summary>Starts <paramref name="plan"/> (its twins seeded from <paramref name="history"/>, see <see cref="ReplayRun"/>);
     /// null (and the replay running) when another replay runs.</summary>
-    public ReplayRun? TryStart(ReplayPlan plan, string requestedBy, RecordingFile recording, SqliteTwinRecorder? history)
+    public ReplayRun? TryStart(ReplayPlan plan, string requestedBy, IReplayRecording recording, IRecordingReader? history)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(recording);

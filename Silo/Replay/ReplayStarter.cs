@@ -1,5 +1,5 @@
 using Imv.Grains.Interfaces.Replay;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Persistence.Recording;
 using Imv.Silo.Directory;
 
 namespace Imv.Silo.Replay;
@@ -18,11 +18,11 @@ public sealed class ReplayStarter(ReplayService replays, IGrainFactory grains, T
         ReplayRequest request, string requestedBy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (services.GetService<SqliteTwinRecorder>() is not { } recorder)
+        if (services.GetService<IRecordingReader>() is not { } recorder)
             return (null, ReplayRefusal.RecordingOff, "Nothing is recorded on this silo: the plant recording is off (Recording:Enabled=false).", []);
         if (replays.Running is { } busy) return Busy(busy.Id);
         await recorder.FlushAsync(cancellationToken).ConfigureAwait(false);
-        var recording = new RecordingFile(recorder.FilePath);
+        var recording = recorder.OpenForReplay();
         var (plan, problems) = await ReplayPlanner.PlanAsync(request, new GridReplaySource(grains, directory, recording), cancellationToken).ConfigureAwait(false);
         if (plan is null)
         {

@@ -4,6 +4,7 @@ using Imv.Bench.Grid;
 using Imv.Gateways.Twins;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,7 @@
 using Imv.Gateways.Simulation;
 using Imv.Grains.Interfaces.ControlLoops;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Plant;
 using Imv.Silo.Replay;

@@ -2,6 +2,7 @@ using Imv.Gateways.Simulation;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 
 namespace Imv.Bench.Replay;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Imv.Bench.Grid;
 using Imv.Gateways.Simulation;
 using Imv.Grains.Interfaces.Replay;
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Plant;
 using Imv.Silo.Recording;

@@ -1,5 +1,6 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;

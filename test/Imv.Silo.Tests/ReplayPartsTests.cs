@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
 using Imv.Persistence.Sqlite.Recording;
 using Imv.Silo.Replay;
 using Microsoft.Extensions.Logging.Abstractions;

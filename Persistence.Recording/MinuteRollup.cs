@@ -1,7 +1,6 @@
 using Imv.Grains.Interfaces.Twins;
-using Microsoft.Data.Sqlite;
 
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>Per twin and tag, one row per minute (by when the twin accepted the readings) of the recording: count, and
 /// min, max and sum of the numbers, and the minute's last value. Kept by the recorder's writer as it commits, from the
@@ -91,15 +90,15 @@ internal sealed class MinuteRollup
         }
     }
 
-    /// <summary>Writes the finished minutes in <paramref name="transaction"/>: one row per twin and minute with every
-    /// tag's figures inside (<c>recording_twin_minutes</c>; a row per twin, tag and minute was 2,000,000 random inserts
-    /// a minute in the ingest bench). A twin's tags whose minute ended apart are rows of their own; a reader merges the
-    /// parts of a minute (so does a minute written again after a restart of the recorder mid-minute).</summary>
-    public void Write(SqliteConnection connection, SqliteTransaction transaction)
+    /// <summary>Hands the finished minutes to <paramref name="row"/>, one row per twin and minute with every tag's
+    /// figures inside (the store's minute table, e.g. <c>recording_twin_minutes</c>; a row per twin, tag and minute was
+    /// 2,000,000 random inserts a minute in the ingest bench). A twin's tags whose minute ended apart are rows of their
+    /// own; a reader merges the parts of a minute (so does a minute written again after a restart of the recorder
+    /// mid-minute). Call <see cref="Written"/> once the rows are committed.</summary>
+    public void Write(MinuteRowSink row)
     {
+        ArgumentNullException.ThrowIfNull(row);
         if (_finished.Count == 0) return;
-        _ = transaction;   // the statement runs in it: same connection
-        using var c = new RawStatement(connection, "INSERT INTO recording_twin_minutes (twin, minute, data) VALUES (?1, ?2, ?3)");
         using var buffer = new MemoryStream();
         using var w = RecordingCodec.Writer(buffer);
         for (int start = 0; start < _finished.Count;)
@@ -126,12 +125,21 @@ internal sealed class MinuteRollup
                 RecordingCodec.WriteValueOnly(w, s.Last);
             }
             w.Flush();
-            c.Text(1, twin);
-            c.Int64(2, first.Minute);
-            c.Blob(3, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-            c.Run();
+            row(twin, first.Minute, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             start = end;
         }
+    }
+
+    /// <summary>Merges a part of a minute into <paramref name="minutes"/> (a minute written in parts: a restart
+    /// mid-minute; a tag whose minute ended apart from the twin's others).</summary>
+    public static void Merge(SortedDictionary<long, RecordedMinute> minutes, RecordedMinute part)
+    {
+        ArgumentNullException.ThrowIfNull(minutes);
+        if (!minutes.TryGetValue(part.Start, out var a)) { minutes[part.Start] = part; return; }
+        minutes[part.Start] = new RecordedMinute(a.Start, a.Count + part.Count, a.Numbers + part.Numbers,
+            a.Numbers == 0 ? part.Min : part.Numbers == 0 ? a.Min : Math.Min(a.Min, part.Min),
+            a.Numbers == 0 ? part.Max : part.Numbers == 0 ? a.Max : Math.Max(a.Max, part.Max),
+            a.Sum + part.Sum, Math.Max(a.LastTicks, part.LastTicks), part.LastTicks >= a.LastTicks ? part.Last : a.Last);
     }
 
     /// <summary>The figures of the tag named <paramref name="tag"/> (UTF-8) in a minute row written by <see cref="Write"/>;
@@ -207,6 +215,9 @@ internal sealed class MinuteRollup
         }
     }
 }
+
+/// <summary>Receives a minute row: the twin, the minute (since year 1) and the row's bytes (valid during the call).</summary>
+internal delegate void MinuteRowSink(string twin, long minute, ReadOnlySpan<byte> data);
 
 /// <summary>A minute of a tag in the recording.</summary>
 /// <param name="Start">The minute's start (UTC ticks; by when the twin accepted the readings).</param>

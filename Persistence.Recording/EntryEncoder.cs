@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Imv.Grains.Interfaces.Twins;
 
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>Encodes a readings entry in the recording's binary form (<see cref="RecordingCodec"/>, version 2) into a
 /// buffer it reuses.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>The tag names met while decoding a recording, one string each: a plant's entries repeat the same few
 /// hundred names millions of times, and a string per reading was a large part of a replay's reading cost. Bounded

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Imv.Grains.Interfaces.Twins;
 
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>Walks the readings of a readings entry of either version (<see cref="RecordingCodec"/>) without decoding
 /// what is not asked for: each <see cref="Next"/> gives a reading's name (UTF-8), quality, source time and sequence and

@@ -3,7 +3,7 @@ using System.Text;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
 
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>The binary form of a recording entry's data column: a version byte, then readings or one command
 /// transition. Readings, version 2 (written since session 7): count; per reading the tag (UTF-8, 7-bit length), one byte

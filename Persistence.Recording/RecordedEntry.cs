@@ -1,7 +1,7 @@
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Twins;
 
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>One entry of the recording: readings a twin accepted at one instant, or one command transition.</summary>
 /// <param name="Position">The entry's position in the recording (grows with every entry; orders a twin's entries).</param>

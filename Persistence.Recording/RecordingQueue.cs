@@ -1,4 +1,4 @@
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>The recorder's queue: entries waiting for the writer, already encoded, packed into chunks of pooled memory
 /// (one copy of a few hundred bytes on a twin's turn; no object per entry for the GC to trace and promote while it

@@ -1,4 +1,4 @@
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
 /// <summary>The plant recording (the <c>Recording</c> section, docs/storage.md): every reading a twin accepts and
 /// every command transition, appended per twin in order to a SQLite file of its own beside the grain state.</summary>

@@ -1,7 +1,7 @@
-namespace Imv.Persistence.Sqlite.Recording;
+namespace Imv.Persistence.Recording;
 
-/// <summary>One row of the recording as stored, not decoded yet (<see cref="RecordingFile.ReadRows"/>): a replay reads
-/// rows on one thread and decodes them on many (<see cref="RecordingFile.Decode"/>).</summary>
+/// <summary>One row of the recording as stored, not decoded yet (<see cref="IReplayRecording.ReadRows"/>): a replay reads
+/// rows on one thread and decodes them on many (<see cref="IReplayRecording.Decode"/>).</summary>
 /// <param name="Position">The entry's position.</param>
 /// <param name="TwinId">The twin.</param>
 /// <param name="AtTicks">When the twin accepted it (UTC ticks).</param>
