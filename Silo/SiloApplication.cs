@@ -57,6 +57,7 @@ public static class SiloApplication
         AuthSettingsValidator.CheckGateway(settings, auth, problems);
         if (settings.Uses(StorageKinds.Sqlite)) SqliteStorageSetup.Validate(builder.Configuration, problems);
         var recording = RecordingSetup.Bind(builder.Configuration, problems);
+        RecordingSetup.Check(recording, settings, problems);
         problems.AddRange(GatewayConfigurationValidator.Validate(builder.Configuration));
         ValidatePlant(builder.Configuration, problems);
         if (problems.Count > 0) throw new SiloConfigurationException(problems);
@@ -71,9 +72,9 @@ public static class SiloApplication
         // start after the silo runs and stop before it stops: a gateway marks its twins offline while the grid
         // still answers. Nothing that talks to grains may be registered as a hosted service before this line.
         // PostgreSQL reachable and its schema current (or migrated) before Orleans' providers read their queries.
-        if (settings.Uses(StorageKinds.AdoNet)) builder.Services.AddHostedService<PostgreSqlStartup>();
-        // The recording before the silo: it stops after the silo, committing what the twins handed it last.
-        RecordingSetup.Register(builder.Services, recording, settings.SqlitePath);
+        if (settings.Uses(StorageKinds.AdoNet) || RecordingSetup.UsesPostgreSql(recording, settings)) builder.Services.AddHostedService<PostgreSqlStartup>();
+        // The recording before the silo (and after the schema): it stops after the silo, committing what the twins handed it last.
+        RecordingSetup.Register(builder.Services, recording, settings);
         builder.UseOrleans(silo => silo.ConfigureImvSilo(settings, builder.Configuration));
         builder.Services.AddImvTelemetryExport(builder.Configuration, settings.Name);
         builder.Services.AddImvAuthentication(auth);

@@ -1,0 +1,478 @@
+using System.Diagnostics;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Recording;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Imv.Persistence.PostgreSql.Recording;
+
+/// <summary>The plant recording in PostgreSQL (tables <c>imv_recording</c>, <c>imv_recording_minutes</c>,
+/// <c>imv_recording_commits</c>, schema version 2), shared by every silo of a cluster. The write side is the SQLite
+/// recorder's: twins hand accepted readings and command transitions to a bounded queue (encoded on the twin's turn, no
+/// I/O), one writer thread gathers them for <see cref="RecordingOptions.FlushInterval"/> and appends them with one binary
+/// COPY per commit. A full queue drops new entries, counted in <see cref="Dropped"/> and logged at most every 10 s.</summary>
+/// <remarks>Durable means: once committed (at most one flush interval after the twin accepted it) an entry survives a
+/// crash of the silo. A failed commit (server down) is retried every second with the same entries, in order, while the
+/// queue fills behind it: nothing handed over is lost until the queue is full (then dropped, counted and logged). The
+/// schema is applied by the silo's PostgreSQL startup (<c>Silo:Database:Migrate</c>) before <see cref="StartAsync"/>.</remarks>
+public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable
+{
+    /// <summary>The entries' table.</summary>
+    public const string Table = "imv_recording";
+
+    /// <summary>Bytes counted per row beyond its data and twin id (tuple header, position, instant, kind, the index
+    /// entries): an estimate, for retention by size.</summary>
+    public const int RowOverheadBytes = 64;
+
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
+    private const int MaxCommitEntries = 16_384;
+    // Any constant shared by every Imv process: one silo at a time applies retention.
+    private const long RetentionLockKey = 0x496D_765F_5245_4354; // "Imv_RECT"
+
+    private readonly RecordingOptions _options;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly RecordingQueue _queue;
+    private readonly TagNames _names = new();
+    private readonly MinuteRollup _minutes = new();
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _signalLock = new();
+    private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _enqueued, _committedEntries, _committedReadings, _dropped, _droppedUnlogged, _commits, _commitTicks, _lastDropLogTicks, _deleted;
+    private long _lastRetentionTicks, _latestTicks;
+    private int _started, _stopped;
+    private readonly bool _ownsDataSource;
+
+    /// <summary>A recorder writing to the database of <paramref name="dataSource"/> (its schema at version 2 or later).
+    /// Nothing is written before <see cref="StartAsync"/>: entries handed over meanwhile wait in the queue. The data source
+    /// is disposed with the recorder when <paramref name="ownsDataSource"/>.</summary>
+    public PostgreSqlTwinRecorder(RecordingOptions options, NpgsqlDataSource dataSource, ILogger<PostgreSqlTwinRecorder> logger, TimeProvider? time = null, bool ownsDataSource = false)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(logger);
+        var problems = options.Problems();
+        if (problems.Count > 0) throw new ArgumentException($"Invalid recording settings: {string.Join("; ", problems)}.", nameof(options));
+        _options = options;
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _queue = new RecordingQueue(options.QueueCapacity);
+        Location = $"table {Table} in PostgreSQL {PostgreSqlSchema.Describe(dataSource)}";
+        _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
+    }
+
+    /// <inheritdoc />
+    public string Location { get; }
+
+    /// <summary>Entries handed over and queued.</summary>
+    public long Enqueued => Interlocked.Read(ref _enqueued);
+
+    /// <summary>Entries committed.</summary>
+    public long Committed => Interlocked.Read(ref _committedEntries);
+
+    /// <summary>Readings committed.</summary>
+    public long CommittedReadings => Interlocked.Read(ref _committedReadings);
+
+    /// <summary>Entries dropped because the queue was full (or the recorder stopped).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Commits so far.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Time the writer spent committing.</summary>
+    public TimeSpan CommitTime => TimeSpan.FromTicks(Interlocked.Read(ref _commitTicks));
+
+    /// <summary>Entries deleted by this silo's retention passes.</summary>
+    public long DeletedByRetention => Interlocked.Read(ref _deleted);
+
+    /// <summary>For measurements: while true, twins' entries are not recorded at all.</summary>
+    public bool Paused { get; set; }
+
+    /// <inheritdoc />
+    public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted)
+    {
+        if (Paused || updates.IsEmpty) return;
+        int n = updates.Length;
+        if (!accepted.IsEmpty)
+        {
+            n = 0;
+            for (int i = 0; i < updates.Length; i++) if (accepted[i]) n++;
+            if (n == 0) return;
+        }
+        var encoder = EntryEncoder.Current;
+        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks);
+        Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
+        encoder.Release();
+    }
+
+    /// <inheritdoc />
+    public void RecordCommand(string twinId, CommandRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (Paused) return;
+        var at = record.Transitions.Count > 0 ? record.Transitions[^1].At : _time.GetUtcNow();
+        using var buffer = new MemoryStream();
+        using (var w = RecordingCodec.Writer(buffer)) RecordingCodec.WriteCommand(w, record);
+        Enqueue(twinId, at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
+    {
+        if (_queue.TryAdd(twinId, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
+        Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _droppedUnlogged);
+        long now = _time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);
+        if (now - last < DropLogInterval.Ticks || Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) != last) return;
+        _logger.LogWarning("Recording {Location}: dropped {Dropped} entries (twin {TwinId} the latest) because the queue of {Capacity} was full or the recorder stopped; {Total} dropped in all",
+            Location, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, _options.QueueCapacity, Dropped);
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+            // A thread of its own, as the SQLite writer: a commit is synchronous network work that must not hold one of
+            // the thread pool's workers (the grains' threads), and the queue's wait is a monitor wait.
+            new Thread(WriteLoop) { IsBackground = true, Name = "imv-recording-writer-pg" }.Start();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _started) == 0) throw new InvalidOperationException($"Recording {Location}: not started.");
+        long target = Enqueued;
+        while (Committed < target)
+        {
+            Task signal;
+            lock (_signalLock) signal = _committedSignal.Task;
+            _queue.AskFlush();
+            if (Committed >= target) break;
+            var loop = _loopDone.Task;
+            if (loop.IsCompleted) throw new InvalidOperationException($"Recording {Location}: the writer stopped.", loop.Exception);
+            await Task.WhenAny(signal, loop).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void WriteLoop()
+    {
+        try
+        {
+            var chunks = new List<RecordingQueue.Chunk>();
+            var group = new List<RecordingQueue.Chunk>();
+            while (_queue.WaitForBatch(Volatile.Read(ref _stopped) == 0 ? _options.FlushInterval : TimeSpan.Zero))
+            {
+                _queue.TakeAll(chunks);
+                int entries = 0;
+                foreach (var chunk in chunks)
+                {
+                    if (entries > 0 && entries + chunk.Count > MaxCommitEntries)
+                    {
+                        Commit(group);
+                        group.Clear();
+                        entries = 0;
+                    }
+                    group.Add(chunk);
+                    entries += chunk.Count;
+                }
+                if (group.Count > 0) Commit(group);
+                group.Clear();
+                _queue.Recycle(chunks);
+                ApplyRetentionIfDue();
+            }
+            _loopDone.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Recording {Location}: the writer stopped; {Dropped} entries dropped so far", Location, Dropped);
+            _loopDone.TrySetException(ex);
+        }
+    }
+
+    private void Commit(List<RecordingQueue.Chunk> chunks)
+    {
+        long started = Stopwatch.GetTimestamp();
+        long readings = 0, entries = 0;
+        bool rolledUp = false;   // a retried commit must not count its readings into the minutes twice
+        while (true)
+        {
+            try
+            {
+                readings = entries = 0;
+                long bytes = 0;
+                using var connection = _dataSource.OpenConnection();
+                using var tx = connection.BeginTransaction();
+                using (var copy = connection.BeginBinaryImport($"COPY {Table} (twin, at, kind, data) FROM STDIN (FORMAT BINARY)"))
+                {
+                    foreach (var chunk in chunks)
+                    {
+                        for (int i = 0; i < chunk.Count; i++)
+                        {
+                            ref readonly var e = ref chunk.Entries[i];
+                            if (e.Kind == RecordingCodec.ReadingsKind)
+                            {
+                                readings += e.Readings;
+                                if (!rolledUp) _minutes.Add(e.TwinId, e.Ticks, chunk.Data.AsSpan(e.Offset, e.Length));
+                            }
+                            if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
+                            copy.StartRow();
+                            copy.Write(e.TwinId, NpgsqlDbType.Text);
+                            copy.Write(e.Ticks, NpgsqlDbType.Bigint);
+                            copy.Write((short)e.Kind, NpgsqlDbType.Smallint);
+                            copy.Write(new ArraySegment<byte>(chunk.Data, e.Offset, e.Length), NpgsqlDbType.Bytea);
+                            bytes += e.Length + e.TwinId.Length + RowOverheadBytes;
+                        }
+                        entries += chunk.Count;
+                    }
+                    copy.Complete();
+                }
+                rolledUp = true;
+                // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
+                _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
+                WriteMinutes(connection);
+                using (var account = new NpgsqlCommand(
+                    $"INSERT INTO imv_recording_commits (last_position, bytes) VALUES (currval(pg_get_serial_sequence('{Table}', 'position')), @bytes)", connection, tx))
+                {
+                    account.Parameters.AddWithValue("bytes", bytes);
+                    account.ExecuteNonQuery();
+                }
+                tx.Commit();
+                _minutes.Written();
+                break;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // Kept in the queue's order and retried: a server restarting or a full disk must not lose what was handed
+                // over (the writer's own thread waits: no pool thread is held).
+                _logger.LogError(ex, "Recording {Location}: a commit of {Count} entries failed; retrying in 1 s", Location, chunks.Sum(c => c.Count));
+                if (Volatile.Read(ref _stopped) == 2) throw;
+                Thread.Sleep(1000);
+            }
+        }
+        Interlocked.Add(ref _committedReadings, readings);
+        Interlocked.Add(ref _committedEntries, entries);
+        Interlocked.Increment(ref _commits);
+        Interlocked.Add(ref _commitTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        TaskCompletionSource done;
+        lock (_signalLock) { done = _committedSignal; _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously); }
+        done.TrySetResult();
+    }
+
+    /// <summary>In the writer's transaction: the minutes finished so far, one row per twin and minute.</summary>
+    private void WriteMinutes(NpgsqlConnection connection)
+    {
+        if (_minutes.Pending == 0) return;
+        using var copy = connection.BeginBinaryImport("COPY imv_recording_minutes (twin, minute, data) FROM STDIN (FORMAT BINARY)");
+        _minutes.Write((twin, minute, data) =>
+        {
+            copy.StartRow();
+            copy.Write(twin, NpgsqlDbType.Text);
+            copy.Write(minute, NpgsqlDbType.Bigint);
+            copy.Write(data.ToArray(), NpgsqlDbType.Bytea);
+        });
+        copy.Complete();
+    }
+
+    private void ApplyRetentionIfDue()
+    {
+        long now = _time.GetUtcNow().UtcTicks;
+        if (now - _lastRetentionTicks < _options.RetentionInterval.Ticks) return;
+        _lastRetentionTicks = now;
+        _queue.Trim();
+        try { ApplyRetention(now); }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The next pass tries again: retention is late, nothing is lost.
+            _logger.LogError(ex, "Recording {Location}: retention failed; trying again in {Interval}", Location, _options.RetentionInterval);
+        }
+    }
+
+    /// <summary>Deletes entries older than <see cref="RecordingOptions.MaxAge"/>, then the oldest while the recording
+    /// holds more than <see cref="RecordingOptions.MaxSizeMb"/> as counted in <c>imv_recording_commits</c> (entry bytes,
+    /// twin ids and <see cref="RowOverheadBytes"/> a row: not the table's pages, which PostgreSQL keeps for reuse). One
+    /// silo at a time (an advisory lock; another silo's pass is skipped, not waited for). Returns the entries deleted.</summary>
+    public long ApplyRetention(long nowTicks)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        using (var gate = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({RetentionLockKey})", connection, tx))
+            if (gate.ExecuteScalar() is not true) return 0;
+        long cutoff = nowTicks - _options.MaxAge.Ticks, maxBytes = _options.MaxSizeMb * 1024 * 1024;
+        long deleted = Execute(connection, tx, $"DELETE FROM {Table} WHERE at < @cutoff", ("cutoff", cutoff));
+        Execute(connection, tx, "DELETE FROM imv_recording_minutes WHERE minute < @minute", ("minute", cutoff / TimeSpan.TicksPerMinute));
+        // The newest commits that fit under the limit stay; every position up to the first commit beyond goes.
+        deleted += Execute(connection, tx, $"""
+            DELETE FROM {Table} WHERE position <= (
+                SELECT last_position FROM (SELECT last_position, sum(bytes) OVER (ORDER BY last_position DESC) AS newer FROM imv_recording_commits) c
+                WHERE newer > @max ORDER BY last_position DESC LIMIT 1)
+            """, ("max", maxBytes));
+        // Commits whose entries are all gone stop counting.
+        Execute(connection, tx, $"DELETE FROM imv_recording_commits WHERE last_position < coalesce((SELECT min(position) FROM {Table}), (SELECT max(last_position) + 1 FROM imv_recording_commits))");
+        tx.Commit();
+        if (deleted > 0)
+        {
+            Interlocked.Add(ref _deleted, deleted);
+            _logger.LogInformation("Recording {Location}: retention deleted {Deleted} entries (older than {MaxAge} or beyond {MaxSizeMb} MiB)", Location, deleted, _options.MaxAge, _options.MaxSizeMb);
+        }
+        return deleted;
+    }
+
+    /// <summary>The bytes the recording holds as retention by size counts them.</summary>
+    public long CountedBytes()
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var c = new NpgsqlCommand("SELECT coalesce(sum(bytes), 0)::bigint FROM imv_recording_commits", connection);
+        return (long)c.ExecuteScalar()!;
+    }
+
+    private static long Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var c = new NpgsqlCommand(sql, connection, tx);
+        foreach (var (name, value) in parameters) c.Parameters.AddWithValue(name, value);
+        return c.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public (DateTimeOffset First, DateTimeOffset Last)? Range(string twinId)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var c = new NpgsqlCommand($"""
+            SELECT (SELECT at FROM {Table} WHERE twin = @twin ORDER BY at, position LIMIT 1),
+                   (SELECT at FROM {Table} WHERE twin = @twin ORDER BY at DESC, position DESC LIMIT 1)
+            """, connection);
+        c.Parameters.AddWithValue("twin", twinId);
+        using var r = c.ExecuteReader();
+        if (!r.Read() || r.IsDBNull(0)) return null;
+        return (new DateTimeOffset(r.GetInt64(0), TimeSpan.Zero), new DateTimeOffset(r.GetInt64(1), TimeSpan.Zero));
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<RecordedEntry> Read(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst = false)
+    {
+        // Pages by (instant, position), growing: a time-travel read usually stops after a few entries, a forwards read
+        // of a range takes everything.
+        long lastAt = newestFirst ? long.MaxValue : long.MinValue, lastPosition = newestFirst ? long.MaxValue : long.MinValue;
+        int page = 64;
+        string order = newestFirst ? "DESC" : "";
+        string after = newestFirst ? "(at, position) < (@lastAt, @lastPosition)" : "(at, position) > (@lastAt, @lastPosition)";
+        while (true)
+        {
+            var rows = new List<(long Position, long At, int Kind, byte[] Data)>(page);
+            using (var connection = _dataSource.OpenConnection())
+            using (var c = new NpgsqlCommand($"""
+                SELECT position, at, kind, data FROM {Table}
+                WHERE twin = @twin AND at >= @from AND at <= @to AND {after}
+                ORDER BY at {order}, position {order} LIMIT @limit
+                """, connection))
+            {
+                c.Parameters.AddWithValue("twin", twinId);
+                c.Parameters.AddWithValue("from", from.UtcTicks);
+                c.Parameters.AddWithValue("to", to.UtcTicks);
+                c.Parameters.AddWithValue("lastAt", lastAt);
+                c.Parameters.AddWithValue("lastPosition", lastPosition);
+                c.Parameters.AddWithValue("limit", page);
+                using var r = c.ExecuteReader();
+                while (r.Read()) rows.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt16(2), (byte[])r.GetValue(3)));
+            }
+            foreach (var (position, at, kind, data) in rows)
+                yield return RecordingCodec.Decode(Location, twinId, position, at, kind, data, _names);
+            if (rows.Count < page) yield break;
+            lastAt = rows[^1].At;
+            lastPosition = rows[^1].Position;
+            page = Math.Min(page * 4, 4096);
+        }
+    }
+
+    /// <inheritdoc />
+    public List<(long SourceTicks, TagValue Value)> ReadTag(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var name = System.Text.Encoding.UTF8.GetBytes(tag);
+        var into = new List<(long, TagValue)>();
+        using var connection = _dataSource.OpenConnection();
+        using var c = new NpgsqlCommand($"""
+            SELECT position, at, data FROM {Table}
+            WHERE twin = @twin AND at >= @from AND at <= @to AND kind = {RecordingCodec.ReadingsKind}
+            ORDER BY at, position
+            """, connection);
+        c.Parameters.AddWithValue("twin", twinId);
+        c.Parameters.AddWithValue("from", from.UtcTicks);
+        c.Parameters.AddWithValue("to", to.UtcTicks);
+        using var r = c.ExecuteReader();
+        while (r.Read())
+        {
+            long position = r.GetInt64(0);
+            try { RecordingCodec.ReadTag((byte[])r.GetValue(2), r.GetInt64(1), name, into); }
+            catch (Exception ex) when (ex is InvalidDataException or ArgumentOutOfRangeException or OverflowException or EndOfStreamException)
+            {
+                throw new InvalidDataException($"Recording {Location}: the entry at position {position} (twin '{twinId}') is damaged: {ex.Message}", ex);
+            }
+        }
+        return into;
+    }
+
+    /// <inheritdoc />
+    public List<RecordedMinute> ReadMinutes(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    {
+        long fromMinute = (from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute, toMinute = to.UtcTicks / TimeSpan.TicksPerMinute;
+        var minutes = new SortedDictionary<long, RecordedMinute>();
+        var name = System.Text.Encoding.UTF8.GetBytes(tag);
+        using var connection = _dataSource.OpenConnection();
+        using var c = new NpgsqlCommand("SELECT id, minute, data FROM imv_recording_minutes WHERE twin = @twin AND minute >= @from AND minute < @to ORDER BY minute, id", connection);
+        c.Parameters.AddWithValue("twin", twinId);
+        c.Parameters.AddWithValue("from", fromMinute);
+        c.Parameters.AddWithValue("to", toMinute);
+        using var r = c.ExecuteReader();
+        while (r.Read())
+        {
+            RecordedMinute? part;
+            try { part = MinuteRollup.ReadTag((byte[])r.GetValue(2), name, r.GetInt64(1)); }
+            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or ArgumentOutOfRangeException or OverflowException)
+            {
+                throw new InvalidDataException($"Recording {Location}: the row {r.GetInt64(0)} of imv_recording_minutes (minute {r.GetInt64(1)} of twin '{twinId}') is damaged: {ex.Message}", ex);
+            }
+            if (part is { } m) MinuteRollup.Merge(minutes, m);
+        }
+        return [.. minutes.Values];
+    }
+
+    /// <inheritdoc />
+    public IReplayRecording OpenForReplay() => new PostgreSqlReplaySource(_dataSource, Location);
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _stopped, 1, 0) != 0) return;
+        _queue.Complete();
+        if (Volatile.Read(ref _started) == 0) return;
+        await _loopDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The minutes still open are written as they are (readers merge the rest of a minute written later).
+        _minutes.Close();
+        if (_minutes.Pending > 0)
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            WriteMinutes(connection);
+            _minutes.Written();
+        }
+        _logger.LogInformation("Recording {Location} closed: {Committed} entries ({Readings} readings) in {Commits} commits, {Dropped} dropped",
+            Location, Committed, CommittedReadings, Commits, Dropped);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try { await StopAsync(CancellationToken.None).ConfigureAwait(false); }
+        finally
+        {
+            Volatile.Write(ref _stopped, 2);
+            if (_ownsDataSource) await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
