@@ -10,6 +10,13 @@ internal static class BenchArguments
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
     }
 
+    /// <summary>The word after <paramref name="name"/> (<c>--recording postgres</c>); null when absent.</summary>
+    public static string? Value(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
     /// <summary>The 1-minute load average (Linux), so a figure says how busy the machine was; null elsewhere.</summary>
     public static double? LoadAverage()
     {

@@ -14,9 +14,9 @@ internal sealed class PlantReplaySource : IReplaySource
 {
     private readonly Dictionary<string, TwinConfiguration> _twins = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ControlLoopConfiguration> _loops = new(StringComparer.Ordinal);
-    private readonly RecordingFile _recording;
+    private readonly IReplayRecording _recording;
 
-    public PlantReplaySource(SimulatedPlant plant, PlantOptions options, RecordingFile recording)
+    public PlantReplaySource(SimulatedPlant plant, PlantOptions options, IReplayRecording recording)
     {
         _recording = recording;
         var layout = PlantLayout.From(plant.Topology, options);

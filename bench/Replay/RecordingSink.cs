@@ -2,14 +2,13 @@ using Imv.Gateways.Simulation;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Plant;
 using Imv.Grains.Interfaces.Twins;
-using Imv.Persistence.Recording;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Grains.Interfaces.Recording;
 
 namespace Imv.Bench.Replay;
 
 /// <summary>Records a simulated plant straight into a recording, as its twins would have accepted every reading, at the
 /// plant's simulated time (a driven clock: an hour is recorded in far less than an hour).</summary>
-internal sealed class RecordingSink(SqliteTwinRecorder recorder) : IPlantEventSink
+internal sealed class RecordingSink(ITwinRecorder recorder) : IPlantEventSink
 {
     /// <summary>The plant whose simulated time stamps the entries.</summary>
     public SimulatedPlant? Plant { get; set; }

@@ -4,7 +4,7 @@ using Imv.Bench.Grid;
 using Imv.Gateways.Simulation;
 using Imv.Grains.Interfaces.Replay;
 using Imv.Persistence.Recording;
-using Imv.Persistence.Sqlite.Recording;
+using Imv.Silo.Tests.Support;
 using Imv.Silo.Plant;
 using Imv.Silo.Recording;
 using Imv.Silo.Replay;
@@ -19,7 +19,8 @@ namespace Imv.Bench.Replay;
 /// the feed's wall time; <c>deterministic</c>: both hashes equal), measures time travel and history over a recorded
 /// day of one twin at 1 Hz (p99 of <c>?at=</c> at random instants and of 1,000-point histories of the whole day), and
 /// runs the ingest scenario for <c>recording_overhead</c> (unless <c>--no-ingest</c>). <c>--quick</c> records 10
-/// minutes of the plant instead of an hour.</summary>
+/// minutes of the plant instead of an hour. <c>--recording postgres</c> records into PostgreSQL (a server started for the
+/// run) instead of a SQLite file: the replay, time travel and history then read it there.</summary>
 internal static class ReplayScenario
 {
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
@@ -30,14 +31,32 @@ internal static class ReplayScenario
         var figures = new Dictionary<string, object>();
         var missing = new List<string>();
         var dir = Directory.CreateTempSubdirectory("imv-bench-replay-");
+        string recordingKind = BenchArguments.Value(args, "--recording") ?? "sqlite";
+        figures["recording"] = recordingKind;
+        PostgreSqlServer? server = null;
+        if (recordingKind == "postgres")
+        {
+            if (PostgreSqlServer.FindBinaries() is null)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { error = "--recording postgres: PostgreSQL is not installed: apt-get install -y postgresql (test.sh does it)" }));
+                return 0;
+            }
+            Console.Error.WriteLine("replay: starting a PostgreSQL server for the recording...");
+            server = await PostgreSqlServer.StartAsync();
+        }
+        else if (recordingKind != "sqlite")
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { error = $"--recording {recordingKind}: must be sqlite or postgres" }));
+            return 2;
+        }
         using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
         try
         {
             figures["machines"] = machines;
             figures["recorded_s"] = recorded.TotalSeconds;
-            try { await ReplayAsync(dir, machines, recorded, figures, loggers, cancellationToken); }
+            try { await ReplayAsync(dir, server, machines, recorded, figures, loggers, cancellationToken); }
             catch (Exception e) when (e is not OperationCanceledException) { missing.Add($"replay: {e.GetType().Name}: {e.Message}"); }
-            try { await TimeTravelAsync(dir, figures, loggers, cancellationToken); }
+            try { await TimeTravelAsync(dir, server, figures, loggers, cancellationToken); }
             catch (Exception e) when (e is not OperationCanceledException) { missing.Add($"time travel: {e.GetType().Name}: {e.Message}"); }
             if (args.Contains("--no-ingest")) missing.Add("recording_overhead: not measured (--no-ingest); run bench -- ingest --quick");
             else
@@ -49,6 +68,7 @@ internal static class ReplayScenario
         finally
         {
             try { dir.Delete(recursive: true); } catch (IOException) { }
+            if (server is not null) await server.DisposeAsync();
         }
         if (BenchArguments.LoadAverage() is double load) figures["load_average"] = load;
         if (missing.Count > 0) figures["missing"] = missing;
@@ -56,7 +76,7 @@ internal static class ReplayScenario
         return 0;
     }
 
-    private static async Task ReplayAsync(DirectoryInfo dir, int machines, TimeSpan recorded, Dictionary<string, object> figures, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task ReplayAsync(DirectoryInfo dir, PostgreSqlServer? server, int machines, TimeSpan recorded, Dictionary<string, object> figures, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var sim = new SimulatorOptions { Sites = 2, LinesPerSite = 10, MachinesPerLine = Math.Max(1, machines / 20), TickInterval = TimeSpan.FromSeconds(1) };
         var options = new PlantOptions();
@@ -64,9 +84,9 @@ internal static class ReplayScenario
         var path = Path.Combine(dir.FullName, "plant.recording.db");
         var sw = Stopwatch.StartNew();
         SimulatedPlant plant;
-        await using (var recorder = new SqliteTwinRecorder(new RecordingOptions { Path = path }, loggers.CreateLogger<SqliteTwinRecorder>()))
+        await using var recorder = await BenchRecorder.OpenAsync(path, server, loggers, cancellationToken);
         {
-            var sink = new RecordingSink(recorder);
+            var sink = new RecordingSink(recorder.Writer);
             plant = new SimulatedPlant(sim, sink, start);
             sink.Plant = plant;
             await plant.StartAsync(cancellationToken);
@@ -84,11 +104,11 @@ internal static class ReplayScenario
             figures["recorded_readings"] = recorder.CommittedReadings;
         }
         figures["record_s"] = Math.Round(sw.Elapsed.TotalSeconds, 1);
-        Console.Error.WriteLine($"replay: recorded {recorded} of {plant.Machines.Count} machines in {sw.Elapsed.TotalSeconds:F1} s ({new FileInfo(path).Length / 1e6:F0} MB)");
+        Console.Error.WriteLine($"replay: recorded {recorded} of {plant.Machines.Count} machines in {sw.Elapsed.TotalSeconds:F1} s{(server is null ? $" ({new FileInfo(path).Length / 1e6:F0} MB)" : " (PostgreSQL)")}");
 
-        var recording = new RecordingFile(path);
+        var recording = recorder.Reader.OpenForReplay();
         // The seeds are read through the recorder's reads (TwinHistory.AsOf); it writes nothing while nothing is recorded.
-        await using var history = new SqliteTwinRecorder(new RecordingOptions { Path = path }, loggers.CreateLogger<SqliteTwinRecorder>());
+        var history = recorder.Reader;
         var source = new PlantReplaySource(plant, options, recording);
         var from = start + WarmUp;
         var request = new ReplayRequest(from, from + recorded + TimeSpan.FromSeconds(1), Speed: "max");
@@ -130,15 +150,15 @@ internal static class ReplayScenario
         figures["hash"] = hashes[0];
     }
 
-    private static async Task TimeTravelAsync(DirectoryInfo dir, Dictionary<string, object> figures, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task TimeTravelAsync(DirectoryInfo dir, PostgreSqlServer? server, Dictionary<string, object> figures, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var sim = new SimulatorOptions { Sites = 1, LinesPerSite = 1, MachinesPerLine = 1, TickInterval = TimeSpan.FromSeconds(1) };
         var start = DateTimeOffset.UtcNow.AddDays(-1).AddHours(-1);
         var day = TimeSpan.FromDays(1);
         var path = Path.Combine(dir.FullName, "day.recording.db");
         var sw = Stopwatch.StartNew();
-        await using var recorder = new SqliteTwinRecorder(new RecordingOptions { Path = path }, loggers.CreateLogger<SqliteTwinRecorder>());
-        var sink = new RecordingSink(recorder);
+        await using var recorder = await BenchRecorder.OpenAsync(path, server, loggers, cancellationToken);
+        var sink = new RecordingSink(recorder.Writer);
         var plant = new SimulatedPlant(sim, sink, start);
         sink.Plant = plant;
         await plant.StartAsync(cancellationToken);
@@ -151,7 +171,7 @@ internal static class ReplayScenario
         var twin = plant.Machines[0].Id;
         var config = PlantBootstrapService.TwinConfigurationOf(plant.TwinConfigurationFor(twin), [], new PlantOptions());
         var names = config.Tags!.Select(t => t.Name).ToArray();
-        var range = recorder.Range(twin)!.Value;
+        var range = recorder.Reader.Range(twin)!.Value;
         Console.Error.WriteLine($"replay: recorded a day of one machine at 1 Hz ({recorder.Committed:N0} entries) in {sw.Elapsed.TotalSeconds:F1} s");
 
         var rng = new Random(7);
@@ -160,7 +180,7 @@ internal static class ReplayScenario
         {
             var instant = range.First + TimeSpan.FromSeconds(rng.NextDouble() * (range.Last - range.First).TotalSeconds);
             sw.Restart();
-            var asOf = TwinHistory.AsOf(recorder, twin, instant, range, names, config.AlarmBands);
+            var asOf = TwinHistory.AsOf(recorder.Reader, twin, instant, range, names, config.AlarmBands);
             at.Add(sw.Elapsed.TotalMilliseconds);
             if (asOf.Tags.Count != names.Length) throw new InvalidOperationException($"?at= found {asOf.Tags.Count} of {names.Length} tags");
         }
@@ -170,7 +190,7 @@ internal static class ReplayScenario
         {
             int gcs = GC.CollectionCount(0);
             sw.Restart();
-            var series = TwinHistory.Series(recorder, twin, "temperature", range.First, range.Last, 1000);
+            var series = TwinHistory.Series(recorder.Reader, twin, "temperature", range.First, range.Last, 1000);
             double ms = sw.Elapsed.TotalMilliseconds;
             history.Add(ms);
             if (series is null || series.Points.Count == 0) throw new InvalidOperationException("empty history");

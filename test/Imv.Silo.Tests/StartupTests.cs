@@ -71,6 +71,22 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Recording_provider_problems_are_listed_with_the_others_naming_their_keys()
+    {
+        var dir = Path.GetDirectoryName(TestSilo.NewDataFile())!;
+        var (code, stdout, stderr) = await RunSiloAsync(dir, "--Recording:Provider=Postgres", "--Recording:MaxAge=-01:00:00", "--Silo:CollectionAge=abc");
+        Assert.Equal(2, code);
+        Assert.Contains("Recording:Provider = 'Postgres': must be Sqlite or PostgreSql", stderr, StringComparison.Ordinal);
+        Assert.Contains("Recording:MaxAge", stderr, StringComparison.Ordinal);
+        Assert.Contains("Silo:CollectionAge = 'abc'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        (code, stdout, stderr) = await RunSiloAsync(dir, "--Recording:Provider=PostgreSql");
+        Assert.Equal(2, code);
+        Assert.Contains("Recording:Provider = 'PostgreSql': needs ConnectionStrings:PostgreSql (missing)", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "imv.db")), "nothing is opened before the configuration is valid");
+    }
+
+    [Fact]
     public async Task A_clustered_gateway_without_tls_is_refused_naming_the_keys_unless_allowed_explicitly()
     {
         var dir = Path.GetDirectoryName(TestSilo.NewDataFile())!;
