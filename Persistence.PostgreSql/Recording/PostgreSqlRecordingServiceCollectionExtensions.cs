@@ -20,7 +20,7 @@ public static class PostgreSqlRecordingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new PostgreSqlTwinRecorder(options, NpgsqlDataSource.Create(connectionString),
+        services.AddSingleton(sp => new PostgreSqlTwinRecorder(options, NpgsqlDataSource.Create(PostgreSqlTwinRecorder.ConnectionStringFor(connectionString)),
             sp.GetRequiredService<ILogger<PostgreSqlTwinRecorder>>(), sp.GetService<TimeProvider>(), ownsDataSource: true));
         services.AddSingleton<ITwinRecorder>(sp => sp.GetRequiredService<PostgreSqlTwinRecorder>());
         services.AddSingleton<IRecordingReader>(sp => sp.GetRequiredService<PostgreSqlTwinRecorder>());

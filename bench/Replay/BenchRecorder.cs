@@ -39,7 +39,7 @@ internal sealed class BenchRecorder : IAsyncDisposable
     public static async Task<BenchRecorder> OpenAsync(string path, PostgreSqlServer? server, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (server is null) return new BenchRecorder(new SqliteTwinRecorder(new RecordingOptions { Path = path }, loggers.CreateLogger<SqliteTwinRecorder>()), null);
-        var dataSource = NpgsqlDataSource.Create(await server.CreateDatabaseAsync(Path.GetFileNameWithoutExtension(path).Replace('.', '_')));
+        var dataSource = NpgsqlDataSource.Create(PostgreSqlTwinRecorder.ConnectionStringFor(await server.CreateDatabaseAsync(Path.GetFileNameWithoutExtension(path).Replace('.', '_'))));
         await PostgreSqlSchema.MigrateAsync(dataSource, cancellationToken);
         var recorder = new PostgreSqlTwinRecorder(new RecordingOptions(), dataSource, loggers.CreateLogger<PostgreSqlTwinRecorder>(), ownsDataSource: true);
         await recorder.StartAsync(cancellationToken);
