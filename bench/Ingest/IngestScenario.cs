@@ -26,6 +26,12 @@ public static class IngestScenario
         bool quick = args.Contains("--quick");
         int twins = BenchArguments.IntValue(args, "--twins") ?? 100_000;
         var duration = TimeSpan.FromSeconds(BenchArguments.IntValue(args, "--seconds") ?? (quick ? 8 : 30));
+        var phasesArgument = PhasesArgument(args);
+        if (args.Contains("--phases") && phasesArgument is null)
+        {
+            Console.Error.WriteLine("ingest: --phases needs a comma-separated list of on and off (e.g. --phases on, or --phases off,on)");
+            return 2;
+        }
         var dir = Directory.CreateTempSubdirectory("imv-ingest-");
         try
         {
@@ -35,7 +41,12 @@ public static class IngestScenario
             await using var cluster = await BenchSilo.StartAsync(memory ? "memory" : args.Contains("--no-write-behind") ? "sqlite-direct" : "sqlite",
                 recording ? s => s.AddSqliteRecording(recordingOptions) : null, cancellationToken);
             var recorder = recording ? cluster.Services.GetRequiredService<SqliteTwinRecorder>() : null;
-            if (recorder is not null) recorder.Paused = true;   // describing and the first round are not measured
+            // Describing and the first round are not measured, nor recorded. With recording, a second round warms the
+            // recorder (unless --cold-recording): its per-twin state (a twin's minute figures, its span of the index) is
+            // made when a twin first records, once per twin and process, as the twins' own state is made by describing
+            // them; it comes after the idle twin is measured (the recorder's memory is not the twin's).
+            bool warmRecording = recorder is not null && !args.Contains("--cold-recording");
+            if (recorder is not null) recorder.Paused = true;
             var silo = cluster.Grains;
             var sqlite = cluster.Sqlite?.Store;
             var routerOptions = new TwinTelemetryRouterOptions();
@@ -70,6 +81,19 @@ public static class IngestScenario
                 Console.Error.WriteLine($"ingest: holding the idle grid for {holdSeconds} s (process {Environment.ProcessId})");
                 await Task.Delay(TimeSpan.FromSeconds(holdSeconds), cancellationToken);
             }
+            if (warmRecording)
+            {
+                Console.Error.WriteLine("ingest: a round with recording on to warm the recorder...");
+                recorder!.Paused = false;
+                await SendRoundAsync(router, ids, tagNames, ++sequence, cancellationToken);
+                await router.FlushAsync(cancellationToken);
+                await recorder.FlushAsync(cancellationToken);
+                recorder.Paused = true;
+            }
+            // The figures of the recorder below are the measured phases' (the warm-up round's left out).
+            long readingsBefore = recorder?.CommittedReadings ?? 0, commitsBefore = recorder?.Commits ?? 0;
+            var writerCpuBefore = recorder?.WriterCpuTime ?? TimeSpan.Zero;
+            var writerTimeBefore = recorder?.CommitTime ?? TimeSpan.Zero;
 
             Console.Error.WriteLine($"ingest: sending for {duration.TotalSeconds:F0} s...");
             var start = router.Statistics;
@@ -78,10 +102,13 @@ public static class IngestScenario
             sw.Restart();
             long sent = 0;
             // Without recording: one phase of the whole duration; with: off, on, on, off, each a quarter of twice it.
-            bool[] phases = recorder is null ? [false] : [false, true, true, false];
+            // --phases on (or off, or a list such as off,on): those phases instead, each half the duration (a profile of
+            // one mode: perf or dotnet-trace attached while "sending" runs).
+            bool[] phases = recorder is null ? [false] : phasesArgument ?? [false, true, true, false];
             var phaseDuration = recorder is null ? duration : duration / 2;
             double elapsedOff = 0, elapsedOn = 0, cpuOff = 0, cpuOn = 0, gcOff = 0, gcOn = 0;
             long appliedOff = 0, appliedOn = 0;
+            int gen2Off = 0, gen2On = 0;
             using var process = Process.GetCurrentProcess();
             foreach (bool on in phases)
             {
@@ -90,6 +117,7 @@ public static class IngestScenario
                 process.Refresh();
                 var cpuBefore = process.TotalProcessorTime;
                 var gcBefore = GC.GetTotalPauseDuration();
+                int gen2PhaseBefore = GC.CollectionCount(2);
                 long appliedBefore = router.Statistics.Applied;
                 while (phase.Elapsed < phaseDuration)
                 {
@@ -101,8 +129,9 @@ public static class IngestScenario
                 long appliedPhase = router.Statistics.Applied - appliedBefore;
                 process.Refresh();
                 double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds, gc = (GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds;
-                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; }
-                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; }
+                int gen2 = GC.CollectionCount(2) - gen2PhaseBefore;
+                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; }
+                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; }
             }
             if (recorder is not null) recorder.Paused = true;
             var elapsed = sw.Elapsed.TotalSeconds;
@@ -119,7 +148,7 @@ public static class IngestScenario
             if (sqlite is not null) await sqlite.CheckpointAsync(cancellationToken);
             checkpointWatch.Stop();
             if (end.FailedCalls > 0) throw new InvalidOperationException($"{end.FailedCalls} ingest calls failed.");
-            double perSecond = appliedOff / elapsedOff;
+            double perSecond = elapsedOff > 0 ? appliedOff / elapsedOff : 0;
             Console.Error.WriteLine($"ingest: {applied:N0} of {sent:N0} updates applied in {elapsed:F1} s over {end.Calls - start.Calls:N0} grain calls ({sqlite?.CommittedBatches ?? 0:N0} SQLite batches so far)");
             if (sqlite is not null)
                 Console.Error.WriteLine($"ingest: write-behind at the end: {dirty:N0} records in the journal ({journalBytes / 1048576.0:F0} MiB), {checkpointsDuringRun} checkpoints so far; the final checkpoint took {checkpointWatch.Elapsed.TotalMilliseconds:F0} ms; writer busy since start: journal commits {journalTime.TotalSeconds:F1} s, checkpoints {checkpointTime.TotalSeconds:F1} s");
@@ -139,23 +168,31 @@ public static class IngestScenario
             };
             if (recorder is not null)
             {
-                double perSecondOn = appliedOn / elapsedOn;
+                double perSecondOn = elapsedOn > 0 ? appliedOn / elapsedOn : 0;
+                if (elapsedOff > 0) figures["cpu_us_per_update"] = Math.Round(cpuOff / appliedOff * 1e6, 3);
+                if (elapsedOn > 0) figures["cpu_us_per_update_recording"] = Math.Round(cpuOn / appliedOn * 1e6, 3);
                 figures["tag_updates_per_s_recording"] = Math.Round(perSecondOn);
-                figures["recording_overhead"] = Math.Round(perSecond / perSecondOn - 1, 3);
-                // The process's CPU time per update with over without, minus 1: what recording costs in CPU, which other
-                // processes on a busy machine disturb less than the rates (they take cores, not this process's work).
-                figures["recording_cpu_overhead"] = Math.Round(cpuOn / appliedOn / (cpuOff / appliedOff) - 1, 3);
-                figures["cpu_us_per_update"] = Math.Round(cpuOff / appliedOff * 1e6, 3);
-                figures["cpu_us_per_update_recording"] = Math.Round(cpuOn / appliedOn * 1e6, 3);
-                figures["gc_pause_ms_per_s"] = Math.Round(gcOff / elapsedOff);
-                figures["gc_pause_ms_per_s_recording"] = Math.Round(gcOn / elapsedOn);
-                if (recorder.WriterCpuTime is { } writerCpu) figures["recording_writer_cpu_s"] = Math.Round(writerCpu.TotalSeconds, 2);
-                figures["recorded_readings"] = recorder.CommittedReadings;
+                if (elapsedOff > 0 && elapsedOn > 0)
+                {
+                    figures["recording_overhead"] = Math.Round(perSecond / perSecondOn - 1, 3);
+                    // The process's CPU time per update with over without, minus 1: what recording costs in CPU, which other
+                    // processes on a busy machine disturb less than the rates (they take cores, not this process's work).
+                    figures["recording_cpu_overhead"] = Math.Round(cpuOn / appliedOn / (cpuOff / appliedOff) - 1, 3);
+                }
+                if (elapsedOff > 0) figures["gc_pause_ms_per_s"] = Math.Round(gcOff / elapsedOff);
+                if (elapsedOn > 0) figures["gc_pause_ms_per_s_recording"] = Math.Round(gcOn / elapsedOn);
+                // Full collections of the grid's heap during the phases without and with recording (a recorder that
+                // allocates large objects while it runs brings them).
+                figures["gen2_collections"] = gen2Off;
+                figures["gen2_collections_recording"] = gen2On;
+                if (recorder.WriterCpuTime is { } writerCpu) figures["recording_writer_cpu_s"] = Math.Round((writerCpu - writerCpuBefore).TotalSeconds, 2);
+                figures["recording_warm"] = warmRecording;
+                figures["recorded_readings"] = recorder.CommittedReadings - readingsBefore;
                 figures["recording_dropped"] = recorder.Dropped;
-                figures["recording_commits"] = recorder.Commits;
-                figures["recording_writer_s"] = Math.Round(recorder.CommitTime.TotalSeconds, 1);
+                figures["recording_commits"] = recorder.Commits - commitsBefore;
+                figures["recording_writer_s"] = Math.Round((recorder.CommitTime - writerTimeBefore).TotalSeconds, 1);
                 figures["recording_bytes_per_reading"] = recorder.CommittedReadings == 0 ? 0 : Math.Round(new FileInfo(recorder.FilePath).Length / (double)recorder.CommittedReadings, 1);
-                Console.Error.WriteLine($"ingest: without recording {perSecond:N0}/s over {elapsedOff:F1} s, with {perSecondOn:N0}/s over {elapsedOn:F1} s; recorded {recorder.CommittedReadings:N0} readings in {recorder.Commits} commits ({recorder.CommitTime.TotalSeconds:F1} s writing), dropped {recorder.Dropped}");
+                Console.Error.WriteLine($"ingest: without recording {perSecond:N0}/s over {elapsedOff:F1} s, with {perSecondOn:N0}/s over {elapsedOn:F1} s; recorded {recorder.CommittedReadings - readingsBefore:N0} readings in {recorder.Commits - commitsBefore} commits ({(recorder.CommitTime - writerTimeBefore).TotalSeconds:F1} s writing), dropped {recorder.Dropped}");
             }
             if (BenchArguments.LoadAverage() is double load) figures["load_average"] = load;
             await cluster.DisposeAsync();
@@ -166,6 +203,15 @@ public static class IngestScenario
         {
             try { dir.Delete(recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The phases of <c>--phases</c> (a comma-separated list of on and off); null when missing or not such a list.</summary>
+    private static bool[]? PhasesArgument(string[] args)
+    {
+        int i = Array.IndexOf(args, "--phases");
+        if (i < 0 || i + 1 >= args.Length) return null;
+        var names = args[i + 1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return names.Length > 0 && names.All(n => n is "on" or "off") ? [.. names.Select(n => n == "on")] : null;
     }
 
     /// <summary>One reading of every tag of every twin, handed to the router as a gateway would (one call per device message).</summary>
