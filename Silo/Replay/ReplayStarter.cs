@@ -22,6 +22,7 @@ public sealed class ReplayStarter(ReplayService replays, IGrainFactory grains, T
             return (null, ReplayRefusal.RecordingOff, "Nothing is recorded on this silo: the plant recording is off (Recording:Enabled=false).", []);
         if (replays.Running is { } busy) return Busy(busy.Id);
         await recorder.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await SettleAsync(request.To, cancellationToken).ConfigureAwait(false);
         var recording = recorder.OpenForReplay();
         var (plan, problems) = await ReplayPlanner.PlanAsync(request, new GridReplaySource(grains, directory, recording), cancellationToken).ConfigureAwait(false);
         if (plan is null)
@@ -32,6 +33,17 @@ public sealed class ReplayStarter(ReplayService replays, IGrainFactory grains, T
         if (replays.TryStart(plan, requestedBy, recording, recorder) is not { } run)
             return (null, ReplayRefusal.Busy, "Another replay started meanwhile; one replay runs at a time.", []);
         return (run, ReplayRefusal.None, null, []);
+    }
+
+    /// <summary>The flush above covers this silo's twins only: the other silos sharing the recording (PostgreSQL) commit
+    /// what their twins accepted within their flush interval. A range ending less than two intervals ago waits until then
+    /// (at most 10 s), so it is read whole.</summary>
+    private async Task SettleAsync(DateTimeOffset? to, CancellationToken cancellationToken)
+    {
+        if (to is not { } end || services.GetService<RecordingOptions>() is not { } options) return;
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var wait = end + 2 * options.FlushInterval - time.GetUtcNow();
+        if (wait > TimeSpan.Zero) await Task.Delay(wait < TimeSpan.FromSeconds(10) ? wait : TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
     }
 
     private static (ReplayRun?, ReplayRefusal, string?, IReadOnlyList<ReplayProblem>) Busy(string id) =>
