@@ -31,6 +31,9 @@ public static class MqttScenario
         // --breakdown: after each measured loop (outside its measured time) read when the loop grain stepped and
         // when the twin issued and delivered its command, and report where the time of the slowest loops went.
         var hops = args.Contains("--breakdown") ? new List<LoopHops>() : null;
+        // --loops-only: the control loop alone, without the ingest rounds before it (their figures are null), for
+        // working on the loop's latency; the process then has a smaller heap than in the full scenario.
+        var rounds = args.Contains("--loops-only") ? 0 : 3;
         MqttClientKind[] kinds = clientArg.ToLowerInvariant() switch
         {
             "both" => [MqttClientKind.Own, MqttClientKind.MqttNet],
@@ -53,7 +56,6 @@ public static class MqttScenario
 
         // Rounds alternate the measurements (and the order of the clients) so that all see the same moments of a
         // shared machine; the medians are reported. Only one subscriber reads the stream at a time.
-        const int rounds = 3;
         var limits = new List<double>();
         var bareRates = new List<double>();
         var bareCpu = new List<double>();
@@ -85,6 +87,8 @@ public static class MqttScenario
             }
         }
         static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
+        // JSON has no NaN: a figure not measured (--loops-only) is null.
+        static double? Figure(double value, int digits = 0) => double.IsNaN(value) ? null : Math.Round(value, digits);
         var brokerLimit = Median(limits);
 
         // The loops run in chunks that alternate the clients, so that a busy minute of the machine falls on both.
@@ -123,22 +127,22 @@ public static class MqttScenario
             ["client"] = kinds[0].ToString(),
             ["load_average_before"] = loadBefore,
             ["load_average_after"] = loadAfter,
-            ["ingest_msgs_per_s"] = Math.Round(Median(main.Rates)),
-            ["broker_limit_msgs_per_s"] = Math.Round(brokerLimit),
-            ["ingest_vs_broker_limit"] = Math.Round(Median(main.Rates) / brokerLimit, 3),
-            ["cpu_us_per_msg"] = Math.Round(Median(main.CpuUsPerMessage), 2),
+            ["ingest_msgs_per_s"] = Figure(Median(main.Rates)),
+            ["broker_limit_msgs_per_s"] = Figure(brokerLimit),
+            ["ingest_vs_broker_limit"] = Figure(Median(main.Rates) / brokerLimit, 3),
+            ["cpu_us_per_msg"] = Figure(Median(main.CpuUsPerMessage), 2),
             ["broker_limit_rounds_msgs_per_s"] = limits.Select(v => Math.Round(v)).ToArray(),
-            ["mosquitto_sub_msgs_per_s"] = bare ? Math.Round(Median(bareRates)) : null,
-            ["mosquitto_sub_cpu_us_per_msg"] = bare ? Math.Round(Median(bareCpu), 2) : null,
+            ["mosquitto_sub_msgs_per_s"] = bare ? Figure(Median(bareRates)) : null,
+            ["mosquitto_sub_cpu_us_per_msg"] = bare ? Figure(Median(bareCpu), 2) : null,
             ["mosquitto_sub_cpu_us_per_msg_rounds"] = bare ? bareCpu.Select(v => Math.Round(v, 2)).ToArray() : null,
             ["loop_p50_ms"] = Math.Round(main.LoopP50, 3),
             ["loop_p99_ms"] = Math.Round(main.LoopP99, 3),
-            ["clients"] = perClient.ToDictionary(p => p.Key.ToString(), p => (object)new Dictionary<string, object>
+            ["clients"] = perClient.ToDictionary(p => p.Key.ToString(), p => (object)new Dictionary<string, object?>
             {
-                ["ingest_msgs_per_s"] = Math.Round(Median(p.Value.Rates)),
-                ["ingest_vs_broker_limit"] = Math.Round(Median(p.Value.Rates) / brokerLimit, 3),
+                ["ingest_msgs_per_s"] = Figure(Median(p.Value.Rates)),
+                ["ingest_vs_broker_limit"] = Figure(Median(p.Value.Rates) / brokerLimit, 3),
                 ["ingest_rounds_msgs_per_s"] = p.Value.Rates.Select(v => Math.Round(v)).ToArray(),
-                ["cpu_us_per_msg"] = Math.Round(Median(p.Value.CpuUsPerMessage), 2),
+                ["cpu_us_per_msg"] = Figure(Median(p.Value.CpuUsPerMessage), 2),
                 ["cpu_us_per_msg_rounds"] = p.Value.CpuUsPerMessage.Select(v => Math.Round(v, 2)).ToArray(),
                 ["ingest_messages_applied"] = p.Value.Applied,
                 ["ingest_dropped"] = p.Value.Dropped,
@@ -295,6 +299,7 @@ public static class MqttScenario
         for (var i = -warmup; i < loops; i++)
         {
             var value = valueOffset + i + warmup + 1;
+            var collections = GC.CollectionCount(0);
             var started = Stopwatch.GetTimestamp();
             var publishedAt = DateTimeOffset.UtcNow;
             await device.PublishProcessValueAsync(value, ct);
@@ -314,13 +319,14 @@ public static class MqttScenario
                 if (payload.Metrics.Count == 1 && payload.Metrics[0].Name == "sp" && payload.Metrics[0].DoubleValue == value + 1) break;
             }
             if (i >= 0) latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            collections = GC.CollectionCount(0) - collections;
             if (i >= 0 && hops is not null)
             {
                 var receivedAt = DateTimeOffset.UtcNow;
                 var step = (await loop.GetStatusAsync()).History[^1];
                 var record = step.CommandId is { } id ? await twin.GetCommandAsync(id) : null;
                 DateTimeOffset? At(CommandDeliveryStatus status) => record?.Transitions.FirstOrDefault(t => t.Status == status)?.At;
-                hops.Add(new LoopHops(latencies[i], publishedAt, step.At, At(CommandDeliveryStatus.Issued), At(CommandDeliveryStatus.Delivered), receivedAt));
+                hops.Add(new LoopHops(latencies[i], publishedAt, step.At, At(CommandDeliveryStatus.Issued), At(CommandDeliveryStatus.Delivered), receivedAt, collections));
             }
             // The device carries the command out and reports its new set point, which confirms the command
             // (Applied) at the twin, as a real device would; not part of the measured loop.
