@@ -35,11 +35,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private readonly IPersistentState<MachineState> _state;
     private readonly IPersistentState<MachineSchemaState> _schemaState;
-    private readonly IPlantGatewayRegistry? _gateways;
-    private readonly IMachineStatusPublisher? _publisher;
-    private readonly ITwinRecorder? _recorder;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly MachineGrainServices _services;
     private IGrainTimer? _expiryTimer;
     private TwinChangeFeed? _feed;   // created by the first watch: an unwatched twin holds none
 
@@ -54,13 +50,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
         ITwinRecorder? recorder = null,
         [FromKeyedServices(Time.GrainClock.Key)] TimeProvider? grainClock = null)
     {
-        _recorder = recorder;
         _state = state;
         _schemaState = schemaState;
-        _gateways = gateways;
-        _publisher = publisher;
-        _time = grainClock ?? time ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _services = MachineGrainServices.For(gateways, publisher, recorder, grainClock ?? time ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
     }
 
     private MachineState S => _state.State;
@@ -69,7 +61,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     private bool _logDirty;
     private string TwinId => this.GetPrimaryKeyString();
     private TwinConfiguration Config => Schema.Configuration ?? new TwinConfiguration();
-    private DateTimeOffset Now => _time.GetUtcNow();
+    private DateTimeOffset Now => _services.Time.GetUtcNow();
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -109,7 +101,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         Schema.Merge(legacy.State ?? new MachineLogState());
         await _schemaState.WriteStateAsync(cancellationToken);
         await storage.ClearStateAsync(LegacyLogStateName, this.GetGrainId(), legacy);
-        _logger.LogInformation("Twin {TwinId}: commands, lease and alarm events moved from state '{Legacy}' into 'machine-schema'",
+        _services.Logger.LogInformation("Twin {TwinId}: commands, lease and alarm events moved from state '{Legacy}' into 'machine-schema'",
             TwinId, LegacyLogStateName);
     }
 
@@ -133,7 +125,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         try { _ = GrainFactory.GetGrain<IControlLoopGrain>(loopId).WakeAsync(); }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _logger.LogDebug(ex, "Twin {TwinId} could not wake control loop {LoopId}", TwinId, loopId);
+            _services.Logger.LogDebug(ex, "Twin {TwinId} could not wake control loop {LoopId}", TwinId, loopId);
         }
     }
 
@@ -155,7 +147,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         });
         await IndexAsync(Now);
         await SaveAsync(true, schema: true);
-        _logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
+        _services.Logger.LogInformation("Twin {TwinId} configured: {Kind}, {Coupling}, gateway {Gateway}, organization {OrganizationId}",
             TwinId, configuration.Kind, configuration.Coupling, Schema.Configuration.Gateway, configuration.OrganizationId);
     }
 
@@ -193,7 +185,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (!Equals(statusBefore, Config.EffectiveStatus)) S.Status.ResetWindow(S.Tags, Config.EffectiveStatus, Now);
         await IndexAsync(Now);
         await SaveAsync(true, schema: true);
-        _logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags and {MethodCount} methods",
+        _services.Logger.LogInformation("Twin {TwinId} described by gateway {Gateway} with {TagCount} tags and {MethodCount} methods",
             TwinId, description.Gateway, description.Tags.Count, description.Methods?.Count ?? 0);
     }
 
@@ -275,7 +267,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         // The status window starts at the seed's instant, running since then when the running tag says so.
         await ObserveStatusAsync(seed.At);
         await SaveAsync(true, schema: !ReferenceEquals(schemaBefore, S.Tags.Schema));
-        _logger.LogDebug("Twin {TwinId} seeded with {Tags} tags as of {At:O}", TwinId, seeded, seed.At);
+        _services.Logger.LogDebug("Twin {TwinId} seeded with {Tags} tags as of {At:O}", TwinId, seeded, seed.At);
         return seeded;
     }
 
@@ -330,13 +322,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
     /// recorder copies them into its queue and returns, its disk writes happen on its own thread.</summary>
     private IngestResult Apply(TagUpdate[] updates, DateTimeOffset now, ref List<AlarmEvent>? events)
     {
-        if (_recorder is null) return S.Tags.Ingest(updates, now, TwinId, ref events);
+        if (_services.Recorder is null) return S.Tags.Ingest(updates, now, TwinId, ref events);
         var accepted = System.Buffers.ArrayPool<bool>.Shared.Rent(updates.Length);
         try
         {
             var result = S.Tags.Ingest(updates, now, TwinId, ref events, accepted);
             if (result.Applied > 0)
-                _recorder.RecordReadings(TwinId, now, updates, result.Applied == updates.Length ? default : accepted.AsSpan(0, updates.Length));
+                _services.Recorder.RecordReadings(TwinId, now, updates, result.Applied == updates.Length ? default : accepted.AsSpan(0, updates.Length));
             return result;
         }
         finally { System.Buffers.ArrayPool<bool>.Shared.Return(accepted); }
@@ -358,7 +350,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             for (int i = 0; i < rejections.Length && i < S.Tags.Count && tags.Count < 5; i++)
                 if (rejections[i] is { } r && r.At == now)
                     tags.Add($"'{S.Tags.Schema.Metadata[i].Name}' expected {r.Expected}, received {r.Received}");
-        _logger.LogWarning("Twin {TwinId} refused {Rejected} readings since {Since}: {Tags}",
+        _services.Logger.LogWarning("Twin {TwinId} refused {Rejected} readings since {Since}: {Tags}",
             TwinId, _rejectionsUnlogged, _rejectionLoggedTicks == 0 ? "activation" : new DateTimeOffset(_rejectionLoggedTicks, TimeSpan.Zero).ToString("O"),
             tags.Count > 0 ? string.Join("; ", tags) : "readings of unknown tags or without a tag name");
         _rejectionLoggedTicks = now.UtcTicks;
@@ -374,7 +366,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         _feed?.AllTagsChanged();
         await ObserveStatusAsync(now);
         await SaveAsync(true);
-        _logger.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
+        _services.Logger.LogInformation("Twin {TwinId} connectivity {Connectivity}: {Reason}", TwinId, connectivity, reason);
     }
 
     /// <inheritdoc />
@@ -477,7 +469,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             : null;
         var record = CommandLifecycle.Start(rejection is null ? envelope : RefusedPayload.Trim(envelope), rejection, readBack);
         L.Commands.Add(record);
-        _recorder?.RecordCommand(TwinId, record);
+        _services.Recorder?.RecordCommand(TwinId, record);
         _logDirty = true;
         LogTransition(record);
         await SaveAsync(false);
@@ -491,7 +483,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
             return record;
         }
 
-        var gateway = config.Gateway is { } name ? _gateways?.Find(name) : null;
+        var gateway = config.Gateway is { } name ? _services.Gateways?.Find(name) : null;
         if (gateway is null)
         {
             record = Move(record, CommandDeliveryStatus.Rejected, now, config.Gateway is null
@@ -506,7 +498,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (!send.IsCompleted)
         {
             using var waitCancel = new CancellationTokenSource();
-            var wait = Task.Delay(DeliveryWait, _time, waitCancel.Token);
+            var wait = Task.Delay(DeliveryWait, _services.Time, waitCancel.Token);
             if (await Task.WhenAny(send, wait) != send)
             {
                 // A slow gateway must not hold the twin (telemetry waits behind this turn): the answer
@@ -518,7 +510,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
                     try { await self.ReportCommandOutcomeAsync(commandId, t.Result.Status, t.Result.Reason); }
                     catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
-                        _logger.LogWarning(ex, "Twin {TwinId} lost the late gateway answer for command {CommandId}; it will expire", envelope.Target, commandId);
+                        _services.Logger.LogWarning(ex, "Twin {TwinId} lost the late gateway answer for command {CommandId}; it will expire", envelope.Target, commandId);
                     }
                 }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
                 EnsureExpiryTimer();
@@ -538,7 +530,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
 
     private async Task<CommandDelivery> SendAsync(IPlantGateway gateway, DeviceCommand device, TimeSpan lifetime)
     {
-        using var cts = new CancellationTokenSource(Max(lifetime, TimeSpan.FromMilliseconds(1)), _time);
+        using var cts = new CancellationTokenSource(Max(lifetime, TimeSpan.FromMilliseconds(1)), _services.Time);
         try { return await gateway.SendAsync(device, cts.Token); }
         catch (OperationCanceledException) { return new CommandDelivery(CommandDeliveryStatus.Expired, "the gateway did not answer before expiry"); }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -575,7 +567,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         bool changed = ExpireDue(now);
         if (L.Commands.Find(commandId) is not { } record)
         {
-            _logger.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
+            _services.Logger.LogWarning("Twin {TwinId} got outcome {Status} of unknown command {CommandId}", TwinId, status, commandId);
         }
         else
         {
@@ -605,7 +597,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         {
             _logDirty = true;
             await SaveAsync(false);
-            _logger.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
+            _services.Logger.LogInformation("Twin {TwinId} operator lease held by {AvatarId} until {ExpiresAt}", TwinId, avatarId, result.Lease!.ExpiresAt);
         }
         return result;
     }
@@ -628,7 +620,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         if (!L.Lease.Release(avatarId, Now)) return false;
         _logDirty = true;
         await SaveAsync(false);
-        _logger.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
+        _services.Logger.LogInformation("Twin {TwinId} operator lease released by {AvatarId}", TwinId, avatarId);
         return true;
     }
 
@@ -662,13 +654,13 @@ public sealed class MachineGrain : Grain, IMachineGrain
         {
             try
             {
-                if (_publisher is not null) await _publisher.PublishAsync(GrainFactory, org, status);
+                if (_services.Publisher is not null) await _services.Publisher.PublishAsync(GrainFactory, org, status);
                 else await GrainFactory.GetGrain<IVirtualOrganizationGrain>(org).ReportChildStatusAsync(TwinId, status);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 reported = false;
-                _logger.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
+                _services.Logger.LogWarning(ex, "Twin {TwinId} could not report its status to organization {OrganizationId}", TwinId, org);
             }
         }
         if (await indexed && reported) S.Status.MarkPushed(status, now);
@@ -717,7 +709,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _logger.LogWarning(ex, "Twin {TwinId} could not update its entry in twin index shard {Shard}", TwinId, key);
+            _services.Logger.LogWarning(ex, "Twin {TwinId} could not update its entry in twin index shard {Shard}", TwinId, key);
             return false;
         }
     }
@@ -729,9 +721,9 @@ public sealed class MachineGrain : Grain, IMachineGrain
         foreach (var e in events)
         {
             if (e.Raised)
-                _logger.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+                _services.Logger.LogWarning("Alarm raised on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
             else
-                _logger.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
+                _services.Logger.LogInformation("Alarm cleared on twin {TwinId} tag {Tag}: {Level} at {Value} ({Timestamp:O})", e.TwinId, e.Tag, e.Level, e.Value, e.Timestamp);
         }
         _logDirty = true;
         _feed?.AlarmsChanged(events);
@@ -802,7 +794,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var moved = CommandLifecycle.Move(record, to, at, reason, outputs);
         if (moved is null) return null;
         L.Commands.Replace(moved);
-        _recorder?.RecordCommand(TwinId, moved);
+        _services.Recorder?.RecordCommand(TwinId, moved);
         _logDirty = true;
         _feed?.CommandMoved(moved);
         LogTransition(moved);
@@ -817,10 +809,10 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var level = r.Status is CommandDeliveryStatus.Rejected or CommandDeliveryStatus.Expired ? LogLevel.Warning
             : e.IssuerKind == IssuerKind.ControlLoop ? LogLevel.Debug : LogLevel.Information;
         if (e.Method is { } method)
-            _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} (call {Method}) {Status} at {At:O}: {Reason}",
+            _services.Logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} (call {Method}) {Status} at {At:O}: {Reason}",
                 e.CommandId, e.Target, e.IssuerKind, e.Issuer, method, r.Status, r.Transitions[^1].At, r.Reason ?? "");
         else
-            _logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} (write {Tag} = {Value}) {Status} at {At:O}: {Reason}",
+            _services.Logger.Log(level, "Command {CommandId} on twin {TwinId} by {IssuerKind} {Issuer} (write {Tag} = {Value}) {Status} at {At:O}: {Reason}",
                 e.CommandId, e.Target, e.IssuerKind, e.Issuer, e.Tag, LoggedValue(e.Payload), r.Status, r.Transitions[^1].At, r.Reason ?? "");
     }
 
@@ -856,7 +848,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
         catch (InconsistentStateException ex)
         {
             _feed?.Discard();   // not stored: not published
-            _logger.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
+            _services.Logger.LogWarning(ex, "Twin {TwinId} state changed elsewhere; deactivating", TwinId);
             _expiryTimer?.Dispose();
             _expiryTimer = null;
             DeactivateOnIdle();
@@ -875,7 +867,7 @@ public sealed class MachineGrain : Grain, IMachineGrain
     public Task<TwinWatch> WatchAsync(ITwinObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        _feed ??= new TwinChangeFeed(_logger);
+        _feed ??= new TwinChangeFeed(_services.Logger);
         _feed.Watch(observer);
         return Task.FromResult(new TwinWatch(_feed.Position, BuildSnapshot()));
     }
