@@ -90,7 +90,7 @@ internal sealed partial class GrainStateStore
         var request = PendingWrite.CheckpointRequest();
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
         Interlocked.Increment(ref _queued);
-        if (Volatile.Read(ref _disposed) != 0 || !_queue.Writer.TryWrite(request))
+        if (Volatile.Read(ref _disposed) != 0 || !_queue.TryAdd(request))
         {
             Interlocked.Decrement(ref _queued);
             return Task.FromException(new ObjectDisposedException(nameof(GrainStateStore), $"The SQLite grain storage of '{_database.Path}' is closed."));
@@ -410,16 +410,12 @@ internal sealed partial class GrainStateStore
 
     /// <summary>Waits until a write is queued (true) or the queue is completed and empty (false); with dirty
     /// records or clean versions, wakes up when the checkpoint interval is over (true).</summary>
-    private async Task<bool> WaitForWorkAsync(ChannelReader<PendingWrite> reader)
+    private bool WaitForWork()
     {
         long since = _dirtySince != 0 ? _dirtySince : _cleanNew.Count > 0 || _cleanOld.Count > 0 ? _lastRotation : 0;
-        if (since == 0) return await reader.WaitToReadAsync().ConfigureAwait(false);
-        var due = _options.CheckpointInterval - Stopwatch.GetElapsedTime(since);
-        if (due <= TimeSpan.Zero) return true;
-        using var timeout = new CancellationTokenSource(due);
-        var wait = reader.WaitToReadAsync(timeout.Token).AsTask();
-        await ((Task)wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return !wait.IsCompletedSuccessfully || wait.Result;
+        var due = since == 0 ? Timeout.InfiniteTimeSpan : _options.CheckpointInterval - Stopwatch.GetElapsedTime(since);
+        if (since != 0 && due <= TimeSpan.Zero) return true;
+        return _queue.Wait(due) != WriteQueue.WaitOutcome.Completed;
     }
 
     /// <summary>The prepared statements of recovery and checkpoints, bound to <paramref name="transaction"/>.</summary>

@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,7 +8,7 @@ using Orleans.Storage;
 namespace Imv.Persistence.Sqlite;
 
 /// <summary>The grain state records of one database file (table <c>grain_state</c>), serialized bytes per
-/// (state name, grain id), with group commit: concurrent writes and clears are queued to one writer task that
+/// (state name, grain id), with group commit: concurrent writes and clears are queued to one writer thread that
 /// applies up to <see cref="SqliteStorageOptions.MaxBatchSize"/> of them together, then completes each caller. A
 /// write whose ETag check fails is faulted alone with <see cref="InconsistentStateException"/>; the rest of its
 /// batch commits. A call is acknowledged only after its batch is durable (committed, or with write-behind appended
@@ -43,11 +43,15 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
     private static readonly string[] InsertParameters = ["$s", "$g", "$d", "$u"];
     private static readonly string[] UpdateParameters = ["$s", "$g", "$d", "$u", "$e"];
 
+    /// <summary>The name of the writer thread (one per database file), as thread dumps and profilers show it.</summary>
+    internal const string WriterThreadName = "imv-sqlite-writer";
+
     private readonly SqliteDatabase _database;
     private readonly SqliteStorageOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<PendingWrite> _queue;
-    private readonly Task _writerLoop;
+    private readonly WriteQueue _queue = new();
+    // Completed (asynchronously: whoever awaits it must not run on the writer thread) when the writer thread ends.
+    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _maxBatchSize;
     private readonly TimeSpan _window;
     private readonly SqliteStorageMetrics _metrics;
@@ -67,7 +71,6 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _maxBatchSize = options.MaxBatchSize;
         _window = options.GroupCommitWindow;
-        _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         if (options.WriteBehind)
         {
             try
@@ -81,7 +84,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
             }
         }
         _metrics = new SqliteStorageMetrics(this, database.Path);
-        _writerLoop = Task.Run(WriterLoopAsync);
+        new Thread(WriterThread) { IsBackground = true, Name = WriterThreadName }.Start();
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -139,8 +142,8 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _queue.Writer.TryComplete();
-        await _writerLoop.ConfigureAwait(false);
+        _queue.Complete();
+        await _writerDone.Task.ConfigureAwait(false);
         _metrics.Dispose();
         _ownerLock?.Dispose();
     }
@@ -150,7 +153,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
         // The token is honoured only until the write is queued: once queued it may commit at any moment.
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<string>(cancellationToken);
         Interlocked.Increment(ref _queued);
-        if (Volatile.Read(ref _disposed) != 0 || !_queue.Writer.TryWrite(write))
+        if (Volatile.Read(ref _disposed) != 0 || !_queue.TryAdd(write))
         {
             Interlocked.Decrement(ref _queued);
             return Task.FromException<string>(new ObjectDisposedException(nameof(GrainStateStore), $"The SQLite grain storage of '{_database.Path}' is closed."));
@@ -158,39 +161,56 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
         return write.Task;
     }
 
-    private async Task WriterLoopAsync()
+    private void WriterThread()
+    {
+        try
+        {
+            WriterLoop();
+            _writerDone.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            // A writer that died must not leave callers waiting for ever: what is queued fails with the cause, and so
+            // does every later write (the queue is completed). The store is unusable from here; closing it reports it.
+            _logger.LogCritical(e, "The SQLite grain storage writer of {Path} stopped; writes fail until the silo restarts", _database.Path);
+            _queue.Complete();
+            var left = new List<PendingWrite>();
+            _queue.Drain(left, int.MaxValue);
+            foreach (var write in left) write.Fail(e);
+            _writerDone.TrySetException(e);
+        }
+    }
+
+    private void WriterLoop()
     {
         var batch = new List<PendingWrite>(Math.Min(_maxBatchSize, 1024));
-        var reader = _queue.Reader;
         int lastBatchSize = 1;
         while (true)
         {
-            if (!reader.TryPeek(out _))
+            if (_queue.Count == 0)
             {
                 // Nothing queued: the idle writer moves a checkpoint on, or waits for writes (or a checkpoint's time).
                 if (_checkpoint is not null) { RunCheckpointChunk(); continue; }
                 if (CheckpointDue()) { StartCheckpoint(); continue; }
                 if (RotationDue()) { RotateCleanVersions(); continue; }
-                if (!await WaitForWorkAsync(reader).ConfigureAwait(false)) break;
+                if (!WaitForWork()) break;
                 continue;
             }
-            Drain(reader, batch);
+            Drain(batch);
+            if (batch.Count == 0) continue;
             // Fewer writes queued than the last batch held: more are probably on their way (their callers are
             // still being completed), so wait up to the window for as many as last time. A lone writer (last
             // batch of 1) never waits; a steady crowd is committed as soon as it has all queued again.
             int target = Math.Min(_maxBatchSize, lastBatchSize);
             if (batch.Count < target && _window > TimeSpan.Zero)
             {
-                // A cancelled wait unregisters itself, so no waiter is left behind on the single-reader channel.
-                using var window = new CancellationTokenSource(_window);
+                long deadline = Stopwatch.GetTimestamp() + (long)(_window.TotalSeconds * Stopwatch.Frequency);
                 while (batch.Count < target)
                 {
-                    var more = reader.WaitToReadAsync(window.Token).AsTask();
-                    await ((Task)more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    if (!more.IsCompletedSuccessfully || !more.Result) break;
-                    Drain(reader, batch);
+                    var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                    if (left <= TimeSpan.Zero || _queue.Wait(left) != WriteQueue.WaitOutcome.Writes) break;
+                    Drain(batch);
                 }
-                Drain(reader, batch);
             }
             lastBatchSize = Math.Max(1, batch.Count);
             if (_cache is null) CommitBatch(batch);
@@ -204,14 +224,9 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
         if (_cache is not null) FinalCheckpoint();
     }
 
-    private void Drain(ChannelReader<PendingWrite> reader, List<PendingWrite> batch)
+    private void Drain(List<PendingWrite> batch)
     {
-        int taken = 0;
-        while (batch.Count < _maxBatchSize && reader.TryRead(out var write))
-        {
-            batch.Add(write);
-            taken++;
-        }
+        int taken = _queue.Drain(batch, _maxBatchSize);
         if (taken > 0) Interlocked.Add(ref _queued, -taken);
     }
 

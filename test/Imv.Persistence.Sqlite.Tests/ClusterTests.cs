@@ -58,6 +58,37 @@ public sealed class ClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_grain_resumes_on_its_own_scheduler_after_a_write_and_callers_outside_grains_off_the_writer_thread()
+    {
+        var cluster = await TestClusters.StartAsync(_dir.File("grid.db"));
+        try
+        {
+            // The writer completes a grain's write on its own thread; the grain must still resume on its activation's
+            // scheduler (never on the writer thread, where its turn would block the next commit).
+            var grain = cluster.GrainFactory.GetGrain<ITestStateGrain>("resume");
+            for (int i = 1; i <= 20; i++)
+            {
+                var (scheduler, thread) = await grain.SetValueAndTellWhereResumed(i);
+                Assert.Equal("ActivationTaskScheduler", scheduler);
+                Assert.NotEqual(GrainStateStore.WriterThreadName, thread);
+            }
+            Assert.Equal(20, await grain.GetValue());
+
+            // Code outside a grain awaiting the storage directly resumes through the thread pool.
+            var storage = DefaultStorage(cluster);
+            for (int i = 0; i < 20; i++)
+            {
+                await storage.WriteStateAsync("s", GrainId.Create("test", "outside-" + i), new GrainState<CounterState>(new CounterState { Value = i }));
+                Assert.NotEqual(GrainStateStore.WriterThreadName, Thread.CurrentThread.Name);
+            }
+        }
+        finally
+        {
+            await TestClusters.StopAsync(cluster);
+        }
+    }
+
+    [Fact]
     public async Task A_concurrent_writer_makes_the_grains_next_write_fail_with_InconsistentStateException()
     {
         var cluster = await TestClusters.StartAsync(_dir.File("grid.db"));

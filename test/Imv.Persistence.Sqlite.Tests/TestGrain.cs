@@ -16,6 +16,10 @@ public interface ITestStateGrain : IGrainWithStringKey
     Task StartReminder(string name, TimeSpan period);
 
     Task StopReminder(string name);
+
+    /// <summary>Writes <paramref name="value"/> and tells where the grain resumed after the write: the type of
+    /// <see cref="TaskScheduler.Current"/> and the thread's name.</summary>
+    Task<(string Scheduler, string? Thread)> SetValueAndTellWhereResumed(int value);
 }
 
 public sealed class TestStateGrain([PersistentState("s", "Default")] IPersistentState<CounterState> state) : Grain, ITestStateGrain, IRemindable
@@ -32,6 +36,13 @@ public sealed class TestStateGrain([PersistentState("s", "Default")] IPersistent
     }
 
     public Task<string?> GetETag() => Task.FromResult(state.Etag);
+
+    public async Task<(string Scheduler, string? Thread)> SetValueAndTellWhereResumed(int value)
+    {
+        state.State.Value = value;
+        await state.WriteStateAsync();
+        return (TaskScheduler.Current.GetType().Name, Thread.CurrentThread.Name);
+    }
 
     public Task ClearState() => state.ClearStateAsync();
 
