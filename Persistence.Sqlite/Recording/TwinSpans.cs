@@ -114,7 +114,11 @@ internal sealed class TwinSpans
         lock (_lock)
         {
             long first = next;
-            foreach (var s in _open.Values) first = Math.Min(first, s.FirstPosition);
+            // The open spans' first positions grow in the order they opened (entries come in position order): the oldest
+            // still open is the first live one of _opened. (A walk of every open span here, at every commit, was 5 % of
+            // the writer's time with 100,000 twins.)
+            while (_opened.TryPeek(out var head) && head.Span.Generation != head.Generation) _opened.Dequeue();
+            if (_opened.TryPeek(out var oldest)) first = Math.Min(first, oldest.Span.FirstPosition);
             for (int i = writing; i < _closing.Count; i++) first = Math.Min(first, _closing[i].FirstPosition);
             return first;
         }
