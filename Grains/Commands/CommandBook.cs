@@ -11,7 +11,7 @@ namespace Imv.Grains.Commands;
 public sealed class CommandBook
 {
     /// <summary>How many finished commands are kept.</summary>
-    public const int MaxFinished = 256;
+    public const int MaxFinished = 64;
 
     [NonSerialized]
     private Dictionary<string, int>? _index;

@@ -7,7 +7,8 @@ namespace Imv.Persistence.Sqlite;
 
 /// <summary>Fills in <see cref="SqliteStorageOptions.GrainStorageSerializer"/> when it was not set: the
 /// <see cref="IGrainStorageSerializer"/> registered under the provider's name if any, otherwise Orleans' binary
-/// serializer (<see cref="OrleansGrainStorageSerializer"/>), version tolerant by <c>[Id]</c>.</summary>
+/// serializer (the bytes of <see cref="OrleansGrainStorageSerializer"/>, written through a reused buffer:
+/// <see cref="ReusedBufferGrainStorageSerializer"/>), version tolerant by <c>[Id]</c>.</summary>
 internal sealed class SqliteStorageOptionsDefaults(IServiceProvider services) : IPostConfigureOptions<SqliteStorageOptions>
 {
     /// <inheritdoc />
@@ -16,6 +17,6 @@ internal sealed class SqliteStorageOptionsDefaults(IServiceProvider services) : 
         ArgumentNullException.ThrowIfNull(options);
         if (options.GrainStorageSerializer is not null) return;
         options.GrainStorageSerializer = (name is null ? null : services.GetKeyedService<IGrainStorageSerializer>(name))
-            ?? new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>());
+            ?? new ReusedBufferGrainStorageSerializer(services.GetRequiredService<Serializer>());
     }
 }

@@ -193,7 +193,7 @@ internal sealed partial class GrainStateStore
                         var key = StateFingerprint.Of(write.StateName, write.GrainId);
                         var stored = CurrentVersion(cache, key, write, check);
                         long newETag = Accept(write, stored);
-                        var record = new CachedRecord(write.StateName, write.GrainId, write.IsClear ? null : write.Data.ToArray(), newETag);
+                        var record = new CachedRecord(write.StateName, write.GrainId, write.IsClear ? null : write.DataToKeep(), newETag);
                         StateJournalCodec.Write(_journal, write.StateName, write.GrainId, record.Data, record.Data is null, newETag);
                         _staged[key] = record;
                         write.NewETag = newETag.ToString(CultureInfo.InvariantCulture);

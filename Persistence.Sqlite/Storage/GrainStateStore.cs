@@ -120,12 +120,13 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
 
     /// <summary>Writes a record and returns its new ETag. <paramref name="expectedETag"/> is the ETag the writer
     /// read (null: it believes no record exists, or only a tombstone). The caller must not change
-    /// <paramref name="data"/> until the task completes.</summary>
-    public Task<string> WriteAsync(string stateName, string grainId, ReadOnlyMemory<byte> data, string? expectedETag, CancellationToken cancellationToken)
+    /// <paramref name="data"/> until the task completes; with <paramref name="handedOver"/> it never changes it again (a
+    /// whole array nothing else holds), and the store keeps it as the record's bytes instead of a copy.</summary>
+    public Task<string> WriteAsync(string stateName, string grainId, ReadOnlyMemory<byte> data, string? expectedETag, CancellationToken cancellationToken, bool handedOver = false)
     {
         ArgumentNullException.ThrowIfNull(stateName);
         ArgumentNullException.ThrowIfNull(grainId);
-        return Enqueue(new PendingWrite(stateName, grainId, data, isClear: false, expectedETag), cancellationToken);
+        return Enqueue(new PendingWrite(stateName, grainId, data, isClear: false, expectedETag) { HandedOver = handedOver }, cancellationToken);
     }
 
     /// <summary>Clears a record under the same rules as <see cref="WriteAsync"/>, leaving a tombstone; returns the

@@ -31,6 +31,15 @@ internal sealed class PendingWrite(string stateName, string grainId, ReadOnlyMem
     public bool IsClear { get; } = isClear;
     public string? ExpectedETag { get; } = expectedETag;
     public string? NewETag { get; set; }
+
+    /// <summary>The writer handed <see cref="Data"/> over: a whole array it never changes again.</summary>
+    public bool HandedOver { get; init; }
+
+    /// <summary>The bytes as an array the store may keep: <see cref="Data"/>'s own when handed over, else a copy.</summary>
+    public byte[] DataToKeep() =>
+        HandedOver && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(Data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : Data.ToArray();
     public Exception? Failure { get; set; }
 
     public void Complete() => TrySetResult(NewETag!);

@@ -121,8 +121,10 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var store = Store;
-        var data = _options.GrainStorageSerializer.Serialize(grainState.State);
-        grainState.ETag = await store.WriteAsync(stateName, grainId.ToString(), data.ToMemory(), grainState.ETag, cancellationToken).ConfigureAwait(false);
+        var serializer = _options.GrainStorageSerializer;
+        var data = serializer.Serialize(grainState.State);
+        grainState.ETag = await store.WriteAsync(stateName, grainId.ToString(), data.ToMemory(), grainState.ETag, cancellationToken,
+            handedOver: ReusedBufferGrainStorageSerializer.GivesOwnedArrays(serializer)).ConfigureAwait(false);
         grainState.RecordExists = true;
     }
 

@@ -100,7 +100,10 @@ public static class MqttScenario
             {
                 await using var gateway = await StartGatewayAsync(broker.Port, kind, grid, ct);
                 // A twin and a loop grain of its own per chunk: each chunk starts from a fresh control loop.
-                loopLatencies[kind].AddRange(await MeasureLoopAsync(broker.Port, $"loop{kind.ToString().ToLowerInvariant()}{chunk}", gateway, grid, loops / chunks, warmupLoops / 5, 0, ct, hops));
+                var run = await MeasureLoopAsync(broker.Port, $"loop{kind.ToString().ToLowerInvariant()}{chunk}", gateway, grid, loops / chunks, warmupLoops / 5, 0, ct, hops);
+                loopLatencies[kind].AddRange(run.Latencies);
+                perClient[kind].LoopAllocatedBytes += run.AllocatedBytes;
+                perClient[kind].LoopCollections += run.Collections;
             }
         }
         foreach (var kind in kinds)
@@ -111,7 +114,7 @@ public static class MqttScenario
             var f = perClient[kind];
             (f.LoopP50, f.LoopP99, f.LoopMax) = (Percentile(0.5), Percentile(0.99), latencies[^1]);
             f.Loops = latencies.Length;
-            Console.Error.WriteLine($"mqtt: {kind}: control loop over {latencies.Length:N0} loops: p50 {f.LoopP50:F3} ms, p99 {f.LoopP99:F3} ms, max {f.LoopMax:F3} ms");
+            Console.Error.WriteLine($"mqtt: {kind}: control loop over {latencies.Length:N0} loops: p50 {f.LoopP50:F3} ms, p99 {f.LoopP99:F3} ms, max {f.LoopMax:F3} ms; {f.LoopAllocatedBytes / latencies.Length:N0} bytes allocated and {(double)f.LoopCollections / latencies.Length:F3} garbage collections per loop (the process's{(hops is null ? "" : ", --breakdown's reads included")})");
         }
         if (hops is { Count: > 0 }) LoopHops.Report(hops);
         var loadAfter = LoadAverage();
@@ -151,6 +154,8 @@ public static class MqttScenario
                 ["loop_p50_ms"] = Math.Round(p.Value.LoopP50, 3),
                 ["loop_p99_ms"] = Math.Round(p.Value.LoopP99, 3),
                 ["loop_max_ms"] = Math.Round(p.Value.LoopMax, 3),
+                ["loop_allocated_bytes_per_loop"] = p.Value.Loops == 0 ? null : p.Value.LoopAllocatedBytes / p.Value.Loops,
+                ["loop_collections_per_loop"] = p.Value.Loops == 0 ? null : Math.Round((double)p.Value.LoopCollections / p.Value.Loops, 4),
             }),
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
@@ -168,6 +173,8 @@ public static class MqttScenario
         public double LoopP50 { get; set; }
         public double LoopP99 { get; set; }
         public double LoopMax { get; set; }
+        public long LoopAllocatedBytes { get; set; }
+        public long LoopCollections { get; set; }
     }
 
     private static string LoadAverage()
@@ -268,7 +275,7 @@ public static class MqttScenario
         return (applied / Stopwatch.GetElapsedTime(started, end).TotalSeconds, used.TotalMicroseconds / Math.Max(1, applied), applied);
     }
 
-    private static async Task<double[]> MeasureLoopAsync(int port, string edge, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, double valueOffset, CancellationToken ct, List<LoopHops>? hops = null)
+    private static async Task<(double[] Latencies, long AllocatedBytes, long Collections)> MeasureLoopAsync(int port, string edge, MqttGatewayConnection gateway, BenchTwinGrid grid, int loops, int warmup, double valueOffset, CancellationToken ct, List<LoopHops>? hops = null)
     {
         var device = new BenchEdgeNode(port, Group, edge, 1);
         await device.StartAsync(ct);
@@ -296,8 +303,10 @@ public static class MqttScenario
         await loop.EnableAsync();
 
         var latencies = new double[loops];
+        long allocatedAtStart = 0, collectionsAtStart = 0;
         for (var i = -warmup; i < loops; i++)
         {
+            if (i == 0) (allocatedAtStart, collectionsAtStart) = (GC.GetTotalAllocatedBytes(precise: false), GC.CollectionCount(0));
             var value = valueOffset + i + warmup + 1;
             var collections = GC.CollectionCount(0);
             var started = Stopwatch.GetTimestamp();
@@ -333,9 +342,10 @@ public static class MqttScenario
             await device.PublishSetPointAsync(value + 1, ct);
             if (i == 0) Console.Error.WriteLine($"mqtt: {warmup} warm-up loops done");
         }
+        var (allocated, collected) = (GC.GetTotalAllocatedBytes(precise: false) - allocatedAtStart, GC.CollectionCount(0) - collectionsAtStart);
         await loop.DisableAsync();
         await device.DisposeAsync();
-        return latencies;
+        return (latencies, allocated, collected);
     }
 
     private static async Task WaitForTwinAsync(IMachineGrain twin, CancellationToken ct)
