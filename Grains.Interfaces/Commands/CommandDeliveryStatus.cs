@@ -1,6 +1,7 @@
 namespace Imv.Grains.Interfaces.Commands;
 
 /// <summary>The life of a command, from decision to machine. Terminal states: Applied, Rejected, Expired.</summary>
+[GenerateSerializer]
 public enum CommandDeliveryStatus : byte
 {
     /// <summary>Accepted by the twin and on its way to the gateway.</summary>

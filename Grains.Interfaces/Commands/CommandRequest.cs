@@ -37,6 +37,7 @@ public sealed record CommandRequest(
 /// <param name="IssuedAt">When the twin accepted it (UTC).</param>
 /// <param name="ExpiresAt">When it expires unless applied (UTC).</param>
 [GenerateSerializer]
+[SuppressReferenceTracking]
 public sealed record CommandEnvelope(
     [property: Id(0)] string CommandId,
     [property: Id(1)] IssuerKind IssuerKind,
@@ -54,6 +55,7 @@ public sealed record CommandEnvelope(
 /// <param name="At">When (UTC).</param>
 /// <param name="Reason">Why (rejections, expiry, the source of a confirmation); null otherwise.</param>
 [GenerateSerializer]
+[SuppressReferenceTracking]
 public sealed record CommandTransition(
     [property: Id(0)] CommandDeliveryStatus Status,
     [property: Id(1)] DateTimeOffset At,
@@ -69,6 +71,7 @@ public sealed record CommandTransition(
 /// <param name="ReadBackDeadline">For a tag write on a twin that requires read-back: the instant by which the
 /// tag must read back the commanded value; null when no read-back is required.</param>
 [GenerateSerializer]
+[SuppressReferenceTracking]
 public sealed record CommandRecord(
     [property: Id(0)] CommandEnvelope Envelope,
     [property: Id(1)] CommandDeliveryStatus Status,

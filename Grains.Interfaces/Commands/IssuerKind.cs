@@ -1,6 +1,7 @@
 namespace Imv.Grains.Interfaces.Commands;
 
 /// <summary>What kind of identity issued a command.</summary>
+[GenerateSerializer]
 public enum IssuerKind : byte
 {
     /// <summary>An avatar (<c>IAvatarGrain</c>): a user or a digital human. Authorized when it is registered,

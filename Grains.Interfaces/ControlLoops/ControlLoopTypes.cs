@@ -93,6 +93,7 @@ public sealed record ControlLoopConfiguration(
 /// <param name="CommandStatus">The command's status when the twin answered.</param>
 /// <param name="Note">Why something unusual happened (rejection reason, read failure); null otherwise.</param>
 [GenerateSerializer]
+[SuppressReferenceTracking]
 public sealed record LoopIteration(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] double? Measured,

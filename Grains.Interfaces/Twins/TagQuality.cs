@@ -1,6 +1,7 @@
 namespace Imv.Grains.Interfaces.Twins;
 
 /// <summary>How far a tag's value can be trusted (the OPC UA and Sparkplug notion, reduced to three levels).</summary>
+[GenerateSerializer]
 public enum TagQuality : byte
 {
     /// <summary>Fresh and valid.</summary>
