@@ -228,12 +228,7 @@ internal sealed partial class GrainStateStore
             if (_dirtySince == 0) _dirtySince = Stopwatch.GetTimestamp();
             _staged.Clear();
         }
-        foreach (var write in batch)
-        {
-            if (write.IsCheckpointRequest) continue;
-            if (write.Failure is { } failure) write.Fail(failure);
-            else write.Complete();
-        }
+        BatchCompletion.Answer(batch);
         Interlocked.Add(ref _journalCommitTicks, Stopwatch.GetTimestamp() - started);
         if (_checkpointRequests.Count > 0 && _checkpoint is null) StartCheckpoint();
     }

@@ -269,11 +269,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
             foreach (var write in batch) write.Fail(e);
             return;
         }
-        foreach (var write in batch)
-        {
-            if (write.Failure is { } failure) write.Fail(failure);
-            else write.Complete();
-        }
+        BatchCompletion.Answer(batch);
     }
 
     private string Apply(PendingWrite write, SqliteCommand check, SqliteCommand insert, SqliteCommand update, long now)

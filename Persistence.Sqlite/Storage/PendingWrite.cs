@@ -7,10 +7,11 @@ internal sealed class PendingWrite(string stateName, string grainId, ReadOnlyMem
     /// <summary>A request for a checkpoint, queued behind the writes before it.</summary>
     public static PendingWrite CheckpointRequest() => new("", "", default, isClear: false, null) { IsCheckpointRequest = true };
 
-    /// <summary>A write made on a grain's turn completes on the writer thread: its awaiter resumes the grain on the
-    /// grain's own scheduler in any case, so handing the completion to the thread pool first would only add a hop
-    /// (and a wait for a free pool thread) between the commit and the grain. Anyone else (code outside a grain,
-    /// which could run long on the writer thread) is resumed through the thread pool.</summary>
+    /// <summary>A write made on a grain's turn completes on the thread that answers it (the writer itself for a small
+    /// batch, see <see cref="BatchCompletion"/>): its awaiter resumes the grain on the grain's own scheduler in any
+    /// case, so handing the completion to the thread pool first would only add a hop (and a wait for a free pool
+    /// thread) between the commit and the grain. Anyone else (code outside a grain, which could run long on the writer
+    /// thread) is resumed through the thread pool.</summary>
     private static TaskCreationOptions ContinuationOptions() =>
         TaskScheduler.Current != TaskScheduler.Default && SynchronizationContext.Current is null
             ? TaskCreationOptions.None
