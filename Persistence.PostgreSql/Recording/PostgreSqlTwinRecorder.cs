@@ -28,7 +28,6 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     /// entries): an estimate, for retention by size.</summary>
     public const int RowOverheadBytes = 64;
 
-    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
     private const int MaxCommitEntries = 16_384;
     // Any constant shared by every Imv process: one silo at a time applies retention.
     private const long RetentionLockKey = 0x496D_765F_5245_4354; // "Imv_RECT"
@@ -38,12 +37,13 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly RecordingQueue _queue;
+    private readonly RecordingIntake _intake;
     private readonly TagNames _names = new();
     private readonly MinuteRollup _minutes = new();
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _enqueued, _committedEntries, _committedReadings, _dropped, _droppedUnlogged, _commits, _commitTicks, _lastDropLogTicks, _deleted;
+    private long _committedEntries, _committedReadings, _commits, _commitTicks, _deleted;
     private long _lastRetentionTicks, _latestTicks;
     private int _started, _stopped;
     private readonly bool _ownsDataSource;
@@ -65,6 +65,7 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
         _time = time ?? TimeProvider.System;
         _queue = new RecordingQueue(options.QueueCapacity);
         Location = $"table {Table} in PostgreSQL {PostgreSqlSchema.Describe(dataSource)}";
+        _intake = new RecordingIntake(_queue, options.QueueCapacity, Location, _time, _logger);
         _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
     }
 
@@ -72,7 +73,7 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     public string Location { get; }
 
     /// <summary>Entries handed over and queued.</summary>
-    public long Enqueued => Interlocked.Read(ref _enqueued);
+    public long Enqueued => _intake.Enqueued;
 
     /// <summary>Entries committed.</summary>
     public long Committed => Interlocked.Read(ref _committedEntries);
@@ -81,7 +82,7 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     public long CommittedReadings => Interlocked.Read(ref _committedReadings);
 
     /// <summary>Entries dropped because the queue was full (or the recorder stopped).</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => _intake.Dropped;
 
     /// <summary>Commits so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -93,46 +94,14 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     public long DeletedByRetention => Interlocked.Read(ref _deleted);
 
     /// <summary>For measurements: while true, twins' entries are not recorded at all.</summary>
-    public bool Paused { get; set; }
+    public bool Paused { get => _intake.Paused; set => _intake.Paused = value; }
 
     /// <inheritdoc />
-    public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted)
-    {
-        if (Paused || updates.IsEmpty) return;
-        int n = updates.Length;
-        if (!accepted.IsEmpty)
-        {
-            n = 0;
-            for (int i = 0; i < updates.Length; i++) if (accepted[i]) n++;
-            if (n == 0) return;
-        }
-        var encoder = EntryEncoder.Current;
-        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks);
-        Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
-        encoder.Release();
-    }
+    public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted) =>
+        _intake.RecordReadings(twinId, receivedAt, updates, accepted);
 
     /// <inheritdoc />
-    public void RecordCommand(string twinId, CommandRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        if (Paused) return;
-        var at = record.Transitions.Count > 0 ? record.Transitions[^1].At : _time.GetUtcNow();
-        using var buffer = new MemoryStream();
-        using (var w = RecordingCodec.Writer(buffer)) RecordingCodec.WriteCommand(w, record);
-        Enqueue(twinId, at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-    }
-
-    private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
-    {
-        if (_queue.TryAdd(twinId, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
-        Interlocked.Increment(ref _dropped);
-        Interlocked.Increment(ref _droppedUnlogged);
-        long now = _time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);
-        if (now - last < DropLogInterval.Ticks || Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) != last) return;
-        _logger.LogWarning("Recording {Location}: dropped {Dropped} entries (twin {TwinId} the latest) because the queue of {Capacity} was full or the recorder stopped; {Total} dropped in all",
-            Location, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, _options.QueueCapacity, Dropped);
-    }
+    public void RecordCommand(string twinId, CommandRecord record) => _intake.RecordCommand(twinId, record);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)

@@ -20,19 +20,19 @@ namespace Imv.Persistence.Sqlite.Recording;
 /// commit per reading, and a lost tail of the recording never loses a twin's state.</remarks>
 public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable
 {
-    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
     private const int MaxCommitEntries = 16_384;
 
     private readonly RecordingOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly RecordingQueue _queue;
+    private readonly RecordingIntake _intake;
     private readonly SqliteConnection _writer;
     private readonly string _connectionString;
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _enqueued, _committedEntries, _committedReadings, _dropped, _droppedUnlogged, _commits, _commitTicks, _lastDropLogTicks, _deleted;
+    private long _committedEntries, _committedReadings, _commits, _commitTicks, _deleted;
     private long _lastRetentionTicks;
     private long _writerCpuTicks = -1;
     private readonly MinuteRollup _minutes = new();
@@ -100,6 +100,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
             CREATE INDEX IF NOT EXISTS recording_twin_minutes_twin ON recording_twin_minutes (twin, minute);
             """);
         _queue = new RecordingQueue(options.QueueCapacity);
+        _intake = new RecordingIntake(_queue, options.QueueCapacity, FilePath, _time, _logger);
         OpenIndex();
         _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
         // A thread of its own: a commit is seconds of synchronous SQLite work at full ingest, which must not hold one
@@ -118,10 +119,10 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
 
     /// <summary>For measurements (bench ingest with and without recording in one run): while true, twins' entries
     /// are not recorded at all (nothing is queued, nothing counted as dropped).</summary>
-    public bool Paused { get; set; }
+    public bool Paused { get => _intake.Paused; set => _intake.Paused = value; }
 
     /// <summary>Entries handed over and queued.</summary>
-    public long Enqueued => Interlocked.Read(ref _enqueued);
+    public long Enqueued => _intake.Enqueued;
 
     /// <summary>Entries committed to the file.</summary>
     public long Committed => Interlocked.Read(ref _committedEntries);
@@ -130,7 +131,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
     public long CommittedReadings => Interlocked.Read(ref _committedReadings);
 
     /// <summary>Entries dropped because the queue was full (or the recorder stopped).</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public long Dropped => _intake.Dropped;
 
     /// <summary>Group commits so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -146,44 +147,11 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
     public long DeletedByRetention => Interlocked.Read(ref _deleted);
 
     /// <inheritdoc />
-    public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted)
-    {
-        if (Paused || updates.IsEmpty) return;
-        int n = updates.Length;
-        if (!accepted.IsEmpty)
-        {
-            n = 0;
-            for (int i = 0; i < updates.Length; i++) if (accepted[i]) n++;
-            if (n == 0) return;
-        }
-        var encoder = EntryEncoder.Current;
-        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks);
-        Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
-        encoder.Release();
-    }
+    public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted) =>
+        _intake.RecordReadings(twinId, receivedAt, updates, accepted);
 
     /// <inheritdoc />
-    public void RecordCommand(string twinId, CommandRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        if (Paused) return;
-        var at = record.Transitions.Count > 0 ? record.Transitions[^1].At : _time.GetUtcNow();
-        // Commands are few (a handful per reading batch at most): encoded the plain way.
-        using var buffer = new MemoryStream();
-        using (var w = RecordingCodec.Writer(buffer)) RecordingCodec.WriteCommand(w, record);
-        Enqueue(twinId, at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-    }
-
-    private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
-    {
-        if (_queue.TryAdd(twinId, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
-        Interlocked.Increment(ref _dropped);
-        Interlocked.Increment(ref _droppedUnlogged);
-        long now = _time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);
-        if (now - last < DropLogInterval.Ticks || Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) != last) return;
-        _logger.LogWarning("Recording {File}: dropped {Dropped} entries (twin {TwinId} the latest) because the queue of {Capacity} was full or the recorder stopped; {Total} dropped in all",
-            FilePath, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, _options.QueueCapacity, Dropped);
-    }
+    public void RecordCommand(string twinId, CommandRecord record) => _intake.RecordCommand(twinId, record);
 
     /// <inheritdoc />
     public async Task FlushAsync(CancellationToken cancellationToken = default)

@@ -1,0 +1,63 @@
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+using Microsoft.Extensions.Logging;
+
+namespace Imv.Persistence.Recording;
+
+/// <summary>A recorder's side that runs on the twins' turns, whatever stores the recording: readings and command
+/// transitions encoded and queued, never blocking; an entry the full (or stopped) queue refuses is counted and logged
+/// at most once per 10 s with how many were dropped since.</summary>
+internal sealed class RecordingIntake(RecordingQueue queue, int capacity, string location, TimeProvider time, ILogger logger)
+{
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
+    private long _enqueued, _dropped, _droppedUnlogged, _lastDropLogTicks;
+
+    /// <summary>For measurements: while true, nothing is recorded (nothing queued, nothing counted as dropped).</summary>
+    public bool Paused { get; set; }
+
+    /// <summary>Entries queued.</summary>
+    public long Enqueued => Interlocked.Read(ref _enqueued);
+
+    /// <summary>Entries dropped because the queue was full or the recorder stopped.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Readings a twin accepted (see <see cref="Grains.Interfaces.Recording.ITwinRecorder.RecordReadings"/>).</summary>
+    public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted)
+    {
+        if (Paused || updates.IsEmpty) return;
+        int n = updates.Length;
+        if (!accepted.IsEmpty)
+        {
+            n = 0;
+            for (int i = 0; i < updates.Length; i++) if (accepted[i]) n++;
+            if (n == 0) return;
+        }
+        var encoder = EntryEncoder.Current;
+        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks);
+        Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
+        encoder.Release();
+    }
+
+    /// <summary>A command's transition (see <see cref="Grains.Interfaces.Recording.ITwinRecorder.RecordCommand"/>).</summary>
+    public void RecordCommand(string twinId, CommandRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (Paused) return;
+        var at = record.Transitions.Count > 0 ? record.Transitions[^1].At : time.GetUtcNow();
+        // Commands are few (a handful per reading batch at most): encoded the plain way.
+        using var buffer = new MemoryStream();
+        using (var w = RecordingCodec.Writer(buffer)) RecordingCodec.WriteCommand(w, record);
+        Enqueue(twinId, at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
+    {
+        if (queue.TryAdd(twinId, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
+        Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _droppedUnlogged);
+        long now = time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);
+        if (now - last < DropLogInterval.Ticks || Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) != last) return;
+        logger.LogWarning("Recording {Location}: dropped {Dropped} entries (twin {TwinId} the latest) because the queue of {Capacity} was full or the recorder stopped; {Total} dropped in all",
+            location, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, capacity, Dropped);
+    }
+}
