@@ -87,15 +87,8 @@ internal sealed partial class GrainStateStore
     /// of them. Without write-behind it completes once the writes queued before it are committed.</summary>
     public Task CheckpointAsync(CancellationToken cancellationToken)
     {
-        var request = PendingWrite.CheckpointRequest();
-        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        Interlocked.Increment(ref _queued);
-        if (Volatile.Read(ref _disposed) != 0 || !_queue.TryAdd(request))
-        {
-            Interlocked.Decrement(ref _queued);
-            return Task.FromException(new ObjectDisposedException(nameof(GrainStateStore), $"The SQLite grain storage of '{_database.Path}' is closed."));
-        }
-        return request.Task.WaitAsync(cancellationToken);
+        // Queued like a write (behind the writes before it); the wait for it can be cancelled, the checkpoint not.
+        return Enqueue(PendingWrite.CheckpointRequest(), cancellationToken).WaitAsync(cancellationToken);
     }
 
     private void OpenWriteBehind()

@@ -57,7 +57,6 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
     private readonly SqliteStorageMetrics _metrics;
     private int _disposed;
     private long _committedBatches;
-    private int _queued;
 
     /// <summary>Stores grain state in <paramref name="database"/> (which it does not own) with the grain-state
     /// settings of <paramref name="options"/>. With write-behind on, replays the journal a crash left behind
@@ -94,7 +93,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
     public long CommittedBatches => Interlocked.Read(ref _committedBatches);
 
     /// <summary>Writes queued and not yet taken by the writer (for tests).</summary>
-    public int QueuedWrites => Volatile.Read(ref _queued);
+    public int QueuedWrites => _queue.Count;
 
     /// <summary>Reads a record: null when none is stored; a tombstone (left by a clear) has null data.
     /// Throws <see cref="InvalidDataException"/> naming the record and the file when the row is invalid.</summary>
@@ -153,10 +152,8 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
     {
         // The token is honoured only until the write is queued: once queued it may commit at any moment.
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<string>(cancellationToken);
-        Interlocked.Increment(ref _queued);
         if (Volatile.Read(ref _disposed) != 0 || !_queue.TryAdd(write))
         {
-            Interlocked.Decrement(ref _queued);
             return Task.FromException<string>(new ObjectDisposedException(nameof(GrainStateStore), $"The SQLite grain storage of '{_database.Path}' is closed."));
         }
         return write.Task;
@@ -225,11 +222,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
         if (_cache is not null) FinalCheckpoint();
     }
 
-    private void Drain(List<PendingWrite> batch)
-    {
-        int taken = _queue.Drain(batch, _maxBatchSize);
-        if (taken > 0) Interlocked.Add(ref _queued, -taken);
-    }
+    private void Drain(List<PendingWrite> batch) => _queue.Drain(batch, _maxBatchSize);
 
     private void CommitBatch(List<PendingWrite> batch)
     {
