@@ -35,16 +35,7 @@ internal sealed class PostgreSqlReplaySource(NpgsqlDataSource dataSource, string
         c.Parameters.AddWithValue("from", from.UtcTicks);
         c.Parameters.AddWithValue("to", to.UtcTicks);
         using var r = c.ExecuteReader();
-        string? lastTwin = null;
-        bool lastAdmitted = false;
-        while (r.Read())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var twin = r.GetString(1);
-            if (!string.Equals(twin, lastTwin, StringComparison.Ordinal)) { lastTwin = twin; lastAdmitted = twins(twin); }
-            if (!lastAdmitted) continue;
-            yield return new RecordedRow(r.GetInt64(0), twin, r.GetInt64(2), r.GetInt16(3), (byte[])r.GetValue(4));
-        }
+        foreach (var row in RecordedRowReader.Read(r, twins, cancellationToken)) yield return row;
     }
 
     /// <inheritdoc />

@@ -67,17 +67,7 @@ public sealed class RecordingFile : IReplayRecording
         cmd.Parameters.AddWithValue("$from", from.UtcTicks);
         cmd.Parameters.AddWithValue("$to", to.UtcTicks);
         using var r = cmd.ExecuteReader();
-        string? lastTwin = null;
-        bool lastAdmitted = false;
-        while (r.Read())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var twin = r.GetString(1);
-            // Consecutive entries are often of one twin: keep its admission instead of asking again.
-            if (!string.Equals(twin, lastTwin, StringComparison.Ordinal)) { lastTwin = twin; lastAdmitted = twins(twin); }
-            if (!lastAdmitted) continue;
-            yield return new RecordedRow(r.GetInt64(0), twin, r.GetInt64(2), r.GetInt32(3), (byte[])r.GetValue(4));
-        }
+        foreach (var row in RecordedRowReader.Read(r, twins, cancellationToken)) yield return row;
     }
 
     /// <summary>Decodes a row of this file (thread-safe; tag names shared across rows). A damaged entry throws
