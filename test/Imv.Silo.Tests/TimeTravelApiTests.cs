@@ -13,8 +13,16 @@ public sealed class TimeTravelApiTests(SharedSiloFixture fixture)
 
     private async Task<string> NumericTagAsync()
     {
-        var twin = await Silo.GetAsync($"/api/twins/{Twin}");
-        return twin.GetProperty("tags").EnumerateArray().First(t => t.GetProperty("value").ValueKind == JsonValueKind.Number).GetProperty("name").GetString()!;
+        // The first test of a run may ask before the simulated plant's first readings reached the twin.
+        string? name = null;
+        await TestSilo.EventuallyAsync(async () =>
+        {
+            var twin = await Silo.GetAsync($"/api/twins/{Twin}");
+            name = twin.GetProperty("tags").EnumerateArray().Where(t => t.GetProperty("value").ValueKind == JsonValueKind.Number)
+                .Select(t => t.GetProperty("name").GetString()).FirstOrDefault();
+            return name is not null;
+        }, $"a numeric tag of {Twin}");
+        return name!;
     }
 
     /// <summary>Waits until the recording holds at least <paramref name="readings"/> readings of <paramref name="tag"/>.</summary>
