@@ -212,15 +212,28 @@ public sealed class PostgreSqlRecordingTests(PostgreSqlFixture postgres)
         var recorders = new[] { first, second }.Select(s => s.Services.GetRequiredService<PostgreSqlTwinRecorder>()).ToArray();
         // 20 twins wherever Orleans placed them (each silo's twins are recorded by that silo's recorder): with a recording
         // per silo, a silo would answer only the history of the twins it held.
+        var checkedTwins = new[] { "site-1.line-01.machine-001", "site-1.line-02.machine-010" };
+        // The history asked for ends a second in the past (both silos then count the same, finished, readings); the end
+        // is chosen once both twins have readings before it, however fast the first readings arrived.
+        var to = DateTimeOffset.MinValue;
         await using (var dataSource = NpgsqlDataSource.Create(cs))
+        {
             await TestSilo.EventuallyAsync(async () =>
             {
                 await using var count = dataSource.CreateCommand("SELECT count(DISTINCT twin) FROM imv_recording");
                 return (long)(await count.ExecuteScalarAsync())! == 20;
             }, "every twin in the one recording", TimeSpan.FromSeconds(60));
-        var to = DateTimeOffset.UtcNow.AddSeconds(-1);
+            await TestSilo.EventuallyAsync(async () =>
+            {
+                to = DateTimeOffset.UtcNow.AddSeconds(-1);
+                await using var count = dataSource.CreateCommand("SELECT count(DISTINCT twin) FROM imv_recording WHERE twin = ANY($1) AND at < $2");
+                count.Parameters.AddWithValue(checkedTwins);
+                count.Parameters.AddWithValue(to.UtcTicks);
+                return (long)(await count.ExecuteScalarAsync())! == checkedTwins.Length;
+            }, "readings of both twins a second old", TimeSpan.FromSeconds(60));
+        }
         foreach (var r in recorders) await r.FlushAsync();
-        foreach (var twin in new[] { "site-1.line-01.machine-001", "site-1.line-02.machine-010" })
+        foreach (var twin in checkedTwins)
         {
             var path = $"/api/twins/{twin}/history?tag=temperature&maxPoints=100000&to={Esc(to)}";
             var a = await first.GetAsync(path);
