@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
@@ -12,14 +11,14 @@ namespace Imv.Persistence.PostgreSql.Recording;
 
 /// <summary>The plant recording in PostgreSQL (tables <c>imv_recording</c>, <c>imv_recording_minutes</c>,
 /// <c>imv_recording_commits</c>, schema version 2), shared by every silo of a cluster. The write side is the SQLite
-/// recorder's: twins hand accepted readings and command transitions to a bounded queue (encoded on the twin's turn, no
-/// I/O), one writer thread gathers them for <see cref="RecordingOptions.FlushInterval"/> and appends them with one binary
-/// COPY per commit. A full queue drops new entries, counted in <see cref="Dropped"/> and logged at most every 10 s.</summary>
+/// recorder's (the shared <see cref="RecordingWriter"/>, with this class as its store): twins hand accepted readings and
+/// command transitions to a bounded queue (encoded on the twin's turn, no I/O), one writer thread gathers them for
+/// <see cref="RecordingOptions.FlushInterval"/> and appends them with one binary COPY per commit. A full queue drops new entries, counted in <see cref="Dropped"/> and logged at most every 10 s.</summary>
 /// <remarks>Durable means: once committed (at most one flush interval after the twin accepted it) an entry survives a
 /// crash of the silo. A failed commit (server down) is retried every second with the same entries, in order, while the
 /// queue fills behind it: nothing handed over is lost until the queue is full (then dropped, counted and logged). The
 /// schema is applied by the silo's PostgreSQL startup (<c>Silo:Database:Migrate</c>) before <see cref="StartAsync"/>.</remarks>
-public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable
+public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable, IRecordingStore
 {
     /// <summary>The entries' table.</summary>
     public const string Table = "imv_recording";
@@ -28,24 +27,14 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     /// entries): an estimate, for retention by size.</summary>
     public const int RowOverheadBytes = 64;
 
-    private const int MaxCommitEntries = 16_384;
     // Any constant shared by every Imv process: one silo at a time applies retention.
     private const long RetentionLockKey = 0x496D_765F_5245_4354; // "Imv_RECT"
 
     private readonly RecordingOptions _options;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly RecordingQueue _queue;
+    private readonly RecordingWriter _recording;
     private readonly RecordingIntake _intake;
     private readonly TagNames _names = new();
-    private readonly MinuteRollup _minutes = new();
-    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _signalLock = new();
-    private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _committedEntries, _committedReadings, _commits, _commitTicks, _deleted;
-    private long _lastRetentionTicks, _latestTicks;
-    private int _started, _stopped;
     private readonly bool _ownsDataSource;
 
     /// <summary>A recorder writing to the database of <paramref name="dataSource"/> (its schema at version 2 or later).
@@ -61,37 +50,37 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
         _options = options;
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
-        _logger = logger;
-        _time = time ?? TimeProvider.System;
-        _queue = new RecordingQueue(options.QueueCapacity);
         Location = $"table {Table} in PostgreSQL {PostgreSqlSchema.Describe(dataSource)}";
-        _intake = new RecordingIntake(_queue, options.QueueCapacity, Location, _time, _logger);
-        _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
+        _recording = new RecordingWriter(this, options, Location, "imv-recording-writer-pg", time ?? TimeProvider.System, logger);
+        _intake = _recording.Intake;
     }
 
     /// <inheritdoc />
     public string Location { get; }
 
     /// <summary>Entries handed over and queued.</summary>
-    public long Enqueued => _intake.Enqueued;
+    public long Enqueued => _recording.Enqueued;
 
     /// <summary>Entries committed.</summary>
-    public long Committed => Interlocked.Read(ref _committedEntries);
+    public long Committed => _recording.Committed;
 
     /// <summary>Readings committed.</summary>
-    public long CommittedReadings => Interlocked.Read(ref _committedReadings);
+    public long CommittedReadings => _recording.CommittedReadings;
 
     /// <summary>Entries dropped because the queue was full (or the recorder stopped).</summary>
-    public long Dropped => _intake.Dropped;
+    public long Dropped => _recording.Dropped;
 
     /// <summary>Commits so far.</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _recording.Commits;
 
     /// <summary>Time the writer spent committing.</summary>
-    public TimeSpan CommitTime => TimeSpan.FromTicks(Interlocked.Read(ref _commitTicks));
+    public TimeSpan CommitTime => _recording.CommitTime;
+
+    /// <summary>CPU time of the writer's thread so far (Linux; null elsewhere).</summary>
+    public TimeSpan? WriterCpuTime => _recording.WriterCpuTime;
 
     /// <summary>Entries deleted by this silo's retention passes.</summary>
-    public long DeletedByRetention => Interlocked.Read(ref _deleted);
+    public long DeletedByRetention => _recording.DeletedByRetention;
 
     /// <summary>For measurements: while true, twins' entries are not recorded at all.</summary>
     public bool Paused { get => _intake.Paused; set => _intake.Paused = value; }
@@ -106,140 +95,55 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
-            // A thread of its own, as the SQLite writer: a commit is synchronous network work that must not hold one of
-            // the thread pool's workers (the grains' threads), and the queue's wait is a monitor wait.
-            new Thread(WriteLoop) { IsBackground = true, Name = "imv-recording-writer-pg" }.Start();
+        _recording.Start();
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    public Task FlushAsync(CancellationToken cancellationToken = default) => _recording.FlushAsync(cancellationToken);
+
+    /// <inheritdoc />
+    void IRecordingStore.Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
     {
-        if (Volatile.Read(ref _started) == 0) throw new InvalidOperationException($"Recording {Location}: not started.");
-        long target = Enqueued;
-        while (Committed < target)
+        long bytes = 0;
+        using var connection = _dataSource.OpenConnection();
+        using var tx = connection.BeginTransaction();
+        using (var copy = connection.BeginBinaryImport($"COPY {Table} (twin, at, kind, data) FROM STDIN (FORMAT BINARY)"))
         {
-            Task signal;
-            lock (_signalLock) signal = _committedSignal.Task;
-            _queue.AskFlush();
-            if (Committed >= target) break;
-            var loop = _loopDone.Task;
-            if (loop.IsCompleted) throw new InvalidOperationException($"Recording {Location}: the writer stopped.", loop.Exception);
-            await Task.WhenAny(signal, loop).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var chunk in chunks)
+            {
+                for (int i = 0; i < chunk.Count; i++)
+                {
+                    ref readonly var e = ref chunk.Entries[i];
+                    copy.StartRow();
+                    copy.Write(e.TwinId, NpgsqlDbType.Text);
+                    copy.Write(e.Ticks, NpgsqlDbType.Bigint);
+                    copy.Write((short)e.Kind, NpgsqlDbType.Smallint);
+                    copy.Write(new ArraySegment<byte>(chunk.Data, e.Offset, e.Length), NpgsqlDbType.Bytea);
+                    bytes += e.Length + e.TwinId.Length + RowOverheadBytes;
+                }
+            }
+            copy.Complete();
         }
+        WriteMinutes(connection, minutes);
+        using (var account = new NpgsqlCommand(
+            $"INSERT INTO imv_recording_commits (last_position, bytes) VALUES (currval(pg_get_serial_sequence('{Table}', 'position')), @bytes)", connection, tx))
+        {
+            account.Parameters.AddWithValue("bytes", bytes);
+            account.ExecuteNonQuery();
+        }
+        tx.Commit();
     }
 
-    private void WriteLoop()
-    {
-        try
-        {
-            var chunks = new List<RecordingQueue.Chunk>();
-            var group = new List<RecordingQueue.Chunk>();
-            while (_queue.WaitForBatch(Volatile.Read(ref _stopped) == 0 ? _options.FlushInterval : TimeSpan.Zero))
-            {
-                _queue.TakeAll(chunks);
-                int entries = 0;
-                foreach (var chunk in chunks)
-                {
-                    if (entries > 0 && entries + chunk.Count > MaxCommitEntries)
-                    {
-                        Commit(group);
-                        group.Clear();
-                        entries = 0;
-                    }
-                    group.Add(chunk);
-                    entries += chunk.Count;
-                }
-                if (group.Count > 0) Commit(group);
-                group.Clear();
-                _queue.Recycle(chunks);
-                ApplyRetentionIfDue();
-            }
-            _loopDone.TrySetResult();
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "Recording {Location}: the writer stopped; {Dropped} entries dropped so far", Location, Dropped);
-            _loopDone.TrySetException(ex);
-        }
-    }
-
-    private void Commit(List<RecordingQueue.Chunk> chunks)
-    {
-        long started = Stopwatch.GetTimestamp();
-        long readings = 0, entries = 0;
-        bool rolledUp = false;   // a retried commit must not count its readings into the minutes twice
-        while (true)
-        {
-            try
-            {
-                readings = entries = 0;
-                long bytes = 0;
-                using var connection = _dataSource.OpenConnection();
-                using var tx = connection.BeginTransaction();
-                using (var copy = connection.BeginBinaryImport($"COPY {Table} (twin, at, kind, data) FROM STDIN (FORMAT BINARY)"))
-                {
-                    foreach (var chunk in chunks)
-                    {
-                        for (int i = 0; i < chunk.Count; i++)
-                        {
-                            ref readonly var e = ref chunk.Entries[i];
-                            if (e.Kind == RecordingCodec.ReadingsKind)
-                            {
-                                readings += e.Readings;
-                                if (!rolledUp) _minutes.Add(e.TwinId, e.Ticks, chunk.Data.AsSpan(e.Offset, e.Length));
-                            }
-                            if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
-                            copy.StartRow();
-                            copy.Write(e.TwinId, NpgsqlDbType.Text);
-                            copy.Write(e.Ticks, NpgsqlDbType.Bigint);
-                            copy.Write((short)e.Kind, NpgsqlDbType.Smallint);
-                            copy.Write(new ArraySegment<byte>(chunk.Data, e.Offset, e.Length), NpgsqlDbType.Bytea);
-                            bytes += e.Length + e.TwinId.Length + RowOverheadBytes;
-                        }
-                        entries += chunk.Count;
-                    }
-                    copy.Complete();
-                }
-                rolledUp = true;
-                // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
-                _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
-                WriteMinutes(connection);
-                using (var account = new NpgsqlCommand(
-                    $"INSERT INTO imv_recording_commits (last_position, bytes) VALUES (currval(pg_get_serial_sequence('{Table}', 'position')), @bytes)", connection, tx))
-                {
-                    account.Parameters.AddWithValue("bytes", bytes);
-                    account.ExecuteNonQuery();
-                }
-                tx.Commit();
-                _minutes.Written();
-                break;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                // Kept in the queue's order and retried: a server restarting or a full disk must not lose what was handed
-                // over (the writer's own thread waits: no pool thread is held).
-                _logger.LogError(ex, "Recording {Location}: a commit of {Count} entries failed; retrying in 1 s", Location, chunks.Sum(c => c.Count));
-                if (Volatile.Read(ref _stopped) == 2) throw;
-                Thread.Sleep(1000);
-            }
-        }
-        Interlocked.Add(ref _committedReadings, readings);
-        Interlocked.Add(ref _committedEntries, entries);
-        Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _commitTicks, Stopwatch.GetElapsedTime(started).Ticks);
-        TaskCompletionSource done;
-        lock (_signalLock) { done = _committedSignal; _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously); }
-        done.TrySetResult();
-    }
+    /// <inheritdoc />
+    bool IRecordingStore.IsTransient(Exception exception) => exception is NpgsqlException or InvalidOperationException or TimeoutException;
 
     /// <summary>In the writer's transaction: the minutes finished so far, one row per twin and minute.</summary>
-    private void WriteMinutes(NpgsqlConnection connection)
+    private static void WriteMinutes(NpgsqlConnection connection, MinuteRollup minutes)
     {
-        if (_minutes.Pending == 0) return;
+        if (minutes.Pending == 0) return;
         using var copy = connection.BeginBinaryImport("COPY imv_recording_minutes (twin, minute, data) FROM STDIN (FORMAT BINARY)");
-        _minutes.Write((twin, minute, data) =>
+        minutes.Write((twin, minute, data) =>
         {
             copy.StartRow();
             copy.Write(twin, NpgsqlDbType.Text);
@@ -249,25 +153,15 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
         copy.Complete();
     }
 
-    private void ApplyRetentionIfDue()
-    {
-        long now = _time.GetUtcNow().UtcTicks;
-        if (now - _lastRetentionTicks < _options.RetentionInterval.Ticks) return;
-        _lastRetentionTicks = now;
-        _queue.Trim();
-        try { ApplyRetention(now); }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            // The next pass tries again: retention is late, nothing is lost.
-            _logger.LogError(ex, "Recording {Location}: retention failed; trying again in {Interval}", Location, _options.RetentionInterval);
-        }
-    }
-
     /// <summary>Deletes entries older than <see cref="RecordingOptions.MaxAge"/>, then the oldest while the recording
     /// holds more than <see cref="RecordingOptions.MaxSizeMb"/> as counted in <c>imv_recording_commits</c> (entry bytes,
     /// twin ids and <see cref="RowOverheadBytes"/> a row: not the table's pages, which PostgreSQL keeps for reuse). One
-    /// silo at a time (an advisory lock; another silo's pass is skipped, not waited for). Returns the entries deleted.</summary>
-    public long ApplyRetention(long nowTicks)
+    /// silo at a time (an advisory lock; another silo's pass is skipped, not waited for). Returns the entries deleted
+    /// (counted in <see cref="DeletedByRetention"/> and logged).</summary>
+    public long ApplyRetention(long nowTicks) => _recording.ApplyRetention(nowTicks);
+
+    /// <inheritdoc />
+    long IRecordingStore.DeleteExpired(long nowTicks)
     {
         using var connection = _dataSource.OpenConnection();
         using var tx = connection.BeginTransaction();
@@ -285,11 +179,6 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
         // Commits whose entries are all gone stop counting.
         Execute(connection, tx, $"DELETE FROM imv_recording_commits WHERE last_position < coalesce((SELECT min(position) FROM {Table}), (SELECT max(last_position) + 1 FROM imv_recording_commits))");
         tx.Commit();
-        if (deleted > 0)
-        {
-            Interlocked.Add(ref _deleted, deleted);
-            _logger.LogInformation("Recording {Location}: retention deleted {Deleted} entries (older than {MaxAge} or beyond {MaxSizeMb} MiB)", Location, deleted, _options.MaxAge, _options.MaxSizeMb);
-        }
         return deleted;
     }
 
@@ -427,31 +316,22 @@ public sealed class PostgreSqlTwinRecorder : ITwinRecorder, IRecordingReader, IH
     public IReplayRecording OpenForReplay() => new PostgreSqlReplaySource(_dataSource, Location);
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => _recording.StopAsync(cancellationToken);
+
+    /// <inheritdoc />
+    async ValueTask IRecordingStore.CloseAsync(MinuteRollup minutes, CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref _stopped, 1, 0) != 0) return;
-        _queue.Complete();
-        if (Volatile.Read(ref _started) == 0) return;
-        await _loopDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        // The minutes still open are written as they are (readers merge the rest of a minute written later).
-        _minutes.Close();
-        if (_minutes.Pending > 0)
-        {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            WriteMinutes(connection);
-            _minutes.Written();
-        }
-        _logger.LogInformation("Recording {Location} closed: {Committed} entries ({Readings} readings) in {Commits} commits, {Dropped} dropped",
-            Location, Committed, CommittedReadings, Commits, Dropped);
+        if (minutes.Pending == 0) return;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        WriteMinutes(connection, minutes);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        try { await StopAsync(CancellationToken.None).ConfigureAwait(false); }
+        try { await _recording.DisposeAsync().ConfigureAwait(false); }
         finally
         {
-            Volatile.Write(ref _stopped, 2);
             if (_ownsDataSource) await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Imv.Grains.Interfaces.Commands;
 using Imv.Grains.Interfaces.Recording;
 using Imv.Grains.Interfaces.Twins;
@@ -13,36 +12,24 @@ namespace Imv.Persistence.Sqlite.Recording;
 /// to a bounded queue (encoded on the twin's turn into pooled chunks, no I/O and no allocation per entry); one writer
 /// thread of its own gathers them for <see cref="RecordingOptions.FlushInterval"/> and appends them in one transaction
 /// (group commit, WAL, synchronous=NORMAL). Order per twin is the order the twin handed them over. A full queue drops
-/// new entries, counted in <see cref="Dropped"/> and logged at most every 10 s: never silently.</summary>
+/// new entries, counted in <see cref="Dropped"/> and logged at most every 10 s: never silently. The write machinery is
+/// the shared <see cref="RecordingWriter"/>; this class is its store (rows, spans, minutes, retention) and the reads.</summary>
 /// <remarks>Durable means: once committed (at most one flush interval after the twin accepted it) an entry survives
 /// a process crash; an OS crash may lose the last commits (synchronous=NORMAL, like the write-behind journal's
 /// default). The recording is not on the twin's acknowledgement path: the 15 % ingest budget rules out a disk
 /// commit per reading, and a lost tail of the recording never loses a twin's state.</remarks>
-public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable
+public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHostedService, IAsyncDisposable, IRecordingStore
 {
-    private const int MaxCommitEntries = 16_384;
-
     private readonly RecordingOptions _options;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly RecordingQueue _queue;
+    private readonly RecordingWriter _recording;
     private readonly RecordingIntake _intake;
     private readonly SqliteConnection _writer;
     private readonly string _connectionString;
-    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _signalLock = new();
-    private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _committedEntries, _committedReadings, _commits, _commitTicks, _deleted;
-    private long _lastRetentionTicks;
-    private long _writerCpuTicks = -1;
-    private readonly MinuteRollup _minutes = new();
     private readonly TwinSpans _spans = new();
     private TwinSpans.Entry[] _committing = new TwinSpans.Entry[1024];
     private readonly List<TwinSpans.Span> _writing = [];
     private long _nextPosition = 1;
-    private RawStatement? _spanInsert, _stateUpdate;
-    private long _latestTicks;
-    private int _stopped;
+    private RawStatement? _insert, _spanInsert, _stateUpdate;
 
     /// <summary>Opens (creating when missing) the recording at <see cref="RecordingOptions.Path"/> and starts its writer.</summary>
     public SqliteTwinRecorder(RecordingOptions options, ILogger<SqliteTwinRecorder> logger, TimeProvider? time = null)
@@ -53,8 +40,6 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
         var problems = options.Problems();
         if (problems.Count > 0) throw new ArgumentException($"Invalid recording settings: {string.Join("; ", problems)}.", nameof(options));
         _options = options;
-        _logger = logger;
-        _time = time ?? TimeProvider.System;
         FilePath = System.IO.Path.GetFullPath(options.Path);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 }.ToString();
         _writer = new SqliteConnection(_connectionString);
@@ -99,13 +84,10 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
                 data BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS recording_twin_minutes_twin ON recording_twin_minutes (twin, minute);
             """);
-        _queue = new RecordingQueue(options.QueueCapacity);
-        _intake = new RecordingIntake(_queue, options.QueueCapacity, FilePath, _time, _logger);
         OpenIndex();
-        _lastRetentionTicks = _time.GetUtcNow().UtcTicks;
-        // A thread of its own: a commit is seconds of synchronous SQLite work at full ingest, which must not hold one
-        // of the thread pool's workers (the grains' threads).
-        new Thread(WriteLoop) { IsBackground = true, Name = "imv-recording-writer" }.Start();
+        _recording = new RecordingWriter(this, options, FilePath, "imv-recording-writer", time ?? TimeProvider.System, logger);
+        _intake = _recording.Intake;
+        _recording.Start();
     }
 
     /// <summary>The recording's file.</summary>
@@ -122,29 +104,29 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
     public bool Paused { get => _intake.Paused; set => _intake.Paused = value; }
 
     /// <summary>Entries handed over and queued.</summary>
-    public long Enqueued => _intake.Enqueued;
+    public long Enqueued => _recording.Enqueued;
 
     /// <summary>Entries committed to the file.</summary>
-    public long Committed => Interlocked.Read(ref _committedEntries);
+    public long Committed => _recording.Committed;
 
     /// <summary>Readings committed to the file.</summary>
-    public long CommittedReadings => Interlocked.Read(ref _committedReadings);
+    public long CommittedReadings => _recording.CommittedReadings;
 
     /// <summary>Entries dropped because the queue was full (or the recorder stopped).</summary>
-    public long Dropped => _intake.Dropped;
+    public long Dropped => _recording.Dropped;
 
     /// <summary>Group commits so far.</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _recording.Commits;
 
     /// <summary>Time the writer spent encoding and committing.</summary>
-    public TimeSpan CommitTime => TimeSpan.FromTicks(Interlocked.Read(ref _commitTicks));
+    public TimeSpan CommitTime => _recording.CommitTime;
 
     /// <summary>CPU time of the writer's thread so far (Linux; null elsewhere): what the recording costs the machine
     /// beyond the twins' turns, however busy the machine is.</summary>
-    public TimeSpan? WriterCpuTime => Interlocked.Read(ref _writerCpuTicks) is var t and >= 0 ? TimeSpan.FromTicks(t) : null;
+    public TimeSpan? WriterCpuTime => _recording.WriterCpuTime;
 
     /// <summary>Entries deleted by retention.</summary>
-    public long DeletedByRetention => Interlocked.Read(ref _deleted);
+    public long DeletedByRetention => _recording.DeletedByRetention;
 
     /// <inheritdoc />
     public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted) =>
@@ -154,149 +136,56 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
     public void RecordCommand(string twinId, CommandRecord record) => _intake.RecordCommand(twinId, record);
 
     /// <inheritdoc />
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
-    {
-        long target = Enqueued;
-        while (Committed < target)
-        {
-            Task signal;
-            lock (_signalLock) signal = _committedSignal.Task;
-            _queue.AskFlush();
-            if (Committed >= target) break;
-            var loop = _loopDone.Task;
-            if (loop.IsCompleted) throw new InvalidOperationException($"Recording {FilePath}: the writer stopped.", loop.Exception);
-            // A writer that fails stops signalling: wait on it too, so a flush reports the failure instead of hanging.
-            await Task.WhenAny(signal, loop).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task FlushAsync(CancellationToken cancellationToken = default) => _recording.FlushAsync(cancellationToken);
 
-    private void WriteLoop()
+    /// <inheritdoc />
+    void IRecordingStore.Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
     {
+        long position = _nextPosition;
+        int indexed = 0;
         try
         {
-            using var insert = RawStatement.RecordingInsert(_writer);
-            var chunks = new List<RecordingQueue.Chunk>();
-            var group = new List<RecordingQueue.Chunk>();
-            while (_queue.WaitForBatch(Volatile.Read(ref _stopped) == 0 ? _options.FlushInterval : TimeSpan.Zero))
+            _insert ??= RawStatement.RecordingInsert(_writer);
+            using var tx = _writer.BeginTransaction();   // BEGIN IMMEDIATE: waits (busy timeout) for another writer's lock
+            foreach (var chunk in chunks)
             {
-                _queue.TakeAll(chunks);
-                // At most MaxCommitEntries per transaction (at least one chunk): a commit's lock and its WAL stay bounded.
-                int entries = 0;
-                foreach (var chunk in chunks)
+                var data = chunk.Data;
+                for (int i = 0; i < chunk.Count; i++)
                 {
-                    if (entries > 0 && entries + chunk.Count > MaxCommitEntries)
-                    {
-                        Commit(group, insert);
-                        group.Clear();
-                        entries = 0;
-                    }
-                    group.Add(chunk);
-                    entries += chunk.Count;
+                    ref readonly var e = ref chunk.Entries[i];
+                    // Positions are the writer's (not SQLite's next rowid): the spans hold them before the rows commit.
+                    _insert.Insert(position, e.TwinId, e.Ticks, e.Kind, new ReadOnlySpan<byte>(data, e.Offset, e.Length));
+                    if (indexed == _committing.Length) Array.Resize(ref _committing, indexed * 2);
+                    _committing[indexed++] = new TwinSpans.Entry(e.TwinId, position, e.Ticks, e.Kind);
+                    position++;
                 }
-                if (group.Count > 0) Commit(group, insert);
-                group.Clear();
-                _queue.Recycle(chunks);
-                ApplyRetentionIfDue();
             }
-            _loopDone.TrySetResult();
+            WriteMinutes(minutes);
+            // The spans closed since the last commit are written with it; the entries of this one are added to the
+            // open spans once committed (a reader never finds a position whose row it cannot see yet).
+            WriteSpans();
+            tx.Commit();
         }
-        catch (Exception ex)
+        catch (SqliteException)
         {
-            _logger.LogError(ex, "Recording {File}: the writer stopped; {Dropped} entries dropped so far", FilePath, Dropped);
-            _loopDone.TrySetException(ex);
+            // The writer retries with the same entries: the spans taken for this attempt are taken again then.
+            _writing.Clear();
+            throw;
         }
+        _spans.Written(_writing);
+        _nextPosition = position;
+        _spans.Add(_committing.AsSpan(0, indexed));
     }
 
-    private void Commit(List<RecordingQueue.Chunk> chunks, RawStatement insert)
-    {
-        long started = Stopwatch.GetTimestamp();
-        long readings = 0, entries = 0;
-        bool rolledUp = false;   // a retried commit must not count its readings into the minutes twice
-        while (true)
-        {
-            try
-            {
-                readings = entries = 0;
-                long position = _nextPosition;
-                int indexed = 0;
-                using var tx = _writer.BeginTransaction();   // BEGIN IMMEDIATE: waits (busy timeout) for another writer's lock
-                foreach (var chunk in chunks)
-                {
-                    var data = chunk.Data;
-                    for (int i = 0; i < chunk.Count; i++)
-                    {
-                        ref readonly var e = ref chunk.Entries[i];
-                        var bytes = new ReadOnlySpan<byte>(data, e.Offset, e.Length);
-                        if (e.Kind == RecordingCodec.ReadingsKind)
-                        {
-                            readings += e.Readings;
-                            if (!rolledUp) _minutes.Add(e.TwinId, e.Ticks, bytes);
-                        }
-                        if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
-                        // Positions are the writer's (not SQLite's next rowid): the spans hold them before the rows commit.
-                        insert.Insert(position, e.TwinId, e.Ticks, e.Kind, bytes);
-                        if (indexed == _committing.Length) Array.Resize(ref _committing, indexed * 2);
-                        _committing[indexed++] = new TwinSpans.Entry(e.TwinId, position, e.Ticks, e.Kind);
-                        position++;
-                    }
-                    entries += chunk.Count;
-                }
-                rolledUp = true;
-                // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
-                _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
-                WriteMinutes(tx);
-                // The spans closed since the last commit are written with it; the entries of this one are added to the
-                // open spans once committed (a reader never finds a position whose row it cannot see yet).
-                WriteSpans();
-                tx.Commit();
-                _minutes.Written();
-                _spans.Written(_writing);
-                _nextPosition = position;
-                _spans.Add(_committing.AsSpan(0, indexed));
-                break;
-            }
-            catch (SqliteException ex)
-            {
-                _writing.Clear();
-                // Kept in the queue's order and retried: a full disk or a locked file must not lose what was handed over.
-                // (The writer's own thread waits: no pool thread is held.)
-                _logger.LogError(ex, "Recording {File}: a commit of {Count} entries failed; retrying in 1 s", FilePath, chunks.Sum(c => c.Count));
-                Thread.Sleep(1000);
-                if (Volatile.Read(ref _stopped) == 2) throw;
-            }
-        }
-        Interlocked.Add(ref _committedReadings, readings);
-        Interlocked.Add(ref _committedEntries, entries);
-        Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _commitTicks, Stopwatch.GetElapsedTime(started).Ticks);
-        Interlocked.Exchange(ref _writerCpuTicks, ThreadCpuTicks());
-        TaskCompletionSource done;
-        lock (_signalLock) { done = _committedSignal; _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously); }
-        done.TrySetResult();
-    }
+    /// <inheritdoc />
+    bool IRecordingStore.IsTransient(Exception exception) => exception is SqliteException;
 
-    /// <summary>The calling thread's CPU time (user and system) in ticks, from /proc/thread-self/stat; -1 where there is none.</summary>
-    private static long ThreadCpuTicks()
+    /// <summary>Inside the writer's transaction (same connection): the minutes finished so far (one row per twin and minute).</summary>
+    private void WriteMinutes(MinuteRollup minutes)
     {
-        if (!OperatingSystem.IsLinux()) return -1;
-        try
-        {
-            var stat = File.ReadAllText("/proc/thread-self/stat");
-            // Fields after the command (in parentheses, which may hold spaces): state is the 3rd; utime, stime the 14th, 15th.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            long clockTicks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-            return clockTicks * (TimeSpan.TicksPerSecond / 100);   // USER_HZ: 100 on Linux
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return -1; }
-    }
-
-    /// <summary>Inside the writer's transaction: the minutes finished so far (one row per twin and minute).</summary>
-    private void WriteMinutes(SqliteTransaction transaction)
-    {
-        if (_minutes.Pending == 0) return;
-        _ = transaction;   // the statement runs in it: same connection
+        if (minutes.Pending == 0) return;
         using var c = new RawStatement(_writer, "INSERT INTO recording_twin_minutes (twin, minute, data) VALUES (?1, ?2, ?3)");
-        _minutes.Write((twin, minute, data) =>
+        minutes.Write((twin, minute, data) =>
         {
             c.Text(1, twin);
             c.Int64(2, minute);
@@ -376,18 +265,9 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
         }
     }
 
-    private void ApplyRetentionIfDue()
-    {
-        long now = _time.GetUtcNow().UtcTicks;
-        if (now - _lastRetentionTicks < _options.RetentionInterval.Ticks) return;
-        _lastRetentionTicks = now;
-        _queue.Trim();
-        ApplyRetention(now);
-    }
-
     /// <summary>Deletes entries older than <see cref="RecordingOptions.MaxAge"/>, then the oldest tenth while the
     /// file holds more than <see cref="RecordingOptions.MaxSizeMb"/> (freed pages are reused: the file stops growing).</summary>
-    internal void ApplyRetention(long nowTicks)
+    long IRecordingStore.DeleteExpired(long nowTicks)
     {
         long cutoff = nowTicks - _options.MaxAge.Ticks;
         int deleted = ExecuteCount(_writer, "DELETE FROM recording WHERE position < coalesce((SELECT min(position) FROM recording WHERE at >= $cutoff), (SELECT max(position) + 1 FROM recording))", ("$cutoff", cutoff));
@@ -407,11 +287,7 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
                 (SELECT max(rowid) + 1 FROM recording_spans))
             AND last_position < coalesce((SELECT min(position) FROM recording), $next)
             """, ("$next", _nextPosition));
-        if (deleted > 0)
-        {
-            Interlocked.Add(ref _deleted, deleted);
-            _logger.LogInformation("Recording {File}: retention deleted {Deleted} entries (older than {MaxAge} or beyond {MaxSizeMb} MiB)", FilePath, deleted, _options.MaxAge, _options.MaxSizeMb);
-        }
+        return deleted;
     }
 
     private long UsedBytes()
@@ -536,33 +412,32 @@ public sealed class SqliteTwinRecorder : ITwinRecorder, IRecordingReader, IHoste
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => _recording.StopAsync(cancellationToken);
+
+    /// <inheritdoc />
+    ValueTask IRecordingStore.CloseAsync(MinuteRollup minutes, CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref _stopped, 1, 0) != 0) return;
-        _queue.Complete();
-        await _loopDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        // The minutes still open are written as they are (a restart merges the rest of a minute into its row).
-        _minutes.Close();
+        // The open spans are written too (a restart indexes from recording_state.unindexed_from otherwise).
         _spans.CloseAll();
         using (var tx = _writer.BeginTransaction())
         {
-            WriteMinutes(tx);
+            WriteMinutes(minutes);
             WriteSpans();
             tx.Commit();
-            _minutes.Written();
-            _spans.Written(_writing);
         }
-        _logger.LogInformation("Recording {File} closed: {Committed} entries ({Readings} readings) in {Commits} commits, {Dropped} dropped",
-            FilePath, Committed, CommittedReadings, Commits, Dropped);
+        _spans.Written(_writing);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        try { await StopAsync(CancellationToken.None).ConfigureAwait(false); }
+        try { await _recording.DisposeAsync().ConfigureAwait(false); }
         finally
         {
-            Volatile.Write(ref _stopped, 2);
+            _insert?.Dispose();
+            _spanInsert?.Dispose();
+            _stateUpdate?.Dispose();
             _writer.Dispose();
         }
     }

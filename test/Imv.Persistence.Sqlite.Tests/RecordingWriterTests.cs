@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using Imv.Grains.Interfaces.Commands;
+using Imv.Grains.Interfaces.Twins;
+using Imv.Persistence.Recording;
+using Imv.Persistence.Sqlite.Recording;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Imv.Persistence.Sqlite.Tests;
+
+/// <summary>The recorders' shared write side (<see cref="RecordingWriter"/>): retries, flush waiters, stop order and
+/// counters, which both the SQLite and the PostgreSQL recorder rely on.</summary>
+public sealed class RecordingWriterTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static TagUpdate Reading(string tag, double value, DateTimeOffset at) => new(tag, TagValue.FromDouble(value), TagQuality.Good, at, 1);
+
+    private static RecordingWriter Writer(IRecordingStore store, ILogger logger, TimeSpan? flushInterval = null) =>
+        new(store, new RecordingOptions { FlushInterval = flushInterval ?? TimeSpan.FromMilliseconds(20) }, "test store", "imv-recording-writer-test", TimeProvider.System, logger);
+
+    [Fact]
+    public async Task A_commit_that_fails_twice_is_retried_with_the_same_entries_and_a_flush_completes_after_it_with_nothing_lost_or_twice()
+    {
+        var store = new ChunkStore { TransientFailures = 2 };
+        var log = new ListLogger();
+        await using var writer = Writer(store, log);
+        writer.Start();
+        // Minute 0: three readings of speed; minute 3: one (minute 0 ends with it); a command between.
+        writer.Intake.RecordReadings("m1", T0, [Reading("speed", 1, T0)], default);
+        writer.Intake.RecordReadings("m1", T0.AddSeconds(10), [Reading("speed", 2, T0.AddSeconds(10))], default);
+        writer.Intake.RecordCommand("m1", new CommandRecord(
+            new CommandEnvelope("c1", IssuerKind.Avatar, "ann", "m1", "setpoint", null, TagValue.FromDouble(7), [], T0, T0.AddSeconds(30)),
+            CommandDeliveryStatus.Issued, null, [new CommandTransition(CommandDeliveryStatus.Issued, T0.AddSeconds(15), null)]));
+        writer.Intake.RecordReadings("m1", T0.AddSeconds(20), [Reading("speed", 3, T0.AddSeconds(20))], default);
+        writer.Intake.RecordReadings("m1", T0.AddMinutes(3), [Reading("speed", 4, T0.AddMinutes(3))], default);
+
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal(2, store.Failed);
+        Assert.Equal(5, writer.Committed);
+        Assert.Equal(4, writer.CommittedReadings);
+        // Each entry committed once, in the order handed over (the failed attempts' entries were not kept).
+        Assert.Equal([T0, T0.AddSeconds(10), T0.AddSeconds(15), T0.AddSeconds(20), T0.AddMinutes(3)],
+            store.Committed.Select(e => new DateTimeOffset(e.Ticks, TimeSpan.Zero)));
+        Assert.Equal(2, log.Count(LogLevel.Error, "Recording test store: a commit of ", "entries failed; retrying in 1 s"));
+        // The minute that ended is written once with its three readings, although the failed attempts wrote it too.
+        var minute0 = Assert.Single(store.Minutes, m => m.Minute == T0.UtcTicks / TimeSpan.TicksPerMinute);
+        var speed = MinuteRollup.ReadTag(minute0.Data, "speed"u8, minute0.Minute);
+        Assert.Equal(3, speed!.Value.Count);
+        Assert.Equal(6, speed.Value.Sum);
+    }
+
+    [Fact]
+    public async Task A_flush_with_nothing_queued_completes_and_one_before_the_writer_started_is_refused()
+    {
+        await using var writer = Writer(new ChunkStore(), NullLogger.Instance);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.FlushAsync(CancellationToken.None));
+        Assert.Equal("Recording test store: not started.", refused.Message);
+        writer.Start();
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(0, writer.Committed);
+        Assert.Equal(0, writer.Commits);
+    }
+
+    [Fact]
+    public async Task A_commit_failing_for_good_stops_the_writer_logged_and_a_flush_says_so_instead_of_waiting()
+    {
+        var store = new ChunkStore { PermanentFailure = true };
+        var log = new ListLogger();
+        var writer = Writer(store, log);
+        writer.Start();
+        writer.Intake.RecordReadings("m1", T0, [Reading("speed", 1, T0)], default);
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.FlushAsync(CancellationToken.None).WaitAsync(Patience));
+        Assert.Equal("Recording test store: the writer stopped.", failed.Message);
+        Assert.Equal(0, writer.Committed);
+        Assert.Equal(1, log.Count(LogLevel.Error, "Recording test store: the writer stopped; 0 entries dropped so far"));
+        // Closing reports the writer's failure too (the recorders' DisposeAsync as before).
+        await Assert.ThrowsAsync<InvalidDataException>(() => writer.DisposeAsync().AsTask());
+    }
+
+    [Fact]
+    public async Task Stopping_commits_what_was_queued_without_a_flush_and_writes_the_open_minute()
+    {
+        var path = _dir.File("stop.recording.db");
+        // A flush interval far beyond the test: only the stop can commit these.
+        var options = new RecordingOptions { Path = path, FlushInterval = TimeSpan.FromSeconds(10) };
+        await using (var recorder = new SqliteTwinRecorder(options, NullLogger<SqliteTwinRecorder>.Instance))
+        {
+            for (int s = 0; s < 5; s++) recorder.RecordReadings("m1", T0.AddSeconds(s), [Reading("speed", s, T0.AddSeconds(s))], default);
+            await recorder.StopAsync(CancellationToken.None).WaitAsync(Patience);
+            Assert.Equal(5, recorder.Committed);
+            Assert.Equal(0, recorder.Dropped);
+            // Stopped: nothing more is taken, and it is counted, not lost silently.
+            recorder.RecordReadings("m1", T0.AddSeconds(6), [Reading("speed", 6, T0.AddSeconds(6))], default);
+            Assert.Equal(1, recorder.Dropped);
+        }
+        await using var reopened = new SqliteTwinRecorder(options, NullLogger<SqliteTwinRecorder>.Instance);
+        Assert.Equal([0.0, 1, 2, 3, 4], reopened.Read("m1", T0, T0.AddMinutes(1)).Select(e => e.Readings.Single().Value.AsDouble()));
+        var minute = Assert.Single(reopened.ReadMinutes("m1", "speed", T0, T0.AddMinutes(1)));
+        Assert.Equal(5, minute.Count);
+        Assert.Equal(4, minute.Max);
+    }
+
+    /// <summary>A store that keeps what it is given in memory. Not a stand-in for a real provider (the SQLite recorder is
+    /// used where a real one does the job): it is the writer's collaborator, and the only way to make a commit fail a
+    /// given number of times and see exactly which entries and minute rows each attempt was handed.</summary>
+    private sealed class ChunkStore : IRecordingStore
+    {
+        public int TransientFailures { get; set; }
+        public bool PermanentFailure { get; set; }
+        public int Failed { get; private set; }
+        public List<(string TwinId, long Ticks, int Kind, byte[] Data)> Committed { get; } = [];
+        public List<(string Twin, long Minute, byte[] Data)> Minutes { get; } = [];
+
+        public void Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
+        {
+            // Everything is copied (chunks are reused once committed) and kept only if the attempt succeeds.
+            var entries = chunks.SelectMany(c => c.Entries.Take(c.Count).Select(e => (e.TwinId, e.Ticks, e.Kind, c.Data.AsSpan(e.Offset, e.Length).ToArray()))).ToList();
+            var rows = new List<(string, long, byte[])>();
+            minutes.Write((twin, minute, data) => rows.Add((twin, minute, data.ToArray())));
+            if (PermanentFailure) throw new InvalidDataException("the store is broken (test)");
+            if (TransientFailures > 0)
+            {
+                TransientFailures--;
+                Failed++;
+                throw new IOException("the disk is full (test)");
+            }
+            Committed.AddRange(entries);
+            Minutes.AddRange(rows);
+        }
+
+        public bool IsTransient(Exception exception) => exception is IOException;
+
+        public long DeleteExpired(long nowTicks) => 0;
+
+        public ValueTask CloseAsync(MinuteRollup minutes, CancellationToken cancellationToken)
+        {
+            minutes.Write((twin, minute, data) => Minutes.Add((twin, minute, data.ToArray())));
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Keeps what was logged, rendered, to assert on the writer's messages.</summary>
+    private sealed class ListLogger : ILogger
+    {
+        private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
+
+        public int Count(LogLevel level, params string[] fragments) =>
+            _entries.Count(e => e.Level == level && fragments.All(f => e.Message.Contains(f, StringComparison.Ordinal)));
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _entries.Enqueue((logLevel, formatter(state, exception)));
+    }
+}
