@@ -4,8 +4,8 @@ namespace Imv.Persistence.Recording;
 /// the writes themselves. The writer owns everything else (the queue, the thread, the group commits, retries, flush
 /// waiters, counters, retention's schedule, the order of a stop). Every call comes from one thread at a time: the
 /// writer's thread, or <see cref="CloseAsync"/> once that thread ended (<see cref="DeleteExpired"/> may also be called by
-/// the owner for a test, as before).</summary>
-internal interface IRecordingStore
+/// the owner for a test, as before). Disposed after the writer stopped.</summary>
+internal interface IRecordingStore : IAsyncDisposable
 {
     /// <summary>Appends the entries of <paramref name="chunks"/>, in order, and the minutes <paramref name="minutes"/>
     /// finished so far (<see cref="MinuteRollup.Write"/>, not <see cref="MinuteRollup.Written"/>: the writer marks them

@@ -143,6 +143,8 @@ public sealed class RecordingWriterTests : IDisposable
             minutes.Write((twin, minute, data) => Minutes.Add((twin, minute, data.ToArray())));
             return ValueTask.CompletedTask;
         }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>Keeps what was logged, rendered, to assert on the writer's messages.</summary>
