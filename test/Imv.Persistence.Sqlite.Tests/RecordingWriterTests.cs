@@ -84,6 +84,35 @@ public sealed class RecordingWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retention_pass_that_fails_is_logged_and_tried_again_at_the_next_while_the_writer_goes_on()
+    {
+        var store = new ChunkStore { RetentionFailures = 1, Expired = 3 };
+        var log = new ListLogger();
+        var clock = new ManualClock(T0);
+        await using var writer = new RecordingWriter(store, new RecordingOptions { FlushInterval = TimeSpan.FromMilliseconds(20) },
+            "test store", "imv-recording-writer-test", clock, log);
+        writer.Start();
+        for (int pass = 1; pass <= 2; pass++)
+        {
+            // Retention runs after a commit once its interval (1 minute by default) has passed.
+            clock.Now = T0.AddMinutes(pass * 2);
+            writer.Intake.RecordReadings("m1", clock.Now, [Reading("speed", pass, clock.Now)], default);
+            await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+            await Until(() => store.RetentionPasses == pass);
+        }
+        Assert.Equal(1, log.Count(LogLevel.Error, "Recording test store: retention failed; trying again in 00:01:00"));
+        await Until(() => writer.DeletedByRetention == 3);
+        Assert.Equal(1, log.Count(LogLevel.Information, "Recording test store: retention deleted 3 entries"));
+        Assert.Equal(2, writer.Committed);
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        using var patience = new CancellationTokenSource(Patience);
+        while (!condition()) await Task.Delay(10, patience.Token);
+    }
+
+    [Fact]
     public async Task Stopping_commits_what_was_queued_without_a_flush_and_writes_the_open_minute()
     {
         var path = _dir.File("stop.recording.db");
@@ -134,9 +163,23 @@ public sealed class RecordingWriterTests : IDisposable
             Minutes.AddRange(rows);
         }
 
+        public int RetentionFailures { get; set; }
+        public long Expired { get; set; }
+        public int RetentionPasses => Volatile.Read(ref _retentionPasses);
+        private int _retentionPasses;
+
         public bool IsTransient(Exception exception) => exception is IOException;
 
-        public long DeleteExpired(long nowTicks) => 0;
+        public long DeleteExpired(long nowTicks)
+        {
+            Interlocked.Increment(ref _retentionPasses);
+            if (RetentionFailures > 0)
+            {
+                RetentionFailures--;
+                throw new IOException("the file is locked (test)");
+            }
+            return Expired;
+        }
 
         public ValueTask CloseAsync(MinuteRollup minutes, CancellationToken cancellationToken)
         {
@@ -145,6 +188,21 @@ public sealed class RecordingWriterTests : IDisposable
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>The writer's clock, moved by the test (retention is due by the clock, not by waiting a minute).</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        // Ticks, read by the writer's thread while the test moves them: a long is read and written whole.
+        private long _ticks = start.UtcTicks;
+
+        public DateTimeOffset Now
+        {
+            get => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
+        }
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     /// <summary>Keeps what was logged, rendered, to assert on the writer's messages.</summary>
