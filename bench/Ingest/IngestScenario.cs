@@ -14,9 +14,11 @@ namespace Imv.Bench.Ingest;
 /// <summary>Telemetry into machine twins the way gateways deliver it (through the telemetry router), with
 /// SQLite group-committed write-behind on, on an Orleans silo: tag updates per second over 100,000 twins of 20 tags, and the
 /// memory of an idle twin. With the plant recording on (unless --no-recording) the sending alternates phases
-/// without and with recording (off, on, on, off: a drift of the machine's load weighs on both alike), and reports
-/// both rates and <c>recording_overhead</c> (cost per update with over without, minus 1). A phase with recording
-/// ends when the recorder committed everything handed to it, so a writer that lags is counted.</summary>
+/// without and with recording, one round of every twin each, in blocks of off, on, on, off for twice the duration (the
+/// storage's checkpoints, seconds of its writer's time each, and a drift of the machine's load fall on both alike), and
+/// reports both rates and <c>recording_overhead</c> (cost per update with over without, minus 1) with its spread over the
+/// blocks. A phase with recording ends when the recorder committed everything handed to it, so a writer that lags is
+/// counted.</summary>
 public static class IngestScenario
 {
     private const int TagsPerTwin = 20;
@@ -101,38 +103,53 @@ public static class IngestScenario
             int gen0Before = GC.CollectionCount(0), gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
             sw.Restart();
             long sent = 0;
-            // Without recording: one phase of the whole duration; with: off, on, on, off, each a quarter of twice it.
+            // Without recording: one phase of the whole duration. With: blocks of off, on, on, off phases of one round
+            // each, until twice the duration has passed. Four phases of a quarter each (the earlier layout) measured
+            // overheads from -0.05 to 0.32 minutes apart: a checkpoint of the storage (seconds of its writer's time)
+            // fell in one phase or another.
             // --phases on (or off, or a list such as off,on): those phases instead, each half the duration (a profile of
             // one mode: perf or dotnet-trace attached while "sending" runs).
+            bool blocks = recorder is not null && phasesArgument is null;
             bool[] phases = recorder is null ? [false] : phasesArgument ?? [false, true, true, false];
-            var phaseDuration = recorder is null ? duration : duration / 2;
+            var phaseDuration = recorder is null ? duration : blocks ? TimeSpan.Zero : duration / 2;
             double elapsedOff = 0, elapsedOn = 0, cpuOff = 0, cpuOn = 0, gcOff = 0, gcOn = 0;
             long appliedOff = 0, appliedOn = 0;
             int gen2Off = 0, gen2On = 0;
+            var blockOverheads = new List<double>();
             using var process = Process.GetCurrentProcess();
-            foreach (bool on in phases)
+            do
             {
-                if (recorder is not null) recorder.Paused = !on;
-                var phase = Stopwatch.StartNew();
-                process.Refresh();
-                var cpuBefore = process.TotalProcessorTime;
-                var gcBefore = GC.GetTotalPauseDuration();
-                int gen2PhaseBefore = GC.CollectionCount(2);
-                long appliedBefore = router.Statistics.Applied;
-                while (phase.Elapsed < phaseDuration)
+                double blockOff = 0, blockOn = 0;
+                long blockAppliedOff = 0, blockAppliedOn = 0;
+                foreach (bool on in phases)
                 {
-                    sent += await SendRoundAsync(router, ids, tagNames, ++sequence, cancellationToken);
-                    Console.Error.WriteLine($"ingest: recording {(on ? "on " : "off")} {sw.Elapsed.TotalSeconds:F1} s, applied {router.Statistics.Applied - start.Applied:N0}");
+                    if (recorder is not null) recorder.Paused = !on;
+                    var phase = Stopwatch.StartNew();
+                    process.Refresh();
+                    var cpuBefore = process.TotalProcessorTime;
+                    var gcBefore = GC.GetTotalPauseDuration();
+                    int gen2PhaseBefore = GC.CollectionCount(2);
+                    long appliedBefore = router.Statistics.Applied;
+                    do
+                    {
+                        sent += await SendRoundAsync(router, ids, tagNames, ++sequence, cancellationToken);
+                        Console.Error.WriteLine($"ingest: recording {(on ? "on " : "off")} {sw.Elapsed.TotalSeconds:F1} s, applied {router.Statistics.Applied - start.Applied:N0}");
+                    }
+                    while (phase.Elapsed < phaseDuration);
+                    await router.FlushAsync(cancellationToken);
+                    if (on) await recorder!.FlushAsync(cancellationToken);
+                    long appliedPhase = router.Statistics.Applied - appliedBefore;
+                    process.Refresh();
+                    double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds, gc = (GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds;
+                    int gen2 = GC.CollectionCount(2) - gen2PhaseBefore;
+                    double seconds = phase.Elapsed.TotalSeconds;
+                    if (on) { elapsedOn += seconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; blockOn += seconds; blockAppliedOn += appliedPhase; }
+                    else { elapsedOff += seconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; blockOff += seconds; blockAppliedOff += appliedPhase; }
                 }
-                await router.FlushAsync(cancellationToken);
-                if (on) await recorder!.FlushAsync(cancellationToken);
-                long appliedPhase = router.Statistics.Applied - appliedBefore;
-                process.Refresh();
-                double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds, gc = (GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds;
-                int gen2 = GC.CollectionCount(2) - gen2PhaseBefore;
-                if (on) { elapsedOn += phase.Elapsed.TotalSeconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; }
-                else { elapsedOff += phase.Elapsed.TotalSeconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; }
+                if (blockOff > 0 && blockOn > 0 && blockAppliedOn > 0)
+                    blockOverheads.Add(blockAppliedOff / blockOff / (blockAppliedOn / blockOn) - 1);
             }
+            while (blocks && sw.Elapsed < 2 * duration);
             if (recorder is not null) recorder.Paused = true;
             var elapsed = sw.Elapsed.TotalSeconds;
             var gcPause = GC.GetTotalPauseDuration() - pauseBefore;
@@ -178,6 +195,15 @@ public static class IngestScenario
                     // The process's CPU time per update with over without, minus 1: what recording costs in CPU, which other
                     // processes on a busy machine disturb less than the rates (they take cores, not this process's work).
                     figures["recording_cpu_overhead"] = Math.Round(cpuOn / appliedOn / (cpuOff / appliedOff) - 1, 3);
+                }
+                if (blockOverheads.Count > 1)
+                {
+                    // How much the overhead moves from one block of four rounds to the next: the figure's noise.
+                    blockOverheads.Sort();
+                    figures["recording_overhead_blocks"] = blockOverheads.Count;
+                    figures["recording_overhead_block_min"] = Math.Round(blockOverheads[0], 3);
+                    figures["recording_overhead_block_median"] = Math.Round(blockOverheads[blockOverheads.Count / 2], 3);
+                    figures["recording_overhead_block_max"] = Math.Round(blockOverheads[^1], 3);
                 }
                 if (elapsedOff > 0) figures["gc_pause_ms_per_s"] = Math.Round(gcOff / elapsedOff);
                 if (elapsedOn > 0) figures["gc_pause_ms_per_s_recording"] = Math.Round(gcOn / elapsedOn);
