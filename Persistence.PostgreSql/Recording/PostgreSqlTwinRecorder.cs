@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Imv.Grains.Interfaces.Twins;
 using Imv.Persistence.Recording;
 using Microsoft.Extensions.Hosting;
@@ -69,21 +70,22 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
     }
 
     /// <inheritdoc />
-    public (DateTimeOffset First, DateTimeOffset Last)? Range(string twinId)
+    public async ValueTask<(DateTimeOffset First, DateTimeOffset Last)?> RangeAsync(string twinId, CancellationToken cancellationToken = default)
     {
-        using var connection = _dataSource.OpenConnection();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using var c = new NpgsqlCommand($"""
             SELECT (SELECT at FROM {Table} WHERE twin = @twin ORDER BY at, position LIMIT 1),
                    (SELECT at FROM {Table} WHERE twin = @twin ORDER BY at DESC, position DESC LIMIT 1)
             """, connection);
         c.Parameters.AddWithValue("twin", twinId);
-        using var r = c.ExecuteReader();
-        if (!r.Read() || r.IsDBNull(0)) return null;
+        await using var r = await c.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false) || r.IsDBNull(0)) return null;
         return (new DateTimeOffset(r.GetInt64(0), TimeSpan.Zero), new DateTimeOffset(r.GetInt64(1), TimeSpan.Zero));
     }
 
     /// <inheritdoc />
-    public IEnumerable<RecordedEntry> Read(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst = false)
+    public async IAsyncEnumerable<RecordedEntry> ReadAsync(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst = false,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Pages by (instant, position), growing: a time-travel read usually stops after a few entries, a forwards read
         // of a range takes everything.
@@ -94,8 +96,8 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
         while (true)
         {
             var rows = new List<(long Position, long At, int Kind, byte[] Data)>(page);
-            using (var connection = _dataSource.OpenConnection())
-            using (var c = new NpgsqlCommand($"""
+            await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+            await using (var c = new NpgsqlCommand($"""
                 SELECT position, at, kind, data FROM {Table}
                 WHERE twin = @twin AND at >= @from AND at <= @to AND {after}
                 ORDER BY at {order}, position {order} LIMIT @limit
@@ -107,8 +109,8 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
                 c.Parameters.AddWithValue("lastAt", lastAt);
                 c.Parameters.AddWithValue("lastPosition", lastPosition);
                 c.Parameters.AddWithValue("limit", page);
-                using var r = c.ExecuteReader();
-                while (r.Read()) rows.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt16(2), (byte[])r.GetValue(3)));
+                await using var r = await c.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt16(2), (byte[])r.GetValue(3)));
             }
             foreach (var (position, at, kind, data) in rows)
                 yield return RecordingCodec.Decode(Location, twinId, position, at, kind, data, _names);
@@ -120,12 +122,12 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
     }
 
     /// <inheritdoc />
-    public List<(long SourceTicks, TagValue Value)> ReadTag(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    public async ValueTask<List<(long SourceTicks, TagValue Value)>> ReadTagAsync(string twinId, string tag, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tag);
         var name = System.Text.Encoding.UTF8.GetBytes(tag);
         var into = new List<(long, TagValue)>();
-        using var connection = _dataSource.OpenConnection();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using var c = new NpgsqlCommand($"""
             SELECT position, at, data FROM {Table}
             WHERE twin = @twin AND at >= @from AND at <= @to AND kind = {RecordingCodec.ReadingsKind}
@@ -134,8 +136,8 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
         c.Parameters.AddWithValue("twin", twinId);
         c.Parameters.AddWithValue("from", from.UtcTicks);
         c.Parameters.AddWithValue("to", to.UtcTicks);
-        using var r = c.ExecuteReader();
-        while (r.Read())
+        await using var r = await c.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             long position = r.GetInt64(0);
             try { RecordingCodec.ReadTag((byte[])r.GetValue(2), r.GetInt64(1), name, into); }
@@ -148,18 +150,18 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
     }
 
     /// <inheritdoc />
-    public List<RecordedMinute> ReadMinutes(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    public async ValueTask<List<RecordedMinute>> ReadMinutesAsync(string twinId, string tag, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         long fromMinute = (from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute, toMinute = to.UtcTicks / TimeSpan.TicksPerMinute;
         var minutes = new SortedDictionary<long, RecordedMinute>();
         var name = System.Text.Encoding.UTF8.GetBytes(tag);
-        using var connection = _dataSource.OpenConnection();
-        using var c = new NpgsqlCommand("SELECT id, minute, data FROM imv_recording_minutes WHERE twin = @twin AND minute >= @from AND minute < @to ORDER BY minute, id", connection);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var c = new NpgsqlCommand("SELECT id, minute, data FROM imv_recording_minutes WHERE twin = @twin AND minute >= @from AND minute < @to ORDER BY minute, id", connection);
         c.Parameters.AddWithValue("twin", twinId);
         c.Parameters.AddWithValue("from", fromMinute);
         c.Parameters.AddWithValue("to", toMinute);
-        using var r = c.ExecuteReader();
-        while (r.Read())
+        await using var r = await c.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             RecordedMinute? part;
             try { part = MinuteRollup.ReadTag((byte[])r.GetValue(2), name, r.GetInt64(1)); }

@@ -40,6 +40,43 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
     /// <inheritdoc />
     public IReplayRecording OpenForReplay() => new RecordingFile(FilePath);
 
+    // The interface's reads answer from the synchronous ones below: Microsoft.Data.Sqlite has no asynchronous I/O (its
+    // async methods run synchronously), and a local file answers in microseconds to milliseconds. Callers on a grain's
+    // scheduler move them to the pool (TwinHistoryGrain).
+
+    /// <inheritdoc />
+    ValueTask<(DateTimeOffset First, DateTimeOffset Last)?> IRecordingReader.RangeAsync(string twinId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(Range(twinId));
+    }
+
+    /// <inheritdoc />
+    async IAsyncEnumerable<RecordedEntry> IRecordingReader.ReadAsync(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var entry in Read(twinId, from, to, newestFirst))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return entry;
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    ValueTask<List<(long SourceTicks, TagValue Value)>> IRecordingReader.ReadTagAsync(string twinId, string tag, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(ReadTag(twinId, tag, from, to));
+    }
+
+    /// <inheritdoc />
+    ValueTask<List<RecordedMinute>> IRecordingReader.ReadMinutesAsync(string twinId, string tag, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(ReadMinutes(twinId, tag, from, to));
+    }
+
     /// <summary>The first and last instants recorded for <paramref name="twinId"/>; null when nothing is.</summary>
     public (DateTimeOffset First, DateTimeOffset Last)? Range(string twinId)
     {

@@ -156,7 +156,7 @@ public static class TwinEndpoints
 
     private static async Task<IResult> GetAsync(string id, HttpRequest request, IGrainFactory grains, IServiceProvider services)
     {
-        if (request.Query.TryGetValue("at", out var at)) return await TwinHistoryEndpoints.AsOfAsync(id, at.ToString(), grains, services).ConfigureAwait(false);
+        if (request.Query.TryGetValue("at", out var at)) return await TwinHistoryEndpoints.AsOfAsync(id, at.ToString(), grains, services, request.HttpContext.RequestAborted).ConfigureAwait(false);
         var config = await FindTwinAsync(grains, id).ConfigureAwait(false);
         if (config is null) return ApiResults.UnknownTwin(id);
         var twin = grains.GetGrain<IMachineGrain>(id);

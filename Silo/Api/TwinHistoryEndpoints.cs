@@ -18,11 +18,11 @@ public static class TwinHistoryEndpoints
     public static void MapTwinHistoryEndpoints(this IEndpointRouteBuilder app) => app.MapGet("/api/twins/{id}/history", HistoryAsync).Requires(Right.Read, TargetKind.Twin);
 
     /// <summary>The twin <paramref name="id"/> as it was at the query's <c>at</c>.</summary>
-    public static async Task<IResult> AsOfAsync(string id, string atText, IGrainFactory grains, IServiceProvider services)
+    public static async Task<IResult> AsOfAsync(string id, string atText, IGrainFactory grains, IServiceProvider services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (!TryTime(atText, out var at)) return BadTime("at", atText);
-        return Answer(await TwinHistoryQuery.AsOfAsync(grains, Recorder(services), id, at).ConfigureAwait(false), id, null);
+        return Answer(await TwinHistoryQuery.AsOfAsync(grains, Recorder(services), id, at, cancellationToken).ConfigureAwait(false), id, null);
     }
 
     private static async Task<IResult> HistoryAsync(string id, HttpRequest request, IGrainFactory grains, IServiceProvider services)
@@ -37,7 +37,7 @@ public static class TwinHistoryEndpoints
         if (q.TryGetValue("maxPoints", out var maxText)
             && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out maxPoints) || maxPoints < 1 || maxPoints > LargestMaxPoints))
             return ApiResults.BadRequest($"Query parameter 'maxPoints' must be a whole number from 1 to {LargestMaxPoints} (was '{maxText}').", new { parameter = "maxPoints" });
-        return Answer(await TwinHistoryQuery.SeriesAsync(grains, Recorder(services), id, tag, from, to, maxPoints).ConfigureAwait(false), id, tag);
+        return Answer(await TwinHistoryQuery.SeriesAsync(grains, Recorder(services), id, tag, from, to, maxPoints, request.HttpContext.RequestAborted).ConfigureAwait(false), id, tag);
     }
 
     /// <summary>200 with the answer, or the problem: 400 for a wrong question, 404 for what does not exist or was not recorded.</summary>

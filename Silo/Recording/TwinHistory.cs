@@ -19,15 +19,15 @@ public static class TwinHistory
     /// every tag in <paramref name="tagNames"/> is found (or the recording's start). Alarm levels are those of the
     /// configured bands at the values then (a band's deadband hysteresis is not replayed). Without
     /// <paramref name="commands"/> no command is looked for: the read stops at the entry where the last tag is found.</summary>
-    public static TwinAsOf AsOf(IRecordingReader recorder, string twinId, DateTimeOffset at, (DateTimeOffset First, DateTimeOffset Last) range,
-        IReadOnlyCollection<string> tagNames, IReadOnlyList<AlarmBand>? bands, bool commands = true)
+    public static async Task<TwinAsOf> AsOfAsync(IRecordingReader recorder, string twinId, DateTimeOffset at, (DateTimeOffset First, DateTimeOffset Last) range,
+        IReadOnlyCollection<string> tagNames, IReadOnlyList<AlarmBand>? bands, bool commands = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         ArgumentNullException.ThrowIfNull(tagNames);
         var tags = new Dictionary<string, TagAsOf>(StringComparer.Ordinal);
         var known = new Dictionary<string, CommandAsOf>(StringComparer.Ordinal);
         var commandOrder = new List<string>();
-        foreach (var entry in recorder.Read(twinId, range.First, at, newestFirst: true))
+        await foreach (var entry in recorder.ReadAsync(twinId, range.First, at, newestFirst: true, cancellationToken).ConfigureAwait(false))
         {
             if (entry.Command is { } c)
             {
@@ -68,26 +68,27 @@ public static class TwinHistory
     /// <summary>The readings of <paramref name="tag"/> accepted between <paramref name="from"/> and <paramref name="to"/>
     /// (by when the twin accepted them), as they are when at most <paramref name="maxPoints"/>, else in
     /// <paramref name="maxPoints"/> equal time buckets. Null when none was recorded.</summary>
-    public static TagHistory? Series(IRecordingReader recorder, string twinId, string tag, DateTimeOffset from, DateTimeOffset to, int maxPoints)
+    public static async Task<TagHistory?> SeriesAsync(IRecordingReader recorder, string twinId, string tag, DateTimeOffset from, DateTimeOffset to, int maxPoints,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         // Buckets of a minute or more: the recording's minutes stand for the readings of each whole minute in the range,
         // only the range's ends (and the minute still open) are read reading by reading.
         if ((to - from).Ticks / Math.Max(1, maxPoints) >= TimeSpan.TicksPerMinute)
         {
-            var minutes = recorder.ReadMinutes(twinId, tag, from, to);
+            var minutes = await recorder.ReadMinutesAsync(twinId, tag, from, to, cancellationToken).ConfigureAwait(false);
             if (minutes.Count > 0)
             {
                 var firstMinute = new DateTimeOffset(minutes[0].Start, TimeSpan.Zero);
                 var afterLast = new DateTimeOffset(minutes[^1].Start + TimeSpan.TicksPerMinute, TimeSpan.Zero);
                 var parts = new List<Part>(minutes.Count + 256);
-                foreach (var (ticks, value) in recorder.ReadTag(twinId, tag, from, firstMinute.AddTicks(-1))) parts.Add(Part.Of(ticks, value));
+                foreach (var (ticks, value) in await recorder.ReadTagAsync(twinId, tag, from, firstMinute.AddTicks(-1), cancellationToken).ConfigureAwait(false)) parts.Add(Part.Of(ticks, value));
                 foreach (var m in minutes) parts.Add(new Part(m.Start, m.Count, m.Numbers, m.Min, m.Max, m.Sum, m.Last));
-                foreach (var (ticks, value) in recorder.ReadTag(twinId, tag, afterLast, to)) parts.Add(Part.Of(ticks, value));
+                foreach (var (ticks, value) in await recorder.ReadTagAsync(twinId, tag, afterLast, to, cancellationToken).ConfigureAwait(false)) parts.Add(Part.Of(ticks, value));
                 return Downsample(twinId, tag, from, to, maxPoints, parts);
             }
         }
-        var points = recorder.ReadTag(twinId, tag, from, to);
+        var points = await recorder.ReadTagAsync(twinId, tag, from, to, cancellationToken).ConfigureAwait(false);
         if (points.Count == 0) return null;
         if (points.Count <= maxPoints)
             return new TagHistory(twinId, tag, from, to, maxPoints, points.Count, false,

@@ -107,7 +107,7 @@ internal static class ReplayScenario
         Console.Error.WriteLine($"replay: recorded {recorded} of {plant.Machines.Count} machines in {sw.Elapsed.TotalSeconds:F1} s{(server is null ? $" ({new FileInfo(path).Length / 1e6:F0} MB)" : " (PostgreSQL)")}");
 
         var recording = recorder.Reader.OpenForReplay();
-        // The seeds are read through the recorder's reads (TwinHistory.AsOf); it writes nothing while nothing is recorded.
+        // The seeds are read through the recorder's reads (TwinHistory.AsOfAsync); it writes nothing while nothing is recorded.
         var history = recorder.Reader;
         var source = new PlantReplaySource(plant, options, recording);
         var from = start + WarmUp;
@@ -171,7 +171,7 @@ internal static class ReplayScenario
         var twin = plant.Machines[0].Id;
         var config = PlantBootstrapService.TwinConfigurationOf(plant.TwinConfigurationFor(twin), [], new PlantOptions());
         var names = config.Tags!.Select(t => t.Name).ToArray();
-        var range = recorder.Reader.Range(twin)!.Value;
+        var range = (await recorder.Reader.RangeAsync(twin, cancellationToken))!.Value;
         Console.Error.WriteLine($"replay: recorded a day of one machine at 1 Hz ({recorder.Committed:N0} entries) in {sw.Elapsed.TotalSeconds:F1} s");
 
         var rng = new Random(7);
@@ -180,7 +180,7 @@ internal static class ReplayScenario
         {
             var instant = range.First + TimeSpan.FromSeconds(rng.NextDouble() * (range.Last - range.First).TotalSeconds);
             sw.Restart();
-            var asOf = TwinHistory.AsOf(recorder.Reader, twin, instant, range, names, config.AlarmBands);
+            var asOf = await TwinHistory.AsOfAsync(recorder.Reader, twin, instant, range, names, config.AlarmBands, cancellationToken: cancellationToken);
             at.Add(sw.Elapsed.TotalMilliseconds);
             if (asOf.Tags.Count != names.Length) throw new InvalidOperationException($"?at= found {asOf.Tags.Count} of {names.Length} tags");
         }
@@ -190,7 +190,7 @@ internal static class ReplayScenario
         {
             int gcs = GC.CollectionCount(0);
             sw.Restart();
-            var series = TwinHistory.Series(recorder.Reader, twin, "temperature", range.First, range.Last, 1000);
+            var series = await TwinHistory.SeriesAsync(recorder.Reader, twin, "temperature", range.First, range.Last, 1000, cancellationToken);
             double ms = sw.Elapsed.TotalMilliseconds;
             history.Add(ms);
             if (series is null || series.Points.Count == 0) throw new InvalidOperationException("empty history");

@@ -57,10 +57,10 @@ public sealed class PostgreSqlRecordingTests(PostgreSqlFixture postgres)
             await recorder.FlushAsync();
             Assert.Equal(450, recorder.Committed);
             Assert.Equal(0, recorder.Dropped);
-            Assert.Equal((T0, T0.AddSeconds(149)), recorder.Range("b"));
-            Assert.Null(recorder.Range("nobody"));
+            Assert.Equal((T0, T0.AddSeconds(149)), await recorder.RangeAsync("b"));
+            Assert.Null(await recorder.RangeAsync("nobody"));
 
-            var forwards = recorder.Read("b", T0.AddSeconds(10), T0.AddSeconds(20)).ToList();
+            var forwards = await recorder.ReadAsync("b", T0.AddSeconds(10), T0.AddSeconds(20)).ToListAsync();
             Assert.Equal(11, forwards.Count);
             Assert.Equal(Enumerable.Range(10, 11).Select(i => T0.AddSeconds(i)), forwards.Select(e => e.At));
             Assert.Single(forwards[0].Readings);   // i = 10: the state reading was refused
@@ -70,13 +70,30 @@ public sealed class PostgreSqlRecordingTests(PostgreSqlFixture postgres)
             Assert.All(forwards, e => Assert.Equal("b", e.TwinId));
 
             // Newest first past a page (64): what time travel reads.
-            var newest = recorder.Read("a", T0, T0.AddSeconds(120), newestFirst: true).ToList();
+            var newest = await recorder.ReadAsync("a", T0, T0.AddSeconds(120), newestFirst: true).ToListAsync();
             Assert.Equal(121, newest.Count);
             Assert.Equal(T0.AddSeconds(120), newest[0].At);
             Assert.Equal(T0, newest[^1].At);
             Assert.True(newest.Zip(newest.Skip(1)).All(p => p.First.Position > p.Second.Position));
 
-            var temperature = recorder.ReadTag("c", "temperature", T0.AddSeconds(100), T0.AddSeconds(149));
+            // A reader that goes away (an HTTP request aborted) stops the query at its next page; the recorder reads on.
+            using (var gone = new CancellationTokenSource())
+            {
+                int seen = 0;
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+                {
+                    await foreach (var entry in recorder.ReadAsync("a", T0, T0.AddSeconds(120), newestFirst: true, gone.Token))
+                    {
+                        seen++;
+                        gone.Cancel();
+                    }
+                });
+                Assert.InRange(seen, 1, 64);
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await recorder.ReadTagAsync("c", "temperature", T0, T0.AddSeconds(149), gone.Token));
+            }
+            Assert.Equal(121, await recorder.ReadAsync("a", T0, T0.AddSeconds(120), newestFirst: true).CountAsync());
+
+            var temperature = await recorder.ReadTagAsync("c", "temperature", T0.AddSeconds(100), T0.AddSeconds(149));
             Assert.Equal(Enumerable.Range(100, 50).Select(i => (double)(20 + i)), temperature.Select(t => t.Value.AsDouble()));
             Assert.Equal(T0.AddSeconds(100).UtcTicks, temperature[0].SourceTicks);
 
@@ -91,13 +108,13 @@ public sealed class PostgreSqlRecordingTests(PostgreSqlFixture postgres)
         }
         // After the recorder closed, every minute is written: 08:00 (60 readings), 08:01 (60), 08:02 (30).
         var reader = new PostgreSqlTwinRecorder(new RecordingOptions(), dataSource, NullLogger<PostgreSqlTwinRecorder>.Instance);
-        var minutes = reader.ReadMinutes("a", "temperature", T0, T0.AddMinutes(3));
+        var minutes = await reader.ReadMinutesAsync("a", "temperature", T0, T0.AddMinutes(3));
         Assert.Equal([60L, 60L, 30L], minutes.Select(m => m.Count));
         Assert.Equal(20, minutes[0].Min);
         Assert.Equal(79, minutes[0].Max);
         Assert.Equal(Enumerable.Range(0, 60).Sum(i => 20.0 + i), minutes[0].Sum);
         Assert.Equal(TagValue.FromDouble(169), minutes[2].Last);
-        Assert.Equal([54L, 54L, 27L], reader.ReadMinutes("a", "state", T0, T0.AddMinutes(3)).Select(m => m.Count));
+        Assert.Equal([54L, 54L, 27L], (await reader.ReadMinutesAsync("a", "state", T0, T0.AddMinutes(3))).Select(m => m.Count));
     }
 
     [Fact]
@@ -117,12 +134,13 @@ public sealed class PostgreSqlRecordingTests(PostgreSqlFixture postgres)
         await recorder.FlushAsync();
         Assert.True(recorder.CountedBytes() > 4_000_000, recorder.CountedBytes().ToString(System.Globalization.CultureInfo.InvariantCulture));
         long deleted = recorder.ApplyRetention(now.UtcTicks);
-        long kept = recorder.Read("t", T0, now).LongCount();
+        long kept = await recorder.ReadAsync("t", T0, now).LongCountAsync();
         Assert.Equal(2000, deleted + kept);
         Assert.True(recorder.CountedBytes() <= 1024 * 1024, $"{recorder.CountedBytes()} bytes counted after retention");
         Assert.True(kept is > 200 and < 1000, $"{kept} entries kept");
         // What is kept is the newest: nothing older than an hour, and the last entry.
-        Assert.True(recorder.Range("t") is { } range && range.First > now.AddHours(-1) && range.Last == now.AddSeconds(-1), recorder.Range("t").ToString());
+        var keptRange = await recorder.RangeAsync("t");
+        Assert.True(keptRange is { } range && range.First > now.AddHours(-1) && range.Last == now.AddSeconds(-1), keptRange.ToString());
         Assert.Equal(0, recorder.ApplyRetention(now.UtcTicks));
     }
 
@@ -136,10 +154,10 @@ public sealed class PostgreSqlRecordingTests(PostgreSqlFixture postgres)
         long position;
         await using (var c = dataSource.CreateCommand("UPDATE imv_recording SET data = '\\x0203ff'::bytea WHERE position = (SELECT min(position) + 2 FROM imv_recording) RETURNING position"))
             position = (long)(await c.ExecuteScalarAsync())!;
-        var e = Assert.Throws<InvalidDataException>(() => recorder.Read("d", T0, T0.AddSeconds(10)).ToList());
+        var e = await Assert.ThrowsAsync<InvalidDataException>(async () => await recorder.ReadAsync("d", T0, T0.AddSeconds(10)).ToListAsync());
         Assert.Contains("imv_recording", e.Message, StringComparison.Ordinal);
         Assert.Contains($"position {position}", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<InvalidDataException>(() => recorder.ReadTag("d", "temperature", T0, T0.AddSeconds(10)));
+        e = await Assert.ThrowsAsync<InvalidDataException>(async () => await recorder.ReadTagAsync("d", "temperature", T0, T0.AddSeconds(10)));
         Assert.Contains($"position {position}", e.Message, StringComparison.Ordinal);
         var replay = recorder.OpenForReplay();
         e = Assert.Throws<InvalidDataException>(() => replay.ReadRows(T0, T0.AddSeconds(10), _ => true).Select(replay.Decode).ToList());
