@@ -35,7 +35,7 @@ internal sealed class RecordingWriter : IAsyncDisposable
     private long _writerCpuTicks = -1;
     private long _lastRetentionTicks, _latestTicks;
     // _stopped: 0 running, 1 stopping (the loop drains without gathering), 2 disposed (a failing commit gives up).
-    private int _started, _stopped;
+    private int _started, _stopped, _closed;
 
     /// <summary>A writer for <paramref name="store"/> (its thread starts with <see cref="Start"/>); <paramref name="location"/>
     /// names the recording in logs and errors, <paramref name="threadName"/> the writer's thread.</summary>
@@ -237,13 +237,19 @@ internal sealed class RecordingWriter : IAsyncDisposable
     }
 
     /// <summary>Stops accepting entries, waits for the writer to commit what is queued, then writes the open minutes and
-    /// the store's memory (<see cref="IRecordingStore.CloseAsync"/>) and logs the figures. Once; later calls return.</summary>
+    /// the store's memory (<see cref="IRecordingStore.CloseAsync"/>) and logs the figures. Once; a later call (after one
+    /// that was cancelled: the host's shutdown timeout) waits for the same writer and closes if that was not done.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref _stopped, 1, 0) != 0) return;
-        _queue.Complete();
+        if (Interlocked.CompareExchange(ref _stopped, 1, 0) == 0) _queue.Complete();
         if (Volatile.Read(ref _started) == 0) return;
         await _loopDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await CloseOnceAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task CloseOnceAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         // The minutes still open are written as they are (readers merge the rest of a minute written later).
         _minutes.Close();
         await _store.CloseAsync(_minutes, cancellationToken).ConfigureAwait(false);
@@ -252,11 +258,16 @@ internal sealed class RecordingWriter : IAsyncDisposable
             _location, Committed, CommittedReadings, Commits, Dropped);
     }
 
-    /// <summary><see cref="StopAsync"/> without a deadline; then a commit still failing gives up (the owner closes the
-    /// storage after this).</summary>
+    /// <summary><see cref="StopAsync"/> without a deadline; then a commit still failing gives up. After a stop that was
+    /// cut off, a failing commit gives up at once and this still waits for the writer: the owner closes the storage
+    /// after this, never under a commit in progress.</summary>
     public async ValueTask DisposeAsync()
     {
+        bool stopCalled = Volatile.Read(ref _stopped) != 0;
+        if (stopCalled) Volatile.Write(ref _stopped, 2);
         try { await StopAsync(CancellationToken.None).ConfigureAwait(false); }
+        // The writer's failure was logged when it stopped and thrown to the StopAsync caller already.
+        catch (Exception) when (stopCalled && _loopDone.Task.IsFaulted) { }
         finally { Volatile.Write(ref _stopped, 2); }
     }
 }

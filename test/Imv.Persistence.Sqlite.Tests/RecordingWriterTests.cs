@@ -84,6 +84,28 @@ public sealed class RecordingWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stop_cut_off_by_its_deadline_leaves_the_commit_in_progress_to_finish_before_the_store_is_closed()
+    {
+        var store = new ChunkStore { CommitGate = new SemaphoreSlim(0) };
+        await using var writer = Writer(store, new ListLogger());
+        writer.Start();
+        writer.Intake.RecordReadings("m1", T0, [Reading("speed", 1, T0)], default);
+        await store.CommitStarted.Task.WaitAsync(Patience);
+        // The host's shutdown timeout: the stop gives up waiting while the commit still runs.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(50)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.StopAsync(deadline.Token));
+        var disposing = writer.DisposeAsync().AsTask();
+        Assert.False(store.Closed);
+        Assert.False(disposing.IsCompleted);
+        store.CommitGate.Release();
+        await disposing.WaitAsync(Patience);
+        // Committed, then closed with the open minute written: nothing closed under the commit, nothing lost.
+        Assert.Equal(["commit", "close"], store.Calls);
+        Assert.Single(store.Committed);
+        Assert.Single(store.Minutes);
+    }
+
+    [Fact]
     public async Task A_retention_pass_that_fails_is_logged_and_tried_again_at_the_next_while_the_writer_goes_on()
     {
         var store = new ChunkStore { RetentionFailures = 1, Expired = 3 };
@@ -146,8 +168,16 @@ public sealed class RecordingWriterTests : IDisposable
         public List<(string TwinId, long Ticks, int Kind, byte[] Data)> Committed { get; } = [];
         public List<(string Twin, long Minute, byte[] Data)> Minutes { get; } = [];
 
+        /// <summary>When set, a commit waits for it (a commit in progress the test controls).</summary>
+        public SemaphoreSlim? CommitGate { get; init; }
+        public TaskCompletionSource CommitStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ConcurrentQueue<string> Calls { get; } = new();
+        public bool Closed => Calls.Contains("close");
+
         public void Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
         {
+            CommitStarted.TrySetResult();
+            CommitGate?.Wait();
             // Everything is copied (chunks are reused once committed) and kept only if the attempt succeeds.
             var entries = chunks.SelectMany(c => c.Entries.Take(c.Count).Select(e => (e.TwinId, e.Ticks, e.Kind, c.Data.AsSpan(e.Offset, e.Length).ToArray()))).ToList();
             var rows = new List<(string, long, byte[])>();
@@ -161,6 +191,7 @@ public sealed class RecordingWriterTests : IDisposable
             }
             Committed.AddRange(entries);
             Minutes.AddRange(rows);
+            Calls.Enqueue("commit");
         }
 
         public int RetentionFailures { get; set; }
@@ -183,6 +214,7 @@ public sealed class RecordingWriterTests : IDisposable
 
         public ValueTask CloseAsync(MinuteRollup minutes, CancellationToken cancellationToken)
         {
+            Calls.Enqueue("close");
             minutes.Write((twin, minute, data) => Minutes.Add((twin, minute, data.ToArray())));
             return ValueTask.CompletedTask;
         }
