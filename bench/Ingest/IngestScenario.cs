@@ -104,7 +104,7 @@ public static class IngestScenario
             sw.Restart();
             long sent = 0;
             // Without recording: one phase of the whole duration. With: blocks of off, on, on, off phases of one round
-            // each, until twice the duration has passed. Four phases of a quarter each (the earlier layout) measured
+            // each, until twice the duration has passed (three blocks at least). Four phases of a quarter each (the earlier layout) measured
             // overheads from -0.05 to 0.32 minutes apart: a checkpoint of the storage (seconds of its writer's time)
             // fell in one phase or another.
             // --phases on (or off, or a list such as off,on): those phases instead, each half the duration (a profile of
@@ -116,6 +116,7 @@ public static class IngestScenario
             long appliedOff = 0, appliedOn = 0;
             int gen2Off = 0, gen2On = 0;
             var blockOverheads = new List<double>();
+            int blocksRun = 0;
             using var process = Process.GetCurrentProcess();
             do
             {
@@ -146,10 +147,12 @@ public static class IngestScenario
                     if (on) { elapsedOn += seconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; blockOn += seconds; blockAppliedOn += appliedPhase; }
                     else { elapsedOff += seconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; blockOff += seconds; blockAppliedOff += appliedPhase; }
                 }
+                blocksRun++;
                 if (blockOff > 0 && blockOn > 0 && blockAppliedOn > 0)
                     blockOverheads.Add(blockAppliedOff / blockOff / (blockAppliedOn / blockOn) - 1);
             }
-            while (blocks && sw.Elapsed < 2 * duration);
+            // At least three blocks, so that the quick mode's figure has a spread to read it against.
+            while (blocks && (sw.Elapsed < 2 * duration || blocksRun < 3));
             if (recorder is not null) recorder.Paused = true;
             var elapsed = sw.Elapsed.TotalSeconds;
             var gcPause = GC.GetTotalPauseDuration() - pauseBefore;
