@@ -282,7 +282,7 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
             var p = command.Parameters;
             p[0].Value = write.StateName;
             p[1].Value = write.GrainId;
-            p[2].Value = write.IsClear ? DBNull.Value : BlobOf(write.Data);
+            p[2].Value = write.IsClear ? DBNull.Value : write.DataAsArray();
             p[3].Value = now;
             if (command.ExecuteScalar() is long newVersion) return newVersion.ToString(CultureInfo.InvariantCulture);
         }
@@ -315,11 +315,6 @@ internal sealed partial class GrainStateStore : IAsyncDisposable
     private static bool TryParseETag(string eTag, out long version) =>
         long.TryParse(eTag, NumberStyles.None, CultureInfo.InvariantCulture, out version)
         && string.Equals(version.ToString(CultureInfo.InvariantCulture), eTag, StringComparison.Ordinal);
-
-    private static byte[] BlobOf(ReadOnlyMemory<byte> data) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : data.ToArray();
 
     private static string Show(string? eTag) => eTag is null ? "(none)" : "'" + eTag + "'";
 

@@ -37,10 +37,16 @@ internal sealed class PendingWrite(string stateName, string grainId, ReadOnlyMem
     public bool HandedOver { get; init; }
 
     /// <summary>The bytes as an array the store may keep: <see cref="Data"/>'s own when handed over, else a copy.</summary>
-    public byte[] DataToKeep() =>
-        HandedOver && System.Runtime.InteropServices.MemoryMarshal.TryGetArray(Data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+    public byte[] DataToKeep() => (HandedOver ? WholeArray(Data) : null) ?? Data.ToArray();
+
+    /// <summary>The bytes as an array for the moment of a statement (not kept): <see cref="Data"/>'s own when it spans a
+    /// whole array, else a copy.</summary>
+    public byte[] DataAsArray() => WholeArray(Data) ?? Data.ToArray();
+
+    private static byte[]? WholeArray(ReadOnlyMemory<byte> data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
-            : Data.ToArray();
+            : null;
     public Exception? Failure { get; set; }
 
     public void Complete() => TrySetResult(NewETag!);
