@@ -14,7 +14,6 @@ public abstract class TwinRecorderBase : ITwinRecorder, IAsyncDisposable
 {
     private readonly IRecordingStore _store;
     private readonly RecordingWriter _writer;
-    private readonly RecordingIntake _intake;
 
     /// <summary>A recorder over <paramref name="store"/>, opened by the derived recorder; its writer's thread (named
     /// <paramref name="threadName"/>) starts with <see cref="StartAsync"/> (or the derived recorder's
@@ -25,7 +24,6 @@ public abstract class TwinRecorderBase : ITwinRecorder, IAsyncDisposable
         _store = store;
         Location = location;
         _writer = new RecordingWriter(store, options, location, threadName, time ?? TimeProvider.System, logger);
-        _intake = _writer.Intake;
     }
 
     /// <summary>Where the recording is, for messages: a file path, or a PostgreSQL table with its database.</summary>
@@ -33,7 +31,7 @@ public abstract class TwinRecorderBase : ITwinRecorder, IAsyncDisposable
 
     /// <summary>For measurements (bench ingest with and without recording in one run): while true, twins' entries
     /// are not recorded at all (nothing is queued, nothing counted as dropped).</summary>
-    public bool Paused { get => _intake.Paused; set => _intake.Paused = value; }
+    public bool Paused { get => _writer.Intake.Paused; set => _writer.Intake.Paused = value; }
 
     /// <summary>Entries handed over and queued.</summary>
     public long Enqueued => _writer.Enqueued;
@@ -62,10 +60,10 @@ public abstract class TwinRecorderBase : ITwinRecorder, IAsyncDisposable
 
     /// <inheritdoc />
     public void RecordReadings(string twinId, DateTimeOffset receivedAt, ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted) =>
-        _intake.RecordReadings(twinId, receivedAt, updates, accepted);
+        _writer.Intake.RecordReadings(twinId, receivedAt, updates, accepted);
 
     /// <inheritdoc />
-    public void RecordCommand(string twinId, CommandRecord record) => _intake.RecordCommand(twinId, record);
+    public void RecordCommand(string twinId, CommandRecord record) => _writer.Intake.RecordCommand(twinId, record);
 
     /// <summary>Waits until every entry handed over before the call is committed (or dropped) and readable; throws
     /// when the writer is not started or stopped on a failure.</summary>

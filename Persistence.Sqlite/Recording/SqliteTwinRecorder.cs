@@ -40,9 +40,9 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
     /// <inheritdoc />
     public IReplayRecording OpenForReplay() => new RecordingFile(FilePath);
 
-    // The interface's reads answer from the synchronous ones below: Microsoft.Data.Sqlite has no asynchronous I/O (its
-    // async methods run synchronously), and a local file answers in microseconds to milliseconds. Callers on a grain's
-    // scheduler move them to the pool (TwinHistoryGrain).
+    // The interface's reads answer from the synchronous ones below (internal: readers outside use the interface, tests
+    // the file's own): Microsoft.Data.Sqlite has no asynchronous I/O (its async methods run synchronously), and a local
+    // file answers in microseconds to milliseconds. Callers on a grain's scheduler move them to the pool (TwinHistoryGrain).
 
     /// <inheritdoc />
     ValueTask<(DateTimeOffset First, DateTimeOffset Last)?> IRecordingReader.RangeAsync(string twinId, CancellationToken cancellationToken)
@@ -78,7 +78,7 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
     }
 
     /// <summary>The first and last instants recorded for <paramref name="twinId"/>; null when nothing is.</summary>
-    public (DateTimeOffset First, DateTimeOffset Last)? Range(string twinId)
+    internal (DateTimeOffset First, DateTimeOffset Last)? Range(string twinId)
     {
         var memory = _store.Spans.Copy(twinId);
         using var c = OpenReader();
@@ -90,7 +90,7 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
     /// <summary>The entries of <paramref name="twinId"/> from <paramref name="from"/> to <paramref name="to"/>
     /// (inclusive), in recorded order; newest first when <paramref name="newestFirst"/>. Throws
     /// <see cref="InvalidDataException"/> naming the file and position of a damaged entry.</summary>
-    public IEnumerable<RecordedEntry> Read(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst = false)
+    internal IEnumerable<RecordedEntry> Read(string twinId, DateTimeOffset from, DateTimeOffset to, bool newestFirst = false)
     {
         // The spans in memory first, then the table's: a span written meanwhile is in both (dropped once), none in neither.
         var memory = _store.Spans.Copy(twinId);
@@ -107,7 +107,7 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
     /// <summary>The readings of one tag of <paramref name="twinId"/> accepted from <paramref name="from"/> to
     /// <paramref name="to"/> (inclusive), in recorded order, as (source time, value): only that tag is decoded.
     /// Throws <see cref="InvalidDataException"/> naming the file and position of a damaged entry.</summary>
-    public List<(long SourceTicks, TagValue Value)> ReadTag(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    internal List<(long SourceTicks, TagValue Value)> ReadTag(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
     {
         ArgumentNullException.ThrowIfNull(tag);
         var name = System.Text.Encoding.UTF8.GetBytes(tag);
@@ -131,7 +131,7 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
     /// in order (only minutes that ended: the current one is in the entries only). A minute written in parts (a
     /// restart mid-minute; a tag whose minute ended apart from the twin's others) is merged. Throws
     /// <see cref="InvalidDataException"/> naming the file and row of a damaged minute.</summary>
-    public List<RecordedMinute> ReadMinutes(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
+    internal List<RecordedMinute> ReadMinutes(string twinId, string tag, DateTimeOffset from, DateTimeOffset to)
     {
         long fromMinute = (from.UtcTicks + TimeSpan.TicksPerMinute - 1) / TimeSpan.TicksPerMinute, toMinute = to.UtcTicks / TimeSpan.TicksPerMinute;
         var minutes = new SortedDictionary<long, RecordedMinute>();
