@@ -104,7 +104,7 @@ public static class IngestScenario
             sw.Restart();
             long sent = 0;
             // Without recording: one phase of the whole duration. With: blocks of off, on, on, off phases of one round
-            // each, until twice the duration has passed (three blocks at least). Four phases of a quarter each (the earlier layout) measured
+            // each, until twice the duration has passed. Four phases of a quarter each (the earlier layout) measured
             // overheads from -0.05 to 0.32 minutes apart: a checkpoint of the storage (seconds of its writer's time)
             // fell in one phase or another.
             // --phases on (or off, or a list such as off,on): those phases instead, each half the duration (a profile of
