@@ -57,6 +57,13 @@ public sealed class SandboxGrid : IAsyncDisposable
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (Orleans.Runtime.OrleansLifecycleCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
+        {
+            // Orleans reports a start cancelled between its lifecycle stages with an exception of its own: to the replay
+            // it is a stop like any other (Stopped, not Failed).
+            host.Dispose();
+            throw new OperationCanceledException($"The sandbox of replay {replayId} was stopped while it started.", cancelled, cancellationToken);
+        }
         catch
         {
             host.Dispose();

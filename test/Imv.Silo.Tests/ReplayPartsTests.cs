@@ -136,6 +136,22 @@ public sealed class ReplayPartsTests
     }
 
     [Fact]
+    public async Task A_sandbox_start_cancelled_at_any_point_ends_as_a_cancellation()
+    {
+        // A replay stopped (Ctrl+C) while its sandbox starts must end Stopped, not Failed: whatever stage Orleans' start
+        // is in when the token fires, the start ends in an OperationCanceledException (or completes first).
+        var plan = new ReplayPlan(T0, T0.AddMinutes(1), null, "twins", [], [], new ReplayChanges());
+        foreach (int delayMs in Enumerable.Range(0, 25).Select(i => i * 12))
+        {
+            using var stop = new CancellationTokenSource();
+            var starting = SandboxGrid.StartAsync($"cancel-{delayMs}", new SandboxOutputs(plan), stop.Token);
+            if (delayMs == 0) stop.Cancel(); else stop.CancelAfter(delayMs);
+            try { await (await starting).DisposeAsync(); }
+            catch (OperationCanceledException) { }
+        }
+    }
+
+    [Fact]
     public async Task A_sandbox_has_no_gateway_so_a_command_is_applied_to_its_twin_and_recorded_never_sent()
     {
         var config = new TwinConfiguration(Coupling: CouplingMode.NoLinks, Tags: [new TagMetadata("sp", TagDataType.Double, Writable: true)], ControlLoops: ["loop.a"]);
