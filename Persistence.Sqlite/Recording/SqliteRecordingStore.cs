@@ -23,7 +23,14 @@ internal sealed class SqliteRecordingStore : IRecordingStore
         ConnectionString = new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 }.ToString();
         _writer = new SqliteConnection(ConnectionString);
         _writer.Open();
+        // A new file gets 16 KiB pages (an existing one keeps its own): the recording is appended at full ingest rate
+        // (about 20 MB/s with 100,000 twins of 20 tags), and with SQLite's 4 KiB default the writer spent half its
+        // time in the kernel, two writes per page into the WAL and a read and a write per page at each checkpoint.
+        // Four times fewer pages cut the writer's CPU by about 40 %; larger pages would cut a little more, but the
+        // twin indexes (spans, minutes) take an insert at a random place per twin and minute, and each such page is
+        // written whole.
         Execute(_writer, """
+            PRAGMA page_size=16384;
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=NORMAL;
             PRAGMA cache_size=-32768;   -- 32 MiB (default 2): the twin index's pages stay in memory between commits

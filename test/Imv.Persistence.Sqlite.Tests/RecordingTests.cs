@@ -372,6 +372,40 @@ public sealed class RecordingTests : IDisposable
     /// <summary>A recording written before spans (rows and a (twin, at) index) is indexed by spans when opened, its old
     /// index dropped; entries written after are read with the older ones, in order.</summary>
     [Fact]
+    public async Task A_new_recording_has_16_KiB_pages_and_a_file_of_4_KiB_pages_keeps_them_and_is_read_and_appended_to()
+    {
+        var fresh = Options();
+        await using (var recorder = Open(fresh))
+        {
+            recorder.RecordReadings("m1", T0, [Reading("a", 1, T0)], default);
+            await recorder.FlushAsync();
+        }
+        Assert.Equal(16384, Scalar(fresh.Path, "PRAGMA page_size"));
+
+        // A file an earlier version made (SQLite's default page size) is not rebuilt: it keeps its pages and works.
+        var older = Options(o => o.Path = _dir.File("older.recording.db"));
+        using (var c = new SqliteConnection($"Data Source={older.Path};Pooling=false"))
+        {
+            c.Open();
+            using var make = c.CreateCommand();
+            make.CommandText = "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE made_before (x INTEGER);";
+            make.ExecuteNonQuery();
+        }
+        await using (var recorder = Open(older))
+        {
+            for (int i = 0; i < 500; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0.AddSeconds(i))], default);
+            await recorder.FlushAsync();
+        }
+        await using (var reopened = Open(older))
+        {
+            reopened.RecordReadings("m1", T0.AddSeconds(500), [Reading("a", 500, T0.AddSeconds(500))], default);
+            await reopened.FlushAsync();
+            Assert.Equal(Enumerable.Range(0, 501).Select(i => (double)i), reopened.ReadTag("m1", "a", T0, T0.AddHours(1)).Select(p => p.Value.AsDouble()));
+        }
+        Assert.Equal(4096, Scalar(older.Path, "PRAGMA page_size"));
+    }
+
+    [Fact]
     public async Task A_recording_from_before_spans_is_indexed_on_open_and_read_with_the_entries_after()
     {
         var options = Options();
