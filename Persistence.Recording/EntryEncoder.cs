@@ -101,12 +101,24 @@ internal sealed class EntryEncoder
     {
         int max = Encoding.UTF8.GetMaxByteCount(s.Length);
         if (_length + 5 + max > _buffer.Length) Grow(5 + max);
-        // ASCII names (the usual tag) are as many bytes as chars: write them after a one-byte length straight away.
-        if (s.Length < 128 && Ascii.IsValid(s))
+        // ASCII names (the usual tag) are as many bytes as chars: written after a one-byte length, a char at a time (a
+        // tag name is a few chars: two library calls per name, a check and a copy, cost more than the loop).
+        if (s.Length < 128)
         {
-            _buffer[_length++] = (byte)s.Length;
-            _length += Encoding.ASCII.GetBytes(s, _buffer.AsSpan(_length));
-            return;
+            var into = _buffer.AsSpan(_length + 1, s.Length);
+            int i = 0;
+            for (; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (c > 0x7F) break;
+                into[i] = (byte)c;
+            }
+            if (i == s.Length)
+            {
+                _buffer[_length] = (byte)s.Length;
+                _length += 1 + s.Length;
+                return;
+            }
         }
         int n = Encoding.UTF8.GetByteCount(s);
         Write7((uint)n);

@@ -326,9 +326,11 @@ public sealed class MachineGrain : Grain, IMachineGrain
         var accepted = System.Buffers.ArrayPool<bool>.Shared.Rent(updates.Length);
         try
         {
-            var result = S.Tags.Ingest(updates, now, TwinId, ref events, accepted);
+            // Orleans makes the key's string anew at each call: once for both.
+            var twinId = TwinId;
+            var result = S.Tags.Ingest(updates, now, twinId, ref events, accepted);
             if (result.Applied > 0)
-                _services.Recorder.RecordReadings(TwinId, now, updates, result.Applied == updates.Length ? default : accepted.AsSpan(0, updates.Length));
+                _services.Recorder.RecordReadings(twinId, now, updates, result.Applied == updates.Length ? default : accepted.AsSpan(0, updates.Length));
             return result;
         }
         finally { System.Buffers.ArrayPool<bool>.Shared.Return(accepted); }

@@ -161,6 +161,21 @@ public sealed class RecordingTests : IDisposable
     }
 
     [Fact]
+    public async Task Tag_names_of_any_length_and_alphabet_are_recorded_as_given()
+    {
+        var options = Options();
+        // ASCII names take the short path; one non-ASCII char anywhere, or 128 chars and more, the UTF-8 one.
+        string[] names = ["a", "Temperatur°C", "ä", "name" + new string('x', 123), "name" + new string('y', 124), "温度/line-1", "speed" + new string('z', 300) + "é"];
+        await using var recorder = Open(options);
+        recorder.RecordReadings("m1", T0, [.. names.Select((n, i) => Reading(n, i, T0))], default);
+        await recorder.FlushAsync();
+        var entry = recorder.Read("m1", T0, T0).Single();
+        Assert.Equal(names, entry.Readings.Select(r => r.Tag));
+        Assert.Equal(names.Select((_, i) => (double)i), entry.Readings.Select(r => r.Value.AsDouble()));
+        Assert.Equal(127, names[3].Length);
+    }
+
+    [Fact]
     public async Task Only_the_readings_marked_accepted_are_recorded()
     {
         await using var recorder = Open(Options());
