@@ -11,7 +11,8 @@ namespace Imv.Persistence.Recording;
 /// writer's thread only.</summary>
 internal sealed class MinuteRollup
 {
-    private readonly Dictionary<string, TwinMinutes> _twins = new(StringComparer.Ordinal);
+    // Every twin's minutes (each also reached from its RecordedTwin), for the close of all.
+    private readonly List<TwinMinutes> _twins = [];
     private readonly Dictionary<string, int> _tagIds = new(StringComparer.Ordinal);
     private readonly List<string> _tags = [];
     private readonly List<byte[]> _tagBytes = [];
@@ -32,13 +33,17 @@ internal sealed class MinuteRollup
 
     /// <summary>Counts the readings of an encoded readings entry (<see cref="RecordingCodec"/>) a twin accepted at
     /// <paramref name="ticks"/>.</summary>
-    public void Add(string twin, long ticks, ReadOnlySpan<byte> entry)
+    public void Add(RecordedTwin twin, long ticks, ReadOnlySpan<byte> entry)
     {
         int minute = checked((int)(ticks / TimeSpan.TicksPerMinute));
         var cursor = new ReadingCursor(entry, ticks);
         long count = cursor.Count;
-        ref var t = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_twins, twin, out _);
-        t ??= new TwinMinutes(twin, (int)Math.Clamp(count, 4, 256));   // a source sends its tags together: no regrowth
+        var t = twin.Minutes;
+        if (t is null)
+        {
+            twin.Minutes = t = new TwinMinutes(twin.Id, (int)Math.Clamp(count, 4, 256));   // a source sends its tags together: no regrowth
+            _twins.Add(t);
+        }
         if (t.LastMinute != minute)
         {
             t.LastMinute = minute;
@@ -76,7 +81,7 @@ internal sealed class MinuteRollup
         if (beforeMinute == long.MaxValue)
         {
             _active.Clear();
-            foreach (var t in _twins.Values) Close(t, beforeMinute);
+            foreach (var t in _twins) Close(t, beforeMinute);
             return;
         }
         while (_active.TryPeek(out var a) && a.Minute < beforeMinute)
@@ -218,7 +223,7 @@ internal sealed class MinuteRollup
     private readonly record struct Row(string Twin, int Minute, int Offset, int Length);
 
     /// <summary>A twin's open minutes, one slot per tag.</summary>
-    private sealed class TwinMinutes(string twin, int capacity)
+    internal sealed class TwinMinutes(string twin, int capacity)
     {
         public readonly string Twin = twin;
         public Slot[] Slots = new Slot[capacity];
@@ -227,7 +232,7 @@ internal sealed class MinuteRollup
     }
 
     /// <summary>A tag's open minute: 64 bytes, a cache line (a twin's tags are a few lines read in order).</summary>
-    private struct Slot
+    internal struct Slot
     {
         public int Tag, Minute, Count, Numbers;   // minutes since year 1 fit an int until year 4083
         public long LastTicks;

@@ -8,14 +8,12 @@ namespace Imv.Persistence.Recording;
 /// <summary>A recorder's side that runs on the twins' turns, whatever stores the recording: readings and command
 /// transitions encoded and queued, never blocking; an entry the full (or stopped) queue refuses is counted and logged
 /// at most once per 10 s with how many were dropped since.</summary>
-/// <remarks>A twin's id reaches the intake as a new string on every call (Orleans makes the grain key's string anew):
-/// an entry holding that young string until its commit, hundreds of milliseconds later, had the GC promote it, twice,
-/// for every entry. The intake queues one instance per twin instead (kept for the process's life, as the writer's
-/// per-twin minutes are), so what the queue holds is old already.</remarks>
+/// <remarks>Entries are queued with the twin's <see cref="RecordedTwin"/> (one per twin, found by id here, kept for the
+/// recorder's life as the writer's per-twin minutes are).</remarks>
 internal sealed class RecordingIntake(RecordingQueue queue, int capacity, string location, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
-    private readonly ConcurrentDictionary<string, string> _twinIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RecordedTwin> _twins = new(StringComparer.Ordinal);
     private long _enqueued, _dropped, _droppedUnlogged, _lastDropLogTicks;
 
     /// <summary>For measurements: while true, nothing is recorded (nothing queued, nothing counted as dropped).</summary>
@@ -58,8 +56,7 @@ internal sealed class RecordingIntake(RecordingQueue queue, int capacity, string
 
     private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
     {
-        twinId = _twinIds.GetOrAdd(twinId, twinId);
-        if (queue.TryAdd(twinId, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
+        if (queue.TryAdd(_twins.GetOrAdd(twinId, static id => new RecordedTwin(id)), ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
         Interlocked.Increment(ref _dropped);
         Interlocked.Increment(ref _droppedUnlogged);
         long now = time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);

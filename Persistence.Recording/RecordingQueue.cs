@@ -27,7 +27,7 @@ internal sealed class RecordingQueue
     public int Count => Volatile.Read(ref _queued);
 
     /// <summary>Appends an entry; false when the queue is full or completed.</summary>
-    public bool TryAdd(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
+    public bool TryAdd(RecordedTwin twin, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
     {
         lock (_gate)
         {
@@ -40,7 +40,7 @@ internal sealed class RecordingQueue
                 c = _current = Rent(data.Length);
             }
             data.CopyTo(c.Data.AsSpan(c.Used));
-            c.Entries[c.Count++] = new Entry(twinId, ticks, kind, c.Used, data.Length, readings);
+            c.Entries[c.Count++] = new Entry(twin, ticks, kind, c.Used, data.Length, readings);
             c.Used += data.Length;
             _queued++;
             if (_writerWaiting && (_queued == 1 || _queued == _capacity / 2)) Monitor.Pulse(_gate);
@@ -131,7 +131,7 @@ internal sealed class RecordingQueue
     private void Return(Chunk c)
     {
         c.Used = 0;
-        Array.Clear(c.Entries, 0, c.Count);   // the twin ids
+        Array.Clear(c.Entries, 0, c.Count);   // the twins
         c.Count = 0;
         if (c.Data.Length == ChunkBytes) _free.Push(c);
     }
@@ -145,7 +145,7 @@ internal sealed class RecordingQueue
 
     /// <summary>An entry in a chunk: its twin, when, its kind (<see cref="RecordingCodec.ReadingsKind"/> or
     /// <see cref="RecordingCodec.CommandKind"/>), where its encoded bytes are and how many readings they hold.</summary>
-    internal readonly record struct Entry(string TwinId, long Ticks, int Kind, int Offset, int Length, int Readings);
+    internal readonly record struct Entry(RecordedTwin Twin, long Ticks, int Kind, int Offset, int Length, int Readings);
 
     /// <summary>Encoded entries back to back, and where each is.</summary>
     internal sealed class Chunk(byte[] data, Entry[] entries)

@@ -158,7 +158,7 @@ internal sealed class RecordingWriter : IAsyncDisposable
                 if (e.Kind == RecordingCodec.ReadingsKind)
                 {
                     readings += e.Readings;
-                    _minutes.Add(e.TwinId, e.Ticks, new ReadOnlySpan<byte>(data, e.Offset, e.Length));
+                    _minutes.Add(e.Twin, e.Ticks, new ReadOnlySpan<byte>(data, e.Offset, e.Length));
                 }
                 if (e.Ticks > _latestTicks) _latestTicks = e.Ticks;
             }

@@ -54,11 +54,11 @@ internal sealed class PostgreSqlRecordingStore : IRecordingStore
                 {
                     ref readonly var e = ref chunk.Entries[i];
                     copy.StartRow();
-                    copy.Write(e.TwinId, NpgsqlDbType.Text);
+                    copy.Write(e.Twin.Id, NpgsqlDbType.Text);
                     copy.Write(e.Ticks, NpgsqlDbType.Bigint);
                     copy.Write((short)e.Kind, NpgsqlDbType.Smallint);
                     copy.Write(new ArraySegment<byte>(chunk.Data, e.Offset, e.Length), NpgsqlDbType.Bytea);
-                    bytes += e.Length + e.TwinId.Length + PostgreSqlTwinRecorder.RowOverheadBytes;
+                    bytes += e.Length + e.Twin.Id.Length + PostgreSqlTwinRecorder.RowOverheadBytes;
                 }
             }
             copy.Complete();

@@ -179,7 +179,7 @@ public sealed class RecordingWriterTests : IDisposable
             CommitStarted.TrySetResult();
             CommitGate?.Wait();
             // Everything is copied (chunks are reused once committed) and kept only if the attempt succeeds.
-            var entries = chunks.SelectMany(c => c.Entries.Take(c.Count).Select(e => (e.TwinId, e.Ticks, e.Kind, c.Data.AsSpan(e.Offset, e.Length).ToArray()))).ToList();
+            var entries = chunks.SelectMany(c => c.Entries.Take(c.Count).Select(e => (e.Twin.Id, e.Ticks, e.Kind, c.Data.AsSpan(e.Offset, e.Length).ToArray()))).ToList();
             var rows = new List<(string, long, byte[])>();
             minutes.Write((twin, minute, data) => rows.Add((twin, minute, data.ToArray())));
             if (PermanentFailure) throw new InvalidDataException("the store is broken (test)");

@@ -1,0 +1,16 @@
+namespace Imv.Persistence.Recording;
+
+/// <summary>A twin as one recorder knows it, one object per twin for the process: its id (one string, however many the
+/// callers make: Orleans makes the grain key's string anew at each call) and the writer's state for it. Queued entries
+/// point here, so the writer reaches a twin's open minutes without hashing its id into a dictionary (at full ingest the
+/// lookups' cache misses were a large part of the writer's time), and what the queue holds is old, not young strings
+/// the GC would promote while they wait for their commit.</summary>
+internal sealed class RecordedTwin(string id)
+{
+    /// <summary>The twin's id.</summary>
+    public string Id { get; } = id;
+
+    /// <summary>The twin's open minutes (<see cref="MinuteRollup"/>, on the writer's thread only); null until its first
+    /// readings are rolled up.</summary>
+    internal MinuteRollup.TwinMinutes? Minutes { get; set; }
+}
