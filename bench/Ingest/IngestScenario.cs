@@ -109,6 +109,10 @@ public static class IngestScenario
             // fell in one phase or another.
             // --phases on (or off, or a list such as off,on): those phases instead, each half the duration (a profile of
             // one mode: perf or dotnet-trace attached while "sending" runs).
+            // --phase-rounds N: N rounds a phase in the blocks (default 1). An on phase ends with the recorder's last
+            // commit while the grid waits (one core idle), which a steady stream overlaps: longer phases show how much
+            // of the figure that end is.
+            int phaseRounds = Math.Max(1, BenchArguments.IntValue(args, "--phase-rounds") ?? 1);
             bool blocks = recorder is not null && phasesArgument is null;
             bool[] phases = recorder is null ? [false] : phasesArgument ?? [false, true, true, false];
             var phaseDuration = recorder is null ? duration : blocks ? TimeSpan.Zero : duration / 2;
@@ -131,12 +135,13 @@ public static class IngestScenario
                     var gcBefore = GC.GetTotalPauseDuration();
                     int gen2PhaseBefore = GC.CollectionCount(2);
                     long appliedBefore = router.Statistics.Applied;
+                    int rounds = 0;
                     do
                     {
                         sent += await SendRoundAsync(router, ids, tagNames, ++sequence, cancellationToken);
                         Console.Error.WriteLine($"ingest: recording {(on ? "on " : "off")} {sw.Elapsed.TotalSeconds:F1} s, applied {router.Statistics.Applied - start.Applied:N0}");
                     }
-                    while (phase.Elapsed < phaseDuration);
+                    while (phase.Elapsed < phaseDuration || (blocks && ++rounds < phaseRounds));
                     await router.FlushAsync(cancellationToken);
                     if (on) await recorder!.FlushAsync(cancellationToken);
                     long appliedPhase = router.Statistics.Applied - appliedBefore;
@@ -216,6 +221,7 @@ public static class IngestScenario
                 figures["gen2_collections_recording"] = gen2On;
                 if (recorder.WriterCpuTime is { } writerCpu) figures["recording_writer_cpu_s"] = Math.Round((writerCpu - writerCpuBefore).TotalSeconds, 2);
                 figures["recording_warm"] = warmRecording;
+                if (blocks) figures["recording_phase_rounds"] = phaseRounds;
                 figures["recorded_readings"] = recorder.CommittedReadings - readingsBefore;
                 figures["recording_dropped"] = recorder.Dropped;
                 figures["recording_commits"] = recorder.Commits - commitsBefore;
