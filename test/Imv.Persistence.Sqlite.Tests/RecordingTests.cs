@@ -103,27 +103,14 @@ public sealed class RecordingTests : IDisposable
             await recorder.FlushAsync();
         }
         // The same minute as a file written before one row per twin and minute held it: one row per tag.
-        using (var c = new SqliteConnection($"Data Source={options.Path}"))
-        {
-            c.Open();
-            using var old = c.CreateCommand();
-            old.CommandText = "INSERT INTO recording_minutes VALUES ('m1', 'temp', $minute, 2, 2, 1, 9, 10, $ticks, x'0300000000000000c03f')";
-            old.Parameters.AddWithValue("$minute", T0.UtcTicks / TimeSpan.TicksPerMinute);
-            old.Parameters.AddWithValue("$ticks", T0.AddSeconds(5).UtcTicks);
-            old.ExecuteNonQuery();
-        }
+        Execute(options.Path, "INSERT INTO recording_minutes VALUES ('m1', 'temp', $minute, 2, 2, 1, 9, 10, $ticks, x'0300000000000000c03f')",
+            ("$minute", T0.UtcTicks / TimeSpan.TicksPerMinute), ("$ticks", T0.AddSeconds(5).UtcTicks));
         await using var reopened = Open(options);
         var minute = reopened.ReadMinutes("m1", "temp", T0, T0.AddMinutes(1)).Single();
         Assert.Equal((3L, 3L, 1.0, 9.0, 15.0), (minute.Count, minute.Numbers, minute.Min, minute.Max, minute.Sum));
         Assert.Equal(5, minute.Last.AsDouble());   // the later reading's value
         Assert.Empty(reopened.ReadMinutes("m1", "other", T0, T0.AddMinutes(1)));
-        using (var c = new SqliteConnection($"Data Source={options.Path}"))
-        {
-            c.Open();
-            using var damage = c.CreateCommand();
-            damage.CommandText = "UPDATE recording_twin_minutes SET data = x'0105' WHERE twin = 'm1'";
-            damage.ExecuteNonQuery();
-        }
+        Execute(options.Path, "UPDATE recording_twin_minutes SET data = x'0105' WHERE twin = 'm1'");
         var e = Assert.Throws<InvalidDataException>(() => reopened.ReadMinutes("m1", "temp", T0, T0.AddMinutes(2)));
         Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
         Assert.Contains("minute row", e.Message, StringComparison.Ordinal);
@@ -262,14 +249,7 @@ public sealed class RecordingTests : IDisposable
         recorder.RecordReadings("m1", T0.AddSeconds(1), [Reading("a", 2, T0)], default);
         await recorder.FlushAsync();
         long position = recorder.Read("m1", T0, T0.AddSeconds(1)).Last().Position;
-        using (var c = new SqliteConnection($"Data Source={options.Path}"))
-        {
-            c.Open();
-            using var damage = c.CreateCommand();
-            damage.CommandText = "UPDATE recording SET data = x'01ff' WHERE position = $p";
-            damage.Parameters.AddWithValue("$p", position);
-            damage.ExecuteNonQuery();
-        }
+        Execute(options.Path, "UPDATE recording SET data = x'01ff' WHERE position = $p", ("$p", position));
         var e = Assert.Throws<InvalidDataException>(() => recorder.Read("m1", T0, T0.AddSeconds(1)).ToList());
         Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
         Assert.Contains($"position {position}", e.Message, StringComparison.Ordinal);
@@ -308,15 +288,8 @@ public sealed class RecordingTests : IDisposable
         // One string per tag name across entries (a replay reads millions of readings of the same few names).
         Assert.Same(replayed[0].Readings[0].Tag, replayed[1].Readings[0].Tag);
 
-        using (var c = new SqliteConnection($"Data Source={options.Path}"))
-        {
-            c.Open();
-            using var damage = c.CreateCommand();
-            // The first entry's bytes cut short in its last reading.
-            damage.CommandText = "UPDATE recording SET data = substr(data, 1, length(data) - 3) WHERE position = $p";
-            damage.Parameters.AddWithValue("$p", expected[0].Position);
-            damage.ExecuteNonQuery();
-        }
+        // The first entry's bytes cut short in its last reading.
+        Execute(options.Path, "UPDATE recording SET data = substr(data, 1, length(data) - 3) WHERE position = $p", ("$p", expected[0].Position));
         var e = Assert.Throws<InvalidDataException>(() => file.Read(T0, T0.AddSeconds(2), _ => true).ToList());
         Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
         Assert.Contains($"position {expected[0].Position}", e.Message, StringComparison.Ordinal);
@@ -399,13 +372,7 @@ public sealed class RecordingTests : IDisposable
 
         // A file an earlier version made (SQLite's default page size) is not rebuilt: it keeps its pages and works.
         var older = Options(o => o.Path = _dir.File("older.recording.db"));
-        using (var c = new SqliteConnection($"Data Source={older.Path};Pooling=false"))
-        {
-            c.Open();
-            using var make = c.CreateCommand();
-            make.CommandText = "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE made_before (x INTEGER);";
-            make.ExecuteNonQuery();
-        }
+        Execute(older.Path, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE made_before (x INTEGER);");
         await using (var recorder = Open(older))
         {
             for (int i = 0; i < 500; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0.AddSeconds(i))], default);
@@ -430,14 +397,8 @@ public sealed class RecordingTests : IDisposable
             recorder.RecordCommand("m1", Command("c1", CommandDeliveryStatus.Applied, T0.AddSeconds(300)));
             recorder.RecordReadings("m2", T0, [Reading("b", -1, T0)], default);
         }
-        using (var c = new SqliteConnection($"Data Source={options.Path};Pooling=false"))
-        {
-            // What the older version left: no spans, no state, the (twin, at) index.
-            c.Open();
-            using var old = c.CreateCommand();
-            old.CommandText = "DROP TABLE recording_spans; DROP TABLE recording_state; CREATE INDEX recording_twin_at ON recording (twin, at);";
-            old.ExecuteNonQuery();
-        }
+        // What the older version left: no spans, no state, the (twin, at) index.
+        Execute(options.Path, "DROP TABLE recording_spans; DROP TABLE recording_state; CREATE INDEX recording_twin_at ON recording (twin, at);");
         await using (var recorder = Open(options))
         {
             for (int i = 300; i < 400; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0.AddSeconds(i))], default);
@@ -485,13 +446,7 @@ public sealed class RecordingTests : IDisposable
         var options = Options();
         await using (var recorder = Open(options))
             for (int i = 0; i < 10; i++) recorder.RecordReadings("m1", T0.AddSeconds(i), [Reading("a", i, T0)], default);
-        using (var c = new SqliteConnection($"Data Source={options.Path};Pooling=false"))
-        {
-            c.Open();
-            using var damage = c.CreateCommand();
-            damage.CommandText = "UPDATE recording_spans SET data = x'0102ff' WHERE twin = 'm1'";
-            damage.ExecuteNonQuery();
-        }
+        Execute(options.Path, "UPDATE recording_spans SET data = x'0102ff' WHERE twin = 'm1'");
         await using var reopened = Open(options);
         var e = Assert.Throws<InvalidDataException>(() => reopened.Read("m1", T0, T0.AddMinutes(1)).ToList());
         Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
@@ -553,15 +508,8 @@ public sealed class RecordingTests : IDisposable
         var file = new RecordingFile(options.Path);
         Assert.Equal(entries.Select(e => e.Readings.Count), file.Read(T0, T0.AddMinutes(1), _ => true).Select(e => e.Readings.Count));
 
-        using (var c = new SqliteConnection($"Data Source={options.Path}"))
-        {
-            c.Open();
-            using var damage = c.CreateCommand();
-            // Version 2, one reading "a", type 15.
-            damage.CommandText = "UPDATE recording SET data = x'020101610f0000' WHERE position = $p";
-            damage.Parameters.AddWithValue("$p", entries[1].Position);
-            damage.ExecuteNonQuery();
-        }
+        // Version 2, one reading "a", type 15.
+        Execute(options.Path, "UPDATE recording SET data = x'020101610f0000' WHERE position = $p", ("$p", entries[1].Position));
         var e = Assert.Throws<InvalidDataException>(() => file.Read(T0, T0.AddMinutes(1), _ => true).ToList());
         Assert.Contains(options.Path, e.Message, StringComparison.Ordinal);
         Assert.Contains($"position {entries[1].Position}", e.Message, StringComparison.Ordinal);
@@ -575,6 +523,16 @@ public sealed class RecordingTests : IDisposable
         Assert.Equal(4, problems.Count);
         Assert.Contains(problems, p => p.StartsWith("Recording:MaxAge", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Recording:MaxSizeMb", StringComparison.Ordinal));
+    }
+
+    private static void Execute(string path, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var c = new SqliteConnection($"Data Source={path};Pooling=false");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        cmd.ExecuteNonQuery();
     }
 
     private static long Scalar(string path, string sql)
