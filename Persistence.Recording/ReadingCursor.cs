@@ -81,8 +81,26 @@ internal ref struct ReadingCursor
             Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
         }
         _valueStart = _p;
-        RecordingCodec.SkipValue(_data, Type, ref _p);
+        // Numbers, nearly every reading, skipped here; the rest by the codec.
+        if (Type is TagDataType.Double or TagDataType.Integer)
+        {
+            _p += 8;
+            if (_p > _data.Length) throw new InvalidDataException("entry ends inside a value");
+        }
+        else RecordingCodec.SkipValue(_data, Type, ref _p);
         return true;
+    }
+
+    /// <summary>The current reading's value when it is a boolean, integer or double, as its bits (a boolean 0 or 1, an
+    /// integer itself, a double's IEEE bits), read without making a <see cref="TagValue"/>; false for other types.</summary>
+    public readonly bool TryScalar(out long bits)
+    {
+        switch (Type)
+        {
+            case TagDataType.Double or TagDataType.Integer: bits = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_valueStart, 8)); return true;
+            case TagDataType.Boolean: bits = _data[_valueStart] != 0 ? 1 : 0; return true;
+            default: bits = 0; return false;
+        }
     }
 
     /// <summary>The current reading's value.</summary>

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Imv.Persistence.Recording;
 
 /// <summary>A twin as one recorder knows it, one object per twin for the process: its id (one string, however many the
@@ -13,4 +15,13 @@ internal sealed class RecordedTwin(string id)
     /// <summary>The twin's open minutes (<see cref="MinuteRollup"/>, on the writer's thread only); null until its first
     /// readings are rolled up.</summary>
     internal MinuteRollup.TwinMinutes? Minutes { get; set; }
+
+    /// <summary>The store's own state for the twin, reached without a lookup by id (the SQLite store: the twin's open
+    /// span of its index); null when it has none. The store's to keep consistent, under its own lock.</summary>
+    internal object? StoreState { get; set; }
+
+    /// <summary>The id in UTF-8 (made once, by the writer: its rows carry the id as text).</summary>
+    internal byte[] IdUtf8 => _idUtf8 ??= Encoding.UTF8.GetBytes(Id);
+
+    private byte[]? _idUtf8;
 }

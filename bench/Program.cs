@@ -11,6 +11,7 @@ switch (scenario)
     case "ingest": return await Imv.Bench.Ingest.IngestScenario.RunAsync(rest, cts.Token);
     case "mqtt": return await Imv.Bench.Mqtt.MqttScenario.RunAsync(rest, cts.Token);
     case Imv.Bench.Mqtt.PublisherProcess.Scenario: return await Imv.Bench.Mqtt.PublisherProcess.RunChildAsync(rest, cts.Token);
+    case "recorder": return await Imv.Bench.Recorder.RecorderScenario.RunAsync(rest, cts.Token);
     case "replay": return await Imv.Bench.Replay.ReplayScenario.RunAsync(rest, cts.Token);
     case "bdn": return BenchmarkSuite.Run(rest);
     case "opcua": return await Imv.Bench.OpcUa.OpcUaScenario.RunAsync(rest, cts.Token);
@@ -21,6 +22,6 @@ switch (scenario)
     case "sdk-reads": return await Imv.Bench.SdkReads.SdkReadsScenario.RunAsync(rest, cts.Token);
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- <scenario> [--quick]");
-        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), mqtt [--client MqttNet|Own|both], opcua, failover (kill -9 in a 3-silo cluster on PostgreSQL), watch (SDK subscriptions and the live page), list (twin listings over 100,000 twins), sdk-reads (SDK reads through the gateway, authenticated), replay (record, replay into a sandbox, time travel), bdn <filter> (BenchmarkDotNet suite)");
+        Console.Error.WriteLine("scenarios: ping (runtime call path), ingest (telemetry into twins), mqtt [--client MqttNet|Own|both], opcua, failover (kill -9 in a 3-silo cluster on PostgreSQL), watch (SDK subscriptions and the live page), list (twin listings over 100,000 twins), sdk-reads (SDK reads through the gateway, authenticated), replay (record, replay into a sandbox, time travel), recorder (the SQLite recorder alone: writer CPU per reading), bdn <filter> (BenchmarkDotNet suite)");
         return 2;
 }

@@ -109,9 +109,9 @@ internal sealed class SqliteRecordingStore : IRecordingStore
                 {
                     ref readonly var e = ref chunk.Entries[i];
                     // Positions are the writer's (not SQLite's next rowid): the spans hold them before the rows commit.
-                    _insert.Insert(position, e.Twin.Id, e.Ticks, e.Kind, new ReadOnlySpan<byte>(data, e.Offset, e.Length));
+                    _insert.Insert(position, e.Twin.IdUtf8, e.Ticks, e.Kind, new ReadOnlySpan<byte>(data, e.Offset, e.Length));
                     if (indexed == _committing.Length) Array.Resize(ref _committing, indexed * 2);
-                    _committing[indexed++] = new TwinSpans.Entry(e.Twin.Id, position, e.Ticks, e.Kind);
+                    _committing[indexed++] = new TwinSpans.Entry(e.Twin.Id, position, e.Ticks, e.Kind, e.Twin);
                     position++;
                 }
             }

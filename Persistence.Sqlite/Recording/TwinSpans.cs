@@ -11,7 +11,10 @@ namespace Imv.Persistence.Sqlite.Recording;
 /// (<see cref="Copy"/>, under a lock held only for memory work, never across a commit). A span stays visible here until
 /// the commit that wrote it finished, so a reader reading memory first and the table after misses nothing (it may see a
 /// position twice: readers drop duplicates). After a crash the spans in memory are lost, not the entries: the writer
-/// rebuilds them on open from the rows at and after <c>recording_state.unindexed_from</c>.</remarks>
+/// rebuilds them on open from the rows at and after <c>recording_state.unindexed_from</c>. The writer's entries come with
+/// their twin's <see cref="RecordedTwin"/>, which points to the twin's open span (<see cref="RecordedTwin.StoreState"/>):
+/// the dictionary by id is for readers, and for the writer only when a span opens or closes (hashing a twin's id for
+/// every entry was a tenth of the writer's time).</remarks>
 internal sealed class TwinSpans
 {
     private readonly Lock _lock = new();
@@ -30,7 +33,7 @@ internal sealed class TwinSpans
     {
         lock (_lock)
         {
-            foreach (ref readonly var e in entries) AddLocked(e.TwinId, e.Position, e.Ticks, e.Kind);
+            foreach (ref readonly var e in entries) AddLocked(e);
             // A twin gone quiet: its span closes once the recording moved a width past the span's start.
             while (_latestTicks != long.MinValue && _opened.TryPeek(out var head) && (head.Span.Generation != head.Generation || head.Span.MinTicks < _latestTicks - SpanCodec.Width.Ticks))
             {
@@ -40,29 +43,50 @@ internal sealed class TwinSpans
         }
     }
 
-    private void AddLocked(string twin, long position, long ticks, int kind)
+    private void AddLocked(in Entry e)
     {
+        long ticks = e.Ticks;
         if (ticks > _latestTicks) _latestTicks = ticks;
-        ref var span = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_open, twin, out bool exists);
-        if (exists && !span!.Accepts(ticks))
+        var span = e.Twin?.StoreState as Span;
+        if (span is null && _open.TryGetValue(e.TwinId, out span) && e.Twin is not null)
         {
-            CloseLocked(span, removeFromOpen: false);
-            exists = false;
+            // A span opened without the twin's object (rebuilt on open): from now on reached through it.
+            span.Owner = e.Twin;
+            e.Twin.StoreState = span;
         }
-        if (!exists)
+        if (span is not null && !span.Accepts(ticks))
+        {
+            CloseLocked(span);
+            span = null;
+        }
+        if (span is null)
         {
             span = _free.TryPop(out var s) ? s : new Span();
-            span.Start(twin, position, ticks);
+            span.Start(e.TwinId, e.Position, ticks);
+            _open[e.TwinId] = span;
+            if (e.Twin is not null)
+            {
+                span.Owner = e.Twin;
+                e.Twin.StoreState = span;
+            }
             _opened.Enqueue((span, span.Generation));
         }
-        span!.Append(position, ticks, kind);
+        span.Append(e.Position, ticks, e.Kind);
     }
 
-    private void CloseLocked(Span span, bool removeFromOpen = true)
+    private void CloseLocked(Span span)
     {
-        if (removeFromOpen) _open.Remove(span.Twin);
+        _open.Remove(span.Twin);
+        Disown(span);
         span.Generation++;   // its entry in _opened is stale now
         _closing.Add(span);
+    }
+
+    /// <summary>The span's twin no longer points to it (it closes).</summary>
+    private static void Disown(Span span)
+    {
+        if (span.Owner is { } owner && ReferenceEquals(owner.StoreState, span)) owner.StoreState = null;
+        span.Owner = null;
     }
 
     /// <summary>Closes every open span (the recorder stops; or a migration built them all).</summary>
@@ -72,6 +96,7 @@ internal sealed class TwinSpans
         {
             foreach (var s in _open.Values)
             {
+                Disown(s);
                 s.Generation++;
                 _closing.Add(s);
             }
@@ -136,8 +161,9 @@ internal sealed class TwinSpans
         return into;
     }
 
-    /// <summary>An entry to index: its twin, position, instant and kind.</summary>
-    internal readonly record struct Entry(string TwinId, long Position, long Ticks, int Kind);
+    /// <summary>An entry to index: its twin, position, instant and kind; from the writer, with the twin's object (its
+    /// open span is found through it).</summary>
+    internal readonly record struct Entry(string TwinId, long Position, long Ticks, int Kind, RecordedTwin? Twin = null);
 
     /// <summary>One twin's span being gathered: its entries encoded as <see cref="SpanCodec"/> writes them.</summary>
     internal sealed class Span
@@ -146,6 +172,9 @@ internal sealed class TwinSpans
         private long _lastPosition, _lastTicks;
 
         public string Twin { get; private set; } = "";
+        /// <summary>The twin's object pointing to this span while it is open (null for a span rebuilt on open until the
+        /// twin's next entry).</summary>
+        public RecordedTwin? Owner { get; set; }
         public int Generation { get; set; }
         public long FirstPosition { get; private set; }
         public long LastPosition => _lastPosition;

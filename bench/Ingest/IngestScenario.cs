@@ -117,7 +117,7 @@ public static class IngestScenario
             bool[] phases = recorder is null ? [false] : phasesArgument ?? [false, true, true, false];
             var phaseDuration = recorder is null ? duration : blocks ? TimeSpan.Zero : duration / 2;
             double elapsedOff = 0, elapsedOn = 0, cpuOff = 0, cpuOn = 0, gcOff = 0, gcOn = 0;
-            long appliedOff = 0, appliedOn = 0;
+            long appliedOff = 0, appliedOn = 0, allocatedOff = 0, allocatedOn = 0;
             int gen2Off = 0, gen2On = 0;
             var blockOverheads = new List<double>();
             int blocksRun = 0;
@@ -135,6 +135,8 @@ public static class IngestScenario
                     var gcBefore = GC.GetTotalPauseDuration();
                     int gen2PhaseBefore = GC.CollectionCount(2);
                     long appliedBefore = router.Statistics.Applied;
+                    long allocatedBefore = GC.GetTotalAllocatedBytes();
+                    long checkpointsBefore = sqlite?.Checkpoints ?? 0;
                     int rounds = 0;
                     do
                     {
@@ -148,9 +150,12 @@ public static class IngestScenario
                     process.Refresh();
                     double cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds, gc = (GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds;
                     int gen2 = GC.CollectionCount(2) - gen2PhaseBefore;
+                    long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+                    if (recorder is not null)
+                        Console.Error.WriteLine($"ingest: phase with recording {(on ? "on " : "off")}: {appliedPhase / phase.Elapsed.TotalSeconds:N0}/s over {phase.Elapsed.TotalSeconds:F2} s, CPU {cpu / appliedPhase * 1e6:F3} us/update, {gen2} gen2, {(sqlite?.Checkpoints ?? 0) - checkpointsBefore} storage checkpoints");
                     double seconds = phase.Elapsed.TotalSeconds;
-                    if (on) { elapsedOn += seconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; blockOn += seconds; blockAppliedOn += appliedPhase; }
-                    else { elapsedOff += seconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; blockOff += seconds; blockAppliedOff += appliedPhase; }
+                    if (on) { elapsedOn += seconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; allocatedOn += allocated; blockOn += seconds; blockAppliedOn += appliedPhase; }
+                    else { elapsedOff += seconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; allocatedOff += allocated; blockOff += seconds; blockAppliedOff += appliedPhase; }
                 }
                 blocksRun++;
                 if (blockOff > 0 && blockOn > 0 && blockAppliedOn > 0)
@@ -213,6 +218,9 @@ public static class IngestScenario
                     figures["recording_overhead_block_median"] = Math.Round(blockOverheads[blockOverheads.Count / 2], 3);
                     figures["recording_overhead_block_max"] = Math.Round(blockOverheads[^1], 3);
                 }
+                // Bytes the process allocated per update (the grid's calls, and with recording the recorder's share too).
+                if (appliedOff > 0) figures["allocated_bytes_per_update"] = Math.Round(allocatedOff / (double)appliedOff, 1);
+                if (appliedOn > 0) figures["allocated_bytes_per_update_recording"] = Math.Round(allocatedOn / (double)appliedOn, 1);
                 if (elapsedOff > 0) figures["gc_pause_ms_per_s"] = Math.Round(gcOff / elapsedOff);
                 if (elapsedOn > 0) figures["gc_pause_ms_per_s_recording"] = Math.Round(gcOn / elapsedOn);
                 // Full collections of the grid's heap during the phases without and with recording (a recorder that
