@@ -137,6 +137,7 @@ public static class IngestScenario
                     long appliedBefore = router.Statistics.Applied;
                     long allocatedBefore = GC.GetTotalAllocatedBytes();
                     long checkpointsBefore = sqlite?.Checkpoints ?? 0;
+                    var threadsBefore = ThreadCpu.Snapshot();
                     int rounds = 0;
                     do
                     {
@@ -152,7 +153,7 @@ public static class IngestScenario
                     int gen2 = GC.CollectionCount(2) - gen2PhaseBefore;
                     long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
                     if (recorder is not null)
-                        Console.Error.WriteLine($"ingest: phase with recording {(on ? "on " : "off")}: {appliedPhase / phase.Elapsed.TotalSeconds:N0}/s over {phase.Elapsed.TotalSeconds:F2} s, CPU {cpu / appliedPhase * 1e6:F3} us/update, {gen2} gen2, {(sqlite?.Checkpoints ?? 0) - checkpointsBefore} storage checkpoints");
+                        Console.Error.WriteLine($"ingest: phase with recording {(on ? "on " : "off")}: {appliedPhase / phase.Elapsed.TotalSeconds:N0}/s over {phase.Elapsed.TotalSeconds:F2} s, CPU {cpu / appliedPhase * 1e6:F3} us/update ({ThreadCpu.PerUnit(threadsBefore, ThreadCpu.Snapshot(), appliedPhase)}), {gen2} gen2, {(sqlite?.Checkpoints ?? 0) - checkpointsBefore} storage checkpoints");
                     double seconds = phase.Elapsed.TotalSeconds;
                     if (on) { elapsedOn += seconds; appliedOn += appliedPhase; cpuOn += cpu; gcOn += gc; gen2On += gen2; allocatedOn += allocated; blockOn += seconds; blockAppliedOn += appliedPhase; }
                     else { elapsedOff += seconds; appliedOff += appliedPhase; cpuOff += cpu; gcOff += gc; gen2Off += gen2; allocatedOff += allocated; blockOff += seconds; blockAppliedOff += appliedPhase; }
