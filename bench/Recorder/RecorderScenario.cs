@@ -67,6 +67,8 @@ public static class RecorderScenario
             long readingsBefore = recorder.CommittedReadings, commitsBefore = recorder.Commits;
             var cpuBefore = recorder.WriterCpuTime ?? TimeSpan.Zero;
             var commitBefore = recorder.CommitTime;
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            int gen0Before = GC.CollectionCount(0), gen2Before = GC.CollectionCount(2);
             var sw = Stopwatch.StartNew();
             for (int round = 1; round <= rounds; round++)
             {
@@ -75,6 +77,9 @@ public static class RecorderScenario
                     Console.Error.WriteLine($"recorder: round {round} of {rounds}, {sw.Elapsed.TotalSeconds:F1} s, writer CPU {((recorder.WriterCpuTime ?? TimeSpan.Zero) - cpuBefore).TotalSeconds:F1} s");
             }
             long readings = recorder.CommittedReadings - readingsBefore;
+            // What the recorder allocates (the intake's and the writer's threads; the bench's own loop allocates nothing).
+            double allocatedPerReading = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)readings;
+            int gen0 = GC.CollectionCount(0) - gen0Before, gen2 = GC.CollectionCount(2) - gen2Before;
             if (recorder.Dropped > 0) throw new InvalidOperationException($"The recorder dropped {recorder.Dropped} entries.");
             var figures = new Dictionary<string, object>
             {
@@ -86,6 +91,9 @@ public static class RecorderScenario
                 ["commits"] = recorder.Commits - commitsBefore,
                 ["intake_us_per_reading"] = Math.Round(intake.Elapsed.TotalSeconds / readings * 1e6, 4),
                 ["writer_busy_us_per_reading"] = Math.Round((recorder.CommitTime - commitBefore).TotalSeconds / readings * 1e6, 4),
+                ["allocated_bytes_per_reading"] = Math.Round(allocatedPerReading, 3),
+                ["gen0_collections"] = gen0,
+                ["gen2_collections"] = gen2,
                 ["bytes_per_reading"] = Math.Round(new FileInfo(recorder.FilePath).Length / (double)recorder.CommittedReadings, 1),
                 ["processors"] = Environment.ProcessorCount,
             };
