@@ -81,13 +81,7 @@ internal ref struct ReadingCursor
             Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
         }
         _valueStart = _p;
-        // Numbers, nearly every reading, skipped here; the rest by the codec.
-        if (Type is TagDataType.Double or TagDataType.Integer)
-        {
-            _p += 8;
-            if (_p > _data.Length) throw new InvalidDataException("entry ends inside a value");
-        }
-        else RecordingCodec.SkipValue(_data, Type, ref _p);
+        RecordingCodec.SkipValue(_data, Type, ref _p);
         return true;
     }
 

@@ -158,7 +158,22 @@ internal static class RecordingCodec
             if (cursor.Name.SequenceEqual(tag)) into.Add((cursor.SourceTicks, cursor.Value()));
     }
 
+    /// <summary>Moves <paramref name="p"/> past a value of <paramref name="type"/>, checking that it ends inside
+    /// <paramref name="data"/>. Numbers, nearly every reading, are skipped inline (the recorder's writer skips every value
+    /// it reads); the other types by <see cref="SkipOtherValue"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static void SkipValue(ReadOnlySpan<byte> data, TagDataType type, ref int p)
+    {
+        if (type is not (TagDataType.Double or TagDataType.Integer))
+        {
+            SkipOtherValue(data, type, ref p);
+            return;
+        }
+        p += 8;
+        if (p > data.Length) throw new InvalidDataException("entry ends inside a value");
+    }
+
+    private static void SkipOtherValue(ReadOnlySpan<byte> data, TagDataType type, ref int p)
     {
         switch (type)
         {

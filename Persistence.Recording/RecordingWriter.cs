@@ -194,19 +194,8 @@ internal sealed class RecordingWriter : IAsyncDisposable
     }
 
     /// <summary>The calling thread's CPU time (user and system) in ticks, from /proc/thread-self/stat; -1 where there is none.</summary>
-    private static long ThreadCpuTicks()
-    {
-        if (!OperatingSystem.IsLinux()) return -1;
-        try
-        {
-            var stat = File.ReadAllText("/proc/thread-self/stat");
-            // Fields after the command (in parentheses, which may hold spaces): state is the 3rd; utime, stime the 14th, 15th.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            long clockTicks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-            return clockTicks * (TimeSpan.TicksPerSecond / 100);   // USER_HZ: 100 on Linux
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return -1; }
-    }
+    private static long ThreadCpuTicks() =>
+        ThreadStat.TryRead("/proc/thread-self/stat", out _, out long clockTicks) ? clockTicks * (TimeSpan.TicksPerSecond / ThreadStat.ClockTicksPerSecond) : -1;
 
     private void ApplyRetentionIfDue()
     {

@@ -48,12 +48,8 @@ internal sealed class TwinSpans
         long ticks = e.Ticks;
         if (ticks > _latestTicks) _latestTicks = ticks;
         var span = e.Twin?.StoreState as Span;
-        if (span is null && _open.TryGetValue(e.TwinId, out span) && e.Twin is not null)
-        {
-            // A span opened without the twin's object (rebuilt on open): from now on reached through it.
-            span.Owner = e.Twin;
-            e.Twin.StoreState = span;
-        }
+        // A span opened without the twin's object (rebuilt on open): from now on reached through it.
+        if (span is null && _open.TryGetValue(e.TwinId, out span)) Own(span, e.Twin);
         if (span is not null && !span.Accepts(ticks))
         {
             CloseLocked(span);
@@ -64,11 +60,7 @@ internal sealed class TwinSpans
             span = _free.TryPop(out var s) ? s : new Span();
             span.Start(e.TwinId, e.Position, ticks);
             _open[e.TwinId] = span;
-            if (e.Twin is not null)
-            {
-                span.Owner = e.Twin;
-                e.Twin.StoreState = span;
-            }
+            Own(span, e.Twin);
             _opened.Enqueue((span, span.Generation));
         }
         span.Append(e.Position, ticks, e.Kind);
@@ -80,6 +72,14 @@ internal sealed class TwinSpans
         Disown(span);
         span.Generation++;   // its entry in _opened is stale now
         _closing.Add(span);
+    }
+
+    /// <summary>The twin's object (when the entry came with one) points to the span, open for it.</summary>
+    private static void Own(Span span, RecordedTwin? twin)
+    {
+        if (twin is null) return;
+        span.Owner = twin;
+        twin.StoreState = span;
     }
 
     /// <summary>The span's twin no longer points to it (it closes).</summary>

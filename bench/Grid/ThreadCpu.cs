@@ -1,4 +1,5 @@
 using System.Globalization;
+using Imv.Persistence.Recording;
 
 namespace Imv.Bench.Grid;
 
@@ -17,17 +18,10 @@ internal static class ThreadCpu
         catch (IOException) { return groups; }
         foreach (var task in tasks)
         {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
-                var name = stat[(open + 1)..close].TrimEnd("0123456789 ".ToCharArray());
-                // After the name: state is the first field; utime and stime the 12th and 13th (clock ticks of 1/100 s).
-                var fields = stat[(close + 2)..].Split(' ');
-                double seconds = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-                groups[name] = groups.GetValueOrDefault(name) + seconds;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException) { }
+            // A thread that ended since the listing is left out.
+            if (!ThreadStat.TryRead(Path.Combine(task, "stat"), out var name, out long clockTicks)) continue;
+            var group = name.TrimEnd("0123456789 ".ToCharArray());
+            groups[group] = groups.GetValueOrDefault(group) + clockTicks / (double)ThreadStat.ClockTicksPerSecond;
         }
         return groups;
     }

@@ -129,6 +129,7 @@ public static class IngestScenario
                 foreach (bool on in phases)
                 {
                     if (recorder is not null) recorder.Paused = !on;
+                    var threadsBefore = ThreadCpu.Snapshot();
                     var phase = Stopwatch.StartNew();
                     process.Refresh();
                     var cpuBefore = process.TotalProcessorTime;
@@ -137,7 +138,6 @@ public static class IngestScenario
                     long appliedBefore = router.Statistics.Applied;
                     long allocatedBefore = GC.GetTotalAllocatedBytes();
                     long checkpointsBefore = sqlite?.Checkpoints ?? 0;
-                    var threadsBefore = ThreadCpu.Snapshot();
                     int rounds = 0;
                     do
                     {

@@ -9,9 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Imv.Bench.Recorder;
 
 /// <summary>The SQLite recorder alone, without a grid: rounds of one reading of every tag of every twin (100,000 twins of
-/// 20 tags by default) handed to it on one thread as twins hand them over, a recorded second of plant time apart
-/// (<c>--round-seconds</c>, default 2, as the ingest bench's rounds; so a recorded minute ends every 30 rounds and its
-/// rows are written), each slice of 16,384 twins flushed before the next so that the queue never overflows. Reports the
+/// 20 tags by default) handed to it on one thread as twins hand them over, <c>--round-seconds</c> of plant time apart
+/// (default 2, as the ingest bench's rounds: a recorded minute ends every 30 rounds and its rows are written), each slice of 16,384 twins flushed before the next so that the queue never overflows. Reports the
 /// writer's CPU per reading (what recording costs the grid's cores on top of the twins' work, measured without the grid's
 /// noise: <c>ingest --quick</c> measures the whole), the intake's time per reading on the twins' side, and the file's
 /// bytes per reading. The first round (the per-twin state is made) is not measured.</summary>
