@@ -4,7 +4,7 @@ using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Persistence.Recording;
 
-/// <summary>Encodes a readings entry in the recording's binary form (<see cref="RecordingCodec"/>, version 2) into a
+/// <summary>Encodes a readings entry in the recording's binary form (<see cref="RecordingCodec"/>, version 3 or 2) into a
 /// buffer it reuses.
 /// One per thread: a twin's turn encodes its accepted readings here without allocating, and the recorder copies the
 /// bytes into its queue (a few hundred bytes instead of an array of readings the GC must trace until the commit).</summary>
@@ -13,6 +13,7 @@ internal sealed class EntryEncoder
     [ThreadStatic] private static EntryEncoder? _current;
 
     private byte[] _buffer = new byte[4096];
+    private int[] _indexes = new int[64];
     private int _length;
 
     /// <summary>The calling thread's encoder.</summary>
@@ -22,8 +23,85 @@ internal sealed class EntryEncoder
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
     /// <summary>Encodes the readings of <paramref name="updates"/> marked in <paramref name="accepted"/> (empty: all),
-    /// <paramref name="count"/> of them, accepted at <paramref name="atTicks"/>.</summary>
-    public void EncodeReadings(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count, long atTicks)
+    /// <paramref name="count"/> of them, accepted at <paramref name="atTicks"/>: as version 3 (names by index into the
+    /// twin's schema, made or extended in <paramref name="schemas"/> and kept on <paramref name="twin"/>) when that is
+    /// smaller, else as version 2 (names spelled).</summary>
+    public void EncodeReadings(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count, long atTicks, RecordedTwin? twin = null, TagSchemas? schemas = null)
+    {
+        if (twin is null || schemas is null || !TryIndexes(updates, accepted, twin, schemas, out var schema))
+        {
+            EncodeSpelled(updates, accepted, count, atTicks);
+            return;
+        }
+        _length = 0;
+        WriteByte(RecordingCodec.IndexedReadingsVersion);
+        if (_length + 16 > _buffer.Length) Grow(16);
+        TagSchema.WriteId(schema.Id, _buffer.AsSpan(_length, 16));
+        _length += 16;
+        Write7((uint)count);
+        long ticks = atTicks, sequence = 0;
+        int n = 0;
+        for (int i = 0; i < updates.Length; i++)
+        {
+            if (!accepted.IsEmpty && !accepted[i]) continue;
+            ref readonly var u = ref updates[i];
+            Write7((uint)_indexes[n++]);
+            var type = u.Value.DataType;
+            long t = u.SourceTimestamp.UtcTicks;
+            // Steps of zero (a message's readings share a source time and a sequence) are a flag, not a byte.
+            int head = (byte)type | ((byte)u.Quality << 4);
+            if (t != ticks) head |= RecordingCodec.TimeStepFlag;
+            if (u.Sequence != sequence) head |= RecordingCodec.SequenceStepFlag;
+            WriteByte((byte)head);
+            if (t != ticks) Write7(Zig(t - ticks));
+            if (u.Sequence != sequence) Write7(Zig(u.Sequence - sequence));
+            ticks = t;
+            sequence = u.Sequence;
+            WritePayload(u.Value, type);
+        }
+    }
+
+    /// <summary>The index in the twin's schema of each accepted reading's tag, into <see cref="_indexes"/> (the schema
+    /// extended when a name is new); false when the names are too short to be worth a schema's 16-byte id, a quality
+    /// does not fit in two bits, or the schema cannot grow.</summary>
+    private bool TryIndexes(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, RecordedTwin twin, TagSchemas schemas, out TagSchema schema)
+    {
+        schema = null!;
+        if (_indexes.Length < updates.Length) _indexes = new int[Math.Max(updates.Length, _indexes.Length * 2)];
+        var current = twin.Schema;
+        int n = 0, spelled = 0, hint = 0;
+        List<string>? missing = null;
+        for (int i = 0; i < updates.Length; i++)
+        {
+            if (!accepted.IsEmpty && !accepted[i]) continue;
+            ref readonly var u = ref updates[i];
+            if ((byte)u.Quality > 3) return false;
+            spelled += u.Tag.Length;
+            int index = current?.IndexOf(u.Tag, hint) ?? -1;
+            if (index < 0) (missing ??= []).Add(u.Tag);
+            _indexes[n++] = index;
+            hint = index + 1;
+        }
+        if (spelled < 16) return false;
+        if (missing is not null)
+        {
+            current = schemas.Extend(current, missing);
+            if (current is null) return false;
+            twin.Schema = current;
+            n = 0;
+            for (int i = 0; i < updates.Length; i++)
+            {
+                if (!accepted.IsEmpty && !accepted[i]) continue;
+                if (_indexes[n] < 0) _indexes[n] = current.IndexOf(updates[i].Tag, 0);
+                n++;
+            }
+        }
+        schema = current!;
+        return true;
+    }
+
+    /// <summary>Version 2: every reading's name spelled.</summary>
+    private void EncodeSpelled(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count, long atTicks)
     {
         _length = 0;
         WriteByte(RecordingCodec.ReadingsVersion);
@@ -52,6 +130,7 @@ internal sealed class EntryEncoder
     public void Release()
     {
         if (_buffer.Length > 1 << 20) _buffer = new byte[4096];
+        if (_indexes.Length > 1 << 16) _indexes = new int[64];
         _length = 0;
     }
 

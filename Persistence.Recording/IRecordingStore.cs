@@ -7,11 +7,17 @@ namespace Imv.Persistence.Recording;
 /// the owner for a test, as before). Disposed after the writer stopped.</summary>
 internal interface IRecordingStore : IAsyncDisposable
 {
-    /// <summary>Appends the entries of <paramref name="chunks"/>, in order, and the minutes <paramref name="minutes"/>
-    /// finished so far (<see cref="MinuteRollup.Write"/>, not <see cref="MinuteRollup.Written"/>: the writer marks them
-    /// once this returns) in one transaction. On failure it throws having committed nothing and kept nothing of the
-    /// attempt: the writer calls it again with the same chunks and minutes.</summary>
-    void Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes);
+    /// <summary>Appends the entries of <paramref name="chunks"/>, in order, the tag schemas <paramref name="schemas"/> the
+    /// entries name that this writer has not stored before (another writer of the same recording may have: a schema is
+    /// stored once, by its id), and the minutes <paramref name="minutes"/> finished so far
+    /// (<see cref="MinuteRollup.Write"/>, not <see cref="MinuteRollup.Written"/>: the writer marks them once this
+    /// returns) in one transaction. On failure it throws having committed nothing and kept nothing of the attempt: the
+    /// writer calls it again with the same chunks, schemas and minutes.</summary>
+    void Commit(List<RecordingQueue.Chunk> chunks, IReadOnlyList<TagSchema> schemas, MinuteRollup minutes);
+
+    /// <summary>The tag schema stored under <paramref name="id"/>, or null; throws <see cref="InvalidDataException"/>
+    /// naming the recording when its row is damaged. Any thread (the recorder's reads).</summary>
+    TagSchema? FindSchema(UInt128 id);
 
     /// <summary>Whether a failure of <see cref="Commit"/> or <see cref="DeleteExpired"/> is the storage's (a file locked or
     /// full, a server restarting): retried (a commit) or tried at the next pass (retention). Anything else stops the

@@ -28,7 +28,14 @@ internal sealed class MinuteRollup
     private readonly List<Row> _finished = [];
     private readonly List<(Slot Slot, TagValue Last)> _ending = [];
 
-    public MinuteRollup() => _rowWriter = RecordingCodec.Writer(_rows);
+    private readonly TagSchemas? _schemas;
+
+    /// <summary>A rollup of entries whose tag names of version 3 are in <paramref name="schemas"/>.</summary>
+    public MinuteRollup(TagSchemas? schemas = null)
+    {
+        _schemas = schemas;
+        _rowWriter = RecordingCodec.Writer(_rows);
+    }
 
     /// <summary>Minute rows finished and not yet written.</summary>
     public int Pending => _finished.Count;
@@ -38,7 +45,7 @@ internal sealed class MinuteRollup
     public void Add(RecordedTwin twin, long ticks, ReadOnlySpan<byte> entry)
     {
         int minute = checked((int)(ticks / TimeSpan.TicksPerMinute));
-        var cursor = new ReadingCursor(entry, ticks);
+        var cursor = new ReadingCursor(entry, ticks, _schemas);
         long count = cursor.Count;
         var t = twin.Minutes;
         if (t is null)

@@ -3,7 +3,7 @@ using Imv.Grains.Interfaces.Twins;
 
 namespace Imv.Persistence.Recording;
 
-/// <summary>Walks the readings of a readings entry of either version (<see cref="RecordingCodec"/>) without decoding
+/// <summary>Walks the readings of a readings entry of any version (<see cref="RecordingCodec"/>) without decoding
 /// what is not asked for: each <see cref="Next"/> gives a reading's name (UTF-8), quality, source time and sequence and
 /// where its value is; <see cref="Value"/> decodes the value. Throws <see cref="InvalidDataException"/> on bytes no
 /// entry has.</summary>
@@ -11,18 +11,26 @@ internal ref struct ReadingCursor
 {
     private readonly ReadOnlySpan<byte> _data;
     private readonly byte _version;
+    private readonly TagSchema? _schema;
     private int _p;
     private long _left;
 
-    /// <summary>A cursor over <paramref name="data"/>, an entry accepted at <paramref name="atTicks"/> (version 2 counts
-    /// source times from it).</summary>
-    public ReadingCursor(ReadOnlySpan<byte> data, long atTicks)
+    /// <summary>A cursor over <paramref name="data"/>, an entry accepted at <paramref name="atTicks"/> (versions 2 and 3
+    /// count source times from it); the names of version 3 are looked up in <paramref name="schemas"/>.</summary>
+    public ReadingCursor(ReadOnlySpan<byte> data, long atTicks, TagSchemas? schemas)
     {
         _data = data;
-        if (data.Length == 0 || data[0] is not (RecordingCodec.Version or RecordingCodec.ReadingsVersion))
+        if (data.Length == 0 || data[0] is not (RecordingCodec.Version or RecordingCodec.ReadingsVersion or RecordingCodec.IndexedReadingsVersion))
             throw new InvalidDataException($"unknown entry version {(data.Length == 0 ? -1 : data[0])}");
         _version = data[0];
         _p = 1;
+        if (_version == RecordingCodec.IndexedReadingsVersion)
+        {
+            if (data.Length < 17) throw new InvalidDataException("entry ends inside its tag schema's id");
+            var id = TagSchema.ReadId(data.Slice(1, 16));
+            _schema = schemas is not null ? schemas.Get(id) : throw new InvalidDataException($"the entry names tag schema {TagSchema.Format(id)}, and no schemas were given to read it");
+            _p = 17;
+        }
         Count = RecordingCodec.Read7(data, ref _p);
         if (Count < 0 || Count > 1_000_000) throw new InvalidDataException($"implausible reading count {Count}");
         _left = Count;
@@ -34,6 +42,9 @@ internal ref struct ReadingCursor
 
     /// <summary>The current reading's name, UTF-8.</summary>
     public ReadOnlySpan<byte> Name { get; private set; }
+
+    /// <summary>The current reading's name as a string when the entry has it made (version 3: its schema's); else null.</summary>
+    public string? NameString { get; private set; }
 
     /// <summary>The current reading's quality.</summary>
     public TagQuality Quality { get; private set; }
@@ -58,27 +69,43 @@ internal ref struct ReadingCursor
             return false;
         }
         _left--;
-        int length = checked((int)RecordingCodec.Read7(_data, ref _p));
-        if (length < 0 || _p + length + 1 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
-        Name = _data.Slice(_p, length);
-        _p += length;
-        if (_version == RecordingCodec.Version)
+        if (_schema is not null)
         {
-            Quality = (TagQuality)_data[_p++];
-            if (_p + 8 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
-            SourceTicks = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_p, 8));
-            _p += 8;
-            Sequence = RecordingCodec.Read7(_data, ref _p);
-            if (_p >= _data.Length) throw new InvalidDataException("entry ends before a value");
-            Type = (TagDataType)_data[_p++];
+            long index = RecordingCodec.Read7(_data, ref _p);
+            if ((ulong)index >= (ulong)_schema.Count) throw new InvalidDataException($"tag index {index} is outside its schema of {_schema.Count} names");
+            Name = _schema.Utf8[index];
+            NameString = _schema.Names[index];
+            if (_p >= _data.Length) throw new InvalidDataException("entry ends inside a reading");
+            int head = _data[_p++];
+            Type = (TagDataType)(head & 0x0F);
+            Quality = (TagQuality)((head >> 4) & 0x03);
+            if ((head & RecordingCodec.TimeStepFlag) != 0) SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
+            if ((head & RecordingCodec.SequenceStepFlag) != 0) Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
         }
         else
         {
-            byte head = _data[_p++];
-            Type = (TagDataType)(head & 0x0F);
-            Quality = (TagQuality)(head >> 4);
-            SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
-            Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
+            int length = checked((int)RecordingCodec.Read7(_data, ref _p));
+            if (length < 0 || _p + length + 1 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
+            Name = _data.Slice(_p, length);
+            _p += length;
+            if (_version == RecordingCodec.Version)
+            {
+                Quality = (TagQuality)_data[_p++];
+                if (_p + 8 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
+                SourceTicks = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_p, 8));
+                _p += 8;
+                Sequence = RecordingCodec.Read7(_data, ref _p);
+                if (_p >= _data.Length) throw new InvalidDataException("entry ends before a value");
+                Type = (TagDataType)_data[_p++];
+            }
+            else
+            {
+                byte head = _data[_p++];
+                Type = (TagDataType)(head & 0x0F);
+                Quality = (TagQuality)(head >> 4);
+                SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
+                Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
+            }
         }
         _valueStart = _p;
         RecordingCodec.SkipValue(_data, Type, ref _p);

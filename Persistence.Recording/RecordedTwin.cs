@@ -20,6 +20,10 @@ internal sealed class RecordedTwin(string id)
     /// span of its index); null when it has none. The store's to keep consistent, under its own lock.</summary>
     internal object? StoreState { get; set; }
 
+    /// <summary>The schema the twin's latest entry named its tags by (<see cref="TagSchema"/>; on the twins' turns); null
+    /// until its first entry of version 3.</summary>
+    internal TagSchema? Schema { get; set; }
+
     /// <summary>The id in UTF-8 (made once, by the writer: its rows carry the id as text).</summary>
     internal byte[] IdUtf8 => _idUtf8 ??= Encoding.UTF8.GetBytes(Id);
 

@@ -6,19 +6,30 @@ using Imv.Grains.Interfaces.Twins;
 namespace Imv.Persistence.Recording;
 
 /// <summary>The binary form of a recording entry's data column: a version byte, then readings or one command
-/// transition. Readings, version 2 (written since session 7): count; per reading the tag (UTF-8, 7-bit length), one byte
-/// with the value type (low 4 bits) and quality (high 4), the source time as a zig-zag step from the previous reading's
-/// (the first's from when the twin accepted the entry), the sequence as a zig-zag step from the previous reading's (the
-/// first's from 0), then the value's bytes. Version 1 (still read): count; per reading the tag, quality byte, source
-/// ticks (8 bytes), sequence (7-bit), type byte, value: the bytes a <see cref="BinaryWriter"/> writes. Commands are
-/// version 1. Compact because twins hand over a million readings a second at full ingest and the bytes written are most
-/// of the recording's cost: readings are encoded by <see cref="EntryEncoder"/>, commands here.</summary>
+/// transition. Readings, version 3 (written since session 12 when it is smaller than version 2): the 16-byte id of a
+/// <see cref="TagSchema"/> (the recording stores each schema once), count; per reading the tag's index in the schema
+/// (7-bit), one byte with the value type (low 4 bits), the quality (bits 4-5) and two flags (bit 6: a source time step
+/// follows; bit 7: a sequence step follows; a step of zero is not written), the steps as in version 2, then the value's
+/// bytes. Version 2 (written since session 7, still written for entries whose names are shorter than a schema id):
+/// count; per reading the tag (UTF-8, 7-bit length), one byte with the value type (low 4 bits) and quality (high 4), the
+/// source time as a zig-zag step from the previous reading's (the first's from when the twin accepted the entry), the
+/// sequence as a zig-zag step from the previous reading's (the first's from 0), then the value's bytes. Version 1 (still
+/// read): count; per reading the tag, quality byte, source ticks (8 bytes), sequence (7-bit), type byte, value: the
+/// bytes a <see cref="BinaryWriter"/> writes. Commands are version 1. Compact because twins hand over a million readings
+/// a second at full ingest and the bytes written are most of the recording's cost: readings are encoded by
+/// <see cref="EntryEncoder"/>, commands here.</summary>
 internal static class RecordingCodec
 {
     /// <summary>Commands, and readings written before version 2.</summary>
     internal const byte Version = 1;
-    /// <summary>Readings as written now.</summary>
+    /// <summary>Readings with their names spelled.</summary>
     internal const byte ReadingsVersion = 2;
+    /// <summary>Readings with their names by index into a <see cref="TagSchema"/>.</summary>
+    internal const byte IndexedReadingsVersion = 3;
+    /// <summary>Version 3, in a reading's head byte: a source time step follows.</summary>
+    internal const int TimeStepFlag = 0x40;
+    /// <summary>Version 3, in a reading's head byte: a sequence step follows.</summary>
+    internal const int SequenceStepFlag = 0x80;
     internal const int ReadingsKind = 0;
     internal const int CommandKind = 1;
 
@@ -36,16 +47,17 @@ internal static class RecordingCodec
         WriteOptional(w, record.Reason);
     }
 
-    /// <summary>The readings of a readings entry accepted at <paramref name="atTicks"/>, decoded from its bytes; tag names
-    /// shared through <paramref name="names"/> when given (a replay reads every entry of a range: no string per reading).</summary>
-    public static TagUpdate[] ReadReadings(ReadOnlySpan<byte> data, long atTicks, TagNames? names)
+    /// <summary>The readings of a readings entry accepted at <paramref name="atTicks"/>, decoded from its bytes; names of
+    /// version 3 from <paramref name="schemas"/>, spelled names shared through <paramref name="names"/> when given (a
+    /// replay reads every entry of a range: no string per reading).</summary>
+    public static TagUpdate[] ReadReadings(ReadOnlySpan<byte> data, long atTicks, TagSchemas? schemas, TagNames? names)
     {
-        var cursor = new ReadingCursor(data, atTicks);
+        var cursor = new ReadingCursor(data, atTicks, schemas);
         var updates = new TagUpdate[cursor.Count];
         int i = 0;
         while (cursor.Next())
         {
-            string tag = names is not null ? names.Get(cursor.Name) : Encoding.UTF8.GetString(cursor.Name);
+            string tag = cursor.NameString ?? (names is not null ? names.Get(cursor.Name) : Encoding.UTF8.GetString(cursor.Name));
             updates[i++] = new TagUpdate(tag, cursor.Value(), cursor.Quality, new DateTimeOffset(cursor.SourceTicks, TimeSpan.Zero), cursor.Sequence);
         }
         return updates;
@@ -127,16 +139,16 @@ internal static class RecordingCodec
         return a;
     }
 
-    /// <summary>Decodes one row of the recording. Throws <see cref="InvalidDataException"/> naming the file and
-    /// position of a damaged entry: never skipped silently.</summary>
-    public static RecordedEntry Decode(string file, string twinId, long position, long at, int kind, byte[] data, TagNames? names = null)
+    /// <summary>Decodes one row of the recording (names of version 3 from <paramref name="schemas"/>). Throws
+    /// <see cref="InvalidDataException"/> naming the file and position of a damaged entry: never skipped silently.</summary>
+    public static RecordedEntry Decode(string file, string twinId, long position, long at, int kind, byte[] data, TagSchemas? schemas, TagNames? names = null)
     {
         try
         {
             var when = new DateTimeOffset(at, TimeSpan.Zero);
             switch (kind)
             {
-                case ReadingsKind: return new RecordedEntry(position, twinId, when, ReadReadings(data, at, names), null);
+                case ReadingsKind: return new RecordedEntry(position, twinId, when, ReadReadings(data, at, schemas, names), null);
                 case CommandKind:
                     using (var br = new BinaryReader(new MemoryStream(data, writable: false))) return new RecordedEntry(position, twinId, when, [], ReadCommand(br));
                 default: throw new InvalidDataException($"unknown entry kind {kind}");
@@ -150,10 +162,10 @@ internal static class RecordingCodec
 
     /// <summary>Appends to <paramref name="into"/> the readings of one tag (its name in UTF-8) found in a readings entry
     /// accepted at <paramref name="atTicks"/>, without decoding the others (a tag's history reads every entry of a day:
-    /// decoding each reading would dominate).</summary>
-    public static void ReadTag(ReadOnlySpan<byte> data, long atTicks, ReadOnlySpan<byte> tag, List<(long SourceTicks, TagValue Value)> into)
+    /// decoding each reading would dominate); names of version 3 from <paramref name="schemas"/>.</summary>
+    public static void ReadTag(ReadOnlySpan<byte> data, long atTicks, ReadOnlySpan<byte> tag, TagSchemas? schemas, List<(long SourceTicks, TagValue Value)> into)
     {
-        var cursor = new ReadingCursor(data, atTicks);
+        var cursor = new ReadingCursor(data, atTicks, schemas);
         while (cursor.Next())
             if (cursor.Name.SequenceEqual(tag)) into.Add((cursor.SourceTicks, cursor.Value()));
     }

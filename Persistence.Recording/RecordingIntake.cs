@@ -10,7 +10,7 @@ namespace Imv.Persistence.Recording;
 /// at most once per 10 s with how many were dropped since.</summary>
 /// <remarks>Entries are queued with the twin's <see cref="RecordedTwin"/> (one per twin, found by id here, kept for the
 /// recorder's life as the writer's per-twin minutes are).</remarks>
-internal sealed class RecordingIntake(RecordingQueue queue, int capacity, string location, TimeProvider time, ILogger logger)
+internal sealed class RecordingIntake(RecordingQueue queue, TagSchemas schemas, int capacity, string location, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, RecordedTwin> _twins = new(StringComparer.Ordinal);
@@ -36,9 +36,10 @@ internal sealed class RecordingIntake(RecordingQueue queue, int capacity, string
             for (int i = 0; i < updates.Length; i++) if (accepted[i]) n++;
             if (n == 0) return;
         }
+        var twin = Twin(twinId);
         var encoder = EntryEncoder.Current;
-        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks);
-        Enqueue(twinId, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
+        encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks, twin, schemas);
+        Enqueue(twin, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
         encoder.Release();
     }
 
@@ -51,17 +52,19 @@ internal sealed class RecordingIntake(RecordingQueue queue, int capacity, string
         // Commands are few (a handful per reading batch at most): encoded the plain way.
         using var buffer = new MemoryStream();
         using (var w = RecordingCodec.Writer(buffer)) RecordingCodec.WriteCommand(w, record);
-        Enqueue(twinId, at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        Enqueue(Twin(twinId), at.UtcTicks, RecordingCodec.CommandKind, 0, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
-    private void Enqueue(string twinId, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
+    private RecordedTwin Twin(string twinId) => _twins.GetOrAdd(twinId, static id => new RecordedTwin(id));
+
+    private void Enqueue(RecordedTwin twin, long ticks, int kind, int readings, ReadOnlySpan<byte> data)
     {
-        if (queue.TryAdd(_twins.GetOrAdd(twinId, static id => new RecordedTwin(id)), ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
+        if (queue.TryAdd(twin, ticks, kind, readings, data)) { Interlocked.Increment(ref _enqueued); return; }
         Interlocked.Increment(ref _dropped);
         Interlocked.Increment(ref _droppedUnlogged);
         long now = time.GetUtcNow().UtcTicks, last = Interlocked.Read(ref _lastDropLogTicks);
         if (now - last < DropLogInterval.Ticks || Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) != last) return;
         logger.LogWarning("Recording {Location}: dropped {Dropped} entries (twin {TwinId} the latest) because the queue of {Capacity} was full or the recorder stopped; {Total} dropped in all",
-            location, Interlocked.Exchange(ref _droppedUnlogged, 0), twinId, capacity, Dropped);
+            location, Interlocked.Exchange(ref _droppedUnlogged, 0), twin.Id, capacity, Dropped);
     }
 }

@@ -27,7 +27,9 @@ internal sealed class RecordingWriter : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RecordingQueue _queue;
-    private readonly MinuteRollup _minutes = new();
+    private readonly MinuteRollup _minutes;
+    // Schemas the twins made that no commit has stored yet (kept across a failed attempt: its entries name them).
+    private readonly List<TagSchema> _unstoredSchemas = [];
     private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _signalLock = new();
     private TaskCompletionSource _committedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,12 +50,18 @@ internal sealed class RecordingWriter : IAsyncDisposable
         _time = time;
         _logger = logger;
         _queue = new RecordingQueue(options.QueueCapacity);
-        Intake = new RecordingIntake(_queue, options.QueueCapacity, location, time, logger);
+        Schemas = new TagSchemas(store.FindSchema);
+        _minutes = new MinuteRollup(Schemas);
+        Intake = new RecordingIntake(_queue, Schemas, options.QueueCapacity, location, time, logger);
         _lastRetentionTicks = time.GetUtcNow().UtcTicks;
     }
 
     /// <summary>The twins' side: encodes and queues on the twin's turn, counts and logs what the queue refuses.</summary>
     public RecordingIntake Intake { get; }
+
+    /// <summary>The tag schemas of the recording: made by the twins' entries, or read from the store (the recorder's
+    /// reads use the same set).</summary>
+    public TagSchemas Schemas { get; }
 
     /// <summary>Entries handed over and queued.</summary>
     public long Enqueued => Intake.Enqueued;
@@ -164,13 +172,15 @@ internal sealed class RecordingWriter : IAsyncDisposable
             }
             entries += chunk.Count;
         }
+        // After the entries were taken: every schema they name was made before it (and is taken now or was earlier).
+        Schemas.TakeNew(_unstoredSchemas);
         // A twin quiet for two minutes: its open minutes end (the quiet time is in no minute).
         _minutes.Close(_latestTicks / TimeSpan.TicksPerMinute - 1);
         while (true)
         {
             try
             {
-                _store.Commit(chunks, _minutes);
+                _store.Commit(chunks, _unstoredSchemas, _minutes);
                 break;
             }
             catch (Exception ex) when (_store.IsTransient(ex))
@@ -183,6 +193,7 @@ internal sealed class RecordingWriter : IAsyncDisposable
             }
         }
         _minutes.Written();
+        _unstoredSchemas.Clear();
         Interlocked.Add(ref _committedReadings, readings);
         Interlocked.Add(ref _committedEntries, entries);
         Interlocked.Increment(ref _commits);

@@ -87,6 +87,9 @@ public abstract class TwinRecorderBase : ITwinRecorder, IAsyncDisposable
         finally { await _store.DisposeAsync().ConfigureAwait(false); }
     }
 
+    /// <summary>The recording's tag schemas (the reads decode entries of version 3 with them).</summary>
+    private protected TagSchemas Schemas => _writer.Schemas;
+
     /// <summary>Starts the writer's thread now (a recorder whose store is ready when constructed).</summary>
     private protected void StartWriter() => _writer.Start();
 

@@ -41,11 +41,24 @@ internal sealed class PostgreSqlRecordingStore : IRecordingStore
     public string Location { get; }
 
     /// <inheritdoc />
-    public void Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
+    public void Commit(List<RecordingQueue.Chunk> chunks, IReadOnlyList<TagSchema> schemas, MinuteRollup minutes)
     {
         long bytes = 0;
         using var connection = DataSource.OpenConnection();
         using var tx = connection.BeginTransaction();
+        if (schemas.Count > 0)
+        {
+            // Before the entries that name them; another silo may have stored the same schema (same id, same names).
+            using var insert = new NpgsqlCommand("INSERT INTO imv_recording_schemas (id, names) VALUES (@id, @names) ON CONFLICT (id) DO NOTHING", connection, tx);
+            var id = insert.Parameters.Add("id", NpgsqlDbType.Bytea);
+            var names = insert.Parameters.Add("names", NpgsqlDbType.Bytea);
+            foreach (var schema in schemas)
+            {
+                id.Value = schema.IdBytes();
+                names.Value = schema.Bytes;
+                insert.ExecuteNonQuery();
+            }
+        }
         using (var copy = connection.BeginBinaryImport($"COPY {PostgreSqlTwinRecorder.Table} (twin, at, kind, data) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var chunk in chunks)
@@ -75,6 +88,22 @@ internal sealed class PostgreSqlRecordingStore : IRecordingStore
 
     /// <inheritdoc />
     public bool IsTransient(Exception exception) => exception is NpgsqlException or InvalidOperationException or TimeoutException;
+
+    /// <inheritdoc />
+    public TagSchema? FindSchema(UInt128 id) => FindSchema(DataSource, id);
+
+    /// <summary>The tag schema stored under <paramref name="id"/> in the database of <paramref name="dataSource"/>, or
+    /// null; throws <see cref="InvalidDataException"/> when its row is damaged (the entry's decoder names the table
+    /// and the entry).</summary>
+    internal static TagSchema? FindSchema(NpgsqlDataSource dataSource, UInt128 id)
+    {
+        using var connection = dataSource.OpenConnection();
+        using var c = new NpgsqlCommand("SELECT names FROM imv_recording_schemas WHERE id = @id", connection);
+        var key = new byte[16];
+        TagSchema.WriteId(id, key);
+        c.Parameters.AddWithValue("id", key);
+        return c.ExecuteScalar() is byte[] names ? TagSchema.Parse(id, names) : null;
+    }
 
     /// <summary>In the writer's transaction: the minutes finished so far, one row per twin and minute.</summary>
     private static void WriteMinutes(NpgsqlConnection connection, MinuteRollup minutes)

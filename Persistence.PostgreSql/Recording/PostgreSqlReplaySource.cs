@@ -8,6 +8,7 @@ namespace Imv.Persistence.PostgreSql.Recording;
 internal sealed class PostgreSqlReplaySource(NpgsqlDataSource dataSource, string location) : IReplayRecording
 {
     private readonly TagNames _names = new();
+    private readonly TagSchemas _schemas = new(id => PostgreSqlRecordingStore.FindSchema(dataSource, id));
 
     /// <inheritdoc />
     public string Location => location;
@@ -42,6 +43,6 @@ internal sealed class PostgreSqlReplaySource(NpgsqlDataSource dataSource, string
     public RecordedEntry Decode(RecordedRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return RecordingCodec.Decode(location, row.TwinId, row.Position, row.AtTicks, row.Kind, row.Data, _names);
+        return RecordingCodec.Decode(location, row.TwinId, row.Position, row.AtTicks, row.Kind, row.Data, _schemas, _names);
     }
 }

@@ -8,7 +8,7 @@ using Npgsql;
 namespace Imv.Persistence.PostgreSql.Recording;
 
 /// <summary>The plant recording in PostgreSQL (tables <c>imv_recording</c>, <c>imv_recording_minutes</c>,
-/// <c>imv_recording_commits</c>, schema version 2), shared by every silo of a cluster. The write side is the SQLite
+/// <c>imv_recording_commits</c>, <c>imv_recording_schemas</c>, schema version 3), shared by every silo of a cluster. The write side is the SQLite
 /// recorder's (the shared <see cref="TwinRecorderBase"/>, over <see cref="PostgreSqlRecordingStore"/>): twins hand accepted
 /// readings and command transitions to a bounded queue (encoded on the twin's turn, no I/O), one writer thread gathers
 /// them for <see cref="RecordingOptions.FlushInterval"/> and appends them with one binary COPY per commit. A full queue
@@ -31,7 +31,7 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
     private readonly NpgsqlDataSource _dataSource;
     private readonly TagNames _names = new();
 
-    /// <summary>A recorder writing to the database of <paramref name="dataSource"/> (its schema at version 2 or later).
+    /// <summary>A recorder writing to the database of <paramref name="dataSource"/> (its schema at version 3 or later).
     /// Nothing is written before <see cref="TwinRecorderBase.StartAsync"/>: entries handed over meanwhile wait in the
     /// queue. The data source is disposed with the recorder when <paramref name="ownsDataSource"/>.</summary>
     public PostgreSqlTwinRecorder(RecordingOptions options, NpgsqlDataSource dataSource, ILogger<PostgreSqlTwinRecorder> logger, TimeProvider? time = null, bool ownsDataSource = false)
@@ -113,7 +113,7 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
                 while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt16(2), (byte[])r.GetValue(3)));
             }
             foreach (var (position, at, kind, data) in rows)
-                yield return RecordingCodec.Decode(Location, twinId, position, at, kind, data, _names);
+                yield return RecordingCodec.Decode(Location, twinId, position, at, kind, data, Schemas, _names);
             if (rows.Count < page) yield break;
             lastAt = rows[^1].At;
             lastPosition = rows[^1].Position;
@@ -140,7 +140,7 @@ public sealed class PostgreSqlTwinRecorder : TwinRecorderBase, IRecordingReader,
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             long position = r.GetInt64(0);
-            try { RecordingCodec.ReadTag((byte[])r.GetValue(2), r.GetInt64(1), name, into); }
+            try { RecordingCodec.ReadTag((byte[])r.GetValue(2), r.GetInt64(1), name, Schemas, into); }
             catch (Exception ex) when (ex is InvalidDataException or ArgumentOutOfRangeException or OverflowException or EndOfStreamException)
             {
                 throw new InvalidDataException($"Recording {Location}: the entry at position {position} (twin '{twinId}') is damaged: {ex.Message}", ex);

@@ -9,6 +9,7 @@ public sealed class RecordingFile : IReplayRecording
 {
     private readonly string _connectionString;
     private readonly TagNames _names = new();
+    private readonly TagSchemas _schemas;
     private Dictionary<string, List<SpanEntry>>? _tail;
 
     /// <summary>Opens <paramref name="path"/> (which must exist) for reading.</summary>
@@ -18,6 +19,11 @@ public sealed class RecordingFile : IReplayRecording
         FilePath = Path.GetFullPath(path);
         if (!File.Exists(FilePath)) throw new FileNotFoundException($"No recording at {FilePath}.", FilePath);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = FilePath, Mode = SqliteOpenMode.ReadOnly, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _schemas = new TagSchemas(id =>
+        {
+            using var c = Open();
+            return SchemaTable.Find(c, id);
+        });
     }
 
     /// <summary>The file.</summary>
@@ -70,12 +76,12 @@ public sealed class RecordingFile : IReplayRecording
         foreach (var row in RecordedRowReader.Read(r, twins, cancellationToken)) yield return row;
     }
 
-    /// <summary>Decodes a row of this file (thread-safe; tag names shared across rows). A damaged entry throws
+    /// <summary>Decodes a row of this file (thread-safe; tag names and schemas shared across rows). A damaged entry throws
     /// <see cref="InvalidDataException"/> naming the file and position.</summary>
     public RecordedEntry Decode(RecordedRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return RecordingCodec.Decode(FilePath, row.TwinId, row.Position, row.AtTicks, row.Kind, row.Data, _names);
+        return RecordingCodec.Decode(FilePath, row.TwinId, row.Position, row.AtTicks, row.Kind, row.Data, _schemas, _names);
     }
 
     private SqliteConnection Open()

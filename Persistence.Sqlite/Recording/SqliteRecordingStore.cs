@@ -14,7 +14,7 @@ internal sealed class SqliteRecordingStore : IRecordingStore
     private TwinSpans.Entry[] _committing = new TwinSpans.Entry[1024];
     private readonly List<TwinSpans.Span> _writing = [];
     private long _nextPosition = 1;
-    private RawStatement? _insert, _spanInsert, _stateUpdate;
+    private RawStatement? _insert, _spanInsert, _stateUpdate, _schemaInsert;
 
     private SqliteRecordingStore(RecordingOptions options, string filePath)
     {
@@ -69,7 +69,7 @@ internal sealed class SqliteRecordingStore : IRecordingStore
                 minute INTEGER NOT NULL,
                 data BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS recording_twin_minutes_twin ON recording_twin_minutes (twin, minute);
-            """);
+            """ + SchemaTable.Create);
         OpenIndex();
     }
 
@@ -94,7 +94,7 @@ internal sealed class SqliteRecordingStore : IRecordingStore
     public TwinSpans Spans { get; } = new();
 
     /// <inheritdoc />
-    public void Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
+    public void Commit(List<RecordingQueue.Chunk> chunks, IReadOnlyList<TagSchema> schemas, MinuteRollup minutes)
     {
         long position = _nextPosition;
         int indexed = 0;
@@ -102,6 +102,18 @@ internal sealed class SqliteRecordingStore : IRecordingStore
         {
             _insert ??= RawStatement.RecordingInsert(_writer);
             using var tx = _writer.BeginTransaction();   // BEGIN IMMEDIATE: waits (busy timeout) for another writer's lock
+            if (schemas.Count > 0)
+            {
+                _schemaInsert ??= new RawStatement(_writer, SchemaTable.Insert);
+                Span<byte> id = stackalloc byte[16];
+                foreach (var schema in schemas)
+                {
+                    TagSchema.WriteId(schema.Id, id);
+                    _schemaInsert.Blob(1, id);
+                    _schemaInsert.Blob(2, schema.Bytes);
+                    _schemaInsert.Run();
+                }
+            }
             foreach (var chunk in chunks)
             {
                 var data = chunk.Data;
@@ -134,6 +146,14 @@ internal sealed class SqliteRecordingStore : IRecordingStore
 
     /// <inheritdoc />
     public bool IsTransient(Exception exception) => exception is SqliteException;
+
+    /// <inheritdoc />
+    public TagSchema? FindSchema(UInt128 id)
+    {
+        using var c = new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString());
+        c.Open();
+        return SchemaTable.Find(c, id);
+    }
 
     /// <summary>Inside the writer's transaction (same connection): the minutes finished so far (one row per twin and minute).</summary>
     private void WriteMinutes(MinuteRollup minutes)
@@ -275,6 +295,7 @@ internal sealed class SqliteRecordingStore : IRecordingStore
         _insert?.Dispose();
         _spanInsert?.Dispose();
         _stateUpdate?.Dispose();
+        _schemaInsert?.Dispose();
         _writer.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -101,7 +101,7 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
             : RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory);
         foreach (var e in entries)
             if (rows.TryRead(e.Position, out long at, out int kind, out var data))
-                yield return RecordingCodec.Decode(FilePath, twinId, e.Position, at, kind, data);
+                yield return RecordingCodec.Decode(FilePath, twinId, e.Position, at, kind, data, Schemas);
     }
 
     /// <summary>The readings of one tag of <paramref name="twinId"/> accepted from <paramref name="from"/> to
@@ -118,7 +118,7 @@ public sealed class SqliteTwinRecorder : TwinRecorderBase, IRecordingReader, IHo
         foreach (var e in RecordingIndex.Entries(c, FilePath, twinId, from.UtcTicks, to.UtcTicks, memory))
         {
             if (e.Kind != RecordingCodec.ReadingsKind || !rows.TryRead(e.Position, out long at, out _, out var data)) continue;
-            try { RecordingCodec.ReadTag(data, at, name, into); }
+            try { RecordingCodec.ReadTag(data, at, name, Schemas, into); }
             catch (Exception ex) when (ex is InvalidDataException or ArgumentOutOfRangeException or OverflowException or EndOfStreamException)
             {
                 throw new InvalidDataException($"Recording {FilePath}: the entry at position {e.Position} (twin '{twinId}') is damaged: {ex.Message}", ex);

@@ -46,7 +46,7 @@ public static class RecordingSetup
 
     /// <summary>Registers the recorder when enabled. SQLite: its file defaults to <c>Silo:SqlitePath</c> with the
     /// extension <c>.recording.db</c> (relative paths are under the working directory). PostgreSQL: the tables of schema
-    /// version 2 in the database of <c>ConnectionStrings:PostgreSql</c>.</summary>
+    /// version 3 in the database of <c>ConnectionStrings:PostgreSql</c>.</summary>
     public static void Register(IServiceCollection services, RecordingOptions options, SiloSettings settings)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -565,6 +565,63 @@ public sealed class RecordingTests : IDisposable
         Assert.Contains("unknown value type 15", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Entries whose tag names are longer than a schema's id name their tags by index into a tag schema stored
+    /// once (version 3): every value type, quality, source time and sequence comes back as recorded, through the
+    /// recorder, the file reopened and a replay's read; a twin reporting the same tags in another order shares the
+    /// schema; a new tag extends it. A damaged or missing schema row is refused naming the file and the entry.</summary>
+    [Fact]
+    public async Task Long_tag_names_are_recorded_by_index_into_a_tag_schema_stored_once()
+    {
+        var options = Options();
+        string[] names = ["line-1/press-3/temperature", "line-1/press-3/pressure", "line-1/press-3/state", "line-1/press-3/recipe", "line-1/press-3/alarms"];
+        TagUpdate[] Readings(int i, DateTimeOffset at) =>
+        [
+            new(names[0], TagValue.FromDouble(20.5 + i), TagQuality.Good, at, 100 + i),
+            new(names[1], TagValue.FromInteger(-7 - i), TagQuality.Uncertain, at, 100 + i),
+            new(names[2], TagValue.FromBoolean(i % 2 == 0), TagQuality.Bad, at.AddMilliseconds(-5), 100 + i),
+            new(names[3], TagValue.FromString("recipe-" + i), TagQuality.Good, at.AddMilliseconds(-5), 90),
+            new(names[4], TagValue.FromArray(new[] { 1.5, double.NaN }), TagQuality.Good, at.AddDays(-1), long.MaxValue),
+        ];
+        var m1 = new List<TagUpdate[]>();
+        var m2 = Readings(5, T0.AddSeconds(5)).Reverse().ToArray();
+        await using (var recorder = Open(options))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                m1.Add(Readings(i, T0.AddSeconds(i)));
+                recorder.RecordReadings("m1", T0.AddSeconds(i), m1[^1], default);
+            }
+            recorder.RecordReadings("m2", T0.AddSeconds(5), m2, default);
+            m1.Add([.. Readings(3, T0.AddSeconds(3)), new("line-1/press-3/door-open", TagValue.None, TagQuality.Good, T0.AddSeconds(3), 0)]);
+            recorder.RecordReadings("m1", T0.AddSeconds(3), m1[^1], default);
+            await recorder.FlushAsync();
+            Assert.Equal(m1, recorder.Read("m1", T0, T0.AddMinutes(1)).Select(e => e.Readings.ToArray()));
+        }
+        Assert.Equal(2, Scalar(options.Path, "SELECT count(*) FROM recording_schemas"));
+        Assert.Equal(5, Scalar(options.Path, "SELECT count(*) FROM recording WHERE substr(data, 1, 1) = x'03'"));
+        await using (var reopened = Open(options))
+        {
+            Assert.Equal(m1, reopened.Read("m1", T0, T0.AddMinutes(1)).Select(e => e.Readings.ToArray()));
+            Assert.Equal([20.5, 21.5, 22.5, 23.5], reopened.ReadTag("m1", names[0], T0, T0.AddMinutes(1)).Select(p => p.Value.AsDouble()));
+            Assert.Equal(4, Assert.Single(reopened.ReadMinutes("m1", names[0], T0, T0.AddMinutes(2))).Count);
+        }
+        var file = new RecordingFile(options.Path);
+        var replayed = file.Read(T0, T0.AddMinutes(1), _ => true).ToList();
+        Assert.Equal(m1, replayed.Where(e => e.TwinId == "m1").Select(e => e.Readings.ToArray()));
+        Assert.Equal(m2, replayed.Single(e => e.TwinId == "m2").Readings);
+
+        long position = replayed[0].Position;
+        Execute(options.Path, "UPDATE recording_schemas SET names = CAST(names || x'00' AS BLOB)");
+        var damaged = Assert.Throws<InvalidDataException>(() => new RecordingFile(options.Path).Read(T0, T0.AddMinutes(1), _ => true).ToList());
+        Assert.Contains(options.Path, damaged.Message, StringComparison.Ordinal);
+        Assert.Contains($"position {position}", damaged.Message, StringComparison.Ordinal);
+        Assert.Contains("is damaged: its names do not hash to its id", damaged.Message, StringComparison.Ordinal);
+        Execute(options.Path, "DELETE FROM recording_schemas");
+        var missing = Assert.Throws<InvalidDataException>(() => new RecordingFile(options.Path).Read(T0, T0.AddMinutes(1), _ => true).ToList());
+        Assert.Contains($"position {position}", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("which the recording does not hold", missing.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Settings_out_of_range_are_named_all_at_once()
     {

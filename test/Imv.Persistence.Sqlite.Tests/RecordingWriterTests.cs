@@ -55,6 +55,29 @@ public sealed class RecordingWriterTests : IDisposable
         Assert.Equal(6, speed.Value.Sum);
     }
 
+    /// <summary>A tag schema (entries of version 3) is handed to the store with the first commit of the entries naming
+    /// it, again when that commit is retried, and never again once stored: twins reporting the same tags share it.</summary>
+    [Fact]
+    public async Task A_tag_schema_made_before_a_failed_commit_is_stored_by_the_retry_and_once()
+    {
+        var store = new ChunkStore { TransientFailures = 1 };
+        await using var writer = Writer(store, NullLogger.Instance);
+        writer.Start();
+        writer.Intake.RecordReadings("m1", T0, [Reading("spindle-speed-actual", 1, T0)], default);
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        writer.Intake.RecordReadings("m2", T0.AddSeconds(1), [Reading("spindle-speed-actual", 2, T0.AddSeconds(1))], default);
+        writer.Intake.RecordReadings("m1", T0.AddSeconds(1), [Reading("spindle-speed-actual", 3, T0.AddSeconds(1))], default);
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal(1, store.Failed);
+        Assert.Equal(2, store.SchemasOffered);
+        var schema = Assert.Single(store.Schemas);
+        Assert.Equal(["spindle-speed-actual"], schema.Names);
+        Assert.Equal(3, store.Committed.Count);
+        Assert.All(store.Committed, e => Assert.Equal(schema.Id, TagSchema.ReadId(e.Data.AsSpan(1, 16))));
+        Assert.All(store.Committed, e => Assert.Equal(RecordingCodec.IndexedReadingsVersion, e.Data[0]));
+    }
+
     [Fact]
     public async Task A_flush_with_nothing_queued_completes_and_one_before_the_writer_started_is_refused()
     {
@@ -174,8 +197,14 @@ public sealed class RecordingWriterTests : IDisposable
         public ConcurrentQueue<string> Calls { get; } = new();
         public bool Closed => Calls.Contains("close");
 
-        public void Commit(List<RecordingQueue.Chunk> chunks, MinuteRollup minutes)
+        public TagSchema? FindSchema(UInt128 id) => null;
+
+        public List<TagSchema> Schemas { get; } = [];
+        public int SchemasOffered { get; private set; }
+
+        public void Commit(List<RecordingQueue.Chunk> chunks, IReadOnlyList<TagSchema> schemas, MinuteRollup minutes)
         {
+            SchemasOffered += schemas.Count;
             CommitStarted.TrySetResult();
             CommitGate?.Wait();
             // Everything is copied (chunks are reused once committed) and kept only if the attempt succeeds.
@@ -190,6 +219,7 @@ public sealed class RecordingWriterTests : IDisposable
                 throw new IOException("the disk is full (test)");
             }
             Committed.AddRange(entries);
+            Schemas.AddRange(schemas);
             Minutes.AddRange(rows);
             Calls.Enqueue("commit");
         }

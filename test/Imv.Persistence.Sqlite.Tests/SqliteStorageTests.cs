@@ -348,17 +348,17 @@ public sealed class SqliteStorageTests(ITestOutputHelper output) : IDisposable
         var storage = harness.Storage;
         long writes = 0;
         string note = new('x', 360);
+        // Each writer updates 16 grains of its own in turn, as grains write their state.
+        var states = Enumerable.Range(0, Writers).Select(_ => Enumerable.Range(0, 16).Select(_ => new GrainState<CounterState>(new CounterState { Note = note })).ToArray()).ToArray();
         var stopwatch = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
         {
-            // Each writer updates 16 grains of its own in turn, as grains write their state.
-            var states = Enumerable.Range(0, 16).Select(_ => new GrainState<CounterState>(new CounterState { Note = note })).ToArray();
             int i = 0;
             while (stopwatch.Elapsed < duration)
             {
                 int slot = i++ % 16;
-                states[slot].State!.Value = i;
-                await storage.WriteStateAsync("s", GrainId.Create("machine", "w" + w + "-" + slot), states[slot]);
+                states[w][slot].State!.Value = i;
+                await storage.WriteStateAsync("s", GrainId.Create("machine", "w" + w + "-" + slot), states[w][slot]);
                 Interlocked.Increment(ref writes);
             }
         })).ToArray();
@@ -366,7 +366,16 @@ public sealed class SqliteStorageTests(ITestOutputHelper output) : IDisposable
         stopwatch.Stop();
         double perSecond = writes / stopwatch.Elapsed.TotalSeconds;
         output.WriteLine($"provider, write-behind, synchronous={synchronous}, 64 writers x 16 grains, ~380-byte states: {writes} writes in {stopwatch.Elapsed.TotalSeconds:F2} s = {perSecond:F0} writes/s in {storage.Store.CommittedBatches} group commits");
-        Assert.True(perSecond > 500, $"{perSecond:F0} writes/s");
+        // The figure is printed, not gated (a loaded machine slows it): what is asserted is that every grain reads back
+        // the last state written for it.
+        Assert.True(writes > 0);
+        for (int w = 0; w < Writers; w++)
+            for (int slot = 0; slot < 16; slot++)
+            {
+                var read = new GrainState<CounterState>();
+                await storage.ReadStateAsync("s", GrainId.Create("machine", "w" + w + "-" + slot), read);
+                Assert.Equal(states[w][slot].State!.Value, read.RecordExists ? read.State!.Value : 0);
+            }
     }
 
     private static byte[] Payload(int writer, int index)
