@@ -622,6 +622,24 @@ public sealed class RecordingTests : IDisposable
         Assert.Contains("which the recording does not hold", missing.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A twin with more tags than a schema holds, and one whose names together are shorter than a schema's id,
+    /// spell their names (version 2): nothing is lost, no schema is stored for them.</summary>
+    [Fact]
+    public async Task Entries_a_schema_cannot_shorten_spell_their_names_and_read_back()
+    {
+        var options = Options();
+        var many = Enumerable.Range(0, TagSchema.MaxNames + 1).Select(i => Reading("sensor-" + i.ToString("0000", System.Globalization.CultureInfo.InvariantCulture), i, T0)).ToArray();
+        TagUpdate[] few = [Reading("a", 1, T0), Reading("b", 2, T0)];
+        await using var recorder = Open(options);
+        recorder.RecordReadings("big", T0, many, default);
+        recorder.RecordReadings("small", T0, few, default);
+        await recorder.FlushAsync();
+        Assert.Equal(many, Assert.Single(recorder.Read("big", T0, T0.AddMinutes(1))).Readings);
+        Assert.Equal(few, Assert.Single(recorder.Read("small", T0, T0.AddMinutes(1))).Readings);
+        Assert.Equal(2, Scalar(options.Path, "SELECT count(*) FROM recording WHERE substr(data, 1, 1) = x'02'"));
+        Assert.Equal(0, Scalar(options.Path, "SELECT count(*) FROM recording_schemas"));
+    }
+
     [Fact]
     public void Settings_out_of_range_are_named_all_at_once()
     {
