@@ -15,6 +15,7 @@ internal sealed class RecordingIntake(RecordingQueue queue, TagSchemas schemas, 
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, RecordedTwin> _twins = new(StringComparer.Ordinal);
     private long _enqueued, _dropped, _droppedUnlogged, _lastDropLogTicks;
+    private int _schemasFullLogged;
 
     /// <summary>For measurements: while true, nothing is recorded (nothing queued, nothing counted as dropped).</summary>
     public bool Paused { get; set; }
@@ -39,6 +40,9 @@ internal sealed class RecordingIntake(RecordingQueue queue, TagSchemas schemas, 
         var twin = Twin(twinId);
         var encoder = EntryEncoder.Current;
         encoder.EncodeReadings(updates, accepted, n, receivedAt.UtcTicks, twin, schemas);
+        if (schemas.IsFull && Interlocked.Exchange(ref _schemasFullLogged, 1) == 0)
+            logger.LogWarning("Recording {Location}: the tag schemas hold {Names} names (or {Schemas} schemas); twin {TwinId} and any other whose tags are not all in its schema spell their names from now on (larger entries, nothing lost). Twins whose tag names keep changing make a schema per new name",
+                location, TagSchemas.MaxNamesKept, TagSchemas.MaxSchemas, twinId);
         Enqueue(twin, receivedAt.UtcTicks, RecordingCodec.ReadingsKind, n, encoder.Written);
         encoder.Release();
     }

@@ -50,8 +50,9 @@ internal sealed class TagSchema
         return _indexes.TryGetValue(name, out int index) ? index : -1;
     }
 
-    /// <summary>A schema of <paramref name="names"/> (distinct, at most <see cref="MaxNames"/>).</summary>
-    public static TagSchema Create(IReadOnlyList<string> names)
+    /// <summary>A schema of <paramref name="names"/> (distinct, at most <see cref="MaxNames"/>); when they begin with
+    /// the names of <paramref name="basis"/> (a schema extended), its UTF-8 arrays are shared.</summary>
+    public static TagSchema Create(IReadOnlyList<string> names, TagSchema? basis = null)
     {
         ArgumentNullException.ThrowIfNull(names);
         if (names.Count > MaxNames) throw new ArgumentException($"A tag schema holds at most {MaxNames} names.", nameof(names));
@@ -59,7 +60,7 @@ internal sealed class TagSchema
         int size = 1 + 5;
         for (int i = 0; i < names.Count; i++)
         {
-            utf8[i] = Encoding.UTF8.GetBytes(names[i]);
+            utf8[i] = basis is not null && i < basis.Count && ReferenceEquals(basis.Names[i], names[i]) ? basis.Utf8[i] : Encoding.UTF8.GetBytes(names[i]);
             size += 5 + utf8[i].Length;
         }
         var bytes = new byte[size];

@@ -31,6 +31,7 @@ internal sealed class TagSchemas
     /// would hold more than <see cref="TagSchema.MaxNames"/> names or the set is full.</summary>
     public TagSchema? Extend(TagSchema? current, List<string> missing)
     {
+        if (IsFull) return null;
         missing.Sort(StringComparer.Ordinal);
         int distinct = 0;
         for (int i = 0; i < missing.Count; i++)
@@ -41,18 +42,26 @@ internal sealed class TagSchemas
         var names = new string[have + distinct];
         current?.Names.CopyTo(names, 0);
         missing.CopyTo(names, have);
-        var schema = TagSchema.Create(names);
+        var schema = TagSchema.Create(names, current);
         if (_known.TryGetValue(schema.Id, out var known)) return known;
         lock (_newLock)
         {
             if (_known.TryGetValue(schema.Id, out known)) return known;
-            if (_namesKept + schema.Count > MaxNamesKept || _known.Count >= MaxSchemas) return null;
+            if (_namesKept + schema.Count > MaxNamesKept || _known.Count >= MaxSchemas)
+            {
+                IsFull = true;
+                return null;
+            }
             _namesKept += schema.Count;
             _known[schema.Id] = schema;
             _new.Add(schema);
         }
         return schema;
     }
+
+    /// <summary>Whether a schema was refused because the set is full (from then on twins whose tags are not all in their
+    /// schema spell their names).</summary>
+    public bool IsFull { get; private set; }
 
     /// <summary>The writer: moves the schemas made since the last call into <paramref name="into"/>. Every entry queued
     /// before the call names a schema taken by this call or an earlier one (a schema is made before its first entry is

@@ -78,6 +78,33 @@ public sealed class RecordingWriterTests : IDisposable
         Assert.All(store.Committed, e => Assert.Equal(RecordingCodec.IndexedReadingsVersion, e.Data[0]));
     }
 
+    /// <summary>A twin whose tag names keep changing makes a schema per new name (each a copy of the last, larger): the
+    /// bound on the names kept stops it, logged once, and from then on its entries spell their names. Nothing is lost.</summary>
+    [Fact]
+    public async Task A_twin_whose_tag_names_keep_changing_fills_the_schemas_then_spells_its_names_logged_once()
+    {
+        var store = new ChunkStore();
+        var log = new ListLogger();
+        await using var writer = Writer(store, log);
+        writer.Start();
+        const int Entries = 800;
+        for (int i = 0; i < Entries; i++)
+            writer.Intake.RecordReadings("m1", T0.AddSeconds(i), [Reading("a-tag-name-that-changes-" + i, i, T0.AddSeconds(i))], default);
+        await writer.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.True(writer.Schemas.IsFull);
+        int spelled = store.Committed.Count(e => e.Data[0] == RecordingCodec.ReadingsVersion);
+        Assert.InRange(spelled, 1, Entries - 1);
+        Assert.Equal(Entries - spelled, store.Schemas.Count);
+        Assert.Equal(Entries, store.Committed.Count);
+        for (int i = 0; i < Entries; i++)
+        {
+            var e = store.Committed[i];
+            Assert.Equal("a-tag-name-that-changes-" + i, Assert.Single(RecordingCodec.ReadReadings(e.Data, e.Ticks, writer.Schemas, null)).Tag);
+        }
+        Assert.Equal(1, log.Count(LogLevel.Warning, "Recording test store: the tag schemas hold", "spell their names from now on"));
+    }
+
     [Fact]
     public async Task A_flush_with_nothing_queued_completes_and_one_before_the_writer_started_is_refused()
     {
