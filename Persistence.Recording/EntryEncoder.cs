@@ -82,7 +82,8 @@ internal sealed class EntryEncoder
             _indexes[n++] = index;
             hint = index + 1;
         }
-        if (spelled < 16) return false;
+        // (An entry with more readings than a schema holds names is spelled at once, its names not even sorted.)
+        if (spelled < 16 || n > TagSchema.MaxNames) return false;
         if (missing is not null)
         {
             current = schemas.Extend(current, missing);
