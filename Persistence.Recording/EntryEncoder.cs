@@ -28,16 +28,16 @@ internal sealed class EntryEncoder
     /// smaller, else as version 2 (names spelled).</summary>
     public void EncodeReadings(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count, long atTicks, RecordedTwin? twin = null, TagSchemas? schemas = null)
     {
-        if (twin is null || schemas is null || !TryIndexes(updates, accepted, twin, schemas, out var schema))
-        {
-            EncodeSpelled(updates, accepted, count, atTicks);
-            return;
-        }
+        TagSchema? schema = twin is not null && schemas is not null && TryIndexes(updates, accepted, twin, schemas, out var indexed) ? indexed : null;
         _length = 0;
-        WriteByte(RecordingCodec.IndexedReadingsVersion);
-        if (_length + 16 > _buffer.Length) Grow(16);
-        TagSchema.WriteId(schema.Id, _buffer.AsSpan(_length, 16));
-        _length += 16;
+        if (schema is null) WriteByte(RecordingCodec.ReadingsVersion);
+        else
+        {
+            WriteByte(RecordingCodec.IndexedReadingsVersion);
+            if (_length + 16 > _buffer.Length) Grow(16);
+            TagSchema.WriteId(schema.Id, _buffer.AsSpan(_length, 16));
+            _length += 16;
+        }
         Write7((uint)count);
         long ticks = atTicks, sequence = 0;
         int n = 0;
@@ -45,16 +45,24 @@ internal sealed class EntryEncoder
         {
             if (!accepted.IsEmpty && !accepted[i]) continue;
             ref readonly var u = ref updates[i];
-            Write7((uint)_indexes[n++]);
             var type = u.Value.DataType;
-            long t = u.SourceTimestamp.UtcTicks;
-            // Steps of zero (a message's readings share a source time and a sequence) are a flag, not a byte.
             int head = (byte)type | ((byte)u.Quality << 4);
-            if (t != ticks) head |= RecordingCodec.TimeStepFlag;
-            if (u.Sequence != sequence) head |= RecordingCodec.SequenceStepFlag;
+            // Source time and sequence as zig-zag steps from the previous reading's: a message's readings share both (a
+            // step of zero), and version 3 writes a flag instead of such a step.
+            long t = u.SourceTimestamp.UtcTicks;
+            bool timeStep = true, sequenceStep = true;
+            if (schema is null) WriteString(u.Tag);
+            else
+            {
+                Write7((uint)_indexes[n++]);
+                timeStep = t != ticks;
+                sequenceStep = u.Sequence != sequence;
+                if (timeStep) head |= RecordingCodec.TimeStepFlag;
+                if (sequenceStep) head |= RecordingCodec.SequenceStepFlag;
+            }
             WriteByte((byte)head);
-            if (t != ticks) Write7(Zig(t - ticks));
-            if (u.Sequence != sequence) Write7(Zig(u.Sequence - sequence));
+            if (timeStep) Write7(Zig(t - ticks));
+            if (sequenceStep) Write7(Zig(u.Sequence - sequence));
             ticks = t;
             sequence = u.Sequence;
             WritePayload(u.Value, type);
@@ -99,30 +107,6 @@ internal sealed class EntryEncoder
         }
         schema = current!;
         return true;
-    }
-
-    /// <summary>Version 2: every reading's name spelled.</summary>
-    private void EncodeSpelled(ReadOnlySpan<TagUpdate> updates, ReadOnlySpan<bool> accepted, int count, long atTicks)
-    {
-        _length = 0;
-        WriteByte(RecordingCodec.ReadingsVersion);
-        Write7((uint)count);
-        long ticks = atTicks, sequence = 0;
-        for (int i = 0; i < updates.Length; i++)
-        {
-            if (!accepted.IsEmpty && !accepted[i]) continue;
-            ref readonly var u = ref updates[i];
-            WriteString(u.Tag);
-            var type = u.Value.DataType;
-            WriteByte((byte)((byte)type | ((byte)u.Quality << 4)));
-            // Steps, zig-zag: a message's readings share a source time (0, one byte) close to when it was accepted.
-            long t = u.SourceTimestamp.UtcTicks;
-            Write7(Zig(t - ticks));
-            Write7(Zig(u.Sequence - sequence));
-            ticks = t;
-            sequence = u.Sequence;
-            WritePayload(u.Value, type);
-        }
     }
 
     private static ulong Zig(long step) => (ulong)((step << 1) ^ (step >> 63));

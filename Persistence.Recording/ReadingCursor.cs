@@ -73,14 +73,9 @@ internal ref struct ReadingCursor
         {
             long index = RecordingCodec.Read7(_data, ref _p);
             if ((ulong)index >= (ulong)_schema.Count) throw new InvalidDataException($"tag index {index} is outside its schema of {_schema.Count} names");
+            if (_p >= _data.Length) throw new InvalidDataException("entry ends inside a reading");
             Name = _schema.Utf8[index];
             NameString = _schema.Names[index];
-            if (_p >= _data.Length) throw new InvalidDataException("entry ends inside a reading");
-            int head = _data[_p++];
-            Type = (TagDataType)(head & 0x0F);
-            Quality = (TagQuality)((head >> 4) & 0x03);
-            if ((head & RecordingCodec.TimeStepFlag) != 0) SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
-            if ((head & RecordingCodec.SequenceStepFlag) != 0) Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
         }
         else
         {
@@ -88,24 +83,26 @@ internal ref struct ReadingCursor
             if (length < 0 || _p + length + 1 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
             Name = _data.Slice(_p, length);
             _p += length;
-            if (_version == RecordingCodec.Version)
-            {
-                Quality = (TagQuality)_data[_p++];
-                if (_p + 8 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
-                SourceTicks = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_p, 8));
-                _p += 8;
-                Sequence = RecordingCodec.Read7(_data, ref _p);
-                if (_p >= _data.Length) throw new InvalidDataException("entry ends before a value");
-                Type = (TagDataType)_data[_p++];
-            }
-            else
-            {
-                byte head = _data[_p++];
-                Type = (TagDataType)(head & 0x0F);
-                Quality = (TagQuality)(head >> 4);
-                SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
-                Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
-            }
+        }
+        if (_version == RecordingCodec.Version)
+        {
+            Quality = (TagQuality)_data[_p++];
+            if (_p + 8 > _data.Length) throw new InvalidDataException("entry ends inside a reading");
+            SourceTicks = BinaryPrimitives.ReadInt64LittleEndian(_data.Slice(_p, 8));
+            _p += 8;
+            Sequence = RecordingCodec.Read7(_data, ref _p);
+            if (_p >= _data.Length) throw new InvalidDataException("entry ends before a value");
+            Type = (TagDataType)_data[_p++];
+        }
+        else
+        {
+            // Versions 2 and 3: type and quality in one byte; version 3 writes a step only when its flag says so.
+            int head = _data[_p++];
+            bool indexed = _schema is not null;
+            Type = (TagDataType)(head & 0x0F);
+            Quality = (TagQuality)(indexed ? (head >> 4) & 0x03 : head >> 4);
+            if (!indexed || (head & RecordingCodec.TimeStepFlag) != 0) SourceTicks += Unzig(RecordingCodec.Read7(_data, ref _p));
+            if (!indexed || (head & RecordingCodec.SequenceStepFlag) != 0) Sequence += Unzig(RecordingCodec.Read7(_data, ref _p));
         }
         _valueStart = _p;
         RecordingCodec.SkipValue(_data, Type, ref _p);

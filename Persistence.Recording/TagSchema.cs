@@ -57,23 +57,19 @@ internal sealed class TagSchema
         ArgumentNullException.ThrowIfNull(names);
         if (names.Count > MaxNames) throw new ArgumentException($"A tag schema holds at most {MaxNames} names.", nameof(names));
         var utf8 = new byte[names.Count][];
-        int size = 1 + 5;
-        for (int i = 0; i < names.Count; i++)
+        using var buffer = new MemoryStream();
+        using (var w = RecordingCodec.Writer(buffer))
         {
-            utf8[i] = basis is not null && i < basis.Count && ReferenceEquals(basis.Names[i], names[i]) ? basis.Utf8[i] : Encoding.UTF8.GetBytes(names[i]);
-            size += 5 + utf8[i].Length;
+            w.Write(FormatVersion);
+            w.Write7BitEncodedInt(names.Count);
+            for (int i = 0; i < names.Count; i++)
+            {
+                utf8[i] = basis is not null && i < basis.Count && ReferenceEquals(basis.Names[i], names[i]) ? basis.Utf8[i] : Encoding.UTF8.GetBytes(names[i]);
+                w.Write7BitEncodedInt(utf8[i].Length);
+                w.Write(utf8[i]);
+            }
         }
-        var bytes = new byte[size];
-        int p = 0;
-        bytes[p++] = FormatVersion;
-        Write7(bytes, ref p, (uint)names.Count);
-        foreach (var name in utf8)
-        {
-            Write7(bytes, ref p, (uint)name.Length);
-            name.CopyTo(bytes, p);
-            p += name.Length;
-        }
-        Array.Resize(ref bytes, p);
+        var bytes = buffer.ToArray();
         return new TagSchema(IdOf(bytes), [.. names], utf8, bytes);
     }
 
@@ -114,11 +110,11 @@ internal sealed class TagSchema
         BinaryPrimitives.WriteUInt64LittleEndian(sixteen[8..], (ulong)(id >> 64));
     }
 
-    /// <summary>The id as a 16-byte array (a row's key).</summary>
-    public byte[] IdBytes()
+    /// <summary>An id as a 16-byte array (a row's key).</summary>
+    public static byte[] IdBytes(UInt128 id)
     {
         var b = new byte[16];
-        WriteId(Id, b);
+        WriteId(id, b);
         return b;
     }
 
@@ -129,13 +125,4 @@ internal sealed class TagSchema
         return ReadId(hash);
     }
 
-    private static void Write7(byte[] into, ref int p, uint value)
-    {
-        while (value > 0x7F)
-        {
-            into[p++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        into[p++] = (byte)value;
-    }
 }

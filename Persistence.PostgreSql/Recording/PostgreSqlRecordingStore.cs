@@ -54,7 +54,7 @@ internal sealed class PostgreSqlRecordingStore : IRecordingStore
             var names = insert.Parameters.Add("names", NpgsqlDbType.Bytea);
             foreach (var schema in schemas)
             {
-                id.Value = schema.IdBytes();
+                id.Value = TagSchema.IdBytes(schema.Id);
                 names.Value = schema.Bytes;
                 insert.ExecuteNonQuery();
             }
@@ -99,9 +99,7 @@ internal sealed class PostgreSqlRecordingStore : IRecordingStore
     {
         using var connection = dataSource.OpenConnection();
         using var c = new NpgsqlCommand("SELECT names FROM imv_recording_schemas WHERE id = @id", connection);
-        var key = new byte[16];
-        TagSchema.WriteId(id, key);
-        c.Parameters.AddWithValue("id", key);
+        c.Parameters.AddWithValue("id", TagSchema.IdBytes(id));
         return c.ExecuteScalar() is byte[] names ? TagSchema.Parse(id, names) : null;
     }
 

@@ -20,9 +20,7 @@ internal static class SchemaTable
     {
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT names FROM recording_schemas WHERE id = $id";
-        var key = new byte[16];
-        TagSchema.WriteId(id, key);
-        cmd.Parameters.AddWithValue("$id", key);
+        cmd.Parameters.AddWithValue("$id", TagSchema.IdBytes(id));
         object? value;
         try { value = cmd.ExecuteScalar(); }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1 && ex.Message.Contains("no such table", StringComparison.Ordinal)) { return null; }

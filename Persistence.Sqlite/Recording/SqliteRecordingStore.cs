@@ -105,11 +105,9 @@ internal sealed class SqliteRecordingStore : IRecordingStore
             if (schemas.Count > 0)
             {
                 _schemaInsert ??= new RawStatement(_writer, SchemaTable.Insert);
-                Span<byte> id = stackalloc byte[16];
                 foreach (var schema in schemas)
                 {
-                    TagSchema.WriteId(schema.Id, id);
-                    _schemaInsert.Blob(1, id);
+                    _schemaInsert.Blob(1, TagSchema.IdBytes(schema.Id));
                     _schemaInsert.Blob(2, schema.Bytes);
                     _schemaInsert.Run();
                 }
